@@ -1,0 +1,298 @@
+//! Message bodies: whole bytes, or a stream of data frames optionally ending in trailers.
+//!
+//! A [`Body`] is what a [`Request`](crate::Request) carries and what a
+//! [`Response`](crate::Response) sends. Its framing on the wire (Content-Length, chunked,
+//! HTTP/2 DATA frames, trailers per RFC 9110 §6.5) is decided by the protocol engine from
+//! [`Body::exact_len`]: a body whose length is known is sent with Content-Length.
+
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::{Bytes, BytesMut};
+use http::HeaderMap;
+use tokio::sync::mpsc;
+use tokio_stream::Stream as AsyncStream;
+
+use crate::error::{BoxError, Error, ErrorKind};
+
+/// One piece of a streamed body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Frame {
+    /// Body bytes.
+    Data(Bytes),
+    /// Trailer fields, sent after the last data (RFC 9110 §6.5). Ends the body.
+    Trailers(HeaderMap),
+}
+
+type BoxStream = Pin<Box<dyn AsyncStream<Item = Result<Frame, BoxError>> + Send + 'static>>;
+
+enum Kind {
+    Empty,
+    Full(Bytes),
+    Stream { stream: BoxStream, len: Option<u64> },
+}
+
+/// A request or response body.
+///
+/// ```
+/// use http_core::Body;
+/// let b = Body::from("hello");
+/// assert_eq!(b.exact_len(), Some(5));
+/// assert!(Body::empty().is_empty());
+/// ```
+pub struct Body {
+    kind: Kind,
+}
+
+impl Body {
+    /// A body with no bytes.
+    pub const fn empty() -> Self {
+        Body { kind: Kind::Empty }
+    }
+
+    /// A body from a stream of frames. Its length is unknown, so HTTP/1.1 sends it chunked.
+    ///
+    /// ```
+    /// use http_core::{Body, Frame};
+    /// let frames = tokio_stream::iter(vec![Ok::<_, std::io::Error>(Frame::Data("a".into()))]);
+    /// let body = Body::from_stream(frames);
+    /// assert_eq!(body.exact_len(), None);
+    /// ```
+    pub fn from_stream<S, E>(stream: S) -> Self
+    where
+        S: AsyncStream<Item = Result<Frame, E>> + Send + 'static,
+        E: Into<BoxError>,
+    {
+        use tokio_stream::StreamExt;
+        Body { kind: Kind::Stream { stream: Box::pin(stream.map(|r| r.map_err(Into::into))), len: None } }
+    }
+
+    /// A body from a stream of byte chunks.
+    pub fn from_bytes_stream<S, E>(stream: S) -> Self
+    where
+        S: AsyncStream<Item = Result<Bytes, E>> + Send + 'static,
+        E: Into<BoxError>,
+    {
+        use tokio_stream::StreamExt;
+        Body::from_stream(stream.map(|r| r.map(Frame::Data)))
+    }
+
+    /// Declares the exact length of a streamed body, so it is sent with Content-Length.
+    /// The stream must then yield exactly `len` bytes (the engine closes the connection otherwise).
+    pub fn with_exact_len(mut self, len: u64) -> Self {
+        if let Kind::Stream { len: l, .. } = &mut self.kind {
+            *l = Some(len);
+        }
+        self
+    }
+
+    /// A body fed from another task through a bounded channel of `capacity` frames.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use http_core::Body;
+    /// let (tx, body) = Body::channel(4);
+    /// tokio::spawn(async move { tx.send_data("hi".into()).await.unwrap(); });
+    /// assert_eq!(body.collect(1024).await.unwrap(), "hi");
+    /// # }
+    /// ```
+    pub fn channel(capacity: usize) -> (BodySender, Body) {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
+        (BodySender { tx }, Body::from_stream(stream))
+    }
+
+    /// The body's length when it is known without reading it.
+    pub fn exact_len(&self) -> Option<u64> {
+        match &self.kind {
+            Kind::Empty => Some(0),
+            Kind::Full(b) => Some(b.len() as u64),
+            Kind::Stream { len, .. } => *len,
+        }
+    }
+
+    /// True when the body is known to have no bytes and no trailers.
+    pub fn is_empty(&self) -> bool {
+        match &self.kind {
+            Kind::Empty => true,
+            Kind::Full(b) => b.is_empty(),
+            Kind::Stream { .. } => false,
+        }
+    }
+
+    /// True for a streamed body.
+    pub fn is_stream(&self) -> bool {
+        matches!(self.kind, Kind::Stream { .. })
+    }
+
+    /// The bytes of a whole (non-streamed) body.
+    pub fn as_bytes(&self) -> Option<&Bytes> {
+        match &self.kind {
+            Kind::Full(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// Polls the next frame; `None` at the end.
+    pub fn poll_frame(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Frame, Error>>> {
+        match &mut self.kind {
+            Kind::Empty => Poll::Ready(None),
+            Kind::Full(_) => {
+                let Kind::Full(b) = std::mem::replace(&mut self.kind, Kind::Empty) else { unreachable!() };
+                Poll::Ready(if b.is_empty() { None } else { Some(Ok(Frame::Data(b))) })
+            }
+            Kind::Stream { stream, .. } => match stream.as_mut().poll_next(cx) {
+                Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(Error::new(ErrorKind::User, e)))),
+                Poll::Ready(Some(Ok(f))) => Poll::Ready(Some(Ok(f))),
+                Poll::Ready(None) => {
+                    self.kind = Kind::Empty;
+                    Poll::Ready(None)
+                }
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+
+    /// The next frame; `None` at the end.
+    pub async fn next_frame(&mut self) -> Option<Result<Frame, Error>> {
+        std::future::poll_fn(|cx| self.poll_frame(cx)).await
+    }
+
+    /// Reads the whole body into one buffer, failing with a
+    /// [`BodyTooLarge`](ErrorKind::BodyTooLarge) error past `limit` bytes. Trailers are dropped.
+    pub async fn collect(mut self, limit: usize) -> Result<Bytes, Error> {
+        if let Kind::Full(b) = &self.kind {
+            if b.len() > limit {
+                return Err(Error::from_kind(ErrorKind::BodyTooLarge));
+            }
+            return Ok(b.clone());
+        }
+        let mut first: Option<Bytes> = None;
+        let mut buf = BytesMut::new();
+        while let Some(frame) = self.next_frame().await {
+            if let Frame::Data(d) = frame? {
+                let total = buf.len() + first.as_ref().map_or(0, Bytes::len) + d.len();
+                if total > limit {
+                    return Err(Error::from_kind(ErrorKind::BodyTooLarge));
+                }
+                match first.take() {
+                    None if buf.is_empty() => first = Some(d),
+                    Some(f) => {
+                        buf.extend_from_slice(&f);
+                        buf.extend_from_slice(&d);
+                    }
+                    None => buf.extend_from_slice(&d),
+                }
+            }
+        }
+        Ok(first.unwrap_or_else(|| buf.freeze()))
+    }
+}
+
+impl Default for Body {
+    fn default() -> Self {
+        Body::empty()
+    }
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            Kind::Empty => f.write_str("Body(empty)"),
+            Kind::Full(b) => write!(f, "Body({} bytes)", b.len()),
+            Kind::Stream { len, .. } => write!(f, "Body(stream, len={len:?})"),
+        }
+    }
+}
+
+impl From<Bytes> for Body {
+    fn from(b: Bytes) -> Self {
+        Body { kind: Kind::Full(b) }
+    }
+}
+impl From<Vec<u8>> for Body {
+    fn from(v: Vec<u8>) -> Self {
+        Bytes::from(v).into()
+    }
+}
+impl From<String> for Body {
+    fn from(s: String) -> Self {
+        Bytes::from(s).into()
+    }
+}
+impl From<&'static str> for Body {
+    fn from(s: &'static str) -> Self {
+        Bytes::from_static(s.as_bytes()).into()
+    }
+}
+impl From<&'static [u8]> for Body {
+    fn from(s: &'static [u8]) -> Self {
+        Bytes::from_static(s).into()
+    }
+}
+impl From<()> for Body {
+    fn from(_: ()) -> Self {
+        Body::empty()
+    }
+}
+
+/// The sending half of [`Body::channel`].
+#[derive(Debug, Clone)]
+pub struct BodySender {
+    tx: mpsc::Sender<Result<Frame, BoxError>>,
+}
+
+impl BodySender {
+    /// Sends a chunk; waits while the channel is full. Fails once the body was dropped
+    /// (the client went away).
+    pub async fn send_data(&self, data: Bytes) -> Result<(), Error> {
+        self.tx.send(Ok(Frame::Data(data))).await.map_err(|_| Error::closed())
+    }
+
+    /// Sends trailers; the body ends after them.
+    pub async fn send_trailers(&self, trailers: HeaderMap) -> Result<(), Error> {
+        self.tx.send(Ok(Frame::Trailers(trailers))).await.map_err(|_| Error::closed())
+    }
+
+    /// Ends the body with an error: the engine aborts the response (closes the connection
+    /// on HTTP/1, resets the stream on HTTP/2).
+    pub async fn abort(self, why: impl Into<BoxError>) {
+        let _ = self.tx.send(Err(why.into())).await;
+    }
+
+    /// True once the receiving body was dropped.
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn collect_joins_chunks_and_enforces_limit() {
+        let chunks = || vec![Ok::<_, std::io::Error>(Bytes::from("ab")), Ok(Bytes::from("cd"))];
+        let body = Body::from_bytes_stream(tokio_stream::iter(chunks()));
+        assert_eq!(body.collect(10).await.unwrap(), "abcd");
+        let body = Body::from_bytes_stream(tokio_stream::iter(chunks()));
+        assert!(body.collect(3).await.unwrap_err().is_body_too_large());
+        assert!(Body::from("toolong").collect(3).await.unwrap_err().is_body_too_large());
+    }
+
+    #[tokio::test]
+    async fn full_body_yields_one_frame_then_ends() {
+        let mut b = Body::from("x");
+        assert_eq!(b.next_frame().await.unwrap().unwrap(), Frame::Data("x".into()));
+        assert!(b.next_frame().await.is_none());
+        assert!(Body::from("").next_frame().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn channel_sender_sees_dropped_body() {
+        let (tx, body) = Body::channel(1);
+        drop(body);
+        assert!(tx.send_data("x".into()).await.unwrap_err().is_closed());
+    }
+}

@@ -1,0 +1,317 @@
+//! Responses, and [`IntoResponse`]: what a handler may return.
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, HeaderName};
+use http::{HeaderMap, HeaderValue, StatusCode};
+
+use crate::body::Body;
+
+/// An HTTP response.
+///
+/// ```
+/// use http_core::{Response, StatusCode};
+/// let r = Response::new(StatusCode::CREATED).with_header("location", "/users/7").with_body("made");
+/// assert_eq!(r.status(), StatusCode::CREATED);
+/// assert_eq!(r.header("location"), Some("/users/7"));
+/// ```
+#[derive(Debug, Default)]
+pub struct Response {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Body,
+}
+
+impl Response {
+    /// An empty response with `status`.
+    pub fn new(status: StatusCode) -> Self {
+        Response { status, headers: HeaderMap::new(), body: Body::empty() }
+    }
+
+    /// 200 with a text body (`text/plain; charset=utf-8`).
+    pub fn text(body: impl Into<String>) -> Self {
+        body.into().into_response()
+    }
+
+    /// A response with a status and a short text body, as servers send for errors.
+    ///
+    /// ```
+    /// let r = http_core::Response::error(http_core::StatusCode::NOT_FOUND);
+    /// assert_eq!(r.body().as_bytes().unwrap(), "Not Found");
+    /// ```
+    pub fn error(status: StatusCode) -> Self {
+        let text = status.canonical_reason().unwrap_or("Error");
+        Response::new(status)
+            .with_header_value(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))
+            .with_body(Bytes::from_static(text.as_bytes()))
+    }
+
+    /// The status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Sets the status.
+    pub fn set_status(&mut self, status: StatusCode) {
+        self.status = status;
+    }
+
+    /// Header fields.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// Mutable header fields.
+    pub fn headers_mut(&mut self) -> &mut HeaderMap {
+        &mut self.headers
+    }
+
+    /// The first value of header `name` as text.
+    pub fn header(&self, name: impl http::header::AsHeaderName) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The body.
+    pub fn body(&self) -> &Body {
+        &self.body
+    }
+
+    /// The body, mutably.
+    pub fn body_mut(&mut self) -> &mut Body {
+        &mut self.body
+    }
+
+    /// Takes the body apart from the head.
+    pub fn into_parts(self) -> (StatusCode, HeaderMap, Body) {
+        (self.status, self.headers, self.body)
+    }
+
+    /// Builds from parts.
+    pub fn from_parts(status: StatusCode, headers: HeaderMap, body: Body) -> Self {
+        Response { status, headers, body }
+    }
+
+    /// The body, consuming the response.
+    pub fn into_body(self) -> Body {
+        self.body
+    }
+
+    /// Replaces the status (builder style).
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// Sets a header (builder style), replacing earlier values. Panics on an invalid
+    /// name or value; use [`with_header_value`](Self::with_header_value) for typed input.
+    pub fn with_header(self, name: &str, value: &str) -> Self {
+        let name = HeaderName::from_bytes(name.as_bytes()).expect("valid header name");
+        let value = HeaderValue::from_str(value).expect("valid header value");
+        self.with_header_value(name, value)
+    }
+
+    /// Sets a typed header (builder style), replacing earlier values.
+    pub fn with_header_value(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
+    }
+
+    /// Replaces the body (builder style).
+    pub fn with_body(mut self, body: impl Into<Body>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// Converts into `http::Response<Body>`.
+    pub fn into_http(self) -> http::Response<Body> {
+        let mut r = http::Response::new(self.body);
+        *r.status_mut() = self.status;
+        *r.headers_mut() = self.headers;
+        r
+    }
+}
+
+impl<B: Into<Body>> From<http::Response<B>> for Response {
+    fn from(r: http::Response<B>) -> Self {
+        let (parts, body) = r.into_parts();
+        Response { status: parts.status, headers: parts.headers, body: body.into() }
+    }
+}
+
+/// Anything a handler may return.
+///
+/// | returned | response |
+/// |---|---|
+/// | `&'static str`, `String` | 200, `text/plain; charset=utf-8` |
+/// | `Vec<u8>`, `Bytes` | 200, `application/octet-stream` |
+/// | `StatusCode` | that status, empty body |
+/// | `()` | 200, empty body |
+/// | `(StatusCode, body)` | the status with the body's response |
+/// | `(StatusCode, headers, body)` | the same, with `headers` set over the defaults |
+/// | `Option<T>` | `None` → 204 No Content |
+/// | `Result<T, E>` | either side's response |
+///
+/// ```
+/// use http_core::{IntoResponse, StatusCode};
+/// assert_eq!("hi".into_response().header("content-type"), Some("text/plain; charset=utf-8"));
+/// assert_eq!(None::<String>.into_response().status(), StatusCode::NO_CONTENT);
+/// let r = (StatusCode::CREATED, [("location", "/x")], "made").into_response();
+/// assert_eq!((r.status(), r.header("location")), (StatusCode::CREATED, Some("/x")));
+/// ```
+pub trait IntoResponse {
+    /// Converts into a response.
+    fn into_response(self) -> Response;
+}
+
+impl IntoResponse for Response {
+    fn into_response(self) -> Response {
+        self
+    }
+}
+
+impl<B: Into<Body>> IntoResponse for http::Response<B> {
+    fn into_response(self) -> Response {
+        self.into()
+    }
+}
+
+impl IntoResponse for StatusCode {
+    fn into_response(self) -> Response {
+        Response::new(self)
+    }
+}
+
+impl IntoResponse for () {
+    fn into_response(self) -> Response {
+        Response::new(StatusCode::OK)
+    }
+}
+
+impl IntoResponse for Body {
+    fn into_response(self) -> Response {
+        Response::new(StatusCode::OK).with_body(self)
+    }
+}
+
+fn typed(body: impl Into<Body>, content_type: &'static str) -> Response {
+    Response::new(StatusCode::OK)
+        .with_header_value(CONTENT_TYPE, HeaderValue::from_static(content_type))
+        .with_body(body)
+}
+
+const TEXT: &str = "text/plain; charset=utf-8";
+const OCTETS: &str = "application/octet-stream";
+
+impl IntoResponse for &'static str {
+    fn into_response(self) -> Response {
+        typed(self, TEXT)
+    }
+}
+impl IntoResponse for String {
+    fn into_response(self) -> Response {
+        typed(self, TEXT)
+    }
+}
+impl IntoResponse for Vec<u8> {
+    fn into_response(self) -> Response {
+        typed(self, OCTETS)
+    }
+}
+impl IntoResponse for Bytes {
+    fn into_response(self) -> Response {
+        typed(self, OCTETS)
+    }
+}
+
+impl<T: IntoResponse> IntoResponse for Option<T> {
+    fn into_response(self) -> Response {
+        match self {
+            Some(t) => t.into_response(),
+            None => Response::new(StatusCode::NO_CONTENT),
+        }
+    }
+}
+
+impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
+    fn into_response(self) -> Response {
+        match self {
+            Ok(t) => t.into_response(),
+            Err(e) => e.into_response(),
+        }
+    }
+}
+
+impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
+    fn into_response(self) -> Response {
+        self.1.into_response().with_status(self.0)
+    }
+}
+
+impl<T: IntoResponse> IntoResponse for (StatusCode, HeaderMap, T) {
+    fn into_response(self) -> Response {
+        let mut r = self.2.into_response().with_status(self.0);
+        for (name, value) in self.1.into_iter().filter_map(|(n, v)| n.map(|n| (n, v))) {
+            r.headers_mut().insert(name, value);
+        }
+        r
+    }
+}
+
+impl<T: IntoResponse, const N: usize> IntoResponse for (StatusCode, [(&'static str, &'static str); N], T) {
+    fn into_response(self) -> Response {
+        let mut r = self.2.into_response().with_status(self.0);
+        for (name, value) in self.1 {
+            match (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
+                (Ok(n), Ok(v)) => {
+                    r.headers_mut().insert(n, v);
+                }
+                _ => return Response::error(StatusCode::INTERNAL_SERVER_ERROR),
+            }
+        }
+        r
+    }
+}
+
+impl IntoResponse for crate::Error {
+    fn into_response(self) -> Response {
+        Response::error(self.status())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn into_response_table() {
+        let cases: Vec<(Response, u16, Option<&str>, &str)> = vec![
+            ("a".into_response(), 200, Some(TEXT), "a"),
+            (String::from("b").into_response(), 200, Some(TEXT), "b"),
+            (vec![1u8].into_response(), 200, Some(OCTETS), "\u{1}"),
+            (Bytes::from("c").into_response(), 200, Some(OCTETS), "c"),
+            (StatusCode::IM_A_TEAPOT.into_response(), 418, None, ""),
+            (().into_response(), 200, None, ""),
+            ((StatusCode::CREATED, "d").into_response(), 201, Some(TEXT), "d"),
+            (Some("e").into_response(), 200, Some(TEXT), "e"),
+            (None::<&str>.into_response(), 204, None, ""),
+            (Ok::<_, StatusCode>("f").into_response(), 200, Some(TEXT), "f"),
+            (Err::<&str, _>(StatusCode::BAD_GATEWAY).into_response(), 502, None, ""),
+            ((StatusCode::OK, [("content-type", "text/html")], "<p>").into_response(), 200, Some("text/html"), "<p>"),
+            ((StatusCode::OK, [("bad name", "x")], "g").into_response(), 500, Some(TEXT), "Internal Server Error"),
+        ];
+        for (i, (r, status, ct, body)) in cases.into_iter().enumerate() {
+            assert_eq!(r.status().as_u16(), status, "case {i}");
+            assert_eq!(r.header(CONTENT_TYPE), ct, "case {i}");
+            let got = r.body().as_bytes().cloned().unwrap_or_default();
+            assert_eq!(got, body.as_bytes(), "case {i}");
+        }
+    }
+
+    #[test]
+    fn header_map_tuple_overrides_defaults() {
+        let mut h = HeaderMap::new();
+        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let r = (StatusCode::OK, h, "{}").into_response();
+        assert_eq!(r.header(CONTENT_TYPE), Some("application/json"));
+        assert_eq!(r.headers().get_all(CONTENT_TYPE).iter().count(), 1);
+    }
+}

@@ -1,0 +1,441 @@
+//! The [`Stream`]: one request/response exchange, read and written incrementally.
+//!
+//! This is HTTP.jl's `HTTP.Stream` for listen-style handlers, and the one object every
+//! protocol engine hands to user code: HTTP/1.1 and HTTP/2 each implement [`Transport`],
+//! and user code sees the same `Stream` whichever carried the request. Serve-style
+//! handlers are adapted onto it by [`streamhandler`](crate::streamhandler).
+//!
+//! Lifecycle (RFC 9110 §6, message = head + content + trailers):
+//! 1. [`startread`](Stream::startread) returns the request head;
+//! 2. the body is read with [`read_chunk`](Stream::read_chunk) / [`read`](Stream::read)
+//!    (HTTP/1.1 sends `100 Continue` on the first read when the client asked for it);
+//! 3. [`set_status`](Stream::set_status) and [`set_header`](Stream::set_header) shape the
+//!    response head, sent by [`startwrite`](Stream::startwrite) or the first write;
+//! 4. [`write`](Stream::write) sends body bytes; [`add_trailer`](Stream::add_trailer)
+//!    queues trailers; [`closewrite`](Stream::closewrite) ends the response.
+
+use std::any::Any;
+use std::future::poll_fn;
+use std::net::SocketAddr;
+use std::task::{Context, Poll};
+
+use bytes::{Bytes, BytesMut};
+use http::header::{CONTENT_LENGTH, HeaderName};
+use http::{HeaderMap, HeaderValue, StatusCode, Version};
+
+use crate::body::{Body, Frame};
+use crate::context::RequestContext;
+use crate::error::{Error, ErrorKind};
+use crate::request::{Request, RequestHead};
+use crate::response::Response;
+
+/// A response head as handed to a [`Transport`].
+#[derive(Debug)]
+pub struct OutgoingHead<'a> {
+    /// Status code.
+    pub status: StatusCode,
+    /// Header fields as the handler set them. Engines write their own framing
+    /// (`Content-Length`, `Transfer-Encoding`) and skip those names here.
+    pub headers: &'a HeaderMap,
+    /// The exact body length, when known.
+    pub length: Option<u64>,
+    /// True when no body bytes and no trailers follow.
+    pub end_stream: bool,
+}
+
+/// What a protocol engine implements to carry a [`Stream`]. Not needed by applications.
+///
+/// Poll-style so it stays object-safe; the `Stream` wraps each call in an async method.
+pub trait Transport: Send + 'static {
+    /// For the engine to reach its own type behind the `Stream`.
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    /// The protocol version on the wire.
+    fn version(&self) -> Version;
+    /// The client's address.
+    fn peer_addr(&self) -> Option<SocketAddr>;
+    /// The next request-body chunk; `Ok(None)` at its end.
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<Bytes>, Error>>;
+    /// The request's trailers, once the body has been read to its end.
+    fn take_request_trailers(&mut self) -> Option<HeaderMap>;
+    /// Commits the response head (buffered; sent with the first flush).
+    fn send_head(&mut self, head: OutgoingHead<'_>) -> Result<(), Error>;
+    /// Writes all of `data` (consuming it), applying the write timeout.
+    fn poll_write(&mut self, cx: &mut Context<'_>, data: &mut Bytes) -> Poll<Result<(), Error>>;
+    /// Pushes buffered bytes to the peer.
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>>;
+    /// Ends the response body, sending `trailers` where the protocol and peer allow.
+    fn poll_finish(&mut self, cx: &mut Context<'_>, trailers: Option<&HeaderMap>) -> Poll<Result<(), Error>>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WriteState {
+    NotStarted,
+    Streaming,
+    Finished,
+    Aborted,
+}
+
+/// One HTTP exchange, read and written incrementally (HTTP.jl's `Stream`).
+///
+/// A listen-style handler gets `&mut Stream`:
+///
+/// ```
+/// use http_core::{Stream, StatusCode};
+/// async fn echo(s: &mut Stream) {
+///     s.set_status(StatusCode::OK).unwrap();
+///     s.set_header("content-type", "application/octet-stream").unwrap();
+///     while let Ok(Some(chunk)) = s.read_chunk().await {
+///         if s.write(chunk).await.is_err() {
+///             return;
+///         }
+///     }
+///     let _ = s.closewrite().await;
+/// }
+/// ```
+pub struct Stream {
+    transport: Box<dyn Transport>,
+    head: RequestHead,
+    ctx: RequestContext,
+    max_body_bytes: u64,
+    read_done: bool,
+    pending: Bytes,
+    status: StatusCode,
+    headers: HeaderMap,
+    trailers: Option<HeaderMap>,
+    write: WriteState,
+}
+
+impl Stream {
+    /// A stream over `transport`. For protocol engines.
+    pub fn new(transport: Box<dyn Transport>) -> Self {
+        Stream {
+            transport,
+            head: RequestHead::default(),
+            ctx: RequestContext::default(),
+            max_body_bytes: u64::MAX,
+            read_done: false,
+            pending: Bytes::new(),
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            trailers: None,
+            write: WriteState::NotStarted,
+        }
+    }
+
+    /// Prepares the stream for the next request on the same transport, reusing buffers.
+    /// For protocol engines.
+    pub fn begin(&mut self, head: RequestHead, ctx: RequestContext, max_body_bytes: u64, body_empty: bool) {
+        self.head = head;
+        self.ctx = ctx;
+        self.max_body_bytes = max_body_bytes;
+        self.read_done = body_empty;
+        self.pending = Bytes::new();
+        self.status = StatusCode::OK;
+        self.headers.clear();
+        self.trailers = None;
+        self.write = WriteState::NotStarted;
+    }
+
+    /// The engine's own transport type. For protocol engines.
+    pub fn transport_mut<T: Transport>(&mut self) -> Option<&mut T> {
+        self.transport.as_any_mut().downcast_mut::<T>()
+    }
+
+    /// HTTP.jl's `startread`: the request head. The body stays on the stream.
+    pub fn startread(&self) -> &RequestHead {
+        &self.head
+    }
+
+    /// The request head (same as [`startread`](Self::startread)).
+    pub fn request(&self) -> &RequestHead {
+        &self.head
+    }
+
+    /// The request context.
+    pub fn context(&self) -> &RequestContext {
+        &self.ctx
+    }
+
+    /// The request context, mutably.
+    pub fn context_mut(&mut self) -> &mut RequestContext {
+        &mut self.ctx
+    }
+
+    /// The client's address.
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.transport.peer_addr()
+    }
+
+    /// The protocol version on the wire.
+    pub fn version(&self) -> Version {
+        self.transport.version()
+    }
+
+    /// The server's limit for buffered request bodies (`max_body_bytes`).
+    pub fn max_body_bytes(&self) -> u64 {
+        self.max_body_bytes
+    }
+
+    /// The next chunk of the request body; `Ok(None)` at its end.
+    pub async fn read_chunk(&mut self) -> Result<Option<Bytes>, Error> {
+        if !self.pending.is_empty() {
+            return Ok(Some(std::mem::take(&mut self.pending)));
+        }
+        if self.read_done {
+            return Ok(None);
+        }
+        let r = poll_fn(|cx| self.transport.poll_read(cx)).await;
+        if matches!(r, Ok(None) | Err(_)) {
+            self.read_done = true;
+        }
+        r
+    }
+
+    /// Reads body bytes into `buf`; `Ok(0)` at the end.
+    pub async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        if self.pending.is_empty() {
+            match self.read_chunk().await? {
+                Some(c) => self.pending = c,
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.pending.len());
+        buf[..n].copy_from_slice(&self.pending.split_to(n));
+        Ok(n)
+    }
+
+    /// Reads the rest of the body, failing with a 413-kind error past `limit` bytes
+    /// (checked against Content-Length before reading anything).
+    pub async fn read_to_end(&mut self, limit: u64) -> Result<Bytes, Error> {
+        if let Some(len) = self.head.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok()) {
+            if len > limit {
+                return Err(Error::new(ErrorKind::BodyTooLarge, "content-length over max_body_bytes"));
+            }
+        }
+        let Some(first) = self.read_chunk().await? else { return Ok(Bytes::new()) };
+        let Some(second) = self.read_chunk().await? else {
+            return if first.len() as u64 > limit { Err(Error::from_kind(ErrorKind::BodyTooLarge)) } else { Ok(first) };
+        };
+        let mut buf = BytesMut::with_capacity(first.len() + second.len());
+        buf.extend_from_slice(&first);
+        buf.extend_from_slice(&second);
+        loop {
+            if buf.len() as u64 > limit {
+                return Err(Error::new(ErrorKind::BodyTooLarge, "body over max_body_bytes"));
+            }
+            match self.read_chunk().await? {
+                Some(c) => buf.extend_from_slice(&c),
+                None => return Ok(buf.freeze()),
+            }
+        }
+    }
+
+    /// True once the request body has been read to its end (or closed).
+    pub fn eof(&self) -> bool {
+        self.read_done && self.pending.is_empty()
+    }
+
+    /// The request's trailers, after the body was read to its end.
+    pub fn request_trailers(&mut self) -> Option<HeaderMap> {
+        self.transport.take_request_trailers()
+    }
+
+    /// HTTP.jl's `closeread`: stop reading. An unread rest means the HTTP/1 connection closes.
+    pub fn closeread(&mut self) {
+        self.read_done = true;
+        self.pending = Bytes::new();
+    }
+
+    /// Takes the request out of the stream (head, context and the given body).
+    /// Used by [`streamhandler`](crate::streamhandler).
+    pub fn take_request(&mut self, body: Body) -> Request {
+        Request::from_parts(std::mem::take(&mut self.head), body, std::mem::take(&mut self.ctx))
+    }
+
+    /// HTTP.jl's `setstatus`. Fails once the head was written.
+    pub fn set_status(&mut self, status: StatusCode) -> Result<(), Error> {
+        self.check_not_started()?;
+        self.status = status;
+        Ok(())
+    }
+
+    /// The response status set so far.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// HTTP.jl's `setheader`: sets a response header, replacing earlier values.
+    /// Fails once the head was written, or for an invalid name or value.
+    pub fn set_header(&mut self, name: &str, value: &str) -> Result<(), Error> {
+        self.check_not_started()?;
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| Error::new(ErrorKind::State, e))?;
+        let value = HeaderValue::from_str(value).map_err(|e| Error::new(ErrorKind::State, e))?;
+        self.headers.insert(name, value);
+        Ok(())
+    }
+
+    /// The response headers, to edit before the head is written.
+    pub fn response_headers_mut(&mut self) -> &mut HeaderMap {
+        &mut self.headers
+    }
+
+    /// HTTP.jl's `addtrailer`: queues a trailer field, sent by [`closewrite`](Self::closewrite).
+    /// Over HTTP/1.1 trailers need chunked framing and a client that sent `TE: trailers`;
+    /// declare them in a `Trailer` header.
+    pub fn add_trailer(&mut self, name: &str, value: &str) -> Result<(), Error> {
+        if matches!(self.write, WriteState::Finished | WriteState::Aborted) {
+            return Err(Error::new(ErrorKind::State, "response already finished"));
+        }
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| Error::new(ErrorKind::State, e))?;
+        let value = HeaderValue::from_str(value).map_err(|e| Error::new(ErrorKind::State, e))?;
+        self.trailers.get_or_insert_with(HeaderMap::new).append(name, value);
+        Ok(())
+    }
+
+    /// True once the response head was committed.
+    pub fn is_head_sent(&self) -> bool {
+        self.write != WriteState::NotStarted
+    }
+
+    /// True once the response ended (normally or aborted).
+    pub fn is_write_closed(&self) -> bool {
+        matches!(self.write, WriteState::Finished | WriteState::Aborted)
+    }
+
+    /// True when the response was cut off by an error.
+    pub fn is_aborted(&self) -> bool {
+        self.write == WriteState::Aborted
+    }
+
+    fn check_not_started(&self) -> Result<(), Error> {
+        if self.write == WriteState::NotStarted {
+            Ok(())
+        } else {
+            Err(Error::new(ErrorKind::State, "response head already written"))
+        }
+    }
+
+    /// HTTP.jl's `startwrite`: commits the response head. A `Content-Length` header set
+    /// before this fixes the body length; otherwise the body is streamed (chunked on HTTP/1.1).
+    pub async fn startwrite(&mut self) -> Result<(), Error> {
+        if self.write != WriteState::NotStarted {
+            return Ok(());
+        }
+        let length = declared_length(&self.headers);
+        self.commit_head(None, length, false)
+    }
+
+    fn commit_head(&mut self, headers: Option<&HeaderMap>, length: Option<u64>, end_stream: bool) -> Result<(), Error> {
+        let head = OutgoingHead { status: self.status, headers: headers.unwrap_or(&self.headers), length, end_stream };
+        match self.transport.send_head(head) {
+            Ok(()) => {
+                self.write = if end_stream { WriteState::Finished } else { WriteState::Streaming };
+                Ok(())
+            }
+            Err(e) => {
+                self.write = WriteState::Aborted;
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes body bytes, committing the head first if needed.
+    pub async fn write(&mut self, data: impl Into<Bytes>) -> Result<(), Error> {
+        let mut data = data.into();
+        self.startwrite().await?;
+        if self.write != WriteState::Streaming {
+            return Err(Error::new(ErrorKind::State, "response already finished"));
+        }
+        if data.is_empty() {
+            return Ok(());
+        }
+        let r = poll_fn(|cx| self.transport.poll_write(cx, &mut data)).await;
+        self.abort_on_err(r)
+    }
+
+    /// Pushes buffered response bytes to the client now.
+    pub async fn flush(&mut self) -> Result<(), Error> {
+        self.startwrite().await?;
+        let r = poll_fn(|cx| self.transport.poll_flush(cx)).await;
+        self.abort_on_err(r)
+    }
+
+    /// HTTP.jl's `closewrite`: ends the response, sending queued trailers.
+    pub async fn closewrite(&mut self) -> Result<(), Error> {
+        match self.write {
+            WriteState::Finished => return Ok(()),
+            WriteState::Aborted => return Err(Error::closed()),
+            WriteState::NotStarted => {
+                let length = declared_length(&self.headers).or(Some(0));
+                let end = length == Some(0) && self.trailers.is_none();
+                self.commit_head(None, length, end)?;
+                if end {
+                    let r = poll_fn(|cx| self.transport.poll_flush(cx)).await;
+                    return self.abort_on_err(r);
+                }
+            }
+            WriteState::Streaming => {}
+        }
+        let trailers = self.trailers.take();
+        let r = poll_fn(|cx| self.transport.poll_finish(cx, trailers.as_ref())).await;
+        if r.is_ok() {
+            self.write = WriteState::Finished;
+        }
+        self.abort_on_err(r)
+    }
+
+    fn abort_on_err(&mut self, r: Result<(), Error>) -> Result<(), Error> {
+        if r.is_err() {
+            self.write = WriteState::Aborted;
+        }
+        r
+    }
+
+    /// Sends a whole [`Response`]: head, body (streamed frame by frame) and trailers.
+    /// A body with a known length goes out with Content-Length.
+    pub async fn write_response(&mut self, response: Response) -> Result<(), Error> {
+        self.check_not_started()?;
+        let (status, headers, mut body) = response.into_parts();
+        self.status = status;
+        let length = body.exact_len().or_else(|| declared_length(&headers));
+        let end = body.is_empty() && self.trailers.is_none();
+        self.commit_head(Some(&headers), if end { Some(0) } else { length }, end)?;
+        drop(headers);
+        if end {
+            let r = poll_fn(|cx| self.transport.poll_flush(cx)).await;
+            return self.abort_on_err(r);
+        }
+        while let Some(frame) = body.next_frame().await {
+            match frame {
+                Ok(Frame::Data(mut d)) => {
+                    let r = poll_fn(|cx| self.transport.poll_write(cx, &mut d)).await;
+                    self.abort_on_err(r)?;
+                }
+                Ok(Frame::Trailers(t)) => {
+                    self.trailers.get_or_insert_with(HeaderMap::new).extend(t);
+                    break;
+                }
+                Err(e) => {
+                    self.write = WriteState::Aborted;
+                    return Err(e);
+                }
+            }
+        }
+        self.closewrite().await
+    }
+}
+
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get(CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
+}
+
+impl std::fmt::Debug for Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stream")
+            .field("method", &self.head.method)
+            .field("uri", &self.head.uri)
+            .field("status", &self.status)
+            .field("write", &self.write)
+            .finish()
+    }
+}

@@ -1,0 +1,216 @@
+//! Calling handlers in-process, without a socket: the way to unit-test handlers and routers.
+//!
+//! [`call`] runs a serve-style [`Handler`]; [`call_stream`] runs a [`StreamHandler`] over an
+//! in-memory [`Transport`] that behaves like the real engines (the same `Stream` methods,
+//! HEAD bodies suppressed, trailers kept).
+
+use std::any::Any;
+use std::net::SocketAddr;
+use std::task::{Context, Poll};
+
+use bytes::{Bytes, BytesMut};
+use http::{HeaderMap, Method, StatusCode, Version};
+
+use crate::body::{Body, Frame};
+use crate::error::Error;
+use crate::handler::{Handler, StreamHandler};
+use crate::request::Request;
+use crate::stream::{OutgoingHead, Stream, Transport};
+
+/// A response as a client would see it: everything collected.
+#[derive(Debug, Clone, Default)]
+pub struct TestResponse {
+    /// Status.
+    pub status: StatusCode,
+    /// Header fields.
+    pub headers: HeaderMap,
+    /// The whole body.
+    pub body: Bytes,
+    /// Trailers, if any were sent.
+    pub trailers: Option<HeaderMap>,
+}
+
+impl TestResponse {
+    /// The body as UTF-8 text (lossy).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The first value of a header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Calls a serve-style handler and collects its response.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use http_core::{testing, Request, Method};
+/// let r = testing::call(&|_r: Request| async { "hi" }, Request::new(Method::GET, "/")).await;
+/// assert_eq!((r.status.as_u16(), r.text().as_str()), (200, "hi"));
+/// # }
+/// ```
+pub async fn call<H: Handler>(handler: &H, req: Request) -> TestResponse {
+    let is_head = req.method() == Method::HEAD;
+    let (status, headers, mut body) = handler.call(req).await.into_parts();
+    let mut out = TestResponse { status, headers, ..Default::default() };
+    let mut buf = BytesMut::new();
+    while let Some(frame) = body.next_frame().await {
+        match frame {
+            Ok(Frame::Data(d)) => buf.extend_from_slice(&d),
+            Ok(Frame::Trailers(t)) => out.trailers = Some(t),
+            Err(_) => break,
+        }
+    }
+    if !is_head {
+        out.body = buf.freeze();
+    }
+    out
+}
+
+/// Calls a stream handler over an in-memory transport and collects its response.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use http_core::{testing, Request, Method, Stream};
+/// async fn upper(s: &mut Stream) {
+///     let body = s.read_to_end(1024).await.unwrap();
+///     let _ = s.write(body.to_ascii_uppercase()).await;
+/// }
+/// let r = testing::call_stream(&upper, Request::new(Method::POST, "/").with_body("abc")).await;
+/// assert_eq!(r.text(), "ABC");
+/// # }
+/// ```
+pub async fn call_stream<H: StreamHandler>(handler: &H, req: Request) -> TestResponse {
+    let (head, body, ctx) = req.into_parts();
+    let is_head = head.method == Method::HEAD;
+    let empty = body.is_empty();
+    let mut stream = Stream::new(Box::new(MemoryTransport { body, is_head, ..Default::default() }));
+    stream.begin(head, ctx, 64 * 1024 * 1024, empty);
+    handler.call(&mut stream).await;
+    if !stream.is_write_closed() {
+        let _ = stream.closewrite().await;
+    }
+    let t = stream.transport_mut::<MemoryTransport>().expect("memory transport");
+    std::mem::take(&mut t.out)
+}
+
+/// An in-memory [`Transport`]: the request body comes from a [`Body`], the response is
+/// collected into a [`TestResponse`].
+#[derive(Debug, Default)]
+pub struct MemoryTransport {
+    body: Body,
+    request_trailers: Option<HeaderMap>,
+    is_head: bool,
+    out: TestResponse,
+    buf: BytesMut,
+}
+
+impl Transport for MemoryTransport {
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+
+    fn version(&self) -> Version {
+        Version::HTTP_11
+    }
+
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        None
+    }
+
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<Bytes>, Error>> {
+        match self.body.poll_frame(cx) {
+            Poll::Ready(Some(Ok(Frame::Data(d)))) => Poll::Ready(Ok(Some(d))),
+            Poll::Ready(Some(Ok(Frame::Trailers(t)))) => {
+                self.request_trailers = Some(t);
+                Poll::Ready(Ok(None))
+            }
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Err(e)),
+            Poll::Ready(None) => Poll::Ready(Ok(None)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn take_request_trailers(&mut self) -> Option<HeaderMap> {
+        self.request_trailers.take()
+    }
+
+    fn send_head(&mut self, head: OutgoingHead<'_>) -> Result<(), Error> {
+        self.out.status = head.status;
+        self.out.headers = head.headers.clone();
+        if let Some(len) = head.length {
+            self.out.headers.insert(http::header::CONTENT_LENGTH, len.into());
+        }
+        Ok(())
+    }
+
+    fn poll_write(&mut self, _cx: &mut Context<'_>, data: &mut Bytes) -> Poll<Result<(), Error>> {
+        if !self.is_head {
+            self.buf.extend_from_slice(data);
+        }
+        *data = Bytes::new();
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_flush(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_finish(&mut self, _cx: &mut Context<'_>, trailers: Option<&HeaderMap>) -> Poll<Result<(), Error>> {
+        self.out.trailers = trailers.cloned();
+        self.out.body = std::mem::take(&mut self.buf).freeze();
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::streamhandler;
+
+    #[tokio::test]
+    async fn serve_style_runs_through_streamhandler() {
+        let h = streamhandler(|r: Request| async move { format!("{} {}", r.method(), r.path()) });
+        let r = call_stream(&h, Request::new(Method::GET, "/x")).await;
+        assert_eq!(r.text(), "GET /x");
+        assert_eq!(r.header("content-length"), Some("6"));
+    }
+
+    #[tokio::test]
+    async fn stream_trailers_and_status() {
+        async fn h(s: &mut Stream) {
+            s.set_status(StatusCode::ACCEPTED).unwrap();
+            s.write("abc").await.unwrap();
+            assert!(s.set_status(StatusCode::OK).is_err(), "status is fixed once writing started");
+            s.add_trailer("x-sum", "1").unwrap();
+            s.closewrite().await.unwrap();
+        }
+        let r = call_stream(&h, Request::new(Method::GET, "/")).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED);
+        assert_eq!(r.text(), "abc");
+        assert_eq!(r.trailers.unwrap().get("x-sum").unwrap(), "1");
+    }
+
+    #[tokio::test]
+    async fn body_over_limit_is_413_without_calling_handler() {
+        let called = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let c = called.clone();
+        let h = streamhandler(move |_r: Request| {
+            c.store(true, std::sync::atomic::Ordering::SeqCst);
+            async { "x" }
+        });
+        let req = Request::new(Method::POST, "/").with_header("content-length", "999999999999");
+        let r = call_stream(&h, req).await;
+        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(!called.load(std::sync::atomic::Ordering::SeqCst));
+    }
+
+    #[tokio::test]
+    async fn untouched_stream_answers_empty_200() {
+        async fn nothing(_s: &mut Stream) {}
+        let r = call_stream(&nothing, Request::new(Method::GET, "/")).await;
+        assert_eq!((r.status, r.body.len()), (StatusCode::OK, 0));
+    }
+}

@@ -1,0 +1,1 @@
+//! http-router (skeleton; filled by its own issue).

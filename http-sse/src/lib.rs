@@ -1,0 +1,1 @@
+//! http-sse (skeleton; filled by its own issue).
