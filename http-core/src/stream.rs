@@ -57,13 +57,15 @@ pub trait Transport: Send + 'static {
     fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<Bytes>, Error>>;
     /// The request's trailers, once the body has been read to its end.
     fn take_request_trailers(&mut self) -> Option<HeaderMap>;
-    /// Commits the response head (buffered; sent with the first flush).
+    /// Commits the response head (buffered; sent with the first flush). With
+    /// `end_stream` the response is complete and nothing else is called for it.
     fn send_head(&mut self, head: OutgoingHead<'_>) -> Result<(), Error>;
     /// Writes all of `data` (consuming it), applying the write timeout.
     fn poll_write(&mut self, cx: &mut Context<'_>, data: &mut Bytes) -> Poll<Result<(), Error>>;
     /// Pushes buffered bytes to the peer.
     fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>>;
     /// Ends the response body, sending `trailers` where the protocol and peer allow.
+    /// Engines flush after the handler returns, so this need not flush.
     fn poll_finish(&mut self, cx: &mut Context<'_>, trailers: Option<&HeaderMap>) -> Poll<Result<(), Error>>;
 }
 
@@ -370,8 +372,8 @@ impl Stream {
                 let end = length == Some(0) && self.trailers.is_none();
                 self.commit_head(None, length, end)?;
                 if end {
-                    let r = poll_fn(|cx| self.transport.poll_flush(cx)).await;
-                    return self.abort_on_err(r);
+                    // The engine flushes once the exchange is over (batching pipelined responses).
+                    return Ok(());
                 }
             }
             WriteState::Streaming => {}
@@ -402,10 +404,20 @@ impl Stream {
         self.commit_head(Some(&headers), if end { Some(0) } else { length }, end)?;
         drop(headers);
         if end {
-            let r = poll_fn(|cx| self.transport.poll_flush(cx)).await;
-            return self.abort_on_err(r);
+            return Ok(());
         }
-        while let Some(frame) = body.next_frame().await {
+        loop {
+            // Flush whatever is buffered whenever the body has nothing ready, so streamed
+            // responses (SSE, progress output) reach the client as they are produced.
+            let frame = match poll_fn(|cx| Poll::Ready(body.poll_frame(cx))).await {
+                Poll::Ready(f) => f,
+                Poll::Pending => {
+                    let r = poll_fn(|cx| self.transport.poll_flush(cx)).await;
+                    self.abort_on_err(r)?;
+                    body.next_frame().await
+                }
+            };
+            let Some(frame) = frame else { break };
             match frame {
                 Ok(Frame::Data(mut d)) => {
                     let r = poll_fn(|cx| self.transport.poll_write(cx, &mut d)).await;

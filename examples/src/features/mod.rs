@@ -1,0 +1,3 @@
+//! One module per feature; the `showcase` binary mounts them all.
+
+pub mod echo;

@@ -1,0 +1,3 @@
+//! Handlers shared by the example binaries, one module per feature.
+
+pub mod features;

@@ -1,0 +1,2 @@
+//! The `fileserver` binary (filled by the static-files issue).
+fn main() {}

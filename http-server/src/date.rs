@@ -1,0 +1,42 @@
+//! The `Date` header value (RFC 9110 §6.6.1), formatted at most once per second per thread.
+
+use std::cell::RefCell;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+struct Cache {
+    second: u64,
+    text: [u8; 29],
+}
+
+thread_local! {
+    static CACHE: RefCell<Cache> = const { RefCell::new(Cache { second: 0, text: [0; 29] }) };
+}
+
+/// Appends the current IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) to `out`.
+pub(crate) fn append_date(out: &mut bytes::BytesMut) {
+    let now = SystemTime::now();
+    let second = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.second != second {
+            let text = httpdate::fmt_http_date(now);
+            if text.len() == 29 {
+                c.text.copy_from_slice(text.as_bytes());
+                c.second = second;
+            }
+        }
+        out.extend_from_slice(&c.text);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formats_a_parseable_date() {
+        let mut b = bytes::BytesMut::new();
+        super::append_date(&mut b);
+        let s = std::str::from_utf8(&b).unwrap();
+        assert!(httpdate::parse_http_date(s).is_ok(), "{s}");
+        assert!(s.ends_with(" GMT"));
+    }
+}

@@ -1,0 +1,1 @@
+//! Static files: `servecontent`, `servefile`, `fileserver` (filled by the static-files issue).

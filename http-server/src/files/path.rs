@@ -1,0 +1,219 @@
+//! Turning a request path into a file inside a root, safely.
+//!
+//! [`SafePath::parse`] works on the raw (still percent-encoded) path:
+//! 1. it splits on `/` **before** decoding, and rejects an encoded slash (`%2f`) or
+//!    backslash (`%5c`) in a segment, so decoding can never make new separators;
+//! 2. it percent-decodes each segment **once** (so `%252e%252e` is the literal name
+//!    `%2e%2e`, not `..`); a bad escape or a result that is not UTF-8 is rejected;
+//! 3. it rejects `.` and `..` segments (however they were spelled), backslashes, NUL and
+//!    other control characters, and, on Windows, `:` (drive letters and streams);
+//! 4. empty segments (`//`) are skipped: the path is always relative to the root.
+//!
+//! Rejected paths are answered 400. Dotfiles (a segment starting with `.`, other than
+//! `.well-known`) are answered 404 unless allowed; symlinks that resolve outside the root are
+//! answered 404 unless allowed (see [`FileServerOptions`](super::FileServerOptions)).
+
+use std::path::{Path, PathBuf};
+
+/// Why a request path was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathError {
+    /// Not a safe path at all (traversal, encoded separators, NUL...): answer 400.
+    Unsafe,
+    /// A hidden (dot) file or folder: answer 404.
+    Hidden,
+}
+
+/// A request path checked to name something inside the root: decoded segments, none of
+/// them empty, `.` or `..`.
+///
+/// ```
+/// use http_server::files::{PathError, SafePath};
+/// let p = SafePath::parse("/docs/read%20me.txt", false).unwrap();
+/// assert_eq!(p.segments(), ["docs", "read me.txt"]);
+/// assert_eq!(SafePath::parse("/a/%2e%2e/b", false), Err(PathError::Unsafe));
+/// assert_eq!(SafePath::parse("/.env", false), Err(PathError::Hidden));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SafePath {
+    segments: Vec<String>,
+    trailing_slash: bool,
+}
+
+impl SafePath {
+    /// Checks a raw request path (as in the request line, percent-encoded).
+    /// `allow_dotfiles` lets segments start with `.`.
+    pub fn parse(raw: &str, allow_dotfiles: bool) -> Result<SafePath, PathError> {
+        if !raw.starts_with('/') {
+            return Err(PathError::Unsafe);
+        }
+        let mut segments = Vec::new();
+        let mut hidden = false;
+        for raw_seg in raw.split('/') {
+            if raw_seg.is_empty() {
+                continue;
+            }
+            let seg = decode_segment(raw_seg)?;
+            if seg == "." || seg == ".." {
+                return Err(PathError::Unsafe);
+            }
+            if seg.chars().any(|c| c == '\\' || c == '/' || c.is_control()) {
+                return Err(PathError::Unsafe);
+            }
+            if cfg!(windows) && seg.contains(':') {
+                return Err(PathError::Unsafe);
+            }
+            if seg.starts_with('.') && seg != ".well-known" {
+                hidden = true;
+            }
+            segments.push(seg);
+        }
+        if hidden && !allow_dotfiles {
+            return Err(PathError::Hidden);
+        }
+        Ok(SafePath { segments, trailing_slash: raw.len() > 1 && raw.ends_with('/') })
+    }
+
+    /// The decoded segments, in order.
+    pub fn segments(&self) -> &[String] {
+        &self.segments
+    }
+
+    /// True when the request path ended with `/` (and was not just `/`).
+    pub fn has_trailing_slash(&self) -> bool {
+        self.trailing_slash
+    }
+
+    /// True for the root itself (`/`).
+    pub fn is_root(&self) -> bool {
+        self.segments.is_empty()
+    }
+
+    /// The last segment, if any.
+    pub fn last(&self) -> Option<&str> {
+        self.segments.last().map(String::as_str)
+    }
+
+    /// The path below `root`.
+    pub fn join_to(&self, root: &Path) -> PathBuf {
+        let mut p = root.to_path_buf();
+        p.extend(&self.segments);
+        p
+    }
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Percent-decodes one raw segment, once.
+fn decode_segment(raw: &str) -> Result<String, PathError> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let (Some(h), Some(l)) =
+                (bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex))
+            else {
+                return Err(PathError::Unsafe);
+            };
+            let b = h * 16 + l;
+            if b == b'/' || b == b'\\' || b == 0 {
+                return Err(PathError::Unsafe);
+            }
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| PathError::Unsafe)
+}
+
+/// Checks that `path` (below `root`, which is canonical) does not leave `root` through a
+/// symlink: only when some component below the root is a symlink is the path canonicalised
+/// and compared. `Ok(false)` means it escapes. Blocking (file system calls).
+pub(crate) fn stays_inside(root: &Path, path: &Path) -> std::io::Result<bool> {
+    let Ok(rel) = path.strip_prefix(root) else { return Ok(false) };
+    let mut cur = root.to_path_buf();
+    for comp in rel.components() {
+        cur.push(comp);
+        match std::fs::symlink_metadata(&cur) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let real = std::fs::canonicalize(path)?;
+                return Ok(real.starts_with(root));
+            }
+            Ok(_) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsafe_table() {
+        let rows = [
+            "/../etc/passwd",
+            "/a/../../etc/passwd",
+            "/%2e%2e/etc/passwd",
+            "/%2E%2E/etc/passwd",
+            "/.%2e/etc/passwd",
+            "/%2e./etc/passwd",
+            "/..%2fetc%2fpasswd",
+            "/%2fetc/passwd",
+            "/a%2F..%2F..%2Fetc",
+            "/..%5cetc",
+            "/a\\..\\etc",
+            "/a%00.txt",
+            "/a%zz",
+            "/a%2",
+            "/%c0%ae%c0%ae/etc",
+            "/./a",
+            "/a/.",
+            "relative/path",
+            "*",
+            "/a%0a",
+        ];
+        for raw in rows {
+            assert_eq!(SafePath::parse(raw, true), Err(PathError::Unsafe), "{raw}");
+        }
+    }
+
+    #[test]
+    fn accepted_table() {
+        let rows: [(&str, &[&str], bool); 8] = [
+            ("/", &[], false),
+            ("/a/b.txt", &["a", "b.txt"], false),
+            ("//a///b/", &["a", "b"], true),
+            ("/sp%20ace", &["sp ace"], false),
+            ("/%252e%252e", &["%2e%2e"], false),
+            ("/caf%C3%A9", &["café"], false),
+            ("/a..b/c...", &["a..b", "c..."], false),
+            ("/.well-known/x", &[".well-known", "x"], false),
+        ];
+        for (raw, want, slash) in rows {
+            let p = SafePath::parse(raw, false).unwrap_or_else(|e| panic!("{raw}: {e:?}"));
+            assert_eq!(p.segments(), want, "{raw}");
+            assert_eq!(p.has_trailing_slash(), slash, "{raw}");
+        }
+    }
+
+    #[test]
+    fn dotfiles_hidden_unless_allowed() {
+        for raw in ["/.env", "/.git/config", "/a/.secret/b", "/%2egit/HEAD"] {
+            assert_eq!(SafePath::parse(raw, false), Err(PathError::Hidden), "{raw}");
+            assert!(SafePath::parse(raw, true).is_ok(), "{raw}");
+        }
+    }
+}

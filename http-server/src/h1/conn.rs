@@ -1,0 +1,548 @@
+//! The HTTP/1.1 connection: buffered I/O with timeouts, the [`Transport`] that carries a
+//! [`Stream`] over it, and the loop that reads heads, runs the handler and keeps the
+//! connection alive (RFC 9112 §9: persistence, pipelining; §9.6: tear-down).
+//!
+//! Responses to pipelined requests are written in order and batched: the output buffer is
+//! flushed only when no further request bytes are already waiting, so a pipeline of N
+//! requests is usually answered with one write.
+
+use std::any::Any;
+use std::future::poll_fn;
+use std::io::IoSlice;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use bytes::{Buf, Bytes, BytesMut};
+use http::{HeaderMap, Method, StatusCode, Version, header};
+use http_core::{
+    Error, ErrorKind, OutgoingHead, RequestContext, Response, Stream, StreamHandler, Transport, catch_panic,
+};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::time::{Instant, Sleep};
+use tokio_util::sync::CancellationToken;
+
+use super::decode::{BodyDecoder, BodyLength, Decoded, HeadLimits, ParsedHead, parse_head};
+use super::encode::{Framing, encode_chunk_head, encode_error, encode_head, encode_last_chunk};
+
+/// Per-connection settings, shared by all connections of a server.
+#[derive(Debug, Clone)]
+pub(crate) struct ConnConfig {
+    pub(crate) limits: HeadLimits,
+    pub(crate) read_timeout: Duration,
+    pub(crate) read_header_timeout: Duration,
+    pub(crate) write_timeout: Duration,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) max_body_bytes: u64,
+}
+
+/// Writes at most this many body bytes are copied into the output buffer; larger ones go
+/// out as a vectored write straight from the caller's buffer.
+const COPY_MAX: usize = 8 * 1024;
+/// The output buffer is flushed once it holds this much.
+const FLUSH_AT: usize = 64 * 1024;
+/// Free space kept in the read buffer before each read.
+const READ_RESERVE: usize = 8 * 1024;
+/// An unread request body up to this size is drained to keep the connection alive.
+const DRAIN_MAX: u64 = 256 * 1024;
+/// After the response, unread request bytes are discarded for at most this long before
+/// closing, so the client reads the response instead of a reset (lingering close).
+const LINGER: Duration = Duration::from_secs(1);
+
+/// The HTTP/1.1 transport: the socket, its buffers and the state of the current exchange.
+pub(crate) struct H1Transport<IO> {
+    io: IO,
+    peer: Option<SocketAddr>,
+    cfg: Arc<ConnConfig>,
+    graceful: CancellationToken,
+    rbuf: BytesMut,
+    out: BytesMut,
+    read_eof: bool,
+    timer: Pin<Box<Sleep>>,
+    timer_armed: bool,
+    // The request being served.
+    decoder: BodyDecoder,
+    request_trailers: Option<HeaderMap>,
+    expect_continue: bool,
+    keep_alive: bool,
+    is_head: bool,
+    http10: bool,
+    accepts_trailers: bool,
+    body_error: bool,
+    // The response being written.
+    framing: Framing,
+    remaining: u64,
+    suppress_body: bool,
+    trailers_ok: bool,
+    writing_chunk: bool,
+    must_flush: bool,
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin + Send + 'static> H1Transport<IO> {
+    pub(crate) fn new(io: IO, peer: Option<SocketAddr>, cfg: Arc<ConnConfig>, graceful: CancellationToken) -> Self {
+        H1Transport {
+            io,
+            peer,
+            cfg,
+            graceful,
+            rbuf: BytesMut::new(),
+            out: BytesMut::new(),
+            read_eof: false,
+            timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
+            timer_armed: false,
+            decoder: BodyDecoder::new(BodyLength::Empty),
+            request_trailers: None,
+            expect_continue: false,
+            keep_alive: true,
+            is_head: false,
+            http10: false,
+            accepts_trailers: false,
+            body_error: false,
+            framing: Framing::NoBody,
+            remaining: 0,
+            suppress_body: false,
+            trailers_ok: false,
+            writing_chunk: false,
+            must_flush: false,
+        }
+    }
+
+    /// Starts a transport over `io` with bytes already read from it (a sniffed preface).
+    pub(crate) fn with_buffered(mut self, already_read: BytesMut) -> Self {
+        self.rbuf = already_read;
+        self
+    }
+
+    /// Arms the inactivity timer (once per wait) and polls it.
+    fn poll_timer(&mut self, cx: &mut Context<'_>, timeout: Duration) -> Poll<()> {
+        if !self.timer_armed {
+            self.timer.as_mut().reset(Instant::now() + timeout);
+            self.timer_armed = true;
+        }
+        self.timer.as_mut().poll(cx)
+    }
+
+    /// Reads more bytes into the read buffer; `Ok(0)` at end of stream.
+    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<Result<usize, Error>> {
+        if self.rbuf.capacity() - self.rbuf.len() < READ_RESERVE {
+            self.rbuf.reserve(READ_RESERVE * 2);
+        }
+        match tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, &mut self.rbuf) {
+            Poll::Ready(Ok(n)) => {
+                self.timer_armed = false;
+                if n == 0 {
+                    self.read_eof = true;
+                }
+                Poll::Ready(Ok(n))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e.into())),
+            Poll::Pending => match self.poll_timer(cx, self.cfg.read_timeout) {
+                Poll::Ready(()) => Poll::Ready(Err(Error::new(ErrorKind::Timeout, "read_timeout"))),
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+
+    /// Writes the output buffer and then `extra` (vectored) until both are empty.
+    fn poll_write_all(&mut self, cx: &mut Context<'_>, extra: &mut Bytes) -> Poll<Result<(), Error>> {
+        while !self.out.is_empty() || !extra.is_empty() {
+            let slices = [IoSlice::new(&self.out), IoSlice::new(extra)];
+            match Pin::new(&mut self.io).poll_write_vectored(cx, &slices) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(Error::closed())),
+                Poll::Ready(Ok(n)) => {
+                    self.timer_armed = false;
+                    let from_out = n.min(self.out.len());
+                    self.out.advance(from_out);
+                    extra.advance(n - from_out);
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e.into())),
+                Poll::Pending => {
+                    ready!(self.poll_timer(cx, self.cfg.write_timeout));
+                    return Poll::Ready(Err(Error::new(ErrorKind::Timeout, "write_timeout")));
+                }
+            }
+        }
+        self.out.clear();
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_flush_out(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        ready!(self.poll_write_all(cx, &mut Bytes::new()))?;
+        match Pin::new(&mut self.io).poll_flush(cx) {
+            Poll::Ready(r) => Poll::Ready(r.map_err(Error::from)),
+            Poll::Pending => {
+                ready!(self.poll_timer(cx, self.cfg.write_timeout));
+                Poll::Ready(Err(Error::new(ErrorKind::Timeout, "write_timeout")))
+            }
+        }
+    }
+
+    async fn flush_out(&mut self) -> Result<(), Error> {
+        poll_fn(|cx| self.poll_flush_out(cx)).await
+    }
+
+    /// Waits for and decodes the next request head. `Ok(None)`: the connection should
+    /// close quietly (peer closed, idle timeout, graceful shutdown).
+    pub(crate) async fn read_head(&mut self, first: bool) -> Result<Option<ParsedHead>, Error> {
+        let mut deadline = first.then(|| Instant::now() + self.cfg.read_header_timeout);
+        loop {
+            if !self.rbuf.is_empty() {
+                let d = *deadline.get_or_insert_with(|| Instant::now() + self.cfg.read_header_timeout);
+                if let Some(p) = parse_head(&mut self.rbuf, &self.cfg.limits)? {
+                    return Ok(Some(p));
+                }
+                deadline = Some(d);
+            }
+            if self.read_eof {
+                return Ok(None);
+            }
+            if self.flush_out().await.is_err() {
+                return Ok(None);
+            }
+            let idle = self.rbuf.is_empty();
+            if idle && self.graceful.is_cancelled() {
+                return Ok(None);
+            }
+            let wait_until = deadline.unwrap_or_else(|| Instant::now() + self.cfg.idle_timeout);
+            if self.rbuf.capacity() - self.rbuf.len() < READ_RESERVE {
+                self.rbuf.reserve(READ_RESERVE * 2);
+            }
+            self.timer_armed = false;
+            self.timer.as_mut().reset(wait_until);
+            let Self { io, rbuf, timer, graceful, .. } = self;
+            tokio::select! {
+                biased;
+                r = io.read_buf(rbuf) => match r {
+                    Ok(0) | Err(_) => {
+                        self.read_eof = true;
+                        return Ok(None);
+                    }
+                    Ok(_) => {}
+                },
+                () = timer.as_mut() => {
+                    // Silence on a connection is an idle close; a half-sent head is a 408.
+                    return if idle { Ok(None) } else { Err(Error::new(ErrorKind::Timeout, "read_header_timeout")) };
+                }
+                () = graceful.cancelled(), if idle => return Ok(None),
+            }
+        }
+    }
+
+    /// Sets up the exchange for a decoded head.
+    pub(crate) fn begin_request(&mut self, p: &ParsedHead) {
+        self.decoder = BodyDecoder::new(p.body);
+        self.request_trailers = None;
+        self.expect_continue = p.expect_continue;
+        self.keep_alive = p.keep_alive;
+        self.is_head = p.head.method == Method::HEAD;
+        self.http10 = p.head.version == Version::HTTP_10;
+        self.accepts_trailers = p.accepts_trailers;
+        self.body_error = false;
+        self.framing = Framing::NoBody;
+        self.remaining = 0;
+        self.suppress_body = false;
+        self.trailers_ok = false;
+        self.writing_chunk = false;
+        self.must_flush = false;
+    }
+
+    /// Answers a request that could not be decoded, then the connection closes.
+    pub(crate) async fn reject(&mut self, e: &Error) {
+        let status = e.status();
+        tracing::info!(peer = ?self.peer, status = status.as_u16(), error = %e, "rejected request");
+        if e.is_closed() {
+            return;
+        }
+        self.out.clear();
+        encode_error(&mut self.out, status);
+        let _ = self.flush_out().await;
+    }
+
+    /// After the handler: drains a small unread body, flushes unless pipelined requests are
+    /// waiting, and says whether the connection stays open.
+    pub(crate) async fn finish_request(&mut self) -> bool {
+        if !self.decoder.is_done() && self.keep_alive {
+            if self.expect_continue || self.body_error {
+                // The client was never told to send the body, or sent a broken one.
+                self.keep_alive = false;
+            } else {
+                self.keep_alive = self.drain_body().await;
+            }
+        }
+        if self.graceful.is_cancelled() {
+            self.keep_alive = false;
+        }
+        if !self.keep_alive || self.rbuf.is_empty() || self.out.len() >= FLUSH_AT {
+            if self.flush_out().await.is_err() {
+                return false;
+            }
+        }
+        self.keep_alive
+    }
+
+    async fn drain_body(&mut self) -> bool {
+        let mut drained = 0u64;
+        let deadline = Instant::now() + self.cfg.read_timeout.min(Duration::from_secs(1));
+        loop {
+            match self.decoder.decode(&mut self.rbuf, self.cfg.limits.max_header_bytes) {
+                Ok(Decoded::Data(d)) => {
+                    drained += d.len() as u64;
+                    if drained > DRAIN_MAX {
+                        return false;
+                    }
+                }
+                Ok(Decoded::End(_)) => return true,
+                Ok(Decoded::NeedMore) => {
+                    if self.read_eof || Instant::now() >= deadline {
+                        return false;
+                    }
+                    if self.flush_out().await.is_err() {
+                        return false;
+                    }
+                    match tokio::time::timeout_at(deadline, poll_fn(|cx| self.poll_fill(cx))).await {
+                        Ok(Ok(n)) if n > 0 => {}
+                        _ => return false,
+                    }
+                }
+                Err(_) => return false,
+            }
+        }
+    }
+
+    /// Closes the connection: flush, half-close, and linger briefly over unread input.
+    pub(crate) async fn shutdown(&mut self) {
+        let _ = self.flush_out().await;
+        let write_timeout = self.cfg.write_timeout;
+        let _ = tokio::time::timeout(write_timeout, self.io.shutdown()).await;
+        if !self.read_eof && (!self.decoder.is_done() || !self.rbuf.is_empty()) {
+            let deadline = Instant::now() + LINGER;
+            let mut scratch = [0u8; 4096];
+            let mut budget = 1usize << 20;
+            while budget > 0 {
+                match tokio::time::timeout_at(deadline, self.io.read(&mut scratch)).await {
+                    Ok(Ok(n)) if n > 0 => budget = budget.saturating_sub(n),
+                    _ => break,
+                }
+            }
+        }
+    }
+
+    pub(crate) fn abort(&mut self) {
+        self.keep_alive = false;
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for H1Transport<IO> {
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+
+    fn version(&self) -> Version {
+        if self.http10 { Version::HTTP_10 } else { Version::HTTP_11 }
+    }
+
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        self.peer
+    }
+
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<Bytes>, Error>> {
+        if self.expect_continue {
+            // RFC 9110 §10.1.1: the handler wants the body, so invite the client to send it.
+            self.out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+            self.expect_continue = false;
+            self.must_flush = true;
+        }
+        if self.must_flush {
+            ready!(self.poll_flush_out(cx))?;
+            self.must_flush = false;
+        }
+        loop {
+            match self.decoder.decode(&mut self.rbuf, self.cfg.limits.max_header_bytes) {
+                Ok(Decoded::Data(d)) => return Poll::Ready(Ok(Some(d))),
+                Ok(Decoded::End(t)) => {
+                    self.request_trailers = t;
+                    return Poll::Ready(Ok(None));
+                }
+                Ok(Decoded::NeedMore) => {}
+                Err(e) => {
+                    self.body_error = true;
+                    self.keep_alive = false;
+                    return Poll::Ready(Err(e));
+                }
+            }
+            if self.read_eof {
+                self.body_error = true;
+                return Poll::Ready(Err(Error::new(ErrorKind::Closed, "request body truncated")));
+            }
+            if let Err(e) = ready!(self.poll_fill(cx)) {
+                self.body_error = true;
+                return Poll::Ready(Err(e));
+            }
+        }
+    }
+
+    fn take_request_trailers(&mut self) -> Option<HeaderMap> {
+        self.request_trailers.take()
+    }
+
+    fn send_head(&mut self, head: OutgoingHead<'_>) -> Result<(), Error> {
+        if self.expect_continue {
+            // A final answer before the body was asked for: skip 100, and since the client
+            // may or may not send the body now, do not reuse the connection.
+            self.expect_continue = false;
+            self.keep_alive = false;
+        }
+        let status = head.status;
+        let declares_trailers = head.headers.contains_key(header::TRAILER);
+        self.framing =
+            if status.is_informational() || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
+                Framing::NoBody
+            } else {
+                match head.length {
+                    Some(n) if !(declares_trailers && self.accepts_trailers && !self.http10) => Framing::Length(n),
+                    _ if self.http10 => Framing::CloseDelimited,
+                    _ => Framing::Chunked,
+                }
+            };
+        if self.framing == Framing::CloseDelimited && !self.is_head {
+            self.keep_alive = false;
+        }
+        if head.headers.get_all(header::CONNECTION).iter().any(|v| v.as_bytes().eq_ignore_ascii_case(b"close"))
+            || self.graceful.is_cancelled()
+        {
+            self.keep_alive = false;
+        }
+        self.suppress_body = self.is_head || self.framing == Framing::NoBody;
+        self.trailers_ok = self.framing == Framing::Chunked && self.accepts_trailers;
+        self.remaining = if let Framing::Length(n) = self.framing { n } else { 0 };
+        encode_head(&mut self.out, status, head.headers, self.framing, self.keep_alive, self.http10);
+        if head.end_stream && self.framing == Framing::Chunked && !self.suppress_body {
+            encode_last_chunk(&mut self.out, None);
+        }
+        Ok(())
+    }
+
+    fn poll_write(&mut self, cx: &mut Context<'_>, data: &mut Bytes) -> Poll<Result<(), Error>> {
+        if self.must_flush {
+            ready!(self.poll_flush_out(cx))?;
+            self.must_flush = false;
+        }
+        if data.is_empty() && !self.writing_chunk {
+            return Poll::Ready(Ok(()));
+        }
+        if self.suppress_body {
+            data.clear();
+            return Poll::Ready(Ok(()));
+        }
+        if !self.writing_chunk {
+            match self.framing {
+                Framing::Length(_) => {
+                    if data.len() as u64 > self.remaining {
+                        self.keep_alive = false;
+                        return Poll::Ready(Err(Error::new(ErrorKind::State, "body longer than its Content-Length")));
+                    }
+                    self.remaining -= data.len() as u64;
+                }
+                Framing::Chunked => encode_chunk_head(&mut self.out, data.len()),
+                Framing::CloseDelimited | Framing::NoBody => {}
+            }
+            self.writing_chunk = true;
+        }
+        if data.len() <= COPY_MAX {
+            self.out.extend_from_slice(data);
+            data.clear();
+        } else {
+            ready!(self.poll_write_all(cx, data))?;
+        }
+        if self.framing == Framing::Chunked {
+            self.out.extend_from_slice(b"\r\n");
+        }
+        self.writing_chunk = false;
+        if self.out.len() >= FLUSH_AT {
+            self.must_flush = true;
+            ready!(self.poll_flush_out(cx))?;
+            self.must_flush = false;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.poll_flush_out(cx)
+    }
+
+    fn poll_finish(&mut self, cx: &mut Context<'_>, trailers: Option<&HeaderMap>) -> Poll<Result<(), Error>> {
+        if self.must_flush {
+            ready!(self.poll_flush_out(cx))?;
+            self.must_flush = false;
+        }
+        match self.framing {
+            Framing::Chunked if !self.suppress_body => {
+                encode_last_chunk(&mut self.out, if self.trailers_ok { trailers } else { None });
+            }
+            Framing::Length(_) if self.remaining > 0 && !self.suppress_body => {
+                self.keep_alive = false;
+                return Poll::Ready(Err(Error::new(ErrorKind::State, "body shorter than its Content-Length")));
+            }
+            _ => {}
+        }
+        if trailers.is_some() && !self.trailers_ok {
+            tracing::debug!("trailers dropped: the client did not send `TE: trailers` or the body is not chunked");
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Serves HTTP/1.1 on `io` until the peer leaves, keep-alive ends or the server shuts down.
+pub(crate) async fn serve_connection<IO, H>(transport: H1Transport<IO>, handler: &H)
+where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    H: StreamHandler,
+{
+    let peer = transport.peer;
+    let max_body = transport.cfg.max_body_bytes;
+    let mut stream = Stream::new(Box::new(transport));
+    let mut first = true;
+    loop {
+        let t = h1::<IO>(&mut stream);
+        let parsed = match t.read_head(first).await {
+            Ok(Some(p)) => p,
+            Ok(None) => break,
+            Err(e) => {
+                t.reject(&e).await;
+                break;
+            }
+        };
+        first = false;
+        t.begin_request(&parsed);
+        let body_empty = parsed.body == BodyLength::Empty;
+        stream.begin(parsed.head, RequestContext::with_peer(peer), max_body, body_empty);
+        match catch_panic(handler.call(&mut stream)).await {
+            Ok(()) => {
+                if !stream.is_write_closed() {
+                    let _ = stream.closewrite().await;
+                }
+            }
+            Err(msg) => {
+                tracing::error!(peer = ?peer, panic = %msg, "handler panicked; answering 500");
+                if stream.is_head_sent() {
+                    h1::<IO>(&mut stream).abort();
+                } else if stream.write_response(Response::error(StatusCode::INTERNAL_SERVER_ERROR)).await.is_err() {
+                    h1::<IO>(&mut stream).abort();
+                }
+            }
+        }
+        if stream.is_aborted() {
+            h1::<IO>(&mut stream).abort();
+        }
+        if !h1::<IO>(&mut stream).finish_request().await {
+            break;
+        }
+    }
+    h1::<IO>(&mut stream).shutdown().await;
+}
+
+fn h1<IO: AsyncRead + AsyncWrite + Unpin + Send + 'static>(stream: &mut Stream) -> &mut H1Transport<IO> {
+    stream.transport_mut::<H1Transport<IO>>().expect("the stream carries the HTTP/1 transport")
+}

@@ -1,0 +1,695 @@
+//! HTTP/1.1 request decoding: the head (RFC 9112 §2–§3, §5) and body framing (§6–§7).
+//!
+//! `httparse` tokenizes the request line and header fields; everything after that is ours:
+//! the request-target form and length (414), Host (§3.2), Content-Length and
+//! Transfer-Encoding (§6.1–§6.3: the rules that prevent request smuggling), Expect, and the
+//! connection options. Header values are sliced from the read buffer without copying.
+
+use bytes::{Buf, Bytes, BytesMut};
+use http::header::{self, HeaderName};
+use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, Version};
+use http_core::{Error, RequestHead};
+
+/// Limits applied while decoding.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HeadLimits {
+    pub(crate) max_header_bytes: usize,
+    pub(crate) max_uri_bytes: usize,
+    pub(crate) max_headers: usize,
+}
+
+/// How the request body is framed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyLength {
+    /// No body.
+    Empty,
+    /// Exactly this many bytes (Content-Length).
+    Exact(u64),
+    /// Chunked transfer coding.
+    Chunked,
+}
+
+/// A decoded and validated request head.
+#[derive(Debug)]
+pub(crate) struct ParsedHead {
+    pub(crate) head: RequestHead,
+    pub(crate) body: BodyLength,
+    /// The client allows the connection to persist after this request.
+    pub(crate) keep_alive: bool,
+    /// `Expect: 100-continue` was sent.
+    pub(crate) expect_continue: bool,
+    /// `TE: trailers` was sent: the client accepts trailer fields.
+    pub(crate) accepts_trailers: bool,
+}
+
+const MAX_HEADERS_ARRAY: usize = 128;
+
+fn bad(why: &'static str) -> Error {
+    Error::parse(StatusCode::BAD_REQUEST, why)
+}
+
+/// Tries to decode a head from the start of `buf`. `Ok(None)` means more bytes are needed;
+/// on success the head's bytes are removed from `buf`.
+pub(crate) fn parse_head(buf: &mut BytesMut, limits: &HeadLimits) -> Result<Option<ParsedHead>, Error> {
+    // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request-line.
+    while buf.starts_with(b"\r\n") {
+        buf.advance(2);
+    }
+    while buf.starts_with(b"\n") {
+        buf.advance(1);
+    }
+    let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS_ARRAY];
+    let max = limits.max_headers.min(MAX_HEADERS_ARRAY);
+    let mut req = httparse::Request::new(&mut slots[..max]);
+    let base = buf.as_ptr() as usize;
+    let status = match req.parse(buf) {
+        Ok(s) => s,
+        Err(e) => return Err(map_httparse_error(e, buf, limits)),
+    };
+    let len = match status {
+        httparse::Status::Partial => {
+            check_partial(buf, limits)?;
+            return Ok(None);
+        }
+        httparse::Status::Complete(len) => len,
+    };
+    if len > limits.max_header_bytes {
+        return Err(Error::parse(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "request head over max_header_bytes"));
+    }
+    let path = req.path.unwrap_or("");
+    if path.len() > limits.max_uri_bytes {
+        return Err(Error::parse(StatusCode::URI_TOO_LONG, "request target over max_uri_bytes"));
+    }
+    let version = if req.version == Some(0) { Version::HTTP_10 } else { Version::HTTP_11 };
+    let method = Method::from_bytes(req.method.unwrap_or("").as_bytes()).map_err(|_| bad("invalid method"))?;
+    // Record where each piece sits so values can be sliced from the frozen head (no copy).
+    let offset = |s: &[u8]| s.as_ptr() as usize - base;
+    let path_range = (offset(path.as_bytes()), path.len());
+    let mut fields: [(Option<HeaderName>, usize, usize); MAX_HEADERS_ARRAY] =
+        [const { (None, 0, 0) }; MAX_HEADERS_ARRAY];
+    let count = req.headers.len();
+    for (slot, h) in fields.iter_mut().zip(req.headers.iter()) {
+        let name = HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| bad("invalid header name"))?;
+        *slot = (Some(name), offset(h.value), h.value.len());
+    }
+    let head_bytes = buf.split_to(len).freeze();
+
+    let uri = parse_target(&method, head_bytes.slice(path_range.0..path_range.0 + path_range.1))?;
+    let mut headers = HeaderMap::with_capacity(count);
+    for (name, start, n) in fields.iter_mut().take(count) {
+        let name = name.take().ok_or_else(|| bad("invalid header name"))?;
+        // httparse already rejected control characters; this cannot fail for its output,
+        // but stays checked.
+        let value = HeaderValue::from_maybe_shared(head_bytes.slice(*start..*start + *n))
+            .map_err(|_| bad("invalid header value"))?;
+        headers.append(name, value);
+    }
+    let framing = validate(version, &headers)?;
+    Ok(Some(ParsedHead { head: RequestHead { method, uri, version, headers }, ..framing }))
+}
+
+/// A partial head: decide 414 / 431 before waiting for more bytes.
+fn check_partial(buf: &[u8], limits: &HeadLimits) -> Result<(), Error> {
+    match memchr(b'\n', buf) {
+        None if buf.len() > limits.max_uri_bytes + 64 => {
+            Err(Error::parse(StatusCode::URI_TOO_LONG, "request line over max_uri_bytes"))
+        }
+        _ if buf.len() > limits.max_header_bytes => {
+            Err(Error::parse(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "request head over max_header_bytes"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|&b| b == needle)
+}
+
+fn map_httparse_error(e: httparse::Error, buf: &[u8], limits: &HeadLimits) -> Error {
+    match e {
+        httparse::Error::TooManyHeaders => {
+            Error::parse(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "too many header fields")
+        }
+        httparse::Error::Version if looks_like_other_version(buf) => {
+            Error::parse(StatusCode::HTTP_VERSION_NOT_SUPPORTED, "unsupported HTTP version")
+        }
+        httparse::Error::Token | httparse::Error::Version => {
+            // A long target with a bad tail: report the length problem first.
+            let line = &buf[..memchr(b'\n', buf).unwrap_or(buf.len())];
+            if line.len() > limits.max_uri_bytes + 64 {
+                Error::parse(StatusCode::URI_TOO_LONG, "request line over max_uri_bytes")
+            } else {
+                bad("malformed request line")
+            }
+        }
+        httparse::Error::HeaderName => bad("invalid header name (whitespace before colon, obs-fold or bad token)"),
+        httparse::Error::HeaderValue => bad("invalid header value"),
+        httparse::Error::NewLine => bad("invalid line ending (bare CR)"),
+        httparse::Error::Status => bad("malformed request line"),
+    }
+}
+
+/// `HTTP/d.d` with a version other than 1.0/1.1 → 505 rather than 400.
+fn looks_like_other_version(buf: &[u8]) -> bool {
+    let line = &buf[..memchr(b'\n', buf).unwrap_or(buf.len())];
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let Some(sp) = line.iter().rposition(|&b| b == b' ') else { return false };
+    match &line[sp + 1..] {
+        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor] => major.is_ascii_digit() && minor.is_ascii_digit(),
+        [b'H', b'T', b'T', b'P', b'/', major] => major.is_ascii_digit(),
+        _ => false,
+    }
+}
+
+/// RFC 9112 §3.2: origin-form, absolute-form, authority-form (CONNECT), asterisk-form (OPTIONS).
+fn parse_target(method: &Method, raw: Bytes) -> Result<Uri, Error> {
+    let first = raw.first().copied();
+    let ok_form = match first {
+        Some(b'/') => true,
+        Some(b'*') => raw.len() == 1 && method == Method::OPTIONS,
+        Some(_) if method == Method::CONNECT => true,
+        Some(_) => {
+            raw.len() > 7 && (raw[..7].eq_ignore_ascii_case(b"http://") || raw[..8].eq_ignore_ascii_case(b"https://"))
+        }
+        None => false,
+    };
+    if !ok_form {
+        return Err(bad("invalid request-target form"));
+    }
+    Uri::from_maybe_shared(raw).map_err(|_| bad("invalid request-target"))
+}
+
+fn validate(version: Version, headers: &HeaderMap) -> Result<ParsedHead, Error> {
+    // Host (RFC 9112 §3.2): exactly one on HTTP/1.1; never more than one.
+    let mut hosts = headers.get_all(header::HOST).iter();
+    let host = hosts.next();
+    if hosts.next().is_some() {
+        return Err(bad("duplicate Host header"));
+    }
+    match host {
+        None if version == Version::HTTP_11 => return Err(bad("missing Host header")),
+        Some(h) if !valid_host(h.as_bytes()) => return Err(bad("malformed Host header")),
+        _ => {}
+    }
+
+    let body = body_length(version, headers)?;
+
+    let mut keep_alive = version == Version::HTTP_11;
+    for v in headers.get_all(header::CONNECTION) {
+        for token in comma_list(v.as_bytes()) {
+            if token.eq_ignore_ascii_case(b"close") {
+                keep_alive = false;
+            } else if token.eq_ignore_ascii_case(b"keep-alive") && version == Version::HTTP_10 {
+                keep_alive = true;
+            }
+        }
+    }
+
+    let mut expect_continue = false;
+    if let Some(e) = headers.get(header::EXPECT) {
+        if e.as_bytes().eq_ignore_ascii_case(b"100-continue") {
+            expect_continue = version == Version::HTTP_11 && body != BodyLength::Empty;
+        } else {
+            return Err(Error::parse(StatusCode::EXPECTATION_FAILED, "unsupported expectation"));
+        }
+    }
+    let accepts_trailers = headers.get_all(header::TE).iter().any(|v| has_token(v, b"trailers"));
+    Ok(ParsedHead { head: RequestHead::default(), body, keep_alive, expect_continue, accepts_trailers })
+}
+
+/// RFC 9112 §6.1–§6.3: how long is the body, refusing every ambiguous combination.
+fn body_length(version: Version, headers: &HeaderMap) -> Result<BodyLength, Error> {
+    let has_te = headers.contains_key(header::TRANSFER_ENCODING);
+    let has_cl = headers.contains_key(header::CONTENT_LENGTH);
+    if has_te {
+        if has_cl {
+            return Err(bad("both Content-Length and Transfer-Encoding"));
+        }
+        if version == Version::HTTP_10 {
+            return Err(bad("Transfer-Encoding in an HTTP/1.0 request"));
+        }
+        let mut codings = 0usize;
+        let mut last_chunked = false;
+        let mut unknown = false;
+        for v in headers.get_all(header::TRANSFER_ENCODING) {
+            for coding in comma_list_all(v.as_bytes()) {
+                if coding.is_empty() {
+                    return Err(bad("empty transfer coding"));
+                }
+                codings += 1;
+                if last_chunked {
+                    // chunked must be applied exactly once, last.
+                    return Err(bad("chunked is not the final transfer coding"));
+                }
+                if coding.eq_ignore_ascii_case(b"chunked") {
+                    last_chunked = true;
+                } else {
+                    unknown = true;
+                }
+            }
+        }
+        if codings == 0 || !last_chunked {
+            return Err(bad("final transfer coding is not chunked"));
+        }
+        if unknown {
+            return Err(Error::parse(StatusCode::NOT_IMPLEMENTED, "unsupported transfer coding"));
+        }
+        return Ok(BodyLength::Chunked);
+    }
+    if has_cl {
+        let mut length: Option<u64> = None;
+        for v in headers.get_all(header::CONTENT_LENGTH) {
+            for item in comma_list_all(v.as_bytes()) {
+                let n = parse_decimal(item).ok_or_else(|| bad("invalid Content-Length"))?;
+                if length.is_some_and(|l| l != n) {
+                    return Err(bad("conflicting Content-Length values"));
+                }
+                length = Some(n);
+            }
+        }
+        return Ok(match length {
+            Some(0) => BodyLength::Empty,
+            Some(n) => BodyLength::Exact(n),
+            None => return Err(bad("invalid Content-Length")),
+        });
+    }
+    Ok(BodyLength::Empty)
+}
+
+fn parse_decimal(s: &[u8]) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 || !s.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    s.iter().try_fold(0u64, |acc, &d| acc.checked_mul(10)?.checked_add(u64::from(d - b'0')))
+}
+
+fn valid_host(h: &[u8]) -> bool {
+    h.iter().all(|&b| b.is_ascii_alphanumeric() || b".-_~!$&'()*+,;=:[]%".contains(&b))
+}
+
+fn trim(s: &[u8]) -> &[u8] {
+    let start = s.iter().position(|b| !matches!(b, b' ' | b'\t')).unwrap_or(s.len());
+    let end = s.iter().rposition(|b| !matches!(b, b' ' | b'\t')).map_or(start, |e| e + 1);
+    &s[start..end]
+}
+
+/// Comma-separated list elements, trimmed, empty ones skipped.
+fn comma_list(v: &[u8]) -> impl Iterator<Item = &[u8]> {
+    v.split(|&b| b == b',').map(trim).filter(|s| !s.is_empty())
+}
+
+/// Comma-separated list elements, trimmed, empty ones kept (so `chunked,` is caught).
+fn comma_list_all(v: &[u8]) -> impl Iterator<Item = &[u8]> {
+    v.split(|&b| b == b',').map(trim)
+}
+
+fn has_token(v: &HeaderValue, token: &[u8]) -> bool {
+    comma_list(v.as_bytes()).any(|t| t.eq_ignore_ascii_case(token))
+}
+
+/// The result of one decoding step on a body.
+#[derive(Debug)]
+pub(crate) enum Decoded {
+    /// Body bytes.
+    Data(Bytes),
+    /// More input is needed.
+    NeedMore,
+    /// The body ended (with trailers, for chunked bodies that sent some).
+    End(Option<HeaderMap>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChunkState {
+    Size,
+    Data(u64),
+    DataEnd,
+    Trailers,
+    Done,
+}
+
+/// Longest chunk-size line (size plus extensions) accepted.
+const MAX_CHUNK_LINE: usize = 4096;
+
+/// Decodes a request body from the connection's read buffer.
+#[derive(Debug)]
+pub(crate) enum BodyDecoder {
+    /// Exactly this many bytes remain.
+    Length(u64),
+    /// Chunked (RFC 9112 §7.1).
+    Chunked(ChunkedDecoder),
+}
+
+/// The chunked decoder's state (opaque).
+#[derive(Debug)]
+pub(crate) struct ChunkedDecoder {
+    state: ChunkState,
+}
+
+impl BodyDecoder {
+    pub(crate) fn new(len: BodyLength) -> Self {
+        match len {
+            BodyLength::Empty => BodyDecoder::Length(0),
+            BodyLength::Exact(n) => BodyDecoder::Length(n),
+            BodyLength::Chunked => BodyDecoder::Chunked(ChunkedDecoder { state: ChunkState::Size }),
+        }
+    }
+
+    /// True once the whole body has been consumed.
+    pub(crate) fn is_done(&self) -> bool {
+        match self {
+            BodyDecoder::Length(n) => *n == 0,
+            BodyDecoder::Chunked(c) => c.state == ChunkState::Done,
+        }
+    }
+
+    /// One decoding step over `buf`. `max_trailer_bytes` bounds the trailer section.
+    pub(crate) fn decode(&mut self, buf: &mut BytesMut, max_trailer_bytes: usize) -> Result<Decoded, Error> {
+        match self {
+            BodyDecoder::Length(0) => Ok(Decoded::End(None)),
+            BodyDecoder::Length(n) => {
+                if buf.is_empty() {
+                    return Ok(Decoded::NeedMore);
+                }
+                let take = (*n).min(buf.len() as u64) as usize;
+                *n -= take as u64;
+                Ok(Decoded::Data(buf.split_to(take).freeze()))
+            }
+            BodyDecoder::Chunked(c) => c.decode(buf, max_trailer_bytes),
+        }
+    }
+}
+
+impl ChunkedDecoder {
+    fn decode(&mut self, buf: &mut BytesMut, max_trailer_bytes: usize) -> Result<Decoded, Error> {
+        loop {
+            match self.state {
+                ChunkState::Size => {
+                    let Some(nl) = memchr(b'\n', &buf[..buf.len().min(MAX_CHUNK_LINE + 1)]) else {
+                        if buf.len() > MAX_CHUNK_LINE {
+                            return Err(bad("chunk-size line too long"));
+                        }
+                        return Ok(Decoded::NeedMore);
+                    };
+                    let line = buf[..nl].strip_suffix(b"\r").ok_or_else(|| bad("chunk-size line without CRLF"))?;
+                    let size = parse_chunk_size(line)?;
+                    buf.advance(nl + 1);
+                    self.state = if size == 0 { ChunkState::Trailers } else { ChunkState::Data(size) };
+                }
+                ChunkState::Data(n) => {
+                    if buf.is_empty() {
+                        return Ok(Decoded::NeedMore);
+                    }
+                    let take = n.min(buf.len() as u64) as usize;
+                    let left = n - take as u64;
+                    self.state = if left == 0 { ChunkState::DataEnd } else { ChunkState::Data(left) };
+                    return Ok(Decoded::Data(buf.split_to(take).freeze()));
+                }
+                ChunkState::DataEnd => {
+                    if buf.len() < 2 {
+                        if buf.first().is_some_and(|&b| b != b'\r') {
+                            return Err(bad("chunk data not followed by CRLF"));
+                        }
+                        return Ok(Decoded::NeedMore);
+                    }
+                    if &buf[..2] != b"\r\n" {
+                        return Err(bad("chunk data not followed by CRLF"));
+                    }
+                    buf.advance(2);
+                    self.state = ChunkState::Size;
+                }
+                ChunkState::Trailers => {
+                    if buf.starts_with(b"\r\n") {
+                        buf.advance(2);
+                        self.state = ChunkState::Done;
+                        return Ok(Decoded::End(None));
+                    }
+                    if buf.len() < 2 {
+                        if buf.first().is_some_and(|&b| b != b'\r') {
+                            return self.trailers(buf, max_trailer_bytes);
+                        }
+                        return Ok(Decoded::NeedMore);
+                    }
+                    return self.trailers(buf, max_trailer_bytes);
+                }
+                ChunkState::Done => return Ok(Decoded::End(None)),
+            }
+        }
+    }
+
+    fn trailers(&mut self, buf: &mut BytesMut, max: usize) -> Result<Decoded, Error> {
+        let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+            if buf.len() > max {
+                return Err(Error::parse(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "trailer section too large"));
+            }
+            return Ok(Decoded::NeedMore);
+        };
+        if end + 4 > max {
+            return Err(Error::parse(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "trailer section too large"));
+        }
+        let mut slots = [httparse::EMPTY_HEADER; 64];
+        let parsed = match httparse::parse_headers(&buf[..end + 4], &mut slots) {
+            Ok(httparse::Status::Complete((_, h))) => h,
+            Ok(httparse::Status::Partial) => return Err(bad("malformed trailer section")),
+            Err(httparse::Error::TooManyHeaders) => {
+                return Err(Error::parse(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "too many trailer fields"));
+            }
+            Err(_) => return Err(bad("malformed trailer field")),
+        };
+        let mut map = HeaderMap::new();
+        for h in parsed {
+            let name = HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| bad("invalid trailer name"))?;
+            if is_forbidden_trailer(&name) {
+                continue;
+            }
+            let value = HeaderValue::from_bytes(h.value).map_err(|_| bad("invalid trailer value"))?;
+            map.append(name, value);
+        }
+        buf.advance(end + 4);
+        self.state = ChunkState::Done;
+        Ok(Decoded::End(if map.is_empty() { None } else { Some(map) }))
+    }
+}
+
+/// RFC 9110 §6.5.1: fields that must not be taken from trailers.
+fn is_forbidden_trailer(name: &HeaderName) -> bool {
+    [
+        header::CONTENT_LENGTH,
+        header::TRANSFER_ENCODING,
+        header::HOST,
+        header::CONTENT_TYPE,
+        header::CONTENT_ENCODING,
+        header::CONTENT_RANGE,
+        header::TE,
+        header::TRAILER,
+        header::CONNECTION,
+        header::AUTHORIZATION,
+        header::SET_COOKIE,
+        header::COOKIE,
+    ]
+    .contains(name)
+}
+
+/// `chunk-size [ chunk-ext ]` (RFC 9112 §7.1.1): 1–16 hex digits, then optional
+/// whitespace and `;name[=value]` extensions, which are validated and ignored.
+fn parse_chunk_size(line: &[u8]) -> Result<u64, Error> {
+    let digits = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    if digits == 0 {
+        return Err(bad("invalid chunk size"));
+    }
+    if digits > 16 {
+        return Err(bad("chunk size overflow"));
+    }
+    let mut size: u64 = 0;
+    for &b in &line[..digits] {
+        let d = (b as char).to_digit(16).unwrap_or(0) as u64;
+        size = size.checked_mul(16).and_then(|s| s.checked_add(d)).ok_or_else(|| bad("chunk size overflow"))?;
+    }
+    let rest = &line[digits..];
+    let rest = &rest[rest.iter().take_while(|b| matches!(b, b' ' | b'\t')).count()..];
+    if rest.is_empty() {
+        return Ok(size);
+    }
+    if rest[0] != b';' {
+        return Err(bad("invalid chunk size"));
+    }
+    if rest.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+        return Err(bad("invalid chunk extension"));
+    }
+    Ok(size)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: HeadLimits = HeadLimits { max_header_bytes: 8192, max_uri_bytes: 1024, max_headers: 32 };
+
+    fn parse(raw: &str) -> Result<Option<ParsedHead>, Error> {
+        parse_head(&mut BytesMut::from(raw.as_bytes()), &LIMITS)
+    }
+
+    fn status_of(raw: &str) -> u16 {
+        match parse(raw) {
+            Ok(Some(_)) => 200,
+            Ok(None) => 0,
+            Err(e) => e.status().as_u16(),
+        }
+    }
+
+    #[test]
+    fn head_verdicts() {
+        let long_target = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "a".repeat(2000));
+        let cases: &[(&str, u16)] = &[
+            ("GET / HTTP/1.1\r\nHost: a\r\n\r\n", 200),
+            ("GET / HTTP/1.0\r\n\r\n", 200),
+            ("\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", 200),
+            ("GET / HTTP/1.1\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n", 200),
+            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 3\r\n\r\n", 200),
+            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 4\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +1\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
+            ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: CHUNKED\r\n\r\n", 200),
+            ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked,\r\n\r\n", 400),
+            ("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nX : a\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nX(: a\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nX: a\rb\r\n\r\n", 400),
+            ("GET / HTTP/1.1\rHost: a\r\n\r\n", 400),
+            ("GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
+            ("GET / HTTP/1.2\r\nHost: a\r\n\r\n", 505),
+            ("GET / HTTX/1.1\r\nHost: a\r\n\r\n", 400),
+            ("GET foo HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            ("GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            ("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", 200),
+            ("GET http://a/b HTTP/1.1\r\nHost: a\r\n\r\n", 200),
+            ("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n", 200),
+            ("POST / HTTP/1.1\r\nHost: a\r\nExpect: something\r\n\r\n", 417),
+            (&long_target, 414),
+            ("GET / HTTP/1.1\r\nHost: a\r\n", 0),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(status_of(raw), *want, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn oversized_partial_heads() {
+        let mut buf = BytesMut::from(format!("GET /{}", "a".repeat(2000)).as_bytes());
+        assert_eq!(parse_head(&mut buf, &LIMITS).unwrap_err().status(), 414);
+        let mut buf = BytesMut::from(format!("GET / HTTP/1.1\r\nX: {}", "a".repeat(9000)).as_bytes());
+        assert_eq!(parse_head(&mut buf, &LIMITS).unwrap_err().status(), 431);
+        let many: String = (0..40).map(|i| format!("X{i}: a\r\n")).collect();
+        assert_eq!(status_of(&format!("GET / HTTP/1.1\r\nHost: a\r\n{many}\r\n")), 431);
+    }
+
+    #[test]
+    fn framing_and_options() {
+        let p = parse(
+            "POST /x?y HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nConnection: close\r\nTE: trailers\r\n\r\nhello",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(p.body, BodyLength::Exact(5));
+        assert!(!p.keep_alive);
+        assert!(p.accepts_trailers);
+        assert_eq!(p.head.uri.query(), Some("y"));
+        let p = parse("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").unwrap().unwrap();
+        assert!(p.keep_alive);
+        let p = parse("GET / HTTP/1.0\r\n\r\n").unwrap().unwrap();
+        assert!(!p.keep_alive);
+    }
+
+    fn decode_all(body: &str) -> Result<(Vec<u8>, Option<HeaderMap>), u16> {
+        let mut d = BodyDecoder::new(BodyLength::Chunked);
+        let mut buf = BytesMut::from(body.as_bytes());
+        let mut out = Vec::new();
+        loop {
+            match d.decode(&mut buf, 1024) {
+                Ok(Decoded::Data(b)) => out.extend_from_slice(&b),
+                Ok(Decoded::NeedMore) => return Err(0),
+                Ok(Decoded::End(t)) => return Ok((out, t)),
+                Err(e) => return Err(e.status().as_u16()),
+            }
+        }
+    }
+
+    #[test]
+    fn chunked_verdicts() {
+        let ok: &[(&str, &str)] = &[
+            ("0\r\n\r\n", ""),
+            ("3\r\nabc\r\n0\r\n\r\n", "abc"),
+            ("3;ext=1\r\nabc\r\n0\r\n\r\n", "abc"),
+            ("3 ;ext\r\nabc\r\n0\r\n\r\n", "abc"),
+            ("A\r\n0123456789\r\n0\r\n\r\n", "0123456789"),
+            ("1\r\na\r\n1\r\nb\r\n0\r\n\r\n", "ab"),
+        ];
+        for (raw, want) in ok {
+            assert_eq!(decode_all(raw).map(|(b, _)| b), Ok(want.as_bytes().to_vec()), "{raw:?}");
+        }
+        let bad: &[(&str, u16)] = &[
+            ("x\r\n", 400),
+            ("\r\n", 400),
+            ("-1\r\n", 400),
+            ("0x3\r\nabc\r\n0\r\n\r\n", 400),
+            ("11111111111111111\r\n", 400),
+            ("3\nabc\r\n0\r\n\r\n", 400),
+            ("3\r\nabcX\r\n", 400),
+            ("3\r\nabc\r\r", 400),
+            ("3;\x01\r\nabc\r\n0\r\n\r\n", 400),
+            ("3\r\nabc", 0),
+            ("3\r\n", 0),
+        ];
+        for (raw, want) in bad {
+            assert_eq!(decode_all(raw).map(|(b, _)| b), Err(*want), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn chunked_trailers_kept_and_filtered() {
+        let (body, t) = decode_all("2\r\nab\r\n0\r\nX-Sum: 9\r\nContent-Length: 5\r\n\r\n").unwrap();
+        assert_eq!(body, b"ab");
+        let t = t.unwrap();
+        assert_eq!(t.get("x-sum").unwrap(), "9");
+        assert!(t.get("content-length").is_none());
+        let big = format!("0\r\nX: {}\r\n\r\n", "a".repeat(2000));
+        assert_eq!(decode_all(&big).map(|(b, _)| b), Err(431));
+    }
+
+    #[test]
+    fn chunked_decoding_is_split_anywhere() {
+        let raw = b"5;a=b\r\nhello\r\n6\r\n world\r\n0\r\nX: y\r\n\r\n";
+        for split in 0..raw.len() {
+            let mut d = BodyDecoder::new(BodyLength::Chunked);
+            let mut buf = BytesMut::from(&raw[..split]);
+            let mut out = Vec::new();
+            let mut fed = false;
+            loop {
+                match d.decode(&mut buf, 1024).unwrap() {
+                    Decoded::Data(b) => out.extend_from_slice(&b),
+                    Decoded::NeedMore => {
+                        assert!(!fed, "needs more after all input at split {split}");
+                        buf.extend_from_slice(&raw[split..]);
+                        fed = true;
+                    }
+                    Decoded::End(t) => {
+                        assert!(t.is_some());
+                        break;
+                    }
+                }
+            }
+            assert_eq!(out, b"hello world", "split {split}");
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! Server options: HTTP.jl's knobs, each with a finite default.
+//!
+//! | option | default | what it bounds |
+//! |---|---|---|
+//! | `host` | `127.0.0.1` | the listening address (loopback unless told otherwise) |
+//! | `port` | `8080` | `0` picks a free port |
+//! | `read_header_timeout` | 10 s | from a connection's start (or a request's first byte) to the end of its head: the slowloris guard; answered 408 |
+//! | `read_timeout` | 30 s | each read of a request body must make progress within it |
+//! | `write_timeout` | 30 s | each write of a response must make progress within it |
+//! | `idle_timeout` | 60 s | a keep-alive connection waiting for its next request |
+//! | `max_header_bytes` | 32 KiB | the request line plus header block; answered 431 |
+//! | `max_uri_bytes` | 8 KiB | the request target; answered 414 |
+//! | `max_headers` | 100 | header field lines; answered 431 |
+//! | `max_body_bytes` | 10 MiB | bodies buffered for serve-style handlers; answered 413 |
+//! | `max_connections` | 10,000 | open connections; one more is answered 503 and closed |
+//! | `backlog` | 1024 | the kernel's accept queue |
+//! | `shutdown_timeout` | 10 s | how long `close()` waits for in-flight requests |
+
+use std::time::Duration;
+
+/// Configuration for [`Server`](crate::Server). Every setter documents its default.
+///
+/// ```
+/// use std::time::Duration;
+/// use http_server::ServerOptions;
+/// let opts = ServerOptions::new().port(0).read_header_timeout(Duration::from_secs(5));
+/// assert_eq!(opts.get_port(), 0);
+/// ```
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) read_timeout: Duration,
+    pub(crate) read_header_timeout: Duration,
+    pub(crate) write_timeout: Duration,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) max_header_bytes: usize,
+    pub(crate) max_uri_bytes: usize,
+    pub(crate) max_headers: usize,
+    pub(crate) max_body_bytes: u64,
+    pub(crate) max_connections: usize,
+    pub(crate) backlog: u32,
+    pub(crate) reuseaddr: bool,
+    pub(crate) listenany: bool,
+    pub(crate) shutdown_timeout: Duration,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            read_timeout: Duration::from_secs(30),
+            read_header_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            max_header_bytes: 32 * 1024,
+            max_uri_bytes: 8 * 1024,
+            max_headers: 100,
+            max_body_bytes: 10 * 1024 * 1024,
+            max_connections: 10_000,
+            backlog: 1024,
+            reuseaddr: true,
+            listenany: false,
+            shutdown_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+macro_rules! setter {
+    ($(#[$doc:meta])* $name:ident: $ty:ty) => {
+        $(#[$doc])*
+        pub fn $name(mut self, value: $ty) -> Self {
+            self.$name = value;
+            self
+        }
+    };
+}
+
+impl ServerOptions {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The address to bind. Default `127.0.0.1`.
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.host = host.into();
+        self
+    }
+
+    setter!(
+        /// The port to bind; `0` picks a free one. Default `8080`.
+        port: u16
+    );
+    setter!(
+        /// Each request-body read must make progress within this. Default 30 s.
+        read_timeout: Duration
+    );
+    setter!(
+        /// Time allowed to receive a request head, counted from the connection's start or
+        /// the request's first byte (slowloris guard; answered 408). Default 10 s.
+        read_header_timeout: Duration
+    );
+    setter!(
+        /// Each response write must make progress within this. Default 30 s.
+        write_timeout: Duration
+    );
+    setter!(
+        /// How long a keep-alive connection may wait for its next request. Default 60 s.
+        idle_timeout: Duration
+    );
+    setter!(
+        /// Largest request head (request line + headers); larger is answered 431. Default 32 KiB.
+        max_header_bytes: usize
+    );
+    setter!(
+        /// Longest request target; longer is answered 414. Default 8 KiB.
+        max_uri_bytes: usize
+    );
+    setter!(
+        /// Most header lines in a request; more is answered 431. Default 100.
+        max_headers: usize
+    );
+    setter!(
+        /// Largest body buffered for a serve-style handler; larger is answered 413. Default 10 MiB.
+        max_body_bytes: u64
+    );
+    setter!(
+        /// Most open connections; past it a new connection gets 503 and is closed. Default 10,000.
+        max_connections: usize
+    );
+    setter!(
+        /// The listen backlog. Default 1024.
+        backlog: u32
+    );
+    setter!(
+        /// Set `SO_REUSEADDR` on the listener. Default true.
+        reuseaddr: bool
+    );
+    setter!(
+        /// When the port is taken, try the next ones (up to 100), then any free port. Default false.
+        listenany: bool
+    );
+    setter!(
+        /// How long `close()` lets in-flight requests finish before cutting them. Default 10 s.
+        shutdown_timeout: Duration
+    );
+
+    /// The configured port.
+    pub fn get_port(&self) -> u16 {
+        self.port
+    }
+
+    /// The configured host.
+    pub fn get_host(&self) -> &str {
+        &self.host
+    }
+
+    pub(crate) fn validate(&self) -> std::io::Result<()> {
+        let bad = |what: &str| Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, what.to_owned()));
+        if self.max_header_bytes == 0 || self.max_uri_bytes == 0 || self.max_headers == 0 {
+            return bad("header limits must be positive");
+        }
+        if self.backlog == 0 || self.max_connections == 0 {
+            return bad("backlog and max_connections must be positive");
+        }
+        let timeouts = [self.read_timeout, self.read_header_timeout, self.write_timeout, self.idle_timeout];
+        if timeouts.iter().any(|t| t.is_zero()) {
+            return bad("timeouts must be positive");
+        }
+        Ok(())
+    }
+}

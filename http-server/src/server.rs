@@ -1,0 +1,326 @@
+//! The [`Server`] handle and its lifecycle: bind, accept, track connections, and shut down
+//! gracefully ([`Server::close`]) or at once ([`Server::forceclose`]).
+//!
+//! HTTP.jl's `serve!`/`listen!` are [`Server::serve`]/[`Server::listen`] (start in the
+//! background, return the handle); `serve`/`listen` are the free functions [`serve`] and
+//! [`listen`] (run in the foreground until Ctrl-C or SIGTERM, then close gracefully).
+
+use std::io;
+use std::net::SocketAddr;
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use http_core::{Handler, StreamHandler, streamhandler};
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::connection::{ConnContext, serve_tcp};
+use crate::h1::conn::ConnConfig;
+use crate::h1::decode::HeadLimits;
+use crate::options::ServerOptions;
+
+struct Shared {
+    local_addr: SocketAddr,
+    scheme: &'static str,
+    graceful: CancellationToken,
+    force: CancellationToken,
+    accept_done: CancellationToken,
+    closed: CancellationToken,
+    conns: AtomicUsize,
+    conns_zero: Notify,
+    shutdown_timeout: Duration,
+}
+
+impl Shared {
+    async fn wait_for_no_connections(&self, limit: Duration) -> bool {
+        let wait = async {
+            loop {
+                let mut notified = pin!(self.conns_zero.notified());
+                notified.as_mut().enable();
+                if self.conns.load(Ordering::Acquire) == 0 {
+                    return;
+                }
+                notified.await;
+            }
+        };
+        tokio::time::timeout(limit, wait).await.is_ok()
+    }
+}
+
+/// Counts a connection for as long as it lives.
+struct ConnGuard(Arc<Shared>);
+
+impl ConnGuard {
+    fn new(shared: &Arc<Shared>) -> Self {
+        shared.conns.fetch_add(1, Ordering::AcqRel);
+        ConnGuard(shared.clone())
+    }
+}
+
+impl Drop for ConnGuard {
+    fn drop(&mut self) {
+        if self.0.conns.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.conns_zero.notify_waiters();
+        }
+    }
+}
+
+/// A running server (HTTP.jl's `Server`): query it, wait for it, close it.
+///
+/// ```no_run
+/// # #[tokio::main] async fn main() -> std::io::Result<()> {
+/// use http_core::Request;
+/// use http_server::{Server, ServerOptions};
+/// let server = Server::serve(ServerOptions::new().port(0), |_req: Request| async { "Hello" }).await?;
+/// println!("listening on {}", server.url());
+/// server.close().await;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Server {
+    shared: Arc<Shared>,
+}
+
+impl Server {
+    /// HTTP.jl's `serve!`: starts a server for a Request → Response handler and returns
+    /// once it is listening. The body is buffered up to `max_body_bytes` before the
+    /// handler runs (see [`streamhandler`]).
+    pub async fn serve<H: Handler>(options: ServerOptions, handler: H) -> io::Result<Server> {
+        Server::listen(options, streamhandler(handler)).await
+    }
+
+    /// HTTP.jl's `listen!`: starts a server for a stream handler and returns once it is
+    /// listening.
+    pub async fn listen<H: StreamHandler>(options: ServerOptions, handler: H) -> io::Result<Server> {
+        options.validate()?;
+        let listener = bind(&options).await?;
+        let local_addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            local_addr,
+            scheme: "http",
+            graceful: CancellationToken::new(),
+            force: CancellationToken::new(),
+            accept_done: CancellationToken::new(),
+            closed: CancellationToken::new(),
+            conns: AtomicUsize::new(0),
+            conns_zero: Notify::new(),
+            shutdown_timeout: options.shutdown_timeout,
+        });
+        let h1 = Arc::new(ConnConfig {
+            limits: HeadLimits {
+                max_header_bytes: options.max_header_bytes,
+                max_uri_bytes: options.max_uri_bytes,
+                max_headers: options.max_headers,
+            },
+            read_timeout: options.read_timeout,
+            read_header_timeout: options.read_header_timeout,
+            write_timeout: options.write_timeout,
+            idle_timeout: options.idle_timeout,
+            max_body_bytes: options.max_body_bytes,
+        });
+        let cx = ConnContext { handler: Arc::new(handler), h1, graceful: shared.graceful.clone() };
+        tokio::spawn(accept_loop(listener, shared.clone(), cx, options.max_connections));
+        tracing::info!(addr = %local_addr, "listening");
+        Ok(Server { shared })
+    }
+
+    /// The bound port (the real one when 0 was asked for).
+    pub fn port(&self) -> u16 {
+        self.shared.local_addr.port()
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.shared.local_addr
+    }
+
+    /// `http://HOST:PORT` (or `https://` under TLS).
+    pub fn url(&self) -> String {
+        format!("{}://{}", self.shared.scheme, self.shared.local_addr)
+    }
+
+    /// Open connections right now.
+    pub fn connections(&self) -> usize {
+        self.shared.conns.load(Ordering::Acquire)
+    }
+
+    /// True until `close` or `forceclose` is called.
+    pub fn is_open(&self) -> bool {
+        !self.shared.graceful.is_cancelled()
+    }
+
+    /// Waits until the server has been closed and its connections have ended.
+    pub async fn wait(&self) {
+        self.shared.closed.cancelled().await
+    }
+
+    /// Graceful shutdown: stop accepting (new connections are refused), close idle
+    /// keep-alive connections, let in-flight requests finish within `shutdown_timeout`,
+    /// then cut what remains.
+    pub async fn close(&self) {
+        let s = &self.shared;
+        s.graceful.cancel();
+        s.accept_done.cancelled().await;
+        if !s.wait_for_no_connections(s.shutdown_timeout).await {
+            tracing::warn!(open = self.connections(), "shutdown_timeout passed; closing the remaining connections");
+            s.force.cancel();
+            s.wait_for_no_connections(Duration::from_secs(5)).await;
+        }
+        s.closed.cancel();
+    }
+
+    /// Immediate shutdown: stop accepting and close every connection now.
+    pub async fn forceclose(&self) {
+        let s = &self.shared;
+        s.graceful.cancel();
+        s.force.cancel();
+        s.accept_done.cancelled().await;
+        s.wait_for_no_connections(Duration::from_secs(5)).await;
+        s.closed.cancel();
+    }
+
+    /// Waits for Ctrl-C or SIGTERM (or for the server to be closed elsewhere), then
+    /// closes gracefully.
+    pub async fn shutdown_on_signal(&self) {
+        tokio::select! {
+            () = shutdown_signal() => {
+                tracing::info!("signal received; shutting down");
+                self.close().await;
+            }
+            () = self.wait() => {}
+        }
+    }
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server").field("addr", &self.shared.local_addr).field("open", &self.is_open()).finish()
+    }
+}
+
+/// HTTP.jl's `serve`: runs a Request → Response server in the foreground until Ctrl-C or
+/// SIGTERM, then shuts down gracefully.
+pub async fn serve<H: Handler>(options: ServerOptions, handler: H) -> io::Result<()> {
+    let server = Server::serve(options, handler).await?;
+    server.shutdown_on_signal().await;
+    Ok(())
+}
+
+/// HTTP.jl's `listen`: runs a stream-handler server in the foreground until Ctrl-C or
+/// SIGTERM, then shuts down gracefully.
+pub async fn listen<H: StreamHandler>(options: ServerOptions, handler: H) -> io::Result<()> {
+    let server = Server::listen(options, handler).await?;
+    server.shutdown_on_signal().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn bind(options: &ServerOptions) -> io::Result<TcpListener> {
+    let mut addrs = tokio::net::lookup_host((options.host.as_str(), options.port)).await?;
+    let addr = addrs
+        .next()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::AddrNotAvailable, format!("cannot resolve {}", options.host)))?;
+    match bind_addr(addr, options) {
+        Err(e) if e.kind() == io::ErrorKind::AddrInUse && options.listenany && addr.port() != 0 => {
+            for port in addr.port().saturating_add(1)..=addr.port().saturating_add(100) {
+                if let Ok(l) = bind_addr(SocketAddr::new(addr.ip(), port), options) {
+                    return Ok(l);
+                }
+            }
+            bind_addr(SocketAddr::new(addr.ip(), 0), options)
+        }
+        other => other,
+    }
+}
+
+fn bind_addr(addr: SocketAddr, options: &ServerOptions) -> io::Result<TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(options.reuseaddr)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(options.backlog.min(i32::MAX as u32) as i32)?;
+    TcpListener::from_std(socket.into())
+}
+
+async fn accept_loop<H: StreamHandler>(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    cx: ConnContext<H>,
+    max_connections: usize,
+) {
+    let mut backoff = Duration::from_millis(5);
+    loop {
+        let accepted = tokio::select! {
+            biased;
+            () = shared.graceful.cancelled() => break,
+            r = listener.accept() => r,
+        };
+        match accepted {
+            Ok((tcp, peer)) => {
+                backoff = Duration::from_millis(5);
+                let _ = tcp.set_nodelay(true);
+                if shared.conns.load(Ordering::Acquire) >= max_connections {
+                    tracing::warn!(%peer, max_connections, "connection limit reached; answering 503");
+                    tokio::spawn(reject_overloaded(tcp));
+                    continue;
+                }
+                let guard = ConnGuard::new(&shared);
+                let force = shared.force.clone();
+                let cx = cx.clone();
+                tokio::spawn(async move {
+                    let _guard = guard;
+                    tokio::select! {
+                        () = serve_tcp(tcp, peer, cx) => {}
+                        () = force.cancelled() => {}
+                    }
+                });
+            }
+            Err(e) => {
+                // EMFILE/ENFILE and friends: back off instead of spinning, then retry.
+                tracing::warn!(error = %e, backoff_ms = backoff.as_millis() as u64, "accept failed");
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    () = shared.graceful.cancelled() => break,
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(1));
+            }
+        }
+    }
+    drop(listener);
+    shared.accept_done.cancel();
+}
+
+async fn reject_overloaded(mut tcp: TcpStream) {
+    const BODY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\n\
+content-length: 19\r\nretry-after: 1\r\nconnection: close\r\n\r\nService Unavailable";
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        let _ = tcp.write_all(BODY).await;
+        let _ = tcp.shutdown().await;
+    })
+    .await;
+}

@@ -1,0 +1,112 @@
+//! The crate's one error type, [`SSEError`].
+
+use std::fmt;
+
+/// What went wrong with an event, a stream or a parse.
+///
+/// Opaque on purpose: ask the predicates.
+///
+/// ```
+/// use http_sse::SSEEvent;
+/// let err = SSEEvent::new("x").with_id("a\nb").encode().unwrap_err();
+/// assert!(err.is_invalid());
+/// assert_eq!(err.to_string(), "invalid SSE event: `id` contains a line break (CR or LF)");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SSEError {
+    kind: Kind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Kind {
+    /// A field that cannot be written without corrupting the stream.
+    Invalid { field: &'static str, reason: &'static str },
+    /// An event larger than `max_len` bytes.
+    TooLarge { len: usize, max_len: usize },
+    /// The stream was closed, or the client went away.
+    Closed,
+    /// The byte source a parser was reading from failed.
+    Read(String),
+}
+
+impl SSEError {
+    pub(crate) fn invalid(field: &'static str, reason: &'static str) -> Self {
+        SSEError { kind: Kind::Invalid { field, reason } }
+    }
+
+    pub(crate) fn too_large(len: usize, max_len: usize) -> Self {
+        SSEError { kind: Kind::TooLarge { len, max_len } }
+    }
+
+    pub(crate) fn closed() -> Self {
+        SSEError { kind: Kind::Closed }
+    }
+
+    pub(crate) fn read(why: String) -> Self {
+        SSEError { kind: Kind::Read(why) }
+    }
+
+    /// True when an event field (`id`, `event`) holds a character that would corrupt the
+    /// stream: a line break, or NUL in `id`.
+    pub fn is_invalid(&self) -> bool {
+        matches!(self.kind, Kind::Invalid { .. })
+    }
+
+    /// True when one event is larger than the `max_len` in force (on a stream or a parser).
+    pub fn is_too_large(&self) -> bool {
+        matches!(self.kind, Kind::TooLarge { .. })
+    }
+
+    /// True when the stream is closed: the client went away, or the stream was closed
+    /// before this send.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.kind, Kind::Closed)
+    }
+
+    /// True when the byte source an [`EventStream`](crate::EventStream) reads from failed.
+    pub fn is_read(&self) -> bool {
+        matches!(self.kind, Kind::Read(_))
+    }
+}
+
+impl fmt::Display for SSEError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            Kind::Invalid { field, reason } => write!(f, "invalid SSE event: `{field}` {reason}"),
+            Kind::TooLarge { len, max_len } => write!(f, "SSE event of {len} bytes is over max_len ({max_len} bytes)"),
+            Kind::Closed => f.write_str("SSE stream closed (the client went away or the stream was closed)"),
+            Kind::Read(why) => write!(f, "reading the SSE byte stream failed: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for SSEError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn predicates_and_messages() {
+        let cases = [
+            (
+                SSEError::invalid("event", "contains NUL"),
+                (true, false, false),
+                "invalid SSE event: `event` contains NUL",
+            ),
+            (SSEError::too_large(10, 5), (false, true, false), "SSE event of 10 bytes is over max_len (5 bytes)"),
+            (
+                SSEError::closed(),
+                (false, false, true),
+                "SSE stream closed (the client went away or the stream was closed)",
+            ),
+        ];
+        for (e, (inv, big, closed), msg) in cases {
+            assert_eq!((e.is_invalid(), e.is_too_large(), e.is_closed(), e.is_read()), (inv, big, closed, false));
+            assert_eq!(e.to_string(), msg);
+        }
+        let e = SSEError::read("reset".into());
+        assert!(e.is_read() && !e.is_closed());
+        assert_eq!(e.to_string(), "reading the SSE byte stream failed: reset");
+    }
+}
