@@ -29,12 +29,26 @@ pub struct CommonArgs {
     /// Runtime worker threads (default: the number of cores).
     #[arg(long)]
     pub workers: Option<usize>,
+    /// TLS certificate chain (PEM); with --tls-key, serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN).
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// TLS private key (PEM: PKCS#8, RSA or EC). SIGHUP reloads the certificate and key.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 impl CommonArgs {
-    /// Server options with this host and port.
+    /// Server options with this host and port (TLS is applied by [`run`], which can fail).
     pub fn options(&self) -> ServerOptions {
         ServerOptions::new().host(self.host.clone()).port(self.port)
+    }
+
+    /// The TLS configuration from `--tls-cert`/`--tls-key`, if given.
+    pub fn tls(&self) -> std::io::Result<Option<crate::TlsConfig>> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => crate::TlsConfig::from_pem_files(cert, key).map(Some),
+            _ => Ok(None),
+        }
     }
 
     /// A multi-threaded tokio runtime with `--workers` threads.
@@ -64,7 +78,8 @@ pub fn init_logging(quiet: bool) {
 }
 
 /// Runs a binary's server: builds the runtime, starts the server with the options from
-/// the flags, prints the `listening on` line, and shuts down gracefully on Ctrl-C/SIGTERM.
+/// the flags (TLS included), prints the `listening on` line, reloads the certificate on
+/// SIGHUP, and shuts down gracefully on Ctrl-C/SIGTERM.
 ///
 /// ```no_run
 /// use clap::Parser;
@@ -86,9 +101,27 @@ where
     Fut: std::future::Future<Output = std::io::Result<Server>>,
 {
     let rt = args.runtime()?;
+    let mut options = args.options();
+    if let Some(tls) = args.tls()? {
+        options = options.tls(tls);
+    }
     rt.block_on(async {
-        let server = start(args.options()).await?;
+        let server = start(options).await?;
         announce(&server);
+        #[cfg(unix)]
+        if let (Some(cert), Some(key)) = (args.tls_cert.clone(), args.tls_key.clone()) {
+            let server = server.clone();
+            if let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+                tokio::spawn(async move {
+                    while hup.recv().await.is_some() {
+                        match server.reload_tls(&cert, &key) {
+                            Ok(()) => tracing::info!("TLS certificate reloaded"),
+                            Err(e) => tracing::error!(error = %e, "TLS reload failed; keeping the old certificate"),
+                        }
+                    }
+                });
+            }
+        }
         server.shutdown_on_signal().await;
         Ok(())
     })

@@ -1,32 +1,119 @@
 //! One accepted connection: choose the protocol engine and run it.
 //!
-//! Today every connection speaks HTTP/1.1. This is the seam where TLS (ALPN) and the
-//! HTTP/2 prior-knowledge preface are recognised and handed to their engines.
+//! - TLS port: a first byte that is not a TLS handshake record gets a plain-text 400 (a
+//!   plain HTTP request sent to the HTTPS port); otherwise the rustls handshake runs under
+//!   `tls_handshake_timeout` and ALPN picks HTTP/2 (`h2`) or HTTP/1.1.
+//! - Cleartext port: the first bytes are compared with the HTTP/2 connection preface
+//!   (RFC 9113 §3.4, prior knowledge); a match goes to HTTP/2 with the bytes replayed,
+//!   anything else to HTTP/1.1 with the bytes already in its read buffer.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use bytes::BytesMut;
 use http_core::StreamHandler;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
 use crate::h1::conn::{ConnConfig, H1Transport, serve_connection};
+use crate::h2::conn::{H2Config, serve_h2};
+use crate::io::Rewind;
+use crate::tls::TlsConfig;
+
+const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 /// Everything a connection task needs from its server.
 pub(crate) struct ConnContext<H> {
     pub(crate) handler: Arc<H>,
     pub(crate) h1: Arc<ConnConfig>,
+    pub(crate) h2: Arc<H2Config>,
+    pub(crate) tls: Option<TlsConfig>,
     pub(crate) graceful: CancellationToken,
 }
 
 impl<H> Clone for ConnContext<H> {
     fn clone(&self) -> Self {
-        ConnContext { handler: self.handler.clone(), h1: self.h1.clone(), graceful: self.graceful.clone() }
+        ConnContext {
+            handler: self.handler.clone(),
+            h1: self.h1.clone(),
+            h2: self.h2.clone(),
+            tls: self.tls.clone(),
+            graceful: self.graceful.clone(),
+        }
     }
 }
 
 /// Serves one TCP connection to its end.
 pub(crate) async fn serve_tcp<H: StreamHandler>(tcp: TcpStream, peer: SocketAddr, cx: ConnContext<H>) {
-    let transport = H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone());
-    serve_connection(transport, &*cx.handler).await;
+    match cx.tls.clone() {
+        Some(tls) => serve_tls(tcp, peer, &tls, cx).await,
+        None => serve_cleartext(tcp, peer, cx).await,
+    }
+}
+
+async fn serve_cleartext<H: StreamHandler>(mut tcp: TcpStream, peer: SocketAddr, cx: ConnContext<H>) {
+    let mut buf = BytesMut::with_capacity(16 * 1024);
+    let deadline = tokio::time::Instant::now() + cx.h1.read_header_timeout;
+    // Usually one read decides: an HTTP/1 request differs from the preface at its first byte.
+    while buf.len() < PREFACE.len() && PREFACE.starts_with(&buf) {
+        match tokio::time::timeout_at(deadline, tcp.read_buf(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => {}
+            Ok(_) => return,
+            // A silent connection: let HTTP/1 answer a partial head with 408, or just close.
+            Err(_) if buf.is_empty() => return,
+            Err(_) => break,
+        }
+    }
+    if buf.starts_with(PREFACE) {
+        serve_h2(Rewind::new(buf.freeze(), tcp), Some(peer), cx).await;
+    } else {
+        let transport = H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone()).with_buffered(buf);
+        serve_connection(transport, &*cx.handler).await;
+    }
+}
+
+async fn serve_tls<H: StreamHandler>(tcp: TcpStream, peer: SocketAddr, tls: &TlsConfig, cx: ConnContext<H>) {
+    let timeout = cx.h2.handshake_timeout;
+    let mut first = [0u8; 1];
+    match tokio::time::timeout(timeout, tcp.peek(&mut first)).await {
+        Ok(Ok(1)) => {}
+        _ => return,
+    }
+    if first[0] != 0x16 {
+        tracing::info!(%peer, "plain HTTP sent to the TLS port; answering 400");
+        reject_plaintext(tcp).await;
+        return;
+    }
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls.current());
+    let stream = match tokio::time::timeout(timeout, acceptor.accept(tcp)).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
+            tracing::debug!(%peer, error = %e, "TLS handshake failed");
+            return;
+        }
+        Err(_) => {
+            tracing::debug!(%peer, "TLS handshake timed out");
+            return;
+        }
+    };
+    if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
+        serve_h2(stream, Some(peer), cx).await;
+    } else {
+        let transport = H1Transport::new(stream, Some(peer), cx.h1.clone(), cx.graceful.clone());
+        serve_connection(transport, &*cx.handler).await;
+    }
+}
+
+async fn reject_plaintext(mut tcp: TcpStream) {
+    const BODY: &str = "This port speaks HTTPS; the request was sent as plain HTTP.\n";
+    let response = format!(
+        "HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), async {
+        let _ = tcp.write_all(response.as_bytes()).await;
+        let _ = tcp.shutdown().await;
+    })
+    .await;
 }

@@ -29,6 +29,13 @@ pub(crate) fn append_date(out: &mut bytes::BytesMut) {
     });
 }
 
+/// The current date as a header value (HTTP/2 responses).
+pub(crate) fn date_value() -> http::HeaderValue {
+    let mut b = bytes::BytesMut::with_capacity(29);
+    append_date(&mut b);
+    http::HeaderValue::from_maybe_shared(b.freeze()).unwrap_or_else(|_| http::HeaderValue::from_static(""))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -1,9 +1,11 @@
 //! # http-server
 //!
-//! The protocol engines and the server around them: HTTP/1.1 ([`h1`](crate) — head
-//! tokenization by `httparse`, framing, validation, keep-alive, pipelining, chunked bodies
-//! and trailers are ours), the [`Server`] handle with graceful and forced shutdown, and
-//! static files ([`files`]).
+//! The protocol engines and the server around them: HTTP/1.1 (head tokenization by
+//! `httparse`; framing, validation, keep-alive, pipelining, chunked bodies and trailers are
+//! ours), HTTP/2 on the `h2` crate (TLS+ALPN and cleartext prior knowledge on the same port
+//! as HTTP/1.1), TLS on rustls ([`TlsConfig`]), the [`Server`] handle with graceful and
+//! forced shutdown, and static files ([`files`]). Every engine hands user code the same
+//! [`http_core::Stream`], so handlers, routers and middleware run unchanged on all of them.
 //!
 //! ```no_run
 //! use http_core::Request;
@@ -22,8 +24,12 @@ mod connection;
 mod date;
 pub mod files;
 mod h1;
+mod h2;
+mod io;
 mod options;
 mod server;
+mod tls;
 
 pub use options::ServerOptions;
+pub use tls::TlsConfig;
 pub use server::{Server, listen, serve};

@@ -15,6 +15,12 @@
 //! | `max_connections` | 10,000 | open connections; one more is answered 503 and closed |
 //! | `backlog` | 1024 | the kernel's accept queue |
 //! | `shutdown_timeout` | 10 s | how long `close()` waits for in-flight requests |
+//! | `tls_handshake_timeout` | 10 s | a TLS handshake (and the HTTP/2 preface exchange) |
+//! | `h2_max_concurrent_streams` | 256 | open HTTP/2 streams per connection; more are refused |
+//! | `h2_initial_window_size` | 256 KiB | per-stream receive window: what a slow handler lets a client buffer |
+//! | `h2_initial_connection_window_size` | 1 MiB | per-connection receive window |
+//! | `h2_max_peer_resets` | 200 per 10 s | streams the client may reset before GOAWAY `ENHANCE_YOUR_CALM` (rapid reset) |
+//! | HTTP/2 header list | `max_header_bytes` | HEADERS + CONTINUATION beyond it end the connection |
 
 use std::time::Duration;
 
@@ -43,6 +49,12 @@ pub struct ServerOptions {
     pub(crate) reuseaddr: bool,
     pub(crate) listenany: bool,
     pub(crate) shutdown_timeout: Duration,
+    pub(crate) tls: Option<crate::TlsConfig>,
+    pub(crate) tls_handshake_timeout: Duration,
+    pub(crate) h2_max_concurrent_streams: u32,
+    pub(crate) h2_initial_window_size: u32,
+    pub(crate) h2_initial_connection_window_size: u32,
+    pub(crate) h2_max_peer_resets: usize,
 }
 
 impl Default for ServerOptions {
@@ -63,6 +75,12 @@ impl Default for ServerOptions {
             reuseaddr: true,
             listenany: false,
             shutdown_timeout: Duration::from_secs(10),
+            tls: None,
+            tls_handshake_timeout: Duration::from_secs(10),
+            h2_max_concurrent_streams: 256,
+            h2_initial_window_size: 256 * 1024,
+            h2_initial_connection_window_size: 1024 * 1024,
+            h2_max_peer_resets: 200,
         }
     }
 }
@@ -147,6 +165,34 @@ impl ServerOptions {
         shutdown_timeout: Duration
     );
 
+    setter!(
+        /// Time allowed for a TLS handshake and the HTTP/2 preface. Default 10 s.
+        tls_handshake_timeout: Duration
+    );
+    setter!(
+        /// Concurrent HTTP/2 streams per connection. Default 256.
+        h2_max_concurrent_streams: u32
+    );
+    setter!(
+        /// HTTP/2 per-stream receive window (bytes). Default 256 KiB.
+        h2_initial_window_size: u32
+    );
+    setter!(
+        /// HTTP/2 per-connection receive window (bytes). Default 1 MiB.
+        h2_initial_connection_window_size: u32
+    );
+    setter!(
+        /// Peer stream resets tolerated per 10 s before GOAWAY `ENHANCE_YOUR_CALM`. Default 200.
+        h2_max_peer_resets: usize
+    );
+
+    /// Serve HTTPS with this certificate (ALPN picks HTTP/2 or HTTP/1.1). Default: cleartext,
+    /// where HTTP/1.1 and HTTP/2 prior knowledge share the port.
+    pub fn tls(mut self, tls: crate::TlsConfig) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
     /// The configured port.
     pub fn get_port(&self) -> u16 {
         self.port
@@ -165,7 +211,13 @@ impl ServerOptions {
         if self.backlog == 0 || self.max_connections == 0 {
             return bad("backlog and max_connections must be positive");
         }
-        let timeouts = [self.read_timeout, self.read_header_timeout, self.write_timeout, self.idle_timeout];
+        let timeouts = [
+            self.read_timeout,
+            self.read_header_timeout,
+            self.write_timeout,
+            self.idle_timeout,
+            self.tls_handshake_timeout,
+        ];
         if timeouts.iter().any(|t| t.is_zero()) {
             return bad("timeouts must be positive");
         }

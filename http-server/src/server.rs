@@ -21,11 +21,14 @@ use tokio_util::sync::CancellationToken;
 use crate::connection::{ConnContext, serve_tcp};
 use crate::h1::conn::ConnConfig;
 use crate::h1::decode::HeadLimits;
+use crate::h2::conn::H2Config;
+use crate::tls::TlsConfig;
 use crate::options::ServerOptions;
 
 struct Shared {
     local_addr: SocketAddr,
     scheme: &'static str,
+    tls: Option<TlsConfig>,
     graceful: CancellationToken,
     force: CancellationToken,
     accept_done: CancellationToken,
@@ -101,7 +104,8 @@ impl Server {
         let local_addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             local_addr,
-            scheme: "http",
+            scheme: if options.tls.is_some() { "https" } else { "http" },
+            tls: options.tls.clone(),
             graceful: CancellationToken::new(),
             force: CancellationToken::new(),
             accept_done: CancellationToken::new(),
@@ -122,7 +126,28 @@ impl Server {
             idle_timeout: options.idle_timeout,
             max_body_bytes: options.max_body_bytes,
         });
-        let cx = ConnContext { handler: Arc::new(handler), h1, graceful: shared.graceful.clone() };
+        let h2 = Arc::new(H2Config {
+            max_concurrent_streams: options.h2_max_concurrent_streams,
+            initial_window_size: options.h2_initial_window_size,
+            initial_connection_window_size: options.h2_initial_connection_window_size,
+            max_header_list_size: options.max_header_bytes.min(u32::MAX as usize) as u32,
+            max_send_buffer_size: 256 * 1024,
+            max_pending_accept_reset_streams: 64,
+            max_peer_resets: options.h2_max_peer_resets,
+            peer_reset_window: Duration::from_secs(10),
+            handshake_timeout: options.tls_handshake_timeout,
+            idle_timeout: options.idle_timeout,
+            read_timeout: options.read_timeout,
+            write_timeout: options.write_timeout,
+            max_body_bytes: options.max_body_bytes,
+        });
+        let cx = ConnContext {
+            handler: Arc::new(handler),
+            h1,
+            h2,
+            tls: options.tls.clone(),
+            graceful: shared.graceful.clone(),
+        };
         tokio::spawn(accept_loop(listener, shared.clone(), cx, options.max_connections));
         tracing::info!(addr = %local_addr, "listening");
         Ok(Server { shared })
@@ -141,6 +166,16 @@ impl Server {
     /// `http://HOST:PORT` (or `https://` under TLS).
     pub fn url(&self) -> String {
         format!("{}://{}", self.shared.scheme, self.shared.local_addr)
+    }
+
+    /// Replaces the TLS certificate and key from PEM files without a restart; new
+    /// connections use them. An error leaves the old ones in place, as does a server
+    /// without TLS (which reports `InvalidInput`).
+    pub fn reload_tls(&self, cert: impl AsRef<std::path::Path>, key: impl AsRef<std::path::Path>) -> io::Result<()> {
+        match &self.shared.tls {
+            Some(tls) => tls.reload_from_pem_files(cert, key),
+            None => Err(io::Error::new(io::ErrorKind::InvalidInput, "the server has no TLS configuration")),
+        }
     }
 
     /// Open connections right now.

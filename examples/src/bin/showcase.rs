@@ -4,6 +4,7 @@
 //! |---|---|
 //! | GET /plaintext | `Hello, World!` |
 //! | POST /echo | streams the request body back (listen-style, any size) |
+//! | GET /trailers | body `abc` with trailer `x-checksum` (HTTP/1.1 chunked with `TE: trailers`, HTTP/2 HEADERS) |
 
 use clap::Parser;
 use http_core::{Method, StatusCode, Stream, streamhandler};
@@ -21,6 +22,7 @@ async fn showcase(s: &mut Stream) {
     let method = s.request().method.clone();
     match (method, path.as_str()) {
         (Method::POST, "/echo") => examples::features::echo::echo(s).await,
+        (Method::GET | Method::HEAD, "/trailers") => examples::features::trailers::trailers(s).await,
         (Method::GET | Method::HEAD, "/plaintext") => {
             let _ = s.set_header("content-type", "text/plain; charset=utf-8");
             let _ = s.set_header("content-length", "13");

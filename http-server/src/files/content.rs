@@ -99,6 +99,13 @@ impl Content {
         Content { etag: Some(etag), ..Content::new(Source::Bytes(bytes), size) }
     }
 
+    /// In-memory bytes whose validators the caller sets (no hash is computed).
+    pub(crate) fn bytes_unhashed(bytes: impl Into<Bytes>) -> Content {
+        let bytes = bytes.into();
+        let size = bytes.len() as u64;
+        Content::new(Source::Bytes(bytes), size)
+    }
+
     /// An open file with its metadata (size, modification time → Last-Modified and a strong
     /// ETag). The file is read with positional reads, [`DEFAULT_CHUNK_SIZE`] at a time, on
     /// tokio's blocking pool, only as the response body is sent.

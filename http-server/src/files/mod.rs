@@ -1,1 +1,54 @@
-//! Static files: `servecontent`, `servefile`, `fileserver` (filled by the static-files issue).
+//! Static files: [`servecontent`], [`servefile`] and [`fileserver`], HTTP.jl's three
+//! levels of file serving.
+//!
+//! * [`servecontent`] answers a request from a [`Content`]: in-memory bytes, a file, or any
+//!   seekable async reader. It sends Content-Type, Content-Length, Last-Modified, a strong
+//!   [`ETag`] and `Accept-Ranges: bytes`, evaluates the preconditions
+//!   ([`check_preconditions`], RFC 9110 §13.2.2 order) and byte ranges ([`resolve_range`]:
+//!   206, `multipart/byteranges`, 416).
+//! * [`servefile`] serves one file (or a folder's index) for GET and HEAD.
+//! * [`fileserver`] is a [`Handler`](http_core::Handler) for a whole folder: safe path
+//!   mapping ([`SafePath`]), dotfiles hidden, symlinks kept inside the root, SPA fallback,
+//!   Cache-Control rules, precompressed `.br`/`.gz` siblings, optional listings.
+//!
+//! Large files are streamed [`DEFAULT_CHUNK_SIZE`] bytes at a time with positional reads on
+//! tokio's blocking pool, at most two chunks in memory per response, and sent with
+//! Content-Length. Small files (up to
+//! [`FileServerOptions::small_file_limit`]) are read in the same blocking call that opens
+//! them. There is no zero-copy `sendfile` path yet: the body type carries bytes, not files.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+//! use http_core::{Method, Request, testing};
+//! use http_server::files::{FileServerOptions, fileserver};
+//! let root = std::env::temp_dir().join(format!("files-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&root)?;
+//! std::fs::write(root.join("a.txt"), "0123456789")?;
+//! let fs = fileserver(&root, FileServerOptions::new())?;
+//! let r = testing::call(&fs, Request::new(Method::GET, "/a.txt").with_header("range", "bytes=-3")).await;
+//! assert_eq!((r.status.as_u16(), r.text().as_str()), (206, "789"));
+//! let etag = testing::call(&fs, Request::new(Method::GET, "/a.txt")).await.header("etag").unwrap().to_owned();
+//! let r = testing::call(&fs, Request::new(Method::GET, "/a.txt").with_header("if-none-match", &etag)).await;
+//! assert_eq!(r.status, 304);
+//! # std::fs::remove_dir_all(&root)?; Ok(()) }
+//! ```
+
+mod conditional;
+mod content;
+mod etag;
+mod file;
+mod fileserver;
+mod listing;
+mod mime;
+mod path;
+mod range;
+
+pub use conditional::{Precondition, check_preconditions, if_range_holds};
+pub use content::{Content, DEFAULT_CHUNK_SIZE, servecontent, servecontent_head};
+pub use etag::ETag;
+pub use file::{servefile, servefile_with};
+pub use fileserver::{FileServer, FileServerOptions, fileserver, looks_fingerprinted};
+pub use listing::html_escape;
+pub use mime::content_type_for;
+pub use path::{PathError, SafePath};
+pub use range::{ByteRange, MAX_RANGES, RangeOutcome, RangeSpec, parse_range_specs, resolve_range};

@@ -1,0 +1,267 @@
+//! `sse_load`: many concurrent SSE clients on one server.
+//!
+//! ```text
+//! cargo run --release -p benches --bin sse_load -- [--clients 1000] [--seconds 5] [--tick-ms 100]
+//! ```
+//!
+//! The server runs in a child process (this binary with `--serve`), so its memory is
+//! measured alone: VmRSS from `/proc/<child>/status` before any client connects and with
+//! every client connected. The clients are hyper HTTP/1.1 connections in this process,
+//! each parsing its stream with `http_sse::SSEParser`. Two phases, same clients count:
+//!
+//! 1. **tick**: each stream sends one small event every `--tick-ms` (default
+//!    `max_len`, 16 MiB): delivered events/s (ideal: clients × 1000 / tick-ms), server RSS.
+//! 2. **flood**: each producer sends 64-byte events as fast as backpressure lets it
+//!    (`max_len` 64 KiB): delivered events/s, server RSS.
+//!
+//! Each process needs a file-descriptor limit above the clients count (`ulimit -n`); the
+//! program checks `/proc/self/limits` and stops with a message when it is too low.
+//! Only 127.0.0.1 is used; the child is killed (by its handle) when the run ends, and exits
+//! by itself when its stdin closes.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use clap::Parser;
+use http_body_util::{BodyExt, Empty};
+use http_core::{Request, Response, StatusCode};
+use http_server::{Server, ServerOptions};
+use http_sse::{SSEEvent, SSEParser, SSEResponse, SSEStream};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+
+#[derive(Parser)]
+#[command(about = "Concurrent SSE clients on one server: events/s delivered and RSS per client")]
+struct Cli {
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 1000)]
+    clients: usize,
+    /// Length of each measurement window, in seconds.
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+    /// Interval between events in the tick phase, in milliseconds.
+    #[arg(long, default_value_t = 100)]
+    tick_ms: u64,
+    /// Internal: run the server side and print its port.
+    #[arg(long, hide = true)]
+    serve: bool,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    if cli.serve {
+        rt.block_on(serve());
+    } else {
+        rt.block_on(run(cli));
+    }
+}
+
+// ---------------------------------------------------------------- server (child process)
+
+async fn serve() {
+    let opts = ServerOptions::new().port(0).max_connections(100_000).backlog(4096);
+    let server = Server::serve(opts, handler).await.expect("start server");
+    println!("PORT {}", server.port());
+    std::io::stdout().flush().unwrap();
+    // Run until the parent closes our stdin (or dies).
+    tokio::task::spawn_blocking(|| std::io::copy(&mut std::io::stdin(), &mut std::io::sink())).await.ok();
+    server.close().await;
+}
+
+async fn handler(req: Request) -> Response {
+    let tick_ms = req.query().and_then(|q| q.strip_prefix("ms=")).and_then(|v| v.parse().ok()).unwrap_or(100);
+    match req.path() {
+        "/tick" => SSEResponse::new().spawn(move |s: SSEStream| tick(s, tick_ms)),
+        "/flood" => SSEResponse::new().max_len(64 * 1024).spawn(flood),
+        _ => Response::error(StatusCode::NOT_FOUND),
+    }
+}
+
+async fn tick(s: SSEStream, every_ms: u64) -> Result<(), http_sse::SSEError> {
+    let mut ticks = tokio::time::interval(Duration::from_millis(every_ms));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    for i in 0u64.. {
+        ticks.tick().await;
+        s.send(&SSEEvent::new(format!("{{\"i\": {i}}}")).with_event("tick").with_id(i.to_string())).await?;
+    }
+    Ok(())
+}
+
+async fn flood(s: SSEStream) -> Result<(), http_sse::SSEError> {
+    let payload = "x".repeat(48);
+    for i in 0u64.. {
+        s.send(&SSEEvent::new(payload.as_str()).with_id(i.to_string())).await?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- clients (this process)
+
+struct Phase {
+    events: Vec<Arc<AtomicU64>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+async fn client(port: u16, path: String, events: Arc<AtomicU64>, ready: Arc<AtomicUsize>) {
+    let run = async {
+        let stream = TcpStream::connect(("127.0.0.1", port)).await?;
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+        tokio::spawn(conn);
+        let req = http::Request::get(path).header("host", "127.0.0.1").body(Empty::<Bytes>::new())?;
+        let mut body = sender.send_request(req).await?.into_body();
+        let mut parser = SSEParser::default();
+        let mut first = true;
+        while let Some(frame) = body.frame().await {
+            let Ok(data) = frame?.into_data() else { continue };
+            parser.feed(&data);
+            let mut n = 0;
+            while let Some(ev) = parser.next_event() {
+                ev?;
+                n += 1;
+            }
+            if n > 0 {
+                events.fetch_add(n, Ordering::Relaxed);
+                if first {
+                    first = false;
+                    ready.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        }
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+    };
+    if let Err(e) = run.await {
+        eprintln!("client error: {e}");
+    }
+}
+
+async fn connect_all(port: u16, path: &str, clients: usize) -> Phase {
+    let ready = Arc::new(AtomicUsize::new(0));
+    let mut phase = Phase { events: Vec::new(), tasks: Vec::new() };
+    for i in 0..clients {
+        let events = Arc::new(AtomicU64::new(0));
+        phase.events.push(events.clone());
+        phase.tasks.push(tokio::spawn(client(port, path.to_owned(), events, ready.clone())));
+        if i % 100 == 99 {
+            tokio::time::sleep(Duration::from_millis(20)).await; // stay under the accept backlog
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while ready.load(Ordering::SeqCst) < clients {
+        assert!(Instant::now() < deadline, "only {} of {clients} clients got an event", ready.load(Ordering::SeqCst));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    phase
+}
+
+struct Measured {
+    per_sec: f64,
+    min_client: u64,
+    max_client: u64,
+}
+
+async fn measure(phase: &Phase, seconds: u64) -> Measured {
+    let snapshot = |p: &Phase| p.events.iter().map(|e| e.load(Ordering::Relaxed)).collect::<Vec<_>>();
+    let before = snapshot(phase);
+    let t0 = Instant::now();
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    let after = snapshot(phase);
+    let secs = t0.elapsed().as_secs_f64();
+    let deltas: Vec<u64> = before.iter().zip(&after).map(|(b, a)| a - b).collect();
+    Measured {
+        per_sec: deltas.iter().sum::<u64>() as f64 / secs,
+        min_client: deltas.iter().copied().min().unwrap_or(0),
+        max_client: deltas.iter().copied().max().unwrap_or(0),
+    }
+}
+
+fn vm_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read /proc/<pid>/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("VmRSS in /proc/<pid>/status")
+}
+
+fn fd_soft_limit(pid: u32) -> Option<u64> {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
+}
+
+fn start_server() -> (Child, u16) {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .arg("--serve")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the server process");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let port = line.trim().strip_prefix("PORT ").and_then(|p| p.parse().ok()).expect("server printed its port");
+    (child, port)
+}
+
+async fn run(cli: Cli) {
+    let need = cli.clients as u64 + 64;
+    for (who, pid) in [("this process", std::process::id())] {
+        if let Some(limit) = fd_soft_limit(pid) {
+            assert!(limit >= need, "{who}: open-file limit {limit} < {need}; raise it with `ulimit -n {need}`");
+        }
+    }
+    let (mut child, port) = start_server();
+    let pid = child.id();
+    if let Some(limit) = fd_soft_limit(pid) {
+        assert!(limit >= need, "server: open-file limit {limit} < {need}; raise it with `ulimit -n {need}`");
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let rss_idle = vm_rss_kib(pid);
+    println!("server pid {pid}, port {port}; {} clients; {} s windows", cli.clients, cli.seconds);
+    println!("server RSS with no clients: {rss_idle} KiB");
+
+    let t = Instant::now();
+    let phase = connect_all(port, &format!("/tick?ms={}", cli.tick_ms), cli.clients).await;
+    println!("tick phase: {} clients streaming after {:.2} s", cli.clients, t.elapsed().as_secs_f64());
+    let m = measure(&phase, cli.seconds).await;
+    let rss = vm_rss_kib(pid);
+    let ideal = cli.clients as f64 * 1000.0 / cli.tick_ms as f64;
+    println!(
+        "tick ({} ms): {:.0} events/s delivered (ideal {ideal:.0}); per client {}..{} events in {} s",
+        cli.tick_ms, m.per_sec, m.min_client, m.max_client, cli.seconds
+    );
+    println!(
+        "tick: server RSS {rss} KiB, {:.1} KiB per client",
+        rss.saturating_sub(rss_idle) as f64 / cli.clients as f64
+    );
+    phase.tasks.iter().for_each(|t| t.abort());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let t = Instant::now();
+    let phase = connect_all(port, "/flood", cli.clients).await;
+    println!("flood phase: {} clients streaming after {:.2} s", cli.clients, t.elapsed().as_secs_f64());
+    let m = measure(&phase, cli.seconds).await;
+    let rss = vm_rss_kib(pid);
+    println!(
+        "flood (64-byte events, max_len 64 KiB): {:.0} events/s delivered ({:.1} MB/s of events); per client {}..{} events in {} s",
+        m.per_sec,
+        m.per_sec * 64.0 / 1e6,
+        m.min_client,
+        m.max_client,
+        cli.seconds
+    );
+    println!(
+        "flood: server RSS {rss} KiB, {:.1} KiB per client",
+        rss.saturating_sub(rss_idle) as f64 / cli.clients as f64
+    );
+    phase.tasks.iter().for_each(|t| t.abort());
+
+    drop(child.stdin.take());
+    let _ = child.kill();
+    let _ = child.wait();
+}

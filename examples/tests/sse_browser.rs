@@ -1,0 +1,133 @@
+//! A real browser's `EventSource` against /sse: headless Chromium loads a page from an
+//! in-process server, the page records every event, and the test reads the DOM Chromium
+//! dumps.
+//!
+//! Installs nothing: when `chromium` is not on PATH the test prints why and returns
+//! (`.ci/run` installs the Debian package `chromium`, so CI runs it).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use http_core::{IntoResponse, Request, Response, StatusCode};
+use http_server::{Server, ServerOptions};
+
+const PAGE: &str = r#"<!doctype html>
+<html><head><meta charset="utf-8"><title>sse</title></head>
+<body>
+<ol id="log"></ol>
+<p id="status">running</p>
+<script>
+  const log = document.getElementById('log');
+  const status = document.getElementById('status');
+  const es = new EventSource('/sse?n=5');
+  function record(e) {
+    const li = document.createElement('li');
+    li.textContent = e.type + '|' + e.lastEventId + '|' + JSON.stringify(e.data);
+    log.appendChild(li);
+  }
+  es.addEventListener('tick', record);
+  es.onmessage = record;
+  es.onerror = () => {
+    // The stream ended: the browser reconnects with Last-Event-ID: 5, gets 204 and closes.
+    if (es.readyState === EventSource.CLOSED) status.textContent = 'closed';
+  };
+</script>
+</body></html>
+"#;
+
+fn find_on_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(name)).find(|p| p.is_file())
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+}
+
+/// The text of every `<li>` in the dumped DOM.
+fn list_items(dom: &str) -> Vec<String> {
+    dom.split("<li>").skip(1).filter_map(|s| s.split_once("</li>")).map(|(item, _)| unescape(item)).collect()
+}
+
+/// Runs Chromium to completion (or kills it, the one child we started, after `limit`).
+fn dump_dom(chromium: &Path, url: &str, limit: Duration) -> String {
+    let profile = std::env::temp_dir().join(format!("sse-browser-test-{}", std::process::id()));
+    let mut child = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--virtual-time-budget=15000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(["--dump-dom", url])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromium");
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || std::io::read_to_string(stdout).unwrap_or_default());
+    let deadline = Instant::now() + limit;
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = std::fs::remove_dir_all(&profile);
+    reader.join().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_event_source_receives_sse_events() {
+    let Some(chromium) = find_on_path("chromium") else {
+        eprintln!("SKIPPED sse_browser: `chromium` is not on PATH (install the Debian package `chromium` to run it)");
+        return;
+    };
+    // Every /sse request's Last-Event-ID, to check the browser's reconnect.
+    let seen: Arc<Mutex<Vec<Option<String>>>> = Arc::default();
+    let log = seen.clone();
+    let handler = move |req: Request| {
+        let log = log.clone();
+        async move {
+            match req.path() {
+                "/" => (StatusCode::OK, [("content-type", "text/html; charset=utf-8")], PAGE).into_response(),
+                "/sse" => {
+                    log.lock().unwrap().push(http_sse::last_event_id(&req).map(str::to_owned));
+                    examples::features::sse::sse(req).await
+                }
+                _ => Response::error(StatusCode::NOT_FOUND),
+            }
+        }
+    };
+    let server = Server::serve(ServerOptions::new().port(0), handler).await.unwrap();
+    let url = format!("http://127.0.0.1:{}/", server.port());
+
+    let dom = tokio::task::spawn_blocking(move || dump_dom(&chromium, &url, Duration::from_secs(60))).await.unwrap();
+    server.close().await;
+
+    let items = list_items(&dom);
+    let want = [
+        r#"tick|1|"{\"i\": 1}""#,
+        r#"tick|2|"line1\nline2""#, // JSON of the data: one real newline joins the two lines
+        r#"tick|3|"{\"i\": 3}""#,
+        r#"tick|4|"{\"i\": 4}""#,
+        r#"tick|5|"{\"i\": 5}""#,
+    ];
+    assert_eq!(items, want, "DOM was:\n{dom}");
+    assert!(dom.contains(r#"<p id="status">closed</p>"#), "EventSource closed after the 204; DOM:\n{dom}");
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen, [None, Some("5".to_owned())], "first request, then the reconnect that got 204");
+}

@@ -1,0 +1,289 @@
+//! Running a stream handler as a serve-style handler: the reverse of
+//! [`http_core::streamhandler`].
+//!
+//! The stream handler runs on a [`Stream`] whose transport hands the response head and body
+//! chunks back through shared state. The returned [`Response`] is ready once the head is
+//! committed; its body is a stream that keeps driving the handler, so a streamed response
+//! stays streamed, and dropping the response drops the handler's future (its cleanup runs).
+//! No task is spawned.
+
+use std::any::Any;
+use std::collections::VecDeque;
+use std::future::{Future, poll_fn};
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+
+use bytes::{Bytes, BytesMut};
+use http_core::{
+    Body, BoxStreamHandler, Error, Frame, Handler, HeaderMap, OutgoingHead, Request, Response, StatusCode, Stream,
+    StreamHandler, Transport, Version,
+};
+
+/// Body bytes buffered between the handler and the response consumer before the handler's
+/// writes wait.
+const HIGH_WATER: usize = 64 * 1024;
+
+/// A [`StreamHandler`] usable as a [`Handler`]; made by [`into_handler`].
+#[derive(Debug, Clone)]
+pub struct StreamAsHandler(BoxStreamHandler);
+
+/// Adapts a stream handler into a serve-style handler (the reverse of
+/// [`streamhandler`](http_core::streamhandler)). The response is returned as soon as the
+/// handler commits its head; the body streams as the handler writes it.
+///
+/// ```
+/// use http_core::{Method, Request, Stream, testing};
+/// async fn hello(s: &mut Stream) {
+///     let _ = s.set_header("x-kind", "stream");
+///     let _ = s.write("hello").await;
+/// }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let h = http_router::into_handler(hello);
+/// let r = testing::call(&h, Request::new(Method::GET, "/")).await;
+/// assert_eq!((r.text().as_str(), r.header("x-kind")), ("hello", Some("stream")));
+/// # }
+/// ```
+pub fn into_handler(handler: impl StreamHandler) -> StreamAsHandler {
+    StreamAsHandler(BoxStreamHandler::new(handler))
+}
+
+impl StreamAsHandler {
+    /// Wraps an already boxed stream handler.
+    pub fn from_boxed(handler: BoxStreamHandler) -> Self {
+        StreamAsHandler(handler)
+    }
+}
+
+#[derive(Default)]
+struct Shared {
+    head: Option<(StatusCode, HeaderMap, Option<u64>)>,
+    chunks: VecDeque<Bytes>,
+    buffered: usize,
+    trailers: Option<HeaderMap>,
+    finished: bool,
+}
+
+fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
+    // A panic while holding this lock cannot leave the state half-updated (each update is
+    // a single push or assignment), so a poisoned lock is still usable.
+    shared.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+struct PipeTransport {
+    body: Body,
+    peer: Option<SocketAddr>,
+    request_trailers: Option<HeaderMap>,
+    shared: Arc<Mutex<Shared>>,
+}
+
+impl Transport for PipeTransport {
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+
+    fn version(&self) -> Version {
+        Version::HTTP_11
+    }
+
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        self.peer
+    }
+
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<Bytes>, Error>> {
+        match self.body.poll_frame(cx) {
+            Poll::Ready(Some(Ok(Frame::Data(d)))) => Poll::Ready(Ok(Some(d))),
+            Poll::Ready(Some(Ok(Frame::Trailers(t)))) => {
+                self.request_trailers = Some(t);
+                Poll::Ready(Ok(None))
+            }
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Err(e)),
+            Poll::Ready(None) => Poll::Ready(Ok(None)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn take_request_trailers(&mut self) -> Option<HeaderMap> {
+        self.request_trailers.take()
+    }
+
+    fn send_head(&mut self, head: OutgoingHead<'_>) -> Result<(), Error> {
+        let mut s = lock(&self.shared);
+        s.head = Some((head.status, head.headers.clone(), head.length));
+        if head.end_stream {
+            s.finished = true;
+        }
+        Ok(())
+    }
+
+    fn poll_write(&mut self, _cx: &mut Context<'_>, data: &mut Bytes) -> Poll<Result<(), Error>> {
+        let mut s = lock(&self.shared);
+        if s.buffered >= HIGH_WATER {
+            // The consumer polls this future again once it has drained the queue.
+            return Poll::Pending;
+        }
+        s.buffered += data.len();
+        s.chunks.push_back(std::mem::take(data));
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_flush(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_finish(&mut self, _cx: &mut Context<'_>, trailers: Option<&HeaderMap>) -> Poll<Result<(), Error>> {
+        let mut s = lock(&self.shared);
+        s.trailers = trailers.cloned();
+        s.finished = true;
+        Poll::Ready(Ok(()))
+    }
+}
+
+type Driver = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The response body: drains what the handler wrote, driving the handler when empty.
+struct DriveBody {
+    driver: Option<Driver>,
+    shared: Arc<Mutex<Shared>>,
+}
+
+impl tokio_stream::Stream for DriveBody {
+    type Item = Result<Frame, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            {
+                let mut s = lock(&self.shared);
+                if let Some(chunk) = s.chunks.pop_front() {
+                    s.buffered -= chunk.len();
+                    return Poll::Ready(Some(Ok(Frame::Data(chunk))));
+                }
+                if self.driver.is_none() || s.finished {
+                    let trailers = s.trailers.take();
+                    drop(s);
+                    return Poll::Ready(trailers.map(|t| Ok(Frame::Trailers(t))));
+                }
+            }
+            let Some(driver) = self.driver.as_mut() else { return Poll::Ready(None) };
+            let done = driver.as_mut().poll(cx).is_ready();
+            if done {
+                self.driver = None;
+            }
+            let s = lock(&self.shared);
+            if !done && s.chunks.is_empty() && !s.finished {
+                return Poll::Pending;
+            }
+        }
+    }
+}
+
+impl Handler for StreamAsHandler {
+    fn call(&self, req: Request) -> impl Future<Output = Response> + Send {
+        let handler = self.0.clone();
+        async move {
+            let (head, body, ctx) = req.into_parts();
+            let empty = body.is_empty();
+            let shared = Arc::new(Mutex::new(Shared::default()));
+            let transport =
+                PipeTransport { body, peer: ctx.peer_addr(), request_trailers: None, shared: shared.clone() };
+            let mut driver: Driver = Box::pin(async move {
+                let mut stream = Stream::new(Box::new(transport));
+                stream.begin(head, ctx, u64::MAX, empty);
+                handler.call(&mut stream).await;
+                if !stream.is_write_closed() {
+                    let _ = stream.closewrite().await;
+                }
+            });
+            let done = poll_fn(|cx| {
+                let done = driver.as_mut().poll(cx).is_ready();
+                if done || lock(&shared).head.is_some() { Poll::Ready(done) } else { Poll::Pending }
+            })
+            .await;
+            let mut s = lock(&shared);
+            let Some((status, headers, length)) = s.head.take() else {
+                return Response::error(StatusCode::INTERNAL_SERVER_ERROR);
+            };
+            if done && s.trailers.is_none() {
+                let mut all = BytesMut::with_capacity(s.buffered);
+                s.chunks.drain(..).for_each(|c| all.extend_from_slice(&c));
+                return Response::from_parts(status, headers, Body::from(all.freeze()));
+            }
+            drop(s);
+            let stream = DriveBody { driver: (!done).then_some(driver), shared };
+            let body = Body::from_stream(stream);
+            let body = match length {
+                Some(n) => body.with_exact_len(n),
+                None => body,
+            };
+            Response::from_parts(status, headers, body)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_core::{Method, testing};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn streamed_body_and_trailers_pass_through() {
+        async fn h(s: &mut Stream) {
+            s.set_status(StatusCode::ACCEPTED).unwrap();
+            for i in 0..3 {
+                s.write(format!("{i};")).await.unwrap();
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            s.add_trailer("x-done", "yes").unwrap();
+            s.closewrite().await.unwrap();
+        }
+        let r = testing::call(&into_handler(h), Request::new(Method::GET, "/")).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED);
+        assert_eq!(r.text(), "0;1;2;");
+        assert_eq!(r.trailers.unwrap().get("x-done").unwrap(), "yes");
+    }
+
+    #[tokio::test]
+    async fn large_body_exceeds_the_buffer_and_still_arrives() {
+        async fn h(s: &mut Stream) {
+            for _ in 0..40 {
+                s.write(vec![b'x'; 8 * 1024]).await.unwrap();
+            }
+        }
+        let r = testing::call(&into_handler(h), Request::new(Method::GET, "/")).await;
+        assert_eq!(r.body.len(), 40 * 8 * 1024);
+    }
+
+    #[tokio::test]
+    async fn request_body_is_readable() {
+        async fn h(s: &mut Stream) {
+            let b = s.read_to_end(100).await.unwrap();
+            s.write(b).await.unwrap();
+        }
+        let r = testing::call(&into_handler(h), Request::new(Method::POST, "/").with_body("ping")).await;
+        assert_eq!(r.text(), "ping");
+        assert_eq!(r.header("content-length"), None, "no framing header in a serve response");
+    }
+
+    #[tokio::test]
+    async fn dropping_the_response_drops_the_handler() {
+        static DROPPED: AtomicBool = AtomicBool::new(false);
+        struct Guard;
+        impl Drop for Guard {
+            fn drop(&mut self) {
+                DROPPED.store(true, Ordering::SeqCst);
+            }
+        }
+        async fn h(s: &mut Stream) {
+            let _g = Guard;
+            s.write("first").await.unwrap();
+            std::future::pending::<()>().await;
+        }
+        let resp = into_handler(h).call(Request::new(Method::GET, "/")).await;
+        assert!(!DROPPED.load(Ordering::SeqCst));
+        drop(resp);
+        assert!(DROPPED.load(Ordering::SeqCst));
+    }
+}

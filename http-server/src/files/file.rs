@@ -1,0 +1,437 @@
+//! [`servefile`]: answering a request with one file (or a folder's index file), and the
+//! file-system lookup that [`FileServer`](super::FileServer) shares.
+
+use std::future::Future;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use http_core::header::{ALLOW, CACHE_CONTROL, CONTENT_ENCODING, LOCATION, VARY};
+use http_core::{HeaderMap, HeaderValue, Method, Request, RequestHead, Response, StatusCode};
+
+use super::content::{Content, servecontent_head};
+use super::etag::ETag;
+use super::fileserver::{FileServerOptions, looks_fingerprinted};
+use super::listing;
+use super::path::{PathError, SafePath, stays_inside};
+
+/// HTTP.jl's `servefile`: answers a GET or HEAD request with the file at `path`, through
+/// [`servecontent`](super::servecontent) (validators, preconditions, ranges).
+///
+/// * other methods → 405 with `Allow: GET, HEAD`;
+/// * the request path is checked like [`FileServer`](super::FileServer)'s (traversal,
+///   encoded separators, NUL...): unsafe → 400 (dotfiles are not hidden here: `path` is
+///   chosen by the caller);
+/// * `path` is a folder: the request path without a trailing `/` is redirected (301) to the
+///   slash form, keeping the query; with it, the folder's `index.html` is served;
+/// * missing → 404.
+///
+/// The returned future does not borrow `req` (its head is copied), so it is `Send` and
+/// `'static` even though a `Request` is not `Sync`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use http_core::{Method, Request, testing};
+/// use http_server::files::servefile;
+/// let dir = std::env::temp_dir().join(format!("servefile-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).unwrap();
+/// std::fs::write(dir.join("hello.txt"), "hi").unwrap();
+/// let file = dir.join("hello.txt");
+/// let h = move |req: Request| {
+///     let file = file.clone();
+///     async move { servefile(&req, &file).await }
+/// };
+/// let r = testing::call(&h, Request::new(Method::GET, "/download")).await;
+/// assert_eq!((r.status.as_u16(), r.text().as_str()), (200, "hi"));
+/// assert_eq!(r.header("content-type"), Some("text/plain; charset=utf-8"));
+/// let r = testing::call(&h, Request::new(Method::DELETE, "/download")).await;
+/// assert_eq!((r.status.as_u16(), r.header("allow")), (405, Some("GET, HEAD")));
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # }
+/// ```
+pub fn servefile<P: AsRef<Path>>(req: &Request, path: P) -> impl Future<Output = Response> + Send + use<P> {
+    servefile_with(req, path, &FileServerOptions::new())
+}
+
+/// [`servefile`] with options: the index file name, Cache-Control, precompressed siblings,
+/// listings (the SPA fallback, dotfile and symlink options apply to
+/// [`FileServer`](super::FileServer) only). Like `servefile`, the returned future does not
+/// borrow the request, so it can be awaited in any handler.
+///
+/// ```
+/// # async fn f(req: http_core::Request) -> http_core::Response {
+/// use http_server::files::{FileServerOptions, servefile_with};
+/// let opts = FileServerOptions::new().cache_control("public, max-age=60");
+/// servefile_with(&req, "public/report.pdf", &opts).await
+/// # }
+/// ```
+pub fn servefile_with<P: AsRef<Path>>(
+    req: &Request,
+    path: P,
+    options: &FileServerOptions,
+) -> impl Future<Output = Response> + Send + use<P> {
+    let early = method_not_allowed(req.method()).map(Err).unwrap_or_else(|| {
+        SafePath::parse(req.path(), true).map_err(|_| Response::error(StatusCode::BAD_REQUEST))
+    });
+    let prepared = early.map(|safe| {
+        let head = req.head().clone();
+        let settings = Arc::new(Settings::from_options(options, None, None));
+        let ask = Ask::new(&head, path.as_ref().to_path_buf(), &safe, &settings, false);
+        (settings, ask, head)
+    });
+    async move {
+        match prepared {
+            Ok((settings, ask, head)) => lookup_and_respond(settings, ask, &head).await,
+            Err(r) => r,
+        }
+    }
+}
+
+pub(crate) fn method_not_allowed(method: &Method) -> Option<Response> {
+    if method == Method::GET || method == Method::HEAD {
+        return None;
+    }
+    let mut r = Response::error(StatusCode::METHOD_NOT_ALLOWED);
+    r.headers_mut().insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+    Some(r)
+}
+
+/// What a lookup needs from the options (owned, so it can move to the blocking pool).
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    /// The canonical root, when symlinks leaving it are refused.
+    pub(crate) jail: Option<PathBuf>,
+    pub(crate) index: Option<String>,
+    pub(crate) listing: bool,
+    pub(crate) dotfiles: bool,
+    pub(crate) precompressed: bool,
+    pub(crate) chunk_size: usize,
+    pub(crate) small_file_limit: u64,
+    pub(crate) spa: Option<PathBuf>,
+    pub(crate) cache_control: Option<HeaderValue>,
+    pub(crate) fingerprinted_cache_control: Option<HeaderValue>,
+    pub(crate) spa_cache_control: Option<HeaderValue>,
+}
+
+impl Settings {
+    pub(crate) fn from_options(o: &FileServerOptions, root: Option<&Path>, spa: Option<PathBuf>) -> Settings {
+        Settings {
+            jail: if o.follow_symlinks { None } else { root.map(Path::to_path_buf) },
+            index: o.index.clone(),
+            listing: o.listing,
+            dotfiles: o.dotfiles,
+            precompressed: o.precompressed,
+            chunk_size: o.chunk_size,
+            small_file_limit: o.small_file_limit,
+            spa,
+            cache_control: o.cache_control.clone(),
+            fingerprinted_cache_control: o.fingerprinted_cache_control.clone(),
+            spa_cache_control: o.spa_cache_control.clone(),
+        }
+    }
+}
+
+/// Which content codings the client takes, from Accept-Encoding.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Accepts {
+    pub(crate) br: bool,
+    pub(crate) gzip: bool,
+}
+
+impl Accepts {
+    /// Parses Accept-Encoding: a coding is taken when listed (or matched by `*`) with q > 0.
+    pub(crate) fn from_headers(headers: &HeaderMap) -> Accepts {
+        let (mut br, mut gzip, mut star) = (None, None, None);
+        for v in headers.get_all(http_core::header::ACCEPT_ENCODING) {
+            let Ok(v) = v.to_str() else { continue };
+            for item in v.split(',') {
+                let mut parts = item.split(';');
+                let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+                let q = parts
+                    .filter_map(|p| p.trim().strip_prefix("q=").or_else(|| p.trim().strip_prefix("Q=")))
+                    .filter_map(|q| q.trim().parse::<f32>().ok())
+                    .next()
+                    .unwrap_or(1.0);
+                let ok = q > 0.0;
+                match coding.as_str() {
+                    "br" => br = Some(ok),
+                    "gzip" | "x-gzip" => gzip = Some(ok),
+                    "*" => star = Some(ok),
+                    _ => {}
+                }
+            }
+        }
+        let star = star.unwrap_or(false);
+        Accepts { br: br.unwrap_or(star), gzip: gzip.unwrap_or(star) }
+    }
+}
+
+/// One request's lookup: where, and what the answer may use.
+#[derive(Debug, Clone)]
+pub(crate) struct Ask {
+    pub(crate) path: PathBuf,
+    pub(crate) trailing_slash: bool,
+    /// The decoded request path, for a listing's title.
+    pub(crate) url_path: String,
+    /// The last segment has no `.`: a missing path may get the SPA fallback.
+    pub(crate) spa_ok: bool,
+    pub(crate) accepts: Accepts,
+    /// Small files may be read at once (a GET without Range or cache validators).
+    pub(crate) read_small: bool,
+}
+
+impl Ask {
+    pub(crate) fn new(head: &RequestHead, path: PathBuf, safe: &SafePath, s: &Settings, spa_ok: bool) -> Ask {
+        use http_core::header::{IF_MODIFIED_SINCE, IF_NONE_MATCH, RANGE};
+        let h = &head.headers;
+        let read_small = head.method == Method::GET
+            && !h.contains_key(RANGE)
+            && !h.contains_key(IF_NONE_MATCH)
+            && !h.contains_key(IF_MODIFIED_SINCE);
+        let mut url_path = String::from("/");
+        for seg in safe.segments() {
+            url_path.push_str(seg);
+            url_path.push('/');
+        }
+        Ask {
+            path,
+            trailing_slash: safe.has_trailing_slash() || safe.is_root(),
+            url_path,
+            spa_ok,
+            accepts: if s.precompressed { Accepts::from_headers(h) } else { Accepts::default() },
+            read_small,
+        }
+    }
+}
+
+/// The outcome of a lookup.
+#[derive(Debug)]
+pub(crate) enum Found {
+    File(Box<FoundFile>),
+    RedirectSlash,
+    Listing(String),
+    NotFound,
+    Forbidden,
+}
+
+#[derive(Debug)]
+pub(crate) struct FoundFile {
+    pub(crate) content: Content,
+    /// The name the Content-Type comes from (the original, not the `.br` sibling).
+    pub(crate) name: String,
+    pub(crate) is_spa: bool,
+}
+
+fn not_found_kind(e: &io::Error) -> Found {
+    match e.kind() {
+        io::ErrorKind::PermissionDenied => Found::Forbidden,
+        _ => Found::NotFound,
+    }
+}
+
+/// Looks the request up (blocking: run on the blocking pool).
+pub(crate) fn lookup(s: &Settings, ask: &Ask) -> Found {
+    match find(s, ask, &ask.path) {
+        Found::NotFound if ask.spa_ok => match &s.spa {
+            Some(spa) => open_file(s, ask, spa),
+            None => Found::NotFound,
+        },
+        other => other,
+    }
+}
+
+fn check_jail(s: &Settings, path: &Path) -> Result<(), Found> {
+    match &s.jail {
+        None => Ok(()),
+        Some(root) => match stays_inside(root, path) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(Found::NotFound),
+            Err(e) => Err(not_found_kind(&e)),
+        },
+    }
+}
+
+fn find(s: &Settings, ask: &Ask, path: &Path) -> Found {
+    if let Err(f) = check_jail(s, path) {
+        return f;
+    }
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => return not_found_kind(&e),
+    };
+    if !meta.is_dir() {
+        return if ask.trailing_slash { Found::NotFound } else { open_file(s, ask, path) };
+    }
+    if !ask.trailing_slash {
+        return Found::RedirectSlash;
+    }
+    if let Some(index) = &s.index {
+        let ip = path.join(index);
+        if check_jail(s, &ip).is_ok() && std::fs::metadata(&ip).is_ok_and(|m| m.is_file()) {
+            return open_file(s, ask, &ip);
+        }
+    }
+    if s.listing {
+        return match listing::read_entries(path, s.dotfiles) {
+            Ok(entries) => Found::Listing(listing::render(&ask.url_path, &entries)),
+            Err(e) => not_found_kind(&e),
+        };
+    }
+    Found::NotFound
+}
+
+fn with_ext(path: &Path, ext: &str) -> PathBuf {
+    let mut os = path.as_os_str().to_owned();
+    os.push(ext);
+    PathBuf::from(os)
+}
+
+fn open_file(s: &Settings, ask: &Ask, path: &Path) -> Found {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut chosen: Option<(&'static str, PathBuf)> = None;
+    let mut vary = false;
+    if s.precompressed {
+        for (coding, ext, accepted) in [("br", ".br", ask.accepts.br), ("gzip", ".gz", ask.accepts.gzip)] {
+            let sibling = with_ext(path, ext);
+            // Siblings must be regular files themselves (not symlinks).
+            if std::fs::symlink_metadata(&sibling).is_ok_and(|m| m.is_file()) {
+                vary = true;
+                if accepted && chosen.is_none() {
+                    chosen = Some((coding, sibling));
+                }
+            }
+        }
+    }
+    let open_path = chosen.as_ref().map_or(path, |(_, p)| p.as_path());
+    let (file, meta) = match std::fs::File::open(open_path).and_then(|f| f.metadata().map(|m| (f, m))) {
+        Ok(fm) => fm,
+        Err(e) => return not_found_kind(&e),
+    };
+    if !meta.is_file() {
+        return Found::NotFound;
+    }
+    let mut content = if ask.read_small && meta.len() <= s.small_file_limit {
+        let mut buf = Vec::with_capacity(meta.len() as usize);
+        if let Err(e) = (&file).take(s.small_file_limit + 1).read_to_end(&mut buf) {
+            return not_found_kind(&e);
+        }
+        let mut c = Content::bytes_unhashed(buf);
+        if let Ok(modified) = meta.modified() {
+            // Tagged from the metadata, like the streamed path, so both agree.
+            c = c.last_modified(modified).etag(Some(ETag::from_metadata(meta.len(), modified)));
+        } else {
+            c = c.etag(None);
+        }
+        c
+    } else {
+        Content::from_std_file(file, &meta)
+    };
+    content = content.name(&name).chunk_size(s.chunk_size);
+    if let Some((coding, _)) = chosen {
+        content = content.header(CONTENT_ENCODING, HeaderValue::from_static(coding));
+    }
+    if vary {
+        content = content.header(VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    let is_spa = s.spa.as_deref() == Some(path);
+    Found::File(Box::new(FoundFile { content, name, is_spa }))
+}
+
+/// Runs the lookup on the blocking pool and turns its outcome into a response.
+pub(crate) async fn lookup_and_respond(settings: Arc<Settings>, ask: Ask, head: &RequestHead) -> Response {
+    let (settings, found) = match tokio::task::spawn_blocking(move || {
+        let found = lookup(&settings, &ask);
+        (settings, found)
+    })
+    .await
+    {
+        Ok(r) => r,
+        Err(_) => return Response::error(StatusCode::INTERNAL_SERVER_ERROR),
+    };
+    respond(&settings, found, head)
+}
+
+fn respond(s: &Settings, found: Found, head: &RequestHead) -> Response {
+    match found {
+        Found::File(f) => {
+            let FoundFile { mut content, name, is_spa } = *f;
+            let cc = if is_spa {
+                s.spa_cache_control.clone()
+            } else if looks_fingerprinted(&name) {
+                s.fingerprinted_cache_control.clone().or_else(|| s.cache_control.clone())
+            } else {
+                s.cache_control.clone()
+            };
+            if let Some(cc) = cc {
+                content = content.header(CACHE_CONTROL, cc);
+            }
+            servecontent_head(head, content)
+        }
+        Found::RedirectSlash => {
+            let raw = head.uri.path();
+            let mut location = format!("/{}/", raw.trim_start_matches('/'));
+            if let Some(q) = head.uri.query() {
+                location.push('?');
+                location.push_str(q);
+            }
+            match HeaderValue::from_str(&location) {
+                Ok(v) => {
+                    let mut r = Response::error(StatusCode::MOVED_PERMANENTLY);
+                    r.headers_mut().insert(LOCATION, v);
+                    r
+                }
+                Err(_) => Response::error(StatusCode::BAD_REQUEST),
+            }
+        }
+        Found::Listing(html) => {
+            let content = Content::bytes(html)
+                .content_type(HeaderValue::from_static("text/html; charset=utf-8"))
+                .header(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            servecontent_head(head, content)
+        }
+        Found::NotFound => Response::error(StatusCode::NOT_FOUND),
+        Found::Forbidden => Response::error(StatusCode::FORBIDDEN),
+    }
+}
+
+/// The response for a refused path.
+pub(crate) fn path_error(e: PathError) -> Response {
+    match e {
+        PathError::Unsafe => Response::error(StatusCode::BAD_REQUEST),
+        PathError::Hidden => Response::error(StatusCode::NOT_FOUND),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_encoding_table() {
+        let rows = [
+            ("", false, false),
+            ("gzip", false, true),
+            ("br", true, false),
+            ("gzip, deflate, br", true, true),
+            ("br;q=0, gzip", false, true),
+            ("br;q=0.5, gzip;q=0", true, false),
+            ("*", true, true),
+            ("*, br;q=0", false, true),
+            ("identity", false, false),
+            ("x-gzip", false, true),
+        ];
+        for (value, br, gzip) in rows {
+            let mut h = HeaderMap::new();
+            if !value.is_empty() {
+                h.insert(http_core::header::ACCEPT_ENCODING, value.parse().unwrap());
+            }
+            assert_eq!(Accepts::from_headers(&h), Accepts { br, gzip }, "{value}");
+        }
+    }
+
+    #[test]
+    fn with_ext_appends() {
+        assert_eq!(with_ext(Path::new("/a/b.js"), ".br"), PathBuf::from("/a/b.js.br"));
+    }
+}
+

@@ -1,0 +1,312 @@
+//! [`fileserver`]: a [`Handler`] serving a folder, with [`FileServerOptions`].
+
+use std::future::Future;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use http_core::{Handler, HeaderValue, Request, RequestHead, Response};
+
+use super::content::DEFAULT_CHUNK_SIZE;
+use super::file::{Ask, Settings, lookup_and_respond, method_not_allowed, path_error};
+use super::path::SafePath;
+
+/// Options for [`fileserver`] (and [`servefile_with`](super::servefile_with)). Every setter
+/// says its default.
+///
+/// ```
+/// use http_server::files::FileServerOptions;
+/// let opts = FileServerOptions::new()
+///     .spa_fallback("index.html")
+///     .cache_control("public, max-age=300")
+///     .fingerprinted_cache_control("public, max-age=31536000, immutable")
+///     .precompressed(true);
+/// # let _ = opts;
+/// ```
+#[derive(Debug, Clone)]
+pub struct FileServerOptions {
+    pub(crate) index: Option<String>,
+    pub(crate) spa_fallback: Option<String>,
+    pub(crate) cache_control: Option<HeaderValue>,
+    pub(crate) fingerprinted_cache_control: Option<HeaderValue>,
+    pub(crate) spa_cache_control: Option<HeaderValue>,
+    pub(crate) precompressed: bool,
+    pub(crate) listing: bool,
+    pub(crate) dotfiles: bool,
+    pub(crate) follow_symlinks: bool,
+    pub(crate) strip_prefix: Option<String>,
+    pub(crate) chunk_size: usize,
+    pub(crate) small_file_limit: u64,
+}
+
+impl Default for FileServerOptions {
+    fn default() -> Self {
+        FileServerOptions {
+            index: Some("index.html".into()),
+            spa_fallback: None,
+            cache_control: None,
+            fingerprinted_cache_control: None,
+            spa_cache_control: Some(HeaderValue::from_static("no-cache")),
+            precompressed: false,
+            listing: false,
+            dotfiles: false,
+            follow_symlinks: false,
+            strip_prefix: None,
+            chunk_size: DEFAULT_CHUNK_SIZE,
+            small_file_limit: 128 * 1024,
+        }
+    }
+}
+
+fn header_value(v: &str) -> HeaderValue {
+    HeaderValue::from_str(v).expect("a valid header value")
+}
+
+impl FileServerOptions {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The file served for a folder's URL (with its trailing `/`). Default `index.html`;
+    /// `None` serves no index file.
+    pub fn index(mut self, name: Option<&str>) -> Self {
+        self.index = name.map(str::to_owned);
+        self
+    }
+
+    /// Single-page-app fallback: a missing path whose last segment has no `.` (so it looks
+    /// like a client-side route, not a file) is answered with this file, named relative to
+    /// the root, with status 200. A missing asset (`/app.js`) stays 404. Default: none.
+    pub fn spa_fallback(mut self, file: &str) -> Self {
+        self.spa_fallback = Some(file.trim_start_matches('/').to_owned());
+        self
+    }
+
+    /// Cache-Control for every file. Default: none sent. Panics on an invalid header value.
+    pub fn cache_control(mut self, value: &str) -> Self {
+        self.cache_control = Some(header_value(value));
+        self
+    }
+
+    /// Cache-Control for files whose name carries a content hash (see
+    /// [`looks_fingerprinted`]), e.g. `public, max-age=31536000, immutable`. Default: none
+    /// (they get [`cache_control`](Self::cache_control)'s value).
+    pub fn fingerprinted_cache_control(mut self, value: &str) -> Self {
+        self.fingerprinted_cache_control = Some(header_value(value));
+        self
+    }
+
+    /// Cache-Control for the SPA shell (the fallback file, however it is reached).
+    /// Default `no-cache`, so a new deploy is picked up at once; `None` sends none.
+    pub fn spa_cache_control(mut self, value: Option<&str>) -> Self {
+        self.spa_cache_control = value.map(header_value);
+        self
+    }
+
+    /// Serves `FILE.br` / `FILE.gz` siblings, when they exist and the client's
+    /// Accept-Encoding takes them (br first), with Content-Encoding; every answer for a file
+    /// that has such a sibling carries `Vary: Accept-Encoding`. Default off.
+    pub fn precompressed(mut self, on: bool) -> Self {
+        self.precompressed = on;
+        self
+    }
+
+    /// Lists a folder that has no index file (an HTML page, names escaped and sorted).
+    /// Default off (404).
+    pub fn listing(mut self, on: bool) -> Self {
+        self.listing = on;
+        self
+    }
+
+    /// Serves dotfiles and dot-folders (`.env`, `.git/`). Default off: they are 404
+    /// (`.well-known` is always served).
+    pub fn dotfiles(mut self, on: bool) -> Self {
+        self.dotfiles = on;
+        self
+    }
+
+    /// Follows symlinks that lead outside the root. Default off: such paths are 404.
+    /// Symlinks that stay inside the root are always followed.
+    pub fn follow_symlinks(mut self, on: bool) -> Self {
+        self.follow_symlinks = on;
+        self
+    }
+
+    /// A URL prefix to remove before mapping the path to the root, for mounting under a
+    /// router path (`/static` → `/static/app.js` serves `ROOT/app.js`); a path outside the
+    /// prefix is 404. Default: none.
+    pub fn strip_prefix(mut self, prefix: &str) -> Self {
+        let p = prefix.trim_end_matches('/');
+        self.strip_prefix = (!p.is_empty()).then(|| p.to_owned());
+        self
+    }
+
+    /// How many bytes each read of a large file takes (the most a response holds in memory
+    /// is two of these). Default 64 KiB.
+    pub fn chunk_size(mut self, bytes: usize) -> Self {
+        self.chunk_size = bytes.max(1);
+        self
+    }
+
+    /// Files up to this size are read in the same blocking call that opens them, instead of
+    /// being streamed. Default 128 KiB.
+    pub fn small_file_limit(mut self, bytes: u64) -> Self {
+        self.small_file_limit = bytes;
+        self
+    }
+}
+
+/// True when a file name carries a content hash, as bundlers write them: a `.` or `-`
+/// separated part of 8 to 64 letters and digits with at least one of each, before the
+/// extension (`app.3f2a9c1b.js`, `index-BPvgi06w.css`). `jquery-3.7.1.min.js` or
+/// `photo-20240101.jpg` do not.
+///
+/// ```
+/// use http_server::files::looks_fingerprinted;
+/// assert!(looks_fingerprinted("app.3f2a9c1b.js"));
+/// assert!(!looks_fingerprinted("app.js"));
+/// ```
+pub fn looks_fingerprinted(name: &str) -> bool {
+    let Some((stem, _ext)) = name.rsplit_once('.') else { return false };
+    stem.split(['.', '-']).skip(1).any(|p| {
+        (8..=64).contains(&p.len())
+            && p.bytes().all(|b| b.is_ascii_alphanumeric())
+            && p.bytes().any(|b| b.is_ascii_digit())
+            && p.bytes().any(|b| b.is_ascii_alphabetic())
+    })
+}
+
+/// A handler serving the files under a root folder; made by [`fileserver`]. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct FileServer {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    settings: Arc<Settings>,
+    root: PathBuf,
+    strip_prefix: Option<String>,
+    dotfiles: bool,
+}
+
+/// HTTP.jl's `fileserver`: a [`Handler`] serving the files under `root`.
+///
+/// For each GET or HEAD (other methods → 405 with `Allow: GET, HEAD`) the path is checked
+/// (see [`SafePath`]: unsafe → 400, dotfiles → 404), mapped below `root` (symlinks leaving it
+/// → 404), and answered by [`servecontent`](super::servecontent): a file; a folder's index
+/// file (a folder URL without its trailing `/` is redirected there, keeping the query); an
+/// optional listing; the optional SPA fallback; else 404.
+///
+/// Fails when `root` is not a folder, or the SPA fallback is not a file inside it.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+/// use http_core::{Method, Request, testing};
+/// use http_server::files::{FileServerOptions, fileserver};
+/// let root = std::env::temp_dir().join(format!("fileserver-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(root.join("assets"))?;
+/// std::fs::write(root.join("index.html"), "<!doctype html><p>shell")?;
+/// std::fs::write(root.join("assets/app.js"), "console.log(1)")?;
+/// let fs = fileserver(&root, FileServerOptions::new().spa_fallback("index.html"))?;
+/// let r = testing::call(&fs, Request::new(Method::GET, "/assets/app.js")).await;
+/// assert_eq!(r.header("content-type"), Some("text/javascript; charset=utf-8"));
+/// let r = testing::call(&fs, Request::new(Method::GET, "/users/7")).await; // a client-side route
+/// assert_eq!((r.status.as_u16(), r.text().as_str()), (200, "<!doctype html><p>shell"));
+/// let r = testing::call(&fs, Request::new(Method::GET, "/assets/missing.js")).await;
+/// assert_eq!(r.status, 404);
+/// # std::fs::remove_dir_all(&root)?; Ok(()) }
+/// ```
+pub fn fileserver(root: impl AsRef<Path>, options: FileServerOptions) -> io::Result<FileServer> {
+    let root = std::fs::canonicalize(root.as_ref())?;
+    if !root.is_dir() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("{} is not a folder", root.display())));
+    }
+    let spa = match &options.spa_fallback {
+        None => None,
+        Some(rel) => {
+            let spa = std::fs::canonicalize(root.join(rel)).map_err(|e| {
+                io::Error::new(e.kind(), format!("SPA fallback {rel}: {e} (it is named relative to the root)"))
+            })?;
+            if !spa.starts_with(&root) || !spa.is_file() {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("SPA fallback {rel} must be a file inside {}", root.display()),
+                ));
+            }
+            Some(spa)
+        }
+    };
+    let settings = Settings::from_options(&options, Some(&root), spa);
+    Ok(FileServer {
+        inner: Arc::new(Inner { settings: Arc::new(settings), root, strip_prefix: options.strip_prefix, dotfiles: options.dotfiles }),
+    })
+}
+
+impl FileServer {
+    /// The canonical root folder.
+    pub fn root(&self) -> &Path {
+        &self.inner.root
+    }
+
+    /// Answers one request (what [`Handler::call`] does). The future does not borrow
+    /// `req`: its head is copied.
+    pub fn serve(&self, req: &Request) -> impl Future<Output = Response> + Send + use<> {
+        serve_head(Arc::clone(&self.inner), req.head().clone())
+    }
+}
+
+async fn serve_head(inner: Arc<Inner>, head: RequestHead) -> Response {
+    if let Some(r) = method_not_allowed(&head.method) {
+        return r;
+    }
+    let mut path = match head.uri.path() {
+        "" => "/",
+        p => p,
+    };
+    if let Some(prefix) = &inner.strip_prefix {
+        match path.strip_prefix(prefix.as_str()) {
+            Some("") => path = "/",
+            Some(rest) if rest.starts_with('/') => path = rest,
+            _ => return Response::error(http_core::StatusCode::NOT_FOUND),
+        }
+    }
+    let safe = match SafePath::parse(path, inner.dotfiles) {
+        Ok(p) => p,
+        Err(e) => return path_error(e),
+    };
+    let spa_ok = inner.settings.spa.is_some() && safe.last().is_none_or(|l| !l.contains('.'));
+    let ask = Ask::new(&head, safe.join_to(&inner.root), &safe, &inner.settings, spa_ok);
+    lookup_and_respond(Arc::clone(&inner.settings), ask, &head).await
+}
+
+impl Handler for FileServer {
+    fn call(&self, req: Request) -> impl Future<Output = Response> + Send {
+        let (head, _body, _ctx) = req.into_parts();
+        serve_head(Arc::clone(&self.inner), head)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_table() {
+        let rows = [
+            ("app.3f2a9c1b.js", true),
+            ("index-BPvgi06w.css", true),
+            ("chunk.a1b2c3d4e5f6.min.js", true),
+            ("app.js", false),
+            ("jquery-3.7.1.min.js", false),
+            ("photo-20240101.jpg", false),
+            ("deadbeef.js", false),
+            ("readme-appendix.txt", false),
+            ("noext", false),
+        ];
+        for (name, want) in rows {
+            assert_eq!(looks_fingerprinted(name), want, "{name}");
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! One HTTP/2 stream as a [`Transport`] (RFC 9113 §8): request DATA read with flow
+//! control released as the handler consumes it, response HEADERS/DATA sent as flow
+//! control allows, trailers as a final HEADERS frame.
+
+use std::any::Any;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use h2::server::SendResponse;
+use h2::{RecvStream, SendStream};
+use http::{HeaderMap, StatusCode, Version, header};
+use http_core::{Error, ErrorKind, OutgoingHead, Transport};
+use tokio::time::{Instant, Sleep};
+
+use super::conn::ConnStats;
+
+/// The transport of one HTTP/2 stream.
+pub(crate) struct H2Transport {
+    recv: RecvStream,
+    respond: SendResponse<Bytes>,
+    send: Option<SendStream<Bytes>>,
+    peer: Option<SocketAddr>,
+    stats: Arc<ConnStats>,
+    is_head: bool,
+    suppress_body: bool,
+    finished: bool,
+    request_trailers: Option<HeaderMap>,
+    read_timeout: Duration,
+    write_timeout: Duration,
+    timer: Option<Pin<Box<Sleep>>>,
+    timer_armed: bool,
+}
+
+impl H2Transport {
+    pub(crate) fn new(
+        recv: RecvStream,
+        respond: SendResponse<Bytes>,
+        peer: Option<SocketAddr>,
+        stats: Arc<ConnStats>,
+        is_head: bool,
+        read_timeout: Duration,
+        write_timeout: Duration,
+    ) -> Self {
+        H2Transport {
+            recv,
+            respond,
+            send: None,
+            peer,
+            stats,
+            is_head,
+            suppress_body: false,
+            finished: false,
+            request_trailers: None,
+            read_timeout,
+            write_timeout,
+            timer: None,
+            timer_armed: false,
+        }
+    }
+
+    /// Resets the stream (a handler panicked or its body failed after the head).
+    pub(crate) fn reset(&mut self, reason: h2::Reason) {
+        match &mut self.send {
+            Some(s) => s.send_reset(reason),
+            None => self.respond.send_reset(reason),
+        }
+        self.finished = true;
+    }
+
+    fn map_err(&self, e: h2::Error) -> Error {
+        if e.is_reset() && e.is_remote() {
+            self.stats.peer_reset();
+        }
+        let kind = if e.is_io() { ErrorKind::Io } else { ErrorKind::Closed };
+        Error::new(kind, e)
+    }
+
+    fn poll_timeout(&mut self, cx: &mut Context<'_>, timeout: Duration) -> Poll<Error> {
+        let timer = self.timer.get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        if !self.timer_armed {
+            timer.as_mut().reset(Instant::now() + timeout);
+            self.timer_armed = true;
+        }
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Error::new(ErrorKind::Timeout, "stream timeout")),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// Headers that are meaningless or forbidden in HTTP/2 (RFC 9113 §8.2.2).
+fn is_connection_specific(name: &header::HeaderName) -> bool {
+    name == header::CONNECTION
+        || name == header::TRANSFER_ENCODING
+        || name == header::UPGRADE
+        || name.as_str() == "keep-alive"
+        || name.as_str() == "proxy-connection"
+}
+
+impl Transport for H2Transport {
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+
+    fn version(&self) -> Version {
+        Version::HTTP_2
+    }
+
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        self.peer
+    }
+
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<Bytes>, Error>> {
+        match self.recv.poll_data(cx) {
+            Poll::Ready(Some(Ok(data))) => {
+                self.timer_armed = false;
+                // Capacity goes back to the peer only as the handler consumes data, so a
+                // slow handler slows its sender instead of buffering (RFC 9113 §5.2).
+                let _ = self.recv.flow_control().release_capacity(data.len());
+                Poll::Ready(Ok(Some(data)))
+            }
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Err(self.map_err(e))),
+            Poll::Ready(None) => match self.recv.poll_trailers(cx) {
+                Poll::Ready(Ok(t)) => {
+                    self.request_trailers = t;
+                    Poll::Ready(Ok(None))
+                }
+                Poll::Ready(Err(e)) => Poll::Ready(Err(self.map_err(e))),
+                Poll::Pending => Poll::Pending,
+            },
+            Poll::Pending => match self.poll_timeout(cx, self.read_timeout) {
+                Poll::Ready(e) => Poll::Ready(Err(e)),
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+
+    fn take_request_trailers(&mut self) -> Option<HeaderMap> {
+        self.request_trailers.take()
+    }
+
+    fn send_head(&mut self, head: OutgoingHead<'_>) -> Result<(), Error> {
+        let status = head.status;
+        let no_body =
+            status.is_informational() || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED;
+        let mut response = http::Response::new(());
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
+        headers.reserve(head.headers.len() + 1);
+        for (name, value) in head.headers {
+            if !is_connection_specific(name) && name != header::CONTENT_LENGTH {
+                headers.append(name, value.clone());
+            }
+        }
+        if !headers.contains_key(header::DATE) {
+            headers.insert(header::DATE, crate::date::date_value());
+        }
+        if let (Some(n), false) = (head.length, no_body) {
+            headers.insert(header::CONTENT_LENGTH, n.into());
+        }
+        let end = head.end_stream || self.is_head || no_body;
+        match self.respond.send_response(response, end) {
+            Ok(send) => {
+                self.suppress_body = self.is_head || no_body;
+                if end {
+                    self.finished = true;
+                } else {
+                    self.send = Some(send);
+                }
+                Ok(())
+            }
+            Err(e) => Err(self.map_err(e)),
+        }
+    }
+
+    fn poll_write(&mut self, cx: &mut Context<'_>, data: &mut Bytes) -> Poll<Result<(), Error>> {
+        if self.suppress_body || self.finished {
+            data.clear();
+            return Poll::Ready(Ok(()));
+        }
+        while !data.is_empty() {
+            let Some(send) = self.send.as_mut() else { return Poll::Ready(Err(Error::closed())) };
+            send.reserve_capacity(data.len());
+            match send.poll_capacity(cx) {
+                Poll::Ready(Some(Ok(0))) => {}
+                Poll::Ready(Some(Ok(n))) => {
+                    self.timer_armed = false;
+                    let chunk = data.split_to(n.min(data.len()));
+                    if let Err(e) = send.send_data(chunk, false) {
+                        return Poll::Ready(Err(self.map_err(e)));
+                    }
+                }
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(self.map_err(e))),
+                Poll::Ready(None) => return Poll::Ready(Err(Error::closed())),
+                Poll::Pending => {
+                    return match self.poll_timeout(cx, self.write_timeout) {
+                        Poll::Ready(e) => {
+                            self.reset(h2::Reason::CANCEL);
+                            Poll::Ready(Err(e))
+                        }
+                        Poll::Pending => Poll::Pending,
+                    };
+                }
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_flush(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        // The connection task writes frames as soon as they are queued.
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_finish(&mut self, _cx: &mut Context<'_>, trailers: Option<&HeaderMap>) -> Poll<Result<(), Error>> {
+        if self.finished {
+            return Poll::Ready(Ok(()));
+        }
+        self.finished = true;
+        let Some(send) = self.send.as_mut() else { return Poll::Ready(Ok(())) };
+        let r = match trailers {
+            Some(t) if !t.is_empty() => send.send_trailers(t.clone()),
+            _ => send.send_data(Bytes::new(), true),
+        };
+        Poll::Ready(r.map_err(|e| self.map_err(e)))
+    }
+}
