@@ -192,21 +192,19 @@ pub fn streamhandler<H: Handler>(handler: H) -> ServeStream<H> {
 }
 
 impl<H: Handler> StreamHandler for ServeStream<H> {
-    fn call<'a>(&'a self, s: &'a mut Stream) -> impl Future<Output = ()> + Send + 'a {
-        async move {
-            let body = match s.read_to_end(s.max_body_bytes()).await {
-                Ok(b) => b,
-                Err(e) => {
-                    tracing::info!(error = %e, status = e.status().as_u16(), "request body rejected");
-                    let _ = s.write_response(Response::error(e.status())).await;
-                    return;
-                }
-            };
-            let req = s.take_request(Body::from(body));
-            let resp = self.0.call(req).await;
-            if let Err(e) = s.write_response(resp).await {
-                tracing::debug!(error = %e, "response write failed");
+    async fn call<'a>(&'a self, s: &'a mut Stream) {
+        let body = match s.read_to_end(s.max_body_bytes()).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::info!(error = %e, status = e.status().as_u16(), "request body rejected");
+                let _ = s.write_response(Response::error(e.status())).await;
+                return;
             }
+        };
+        let req = s.take_request(Body::from(body));
+        let resp = self.0.call(req).await;
+        if let Err(e) = s.write_response(resp).await {
+            tracing::debug!(error = %e, "response write failed");
         }
     }
 }

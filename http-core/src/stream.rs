@@ -209,10 +209,8 @@ impl Stream {
     /// Reads the rest of the body, failing with a 413-kind error past `limit` bytes
     /// (checked against Content-Length before reading anything).
     pub async fn read_to_end(&mut self, limit: u64) -> Result<Bytes, Error> {
-        if let Some(len) = self.head.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok()) {
-            if len > limit {
-                return Err(Error::new(ErrorKind::BodyTooLarge, "content-length over max_body_bytes"));
-            }
+        if declared_length(&self.head.headers).is_some_and(|len| len > limit) {
+            return Err(Error::new(ErrorKind::BodyTooLarge, "content-length over max_body_bytes"));
         }
         let Some(first) = self.read_chunk().await? else { return Ok(Bytes::new()) };
         let Some(second) = self.read_chunk().await? else {

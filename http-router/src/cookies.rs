@@ -266,10 +266,9 @@ impl SetCookie {
             return Err(CookieError(format!("invalid cookie value `{}`", self.value.escape_debug())));
         }
         for (attr, val) in [("Path", &self.path), ("Domain", &self.domain)] {
-            if let Some(val) = val {
-                if val.bytes().any(|b| b == b';' || b.is_ascii_control() || !b.is_ascii()) {
-                    return Err(CookieError(format!("invalid {attr} `{}`", val.escape_debug())));
-                }
+            let bad = |v: &String| v.bytes().any(|b| b == b';' || b.is_ascii_control() || !b.is_ascii());
+            if let Some(val) = val.as_ref().filter(|v| bad(v)) {
+                return Err(CookieError(format!("invalid {attr} `{}`", val.escape_debug())));
             }
         }
         if self.same_site == Some(SameSite::None) && !self.secure {

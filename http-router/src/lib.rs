@@ -1,1 +1,61 @@
-//! http-router (skeleton; filled by its own issue).
+#![doc = include_str!("../README.md")]
+
+mod adapt;
+mod cookies;
+mod error;
+mod middleware;
+mod pattern;
+mod percent;
+mod router;
+mod trie;
+
+pub use adapt::{StreamAsHandler, into_handler};
+pub use cookies::{Cookie, CookieError, SameSite, SetCookie, cookies_from, getcookie, getcookies, parse_cookies};
+pub use error::RouteError;
+pub use middleware::{
+    BodyLimit, CatchPanics, HandlerTimeout, LOG_TARGET, Layer, Logging, Middleware, body_limit, catch_panics,
+    handlertimeout, layer_fn, logging,
+};
+pub use percent::{InvalidPercentEncoding, percent_decode};
+pub use router::{AllowedMethods, Match, MatchError, Router, getparam, getparams, getroute};
+
+/// Builds a [`Router`] from a route map, Starlark's `http.serve({...})` quick start:
+/// `"PATTERN" => handler` pairs, where a handler is any `async fn(Request) -> impl
+/// IntoResponse` or closure (no type annotations needed).
+///
+/// # Panics
+/// On an invalid or conflicting pattern, like [`Router::route`]; use
+/// [`Router::from_routes`] to get the error instead.
+///
+/// ```
+/// use http_core::{Method, Request, testing};
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let router = http_router::routes! {
+///     "GET /healthz" => |_req| async { "ok" },
+///     "GET /version" => |_req| async { "v1" },
+/// };
+/// assert_eq!(testing::call(&router, Request::new(Method::GET, "/version")).await.text(), "v1");
+/// # }
+/// ```
+#[macro_export]
+macro_rules! routes {
+    ($($pattern:expr => $handler:expr),* $(,)?) => {
+        $crate::Router::from_routes([$(($pattern, $crate::__private::boxed($handler))),*])
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+}
+
+#[doc(hidden)]
+pub mod __private {
+    use http_core::{BoxHandler, IntoResponse, Request};
+
+    /// Boxes a handler closure; its `Fn(Request)` bound lets closures skip annotations.
+    pub fn boxed<F, Fut>(f: F) -> BoxHandler
+    where
+        F: Fn(Request) -> Fut + Send + Sync + 'static,
+        Fut: Future + Send,
+        Fut::Output: IntoResponse,
+    {
+        BoxHandler::new(f)
+    }
+}

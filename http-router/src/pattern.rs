@@ -312,7 +312,8 @@ mod tests {
 
     #[test]
     fn split_method_table() {
-        let cases: &[(&str, Result<(&str, &str), &str>)] = &[
+        type Case = (&'static str, Result<(&'static str, &'static str), &'static str>);
+        let cases: &[Case] = &[
             ("GET /users/{id}", Ok(("GET", "/users/{id}"))),
             ("  POST   /x ", Ok(("POST", "/x"))),
             ("/any", Ok(("*", "/any"))),

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use http_core::{
-    BoxHandler, BoxStreamHandler, Handler, HeaderValue, IntoResponse, Method, Params, Request, Response, StatusCode,
-    Stream, StreamHandler, header, streamhandler,
+    BoxHandler, BoxStreamHandler, Handler, HeaderValue, Method, Params, Request, Response, StatusCode, Stream,
+    StreamHandler, header, streamhandler,
 };
 
 use crate::adapt::StreamAsHandler;
@@ -15,7 +15,7 @@ use crate::error::RouteError;
 use crate::middleware::Middleware;
 use crate::pattern::{MethodKey, RegexCache, Segment, Shape, parse_path, split_method};
 use crate::percent::{percent_decode, validate_path};
-use crate::trie::{Captures, Found, Leaves, Node};
+use crate::trie::{Captures, Leaves, Lookup, Node};
 
 /// What a route runs: a serve-style or a stream handler.
 #[derive(Clone)]
@@ -78,6 +78,27 @@ fn builtin_options() -> Endpoint {
     Endpoint::Serve(BoxHandler::new(|_r: Request| async { StatusCode::NO_CONTENT }))
 }
 
+/// Adds the `Allow` header (from the [`AllowedMethods`] extension the router inserted)
+/// to a 405 or OPTIONS response that has none.
+fn with_allow(endpoint: &Endpoint) -> Endpoint {
+    let Endpoint::Serve(inner) = endpoint else { return endpoint.clone() };
+    let inner = inner.clone();
+    Endpoint::Serve(BoxHandler::new(move |req: Request| {
+        let inner = inner.clone();
+        async move {
+            let value = req.context().extensions().get::<AllowedMethods>().map(allow_header);
+            let mut resp = inner.call(req).await;
+            match value {
+                Some(value) if !resp.headers().contains_key(header::ALLOW) => {
+                    resp.headers_mut().insert(header::ALLOW, value);
+                }
+                _ => {}
+            }
+            resp
+        }
+    }))
+}
+
 fn builtin_bad_request() -> Endpoint {
     Endpoint::Serve(BoxHandler::new(|_r: Request| async { Response::error(StatusCode::BAD_REQUEST) }))
 }
@@ -88,8 +109,8 @@ fn builtin_bad_request() -> Endpoint {
 /// ```
 /// use http_core::{Method, Request, testing};
 /// use http_router::Router;
-/// let r = Router::new().route("GET /x", |_r: Request| async { "" }).route("DELETE /x", |_r: Request| async { "" });
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let r = Router::new().route("GET /x", |_r: Request| async { "" }).route("DELETE /x", |_r: Request| async { "" });
 /// let resp = testing::call(&r, Request::new(Method::POST, "/x")).await;
 /// assert_eq!(resp.status.as_u16(), 405);
 /// assert_eq!(resp.header("allow"), Some("GET, HEAD, DELETE, OPTIONS"));
@@ -209,11 +230,7 @@ impl<'r, 'p> Match<'r, 'p> {
     fn value(&self, i: usize) -> Cow<'p, str> {
         let (s, e) = self.caps.ranges()[i];
         let raw = &self.path[s as usize..e as usize];
-        if &*self.names[i] == "**" {
-            decode_rest(raw)
-        } else {
-            percent_decode(raw).unwrap_or(Cow::Borrowed(raw))
-        }
+        if &*self.names[i] == "**" { decode_rest(raw) } else { percent_decode(raw).unwrap_or(Cow::Borrowed(raw)) }
     }
 
     fn to_params(self) -> Params {
@@ -258,10 +275,10 @@ enum Outcome {
 /// async fn user(req: Request) -> String {
 ///     format!("user {}", req.param("id").unwrap_or("?"))
 /// }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let router = Router::new()
 ///     .route("GET /users/{id}", user)
 ///     .route("GET /users/me", |_r: Request| async { "me" });
-/// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let r = testing::call(&router, Request::new(Method::GET, "/users/42")).await;
 /// assert_eq!(r.text(), "user 42");
 /// let r = testing::call_stream(&router, Request::new(Method::GET, "/users/me")).await;
@@ -300,7 +317,8 @@ impl Router {
     /// assert!(http_router::Router::new().is_empty());
     /// ```
     pub fn new() -> Self {
-        let not_found = Endpoint::Serve(BoxHandler::new(|_r: Request| async { Response::error(StatusCode::NOT_FOUND) }));
+        let not_found =
+            Endpoint::Serve(BoxHandler::new(|_r: Request| async { Response::error(StatusCode::NOT_FOUND) }));
         let method_not_allowed =
             Endpoint::Serve(BoxHandler::new(|_r: Request| async { Response::error(StatusCode::METHOD_NOT_ALLOWED) }));
         let mut router = Router {
@@ -508,9 +526,9 @@ impl Router {
     /// ```
     /// use http_core::{Method, Request, testing};
     /// use http_router::Router;
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
     /// let api = Router::new().route("GET /users/{id}", |r: Request| async move { r.route().unwrap().to_owned() });
     /// let app = Router::new().mount("/api/v1", api);
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
     /// let r = testing::call(&app, Request::new(Method::GET, "/api/v1/users/7")).await;
     /// assert_eq!(r.text(), "/api/v1/users/{id}");
     /// # }
@@ -640,12 +658,12 @@ impl Router {
             return Err(MatchError::BadRequest);
         }
         match self.root.find(method, path, decode) {
-            Found::Route(id, caps) => {
+            Lookup::Route(id, caps) => {
                 let e = &self.routes[id];
                 Ok(Match { id, method: e.method.as_str(), pattern: &e.pattern, names: &e.names, path, caps })
             }
-            Found::NotFound => Err(MatchError::NotFound),
-            Found::WrongMethod(leaves) => Err(MatchError::MethodNotAllowed(allowed(&leaves))),
+            Lookup::NotFound => Err(MatchError::NotFound),
+            Lookup::WrongMethod(leaves) => Err(MatchError::MethodNotAllowed(allowed(&leaves))),
         }
     }
 
@@ -681,8 +699,8 @@ impl Router {
         let mw = &self.middleware;
         self.fallbacks.compiled = [
             compile(&self.fallbacks.not_found, mw, &[]),
-            compile(&self.fallbacks.method_not_allowed, mw, &[]),
-            compile(&builtin_options(), mw, &[]),
+            compile(&with_allow(&self.fallbacks.method_not_allowed), mw, &[]),
+            compile(&with_allow(&builtin_options()), mw, &[]),
             compile(&builtin_bad_request(), mw, &[]),
         ];
     }
@@ -724,60 +742,51 @@ fn allow_header(allow: &AllowedMethods) -> HeaderValue {
 }
 
 impl Handler for Router {
-    fn call(&self, mut req: Request) -> impl Future<Output = Response> + Send {
-        async move {
-            let outcome = self.lookup(req.method(), path_of(req.uri()));
-            let (handler, allow) = match outcome {
-                Outcome::Route(id, params) => {
-                    let entry = &self.routes[id];
-                    let ctx = req.context_mut();
-                    ctx.set_route(entry.pattern.clone());
-                    *ctx.params_mut() = params;
-                    return entry.compiled.serve.call(req).await;
-                }
-                Outcome::NotFound => (&self.fallbacks.compiled[NOT_FOUND], None),
-                Outcome::BadRequest => (&self.fallbacks.compiled[BAD_REQUEST], None),
-                Outcome::WrongMethod(a) => (&self.fallbacks.compiled[METHOD_NOT_ALLOWED], Some(a)),
-                Outcome::Options(a) => (&self.fallbacks.compiled[OPTIONS], Some(a)),
-            };
-            let Some(allow) = allow else { return handler.serve.call(req).await };
-            let value = allow_header(&allow);
-            req.context_mut().extensions_mut().insert(allow);
-            let mut resp = handler.serve.call(req).await.into_response();
-            if !resp.headers().contains_key(header::ALLOW) {
-                resp.headers_mut().insert(header::ALLOW, value);
+    async fn call(&self, mut req: Request) -> Response {
+        let outcome = self.lookup(req.method(), path_of(req.uri()));
+        let (handler, allow) = match outcome {
+            Outcome::Route(id, params) => {
+                let entry = &self.routes[id];
+                let ctx = req.context_mut();
+                ctx.set_route(entry.pattern.clone());
+                *ctx.params_mut() = params;
+                return entry.compiled.serve.call(req).await;
             }
-            resp
+            Outcome::NotFound => (&self.fallbacks.compiled[NOT_FOUND], None),
+            Outcome::BadRequest => (&self.fallbacks.compiled[BAD_REQUEST], None),
+            Outcome::WrongMethod(a) => (&self.fallbacks.compiled[METHOD_NOT_ALLOWED], Some(a)),
+            Outcome::Options(a) => (&self.fallbacks.compiled[OPTIONS], Some(a)),
+        };
+        if let Some(allow) = allow {
+            req.context_mut().extensions_mut().insert(allow);
         }
+        handler.serve.call(req).await
     }
 }
 
 impl StreamHandler for Router {
-    fn call<'a>(&'a self, s: &'a mut Stream) -> impl Future<Output = ()> + Send + 'a {
-        async move {
-            let outcome = {
-                let head = s.request();
-                self.lookup(&head.method, path_of(&head.uri))
-            };
-            let (handler, allow) = match outcome {
-                Outcome::Route(id, params) => {
-                    let entry = &self.routes[id];
-                    let ctx = s.context_mut();
-                    ctx.set_route(entry.pattern.clone());
-                    *ctx.params_mut() = params;
-                    return entry.compiled.stream.call(s).await;
-                }
-                Outcome::NotFound => (&self.fallbacks.compiled[NOT_FOUND], None),
-                Outcome::BadRequest => (&self.fallbacks.compiled[BAD_REQUEST], None),
-                Outcome::WrongMethod(a) => (&self.fallbacks.compiled[METHOD_NOT_ALLOWED], Some(a)),
-                Outcome::Options(a) => (&self.fallbacks.compiled[OPTIONS], Some(a)),
-            };
-            if let Some(allow) = allow {
-                s.response_headers_mut().insert(header::ALLOW, allow_header(&allow));
-                s.context_mut().extensions_mut().insert(allow);
+    async fn call(&self, s: &mut Stream) {
+        let outcome = {
+            let head = s.request();
+            self.lookup(&head.method, path_of(&head.uri))
+        };
+        let (handler, allow) = match outcome {
+            Outcome::Route(id, params) => {
+                let entry = &self.routes[id];
+                let ctx = s.context_mut();
+                ctx.set_route(entry.pattern.clone());
+                *ctx.params_mut() = params;
+                return entry.compiled.stream.call(s).await;
             }
-            handler.stream.call(s).await
+            Outcome::NotFound => (&self.fallbacks.compiled[NOT_FOUND], None),
+            Outcome::BadRequest => (&self.fallbacks.compiled[BAD_REQUEST], None),
+            Outcome::WrongMethod(a) => (&self.fallbacks.compiled[METHOD_NOT_ALLOWED], Some(a)),
+            Outcome::Options(a) => (&self.fallbacks.compiled[OPTIONS], Some(a)),
+        };
+        if let Some(allow) = allow {
+            s.context_mut().extensions_mut().insert(allow);
         }
+        handler.stream.call(s).await
     }
 }
 
@@ -785,10 +794,10 @@ impl StreamHandler for Router {
 ///
 /// ```
 /// use http_core::{Method, Request, testing};
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let r = http_router::Router::new().route("GET /u/{id}", |req: Request| async move {
 ///     http_router::getroute(&req).unwrap_or("none").to_owned()
 /// });
-/// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// assert_eq!(testing::call(&r, Request::new(Method::GET, "/u/1")).await.text(), "/u/{id}");
 /// # }
 /// ```
@@ -800,10 +809,10 @@ pub fn getroute(req: &Request) -> Option<&str> {
 ///
 /// ```
 /// use http_core::{Method, Request, testing};
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let r = http_router::Router::new().route("GET /{a}/{b}", |req: Request| async move {
 ///     http_router::getparams(&req).iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
 /// });
-/// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// assert_eq!(testing::call(&r, Request::new(Method::GET, "/x/y%20z")).await.text(), "a=x&b=y z");
 /// # }
 /// ```

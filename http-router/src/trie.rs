@@ -192,7 +192,7 @@ impl Captures {
 
 /// The outcome of a lookup.
 #[derive(Debug)]
-pub(crate) enum Found<'t> {
+pub(crate) enum Lookup<'t> {
     /// A route answers this method.
     Route(usize, Captures),
     /// The path matched routes, none for this method: their leaves.
@@ -232,13 +232,13 @@ impl Node {
 
     /// Finds the route for `method` and `path`. `decode` says whether the path contains
     /// `%` (it has been validated then).
-    pub(crate) fn find<'t>(&'t self, method: &Method, path: &str, decode: bool) -> Found<'t> {
+    pub(crate) fn find<'t>(&'t self, method: &Method, path: &str, decode: bool) -> Lookup<'t> {
         let mut caps = Captures::default();
         let mut misses = Vec::new();
         match self.find_from(method, path, 0, decode, &mut caps, &mut misses) {
-            Some(id) => Found::Route(id, caps),
-            None if misses.is_empty() => Found::NotFound,
-            None => Found::WrongMethod(misses),
+            Some(id) => Lookup::Route(id, caps),
+            None if misses.is_empty() => Lookup::NotFound,
+            None => Lookup::WrongMethod(misses),
         }
     }
 
@@ -261,12 +261,12 @@ impl Node {
         }
         let end = memchr_slash(&bytes[start..]).map_or(bytes.len(), |i| start + i);
         let raw = &path[start..end];
-        let seg: Cow<'_, str> = if decode { percent_decode(raw).unwrap_or(Cow::Borrowed(raw)) } else { Cow::Borrowed(raw) };
+        let seg: Cow<'_, str> =
+            if decode { percent_decode(raw).unwrap_or(Cow::Borrowed(raw)) } else { Cow::Borrowed(raw) };
 
-        if let Some(child) = self.exact.get(&seg) {
-            if let Some(id) = child.find_from(method, path, end, decode, caps, misses) {
-                return Some(id);
-            }
+        let exact = self.exact.get(&seg);
+        if let Some(id) = exact.and_then(|child| child.find_from(method, path, end, decode, caps, misses)) {
+            return Some(id);
         }
         for (_, regex, child) in &self.regex {
             if regex.is_match(&seg) {
@@ -284,10 +284,9 @@ impl Node {
             }
             caps.pop();
         }
-        if let Some(child) = &self.star {
-            if let Some(id) = child.find_from(method, path, end, decode, caps, misses) {
-                return Some(id);
-            }
+        let star = self.star.as_deref();
+        if let Some(id) = star.and_then(|child| child.find_from(method, path, end, decode, caps, misses)) {
+            return Some(id);
         }
         if !self.catch_all.is_empty() {
             let mut stop = bytes.len();
@@ -346,7 +345,7 @@ mod tests {
 
     fn found(root: &Node, method: Method, path: &str) -> Option<(usize, Vec<String>)> {
         match root.find(&method, path, path.contains('%')) {
-            Found::Route(id, caps) => {
+            Lookup::Route(id, caps) => {
                 Some((id, caps.ranges().iter().map(|&(s, e)| path[s as usize..e as usize].to_owned()).collect()))
             }
             _ => None,
@@ -362,7 +361,8 @@ mod tests {
             ("GET", r"/a/{n:\d+}/c"),
             ("GET", "/a/**"),
         ]);
-        let cases: &[(&str, Option<(usize, &[&str])>)] = &[
+        type Case = (&'static str, Option<(usize, &'static [&'static str])>);
+        let cases: &[Case] = &[
             ("/a/b/d", Some((1, &[]))),
             ("/a/b/c", Some((0, &["b"]))),
             ("/a/7/c", Some((3, &["7"]))),
@@ -410,7 +410,7 @@ mod tests {
     fn wrong_method_collects_every_matching_leaf() {
         let root = trie(&[("GET", "/a/b"), ("PUT", "/*/b")]);
         match root.find(&Method::POST, "/a/b", false) {
-            Found::WrongMethod(leaves) => {
+            Lookup::WrongMethod(leaves) => {
                 let mut ms: Vec<&str> = leaves.iter().flat_map(|l| l.methods()).map(Method::as_str).collect();
                 ms.sort();
                 assert_eq!(ms, ["GET", "PUT"]);

@@ -142,7 +142,7 @@ mod tests {
         assert_eq!(s, "hello world");
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn stalled_write_times_out() {
         let (a, _b) = tokio::io::duplex(4);
         let mut t = TimedIo::new(a, Duration::from_millis(50));

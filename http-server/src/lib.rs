@@ -31,5 +31,5 @@ mod server;
 mod tls;
 
 pub use options::ServerOptions;
-pub use tls::TlsConfig;
 pub use server::{Server, listen, serve};
+pub use tls::TlsConfig;

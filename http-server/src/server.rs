@@ -22,8 +22,8 @@ use crate::connection::{ConnContext, serve_tcp};
 use crate::h1::conn::ConnConfig;
 use crate::h1::decode::HeadLimits;
 use crate::h2::conn::H2Config;
-use crate::tls::TlsConfig;
 use crate::options::ServerOptions;
+use crate::tls::TlsConfig;
 
 struct Shared {
     local_addr: SocketAddr,

@@ -390,3 +390,59 @@ impl Stream for BodyChunks {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endless_line_does_not_grow_memory() {
+        let mut p = SSEParser::new(1000);
+        p.feed(b"data: ");
+        for _ in 0..1000 {
+            p.feed(&[b'x'; 1000]);
+        }
+        assert!(p.line.capacity() < 4096, "line buffer {} bytes", p.line.capacity());
+        assert!(p.next_event().unwrap().unwrap_err().is_too_large());
+        assert!(p.next_event().is_none(), "reported once");
+        p.feed(b"\n\ndata: next\n\n");
+        assert_eq!(p.next_event().unwrap().unwrap().data, "next");
+    }
+
+    #[test]
+    fn finish_resets_for_a_reconnection_but_keeps_id_and_retry() {
+        let mut p = SSEParser::default();
+        p.feed(b"retry: 10\nid: 3\ndata: a\n\nevent: x\ndata: partial\n");
+        assert!(p.finish());
+        assert!(!p.finish(), "nothing left the second time");
+        // The next connection may start with a BOM again; event type was discarded.
+        p.feed(b"\xEF\xBB\xBFdata: b\n\n");
+        let evs: Vec<_> = std::iter::from_fn(|| p.next_event()).map(Result::unwrap).collect();
+        assert_eq!(evs.len(), 2);
+        assert_eq!((evs[1].data.as_str(), evs[1].event.as_deref()), ("b", None));
+        assert_eq!((evs[1].id.as_deref(), evs[1].retry), (Some("3"), Some(10)));
+    }
+
+    #[test]
+    fn crlf_split_across_chunks_is_one_line_end() {
+        let mut p = SSEParser::default();
+        p.feed(b"data: a\r");
+        p.feed(b"\ndata: b\r");
+        p.feed(b"\n\r");
+        p.feed(b"\n");
+        assert_eq!(p.next_event().unwrap().unwrap().data, "a\nb");
+        assert!(p.next_event().is_none());
+    }
+
+    #[tokio::test]
+    async fn event_stream_reports_a_failing_source_once() {
+        use tokio_stream::StreamExt;
+        let chunks: Vec<Result<&[u8], &str>> = vec![Ok(b"data: 1\n\ndata: 2"), Err("connection reset")];
+        let mut events = EventStream::new(tokio_stream::iter(chunks), 1024);
+        assert_eq!(events.next().await.unwrap().unwrap().data, "1");
+        let err = events.next().await.unwrap().unwrap_err();
+        assert!(err.is_read());
+        assert_eq!(err.to_string(), "reading the SSE byte stream failed: connection reset");
+        assert!(events.next().await.is_none(), "the unfinished event was discarded");
+    }
+}

@@ -86,12 +86,16 @@ impl Shared {
     }
 
     fn end(&self, abort: bool) {
-        let mut st = self.state();
-        st.closed = true;
-        st.aborted |= abort;
-        if let Some(w) = st.reader.take() {
-            w.wake();
+        {
+            let mut st = self.state();
+            st.closed = true;
+            st.aborted |= abort;
+            if let Some(w) = st.reader.take() {
+                w.wake();
+            }
         }
+        // Sends waiting for room fail now rather than when room frees up.
+        self.room.close();
     }
 }
 
@@ -400,6 +404,19 @@ mod tests {
         assert!(s.send(&SSEEvent::new("3")).await.unwrap_err().is_closed());
         assert!(s.is_gone() && s.is_closed());
         tokio::time::timeout(Duration::from_secs(1), s.closed()).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn close_fails_a_send_waiting_for_room() {
+        let (s, body) = SSEStream::new(10, None);
+        s.send(&SSEEvent::new("1")).await.unwrap();
+        let s2 = s.clone();
+        let waiting = tokio::spawn(async move { s2.send(&SSEEvent::new("2")).await });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        s.close();
+        let r = tokio::time::timeout(Duration::from_secs(1), waiting).await.expect("woken by close");
+        assert!(r.unwrap().unwrap_err().is_closed());
+        assert_eq!(body.collect(100).await.unwrap(), "data: 1\n\n", "queued events still go out");
     }
 
     #[tokio::test]

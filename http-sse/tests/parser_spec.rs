@@ -6,6 +6,8 @@ use http_sse::{SSEEvent, SSEParser};
 
 /// (event type, data, last event id, retry)
 type Want = (Option<&'static str>, &'static str, Option<&'static str>, Option<u64>);
+/// The same, owned.
+type Got = (Option<String>, String, Option<String>, Option<u64>);
 
 struct Case {
     name: &'static str,
@@ -146,7 +148,7 @@ fn parse_chunks(chunks: &[&[u8]]) -> Vec<SSEEvent> {
     out
 }
 
-fn summary(evs: &[SSEEvent]) -> Vec<(Option<String>, String, Option<String>, Option<u64>)> {
+fn summary(evs: &[SSEEvent]) -> Vec<Got> {
     evs.iter().map(|e| (e.event.clone(), e.data.clone(), e.id.clone(), e.retry)).collect()
 }
 
@@ -154,7 +156,7 @@ fn summary(evs: &[SSEEvent]) -> Vec<(Option<String>, String, Option<String>, Opt
 fn spec_case_table() {
     assert!(CASES.len() >= 40, "{} cases", CASES.len());
     for c in CASES {
-        let want: Vec<_> = c
+        let want: Vec<Got> = c
             .want
             .iter()
             .map(|(ev, data, id, retry)| (ev.map(String::from), data.to_string(), id.map(String::from), *retry))

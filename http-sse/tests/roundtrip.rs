@@ -28,8 +28,8 @@ impl Rng {
 /// Pieces that stress the format: every kind of line break, colons, spaces, NUL, a BOM,
 /// multi-byte characters.
 const PIECES: &[&str] = &[
-    "a", "Z", "0", " ", "  ", ":", ": ", "\n", "\r", "\r\n", "\n\n", "\r\r", "\0", "\u{FEFF}", "é", "日本", "🎉", "data:",
-    "id:", "event", "retry: 5", "\t", "\\", "\"",
+    "a", "Z", "0", " ", "  ", ":", ": ", "\n", "\r", "\r\n", "\n\n", "\r\r", "\0", "\u{FEFF}", "é", "日本", "🎉",
+    "data:", "id:", "event", "retry: 5", "\t", "\\", "\"",
 ];
 
 fn text(rng: &mut Rng, max_pieces: usize, allow_breaks: bool) -> String {

@@ -206,9 +206,8 @@ fn start(which: Which) -> (u16, std::sync::mpsc::Sender<()>, std::thread::JoinHa
                             let (tcp, _) = listener.accept().await.unwrap();
                             let _ = tcp.set_nodelay(true);
                             tokio::spawn(async move {
-                                let conn = hyper::server::conn::http1::Builder::new()
-                                    .keep_alive(true)
-                                    .serve_connection(
+                                let conn =
+                                    hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(
                                         hyper_util::rt::TokioIo::new(tcp),
                                         hyper::service::service_fn(peer::hello),
                                     );

@@ -11,7 +11,7 @@
 //!
 //! 1. **tick**: each stream sends one small event every `--tick-ms` (default
 //!    `max_len`, 16 MiB): delivered events/s (ideal: clients × 1000 / tick-ms), server RSS.
-//! 2. **flood**: each producer sends 64-byte events as fast as backpressure lets it
+//! 2. **flood**: each producer sends small events (48 bytes of data and an id) as fast as backpressure lets it
 //!    (`max_len` 64 KiB): delivered events/s, server RSS.
 //!
 //! Each process needs a file-descriptor limit above the clients count (`ulimit -n`); the
@@ -104,10 +104,12 @@ async fn flood(s: SSEStream) -> Result<(), http_sse::SSEError> {
 
 struct Phase {
     events: Vec<Arc<AtomicU64>>,
+    /// Body bytes received by all clients.
+    bytes: Arc<AtomicU64>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
-async fn client(port: u16, path: String, events: Arc<AtomicU64>, ready: Arc<AtomicUsize>) {
+async fn client(port: u16, path: String, events: Arc<AtomicU64>, bytes: Arc<AtomicU64>, ready: Arc<AtomicUsize>) {
     let run = async {
         let stream = TcpStream::connect(("127.0.0.1", port)).await?;
         let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
@@ -118,6 +120,7 @@ async fn client(port: u16, path: String, events: Arc<AtomicU64>, ready: Arc<Atom
         let mut first = true;
         while let Some(frame) = body.frame().await {
             let Ok(data) = frame?.into_data() else { continue };
+            bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
             parser.feed(&data);
             let mut n = 0;
             while let Some(ev) = parser.next_event() {
@@ -141,11 +144,11 @@ async fn client(port: u16, path: String, events: Arc<AtomicU64>, ready: Arc<Atom
 
 async fn connect_all(port: u16, path: &str, clients: usize) -> Phase {
     let ready = Arc::new(AtomicUsize::new(0));
-    let mut phase = Phase { events: Vec::new(), tasks: Vec::new() };
+    let mut phase = Phase { events: Vec::new(), bytes: Arc::new(AtomicU64::new(0)), tasks: Vec::new() };
     for i in 0..clients {
         let events = Arc::new(AtomicU64::new(0));
         phase.events.push(events.clone());
-        phase.tasks.push(tokio::spawn(client(port, path.to_owned(), events, ready.clone())));
+        phase.tasks.push(tokio::spawn(client(port, path.to_owned(), events, phase.bytes.clone(), ready.clone())));
         if i % 100 == 99 {
             tokio::time::sleep(Duration::from_millis(20)).await; // stay under the accept backlog
         }
@@ -160,6 +163,7 @@ async fn connect_all(port: u16, path: &str, clients: usize) -> Phase {
 
 struct Measured {
     per_sec: f64,
+    bytes_per_sec: f64,
     min_client: u64,
     max_client: u64,
 }
@@ -167,13 +171,16 @@ struct Measured {
 async fn measure(phase: &Phase, seconds: u64) -> Measured {
     let snapshot = |p: &Phase| p.events.iter().map(|e| e.load(Ordering::Relaxed)).collect::<Vec<_>>();
     let before = snapshot(phase);
+    let bytes0 = phase.bytes.load(Ordering::Relaxed);
     let t0 = Instant::now();
     tokio::time::sleep(Duration::from_secs(seconds)).await;
     let after = snapshot(phase);
+    let bytes1 = phase.bytes.load(Ordering::Relaxed);
     let secs = t0.elapsed().as_secs_f64();
     let deltas: Vec<u64> = before.iter().zip(&after).map(|(b, a)| a - b).collect();
     Measured {
         per_sec: deltas.iter().sum::<u64>() as f64 / secs,
+        bytes_per_sec: (bytes1 - bytes0) as f64 / secs,
         min_client: deltas.iter().copied().min().unwrap_or(0),
         max_client: deltas.iter().copied().max().unwrap_or(0),
     }
@@ -248,9 +255,10 @@ async fn run(cli: Cli) {
     let m = measure(&phase, cli.seconds).await;
     let rss = vm_rss_kib(pid);
     println!(
-        "flood (64-byte events, max_len 64 KiB): {:.0} events/s delivered ({:.1} MB/s of events); per client {}..{} events in {} s",
+        "flood (max_len 64 KiB): {:.0} events/s delivered ({:.1} MB/s of body, {:.0} bytes per event); per client {}..{} events in {} s",
         m.per_sec,
-        m.per_sec * 64.0 / 1e6,
+        m.bytes_per_sec / 1e6,
+        m.bytes_per_sec / m.per_sec,
         m.min_client,
         m.max_client,
         cli.seconds

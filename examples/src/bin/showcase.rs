@@ -4,6 +4,7 @@
 //! |---|---|
 //! | GET /plaintext | `Hello, World!` |
 //! | POST /echo | streams the request body back (listen-style, any size) |
+//! | GET /sse?n=K | K Server-Sent Events, one every 10 ms; `Last-Event-ID` resumes |
 //! | GET /trailers | body `abc` with trailer `x-checksum` (HTTP/1.1 chunked with `TE: trailers`, HTTP/2 HEADERS) |
 
 use clap::Parser;
@@ -23,6 +24,10 @@ async fn showcase(s: &mut Stream) {
     match (method, path.as_str()) {
         (Method::POST, "/echo") => examples::features::echo::echo(s).await,
         (Method::GET | Method::HEAD, "/trailers") => examples::features::trailers::trailers(s).await,
+        (Method::GET, "/sse") => {
+            use http_core::StreamHandler;
+            streamhandler(examples::features::sse::sse).call(s).await
+        }
         (Method::GET | Method::HEAD, "/plaintext") => {
             let _ = s.set_header("content-type", "text/plain; charset=utf-8");
             let _ = s.set_header("content-length", "13");

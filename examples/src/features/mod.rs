@@ -3,3 +3,4 @@
 pub mod echo;
 pub mod trailers;
 pub mod sse;
+pub mod routing;

@@ -82,9 +82,7 @@ fn query_param<'q>(query: &'q str, name: &str) -> Option<&'q str> {
 }
 
 fn bad_request(why: &'static str) -> Response {
-    Response::new(StatusCode::BAD_REQUEST)
-        .with_header("content-type", "text/plain; charset=utf-8")
-        .with_body(why)
+    Response::new(StatusCode::BAD_REQUEST).with_header("content-type", "text/plain; charset=utf-8").with_body(why)
 }
 
 #[cfg(test)]

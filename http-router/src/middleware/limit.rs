@@ -1,8 +1,6 @@
 //! A request body size limit: 413 for bodies over the limit.
 
-use http_core::{
-    BoxHandler, BoxStreamHandler, Handler, Request, Response, StatusCode, Stream, StreamHandler, header,
-};
+use http_core::{BoxHandler, BoxStreamHandler, Handler, Request, Response, StatusCode, Stream, StreamHandler, header};
 
 use super::Layer;
 
@@ -18,8 +16,8 @@ use super::Layer;
 /// ```
 /// use http_core::{Method, Request, testing};
 /// use http_router::{Router, body_limit};
-/// let router = Router::new().use_middleware(body_limit(4)).route("POST /", |_r: Request| async { "ok" });
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let router = Router::new().use_middleware(body_limit(4)).route("POST /", |_r: Request| async { "ok" });
 /// let r = testing::call(&router, Request::new(Method::POST, "/").with_body("too long")).await;
 /// assert_eq!(r.status.as_u16(), 413);
 /// # }
@@ -79,17 +77,15 @@ struct LimitStream {
 }
 
 impl StreamHandler for LimitStream {
-    fn call<'a>(&'a self, s: &'a mut Stream) -> impl Future<Output = ()> + Send + 'a {
-        async move {
-            if declared(&s.request().headers).is_some_and(|n| n > self.max) {
-                let _ = s.write_response(too_large()).await;
-                return;
-            }
-            if self.max < s.max_body_bytes() && !s.is_head_sent() && !s.eof() {
-                lower_body_limit(s, self.max);
-            }
-            self.next.call(s).await;
+    async fn call(&self, s: &mut Stream) {
+        if declared(&s.request().headers).is_some_and(|n| n > self.max) {
+            let _ = s.write_response(too_large()).await;
+            return;
         }
+        if self.max < s.max_body_bytes() && !s.is_head_sent() && !s.eof() {
+            lower_body_limit(s, self.max);
+        }
+        self.next.call(s).await;
     }
 }
 

@@ -10,7 +10,7 @@ use http_core::{Body, BoxHandler, BoxStreamHandler, Error, Frame, Handler, Reque
 use super::Layer;
 
 /// The `tracing` target of the access log events.
-pub const TARGET: &str = "http_router::access";
+pub const LOG_TARGET: &str = "http_router::access";
 
 /// Logs every request at INFO level, target `http_router::access`, with the fields
 /// `method`, `path`, `route` (the matched pattern, when any), `status`, `bytes` (the body
@@ -48,7 +48,7 @@ impl Fields {
     fn emit(&self, bytes: Option<u64>) {
         let ms = self.start.elapsed().as_secs_f64() * 1000.0;
         tracing::info!(
-            target: TARGET,
+            target: LOG_TARGET,
             method = %self.method,
             path = %self.path,
             route = self.route.as_deref(),
@@ -131,19 +131,17 @@ struct LoggingStream {
 }
 
 impl StreamHandler for LoggingStream {
-    fn call<'a>(&'a self, s: &'a mut Stream) -> impl Future<Output = ()> + Send + 'a {
-        async move {
-            let start = Instant::now();
-            let method = s.request().method.clone();
-            let path = s.request().uri.path().to_owned();
-            let route = s.context().route().map(Arc::from);
-            self.next.call(s).await;
-            let bytes = s
-                .response_headers_mut()
-                .get(http_core::header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-            Fields { method, path, route, status: s.status().as_u16(), start }.emit(bytes);
-        }
+    async fn call(&self, s: &mut Stream) {
+        let start = Instant::now();
+        let method = s.request().method.clone();
+        let path = s.request().uri.path().to_owned();
+        let route = s.context().route().map(Arc::from);
+        self.next.call(s).await;
+        let bytes = s
+            .response_headers_mut()
+            .get(http_core::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        Fields { method, path, route, status: s.status().as_u16(), start }.emit(bytes);
     }
 }
 

@@ -21,6 +21,7 @@
 //! ```
 //! use http_core::{BoxHandler, Handler, Method, Request, testing};
 //! use http_router::{Router, layer_fn};
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
 //! let stamp = layer_fn(|next: BoxHandler| {
 //!     BoxHandler::new(move |req: Request| {
 //!         let next = next.clone();
@@ -28,7 +29,6 @@
 //!     })
 //! });
 //! let router = Router::new().use_middleware(stamp).route("GET /", |_r: Request| async { "hi" });
-//! # #[tokio::main(flavor = "current_thread")] async fn main() {
 //! let r = testing::call(&router, Request::new(Method::GET, "/")).await;
 //! assert_eq!(r.header("x-stamp"), Some("1"));
 //! # }
@@ -46,7 +46,7 @@ use http_core::{BoxHandler, BoxStreamHandler, streamhandler};
 use crate::adapt::StreamAsHandler;
 
 pub use limit::{BodyLimit, body_limit};
-pub use logging::{Logging, logging};
+pub use logging::{LOG_TARGET, Logging, logging};
 pub use panic::{CatchPanics, catch_panics};
 pub use timeout::{HandlerTimeout, handlertimeout};
 

@@ -16,8 +16,8 @@ use super::Layer;
 /// use http_core::{Method, Request, testing};
 /// use http_router::{Router, catch_panics};
 /// async fn boom(_r: Request) -> &'static str { panic!("secret detail") }
-/// let router = Router::new().use_middleware(catch_panics()).route("GET /", boom);
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let router = Router::new().use_middleware(catch_panics()).route("GET /", boom);
 /// let r = testing::call(&router, Request::new(Method::GET, "/")).await;
 /// assert_eq!(r.status.as_u16(), 500);
 /// assert!(!r.text().contains("secret"));
@@ -60,16 +60,14 @@ struct CatchStream {
 }
 
 impl StreamHandler for CatchStream {
-    fn call<'a>(&'a self, s: &'a mut Stream) -> impl Future<Output = ()> + Send + 'a {
-        async move {
-            let path = s.request().uri.path().to_owned();
-            let result = catch_panic(self.next.call(s)).await;
-            if let Err(msg) = result {
-                tracing::error!(path = %path, panic = %msg, "handler panicked");
-                if !s.is_head_sent() {
-                    s.response_headers_mut().clear();
-                    let _ = s.write_response(Response::error(StatusCode::INTERNAL_SERVER_ERROR)).await;
-                }
+    async fn call(&self, s: &mut Stream) {
+        let path = s.request().uri.path().to_owned();
+        let result = catch_panic(self.next.call(s)).await;
+        if let Err(msg) = result {
+            tracing::error!(path = %path, panic = %msg, "handler panicked");
+            if !s.is_head_sent() {
+                s.response_headers_mut().clear();
+                let _ = s.write_response(Response::error(StatusCode::INTERNAL_SERVER_ERROR)).await;
             }
         }
     }

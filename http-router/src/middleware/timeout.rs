@@ -36,8 +36,8 @@ use super::Layer;
 ///     tokio::time::sleep(Duration::from_secs(1)).await;
 ///     "done"
 /// }
-/// let router = Router::new().route_with("GET /slow", slow, [handlertimeout(Duration::from_millis(20))]);
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let router = Router::new().route_with("GET /slow", slow, [handlertimeout(Duration::from_millis(20))]);
 /// let r = testing::call(&router, Request::new(Method::GET, "/slow")).await;
 /// assert_eq!((r.status.as_u16(), r.text().as_str()), (503, "handler timed out"));
 /// # }
@@ -107,7 +107,9 @@ impl HandlerTimeout {
     }
 
     fn response(&self) -> Response {
-        Response::new(self.status).with_header_value(header::CONTENT_TYPE, self.content_type.clone()).with_body(self.body.clone())
+        Response::new(self.status)
+            .with_header_value(header::CONTENT_TYPE, self.content_type.clone())
+            .with_body(self.body.clone())
     }
 }
 
@@ -130,7 +132,11 @@ impl Layer for HandlerTimeout {
                     Err(_) => {
                         drop(fut);
                         token.cancel();
-                        tracing::warn!(route = route.as_deref(), timeout_ms = cfg.timeout.as_millis() as u64, "handler timed out");
+                        tracing::warn!(
+                            route = route.as_deref(),
+                            timeout_ms = cfg.timeout.as_millis() as u64,
+                            "handler timed out"
+                        );
                         cfg.response()
                     }
                 }
@@ -150,29 +156,27 @@ struct TimeoutStream {
 }
 
 impl StreamHandler for TimeoutStream {
-    fn call<'a>(&'a self, s: &'a mut Stream) -> impl Future<Output = ()> + Send + 'a {
-        async move {
-            let mut child = s.context_mut().child(self.cfg.timeout);
-            let token = child.cancellation();
-            let deadline = child.deadline().map(|d| d.instant()).unwrap_or_else(std::time::Instant::now);
-            let parent = std::mem::replace(s.context_mut(), child);
-            let outcome = {
-                let fut = self.next.call(s);
-                tokio::time::timeout_at(deadline.into(), fut).await
-            };
-            *s.context_mut() = parent;
-            if outcome.is_err() {
-                token.cancel();
-                tracing::warn!(
-                    route = s.context().route(),
-                    timeout_ms = self.cfg.timeout.as_millis() as u64,
-                    "handler timed out"
-                );
-                if !s.is_head_sent() {
-                    // The handler may have set headers meant for its own response.
-                    s.response_headers_mut().clear();
-                    let _ = s.write_response(self.cfg.response()).await;
-                }
+    async fn call(&self, s: &mut Stream) {
+        let mut child = s.context_mut().child(self.cfg.timeout);
+        let token = child.cancellation();
+        let deadline = child.deadline().map(|d| d.instant()).unwrap_or_else(std::time::Instant::now);
+        let parent = std::mem::replace(s.context_mut(), child);
+        let outcome = {
+            let fut = self.next.call(s);
+            tokio::time::timeout_at(deadline.into(), fut).await
+        };
+        *s.context_mut() = parent;
+        if outcome.is_err() {
+            token.cancel();
+            tracing::warn!(
+                route = s.context().route(),
+                timeout_ms = self.cfg.timeout.as_millis() as u64,
+                "handler timed out"
+            );
+            if !s.is_head_sent() {
+                // The handler may have set headers meant for its own response.
+                s.response_headers_mut().clear();
+                let _ = s.write_response(self.cfg.response()).await;
             }
         }
     }

@@ -6,7 +6,8 @@
 //!            [--precompressed] [--workers N] [--quiet] [--tls-cert PEM --tls-key PEM]
 //! ```
 //!
-//! Prints `listening on http://HOST:PORT` as its first line on stdout, logs one line per
+//! `--tls-cert`/`--tls-key` (shared with every binary, see `http_server::cli`) serve HTTPS
+//! with HTTP/2 and HTTP/1.1. Prints `listening on http://HOST:PORT` as its first line on stdout, logs one line per
 //! request on stderr (method, path, status, bytes, time to the response head; `--quiet`
 //! turns it off) and shuts down gracefully on Ctrl-C or SIGTERM.
 
@@ -52,12 +53,6 @@ struct Cli {
     /// No per-request log lines.
     #[arg(long, short)]
     quiet: bool,
-    /// TLS certificate chain (PEM); needs --tls-key.
-    #[arg(long, value_name = "PEM", requires = "tls_key")]
-    tls_cert: Option<PathBuf>,
-    /// TLS private key (PEM); needs --tls-cert.
-    #[arg(long, value_name = "PEM", requires = "tls_cert")]
-    tls_key: Option<PathBuf>,
 }
 
 fn header_ok(flag: &str, value: &Option<String>) -> Result<(), String> {
@@ -89,10 +84,6 @@ fn options(cli: &Cli) -> Result<FileServerOptions, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     cli::init_logging(cli.quiet);
-    if cli.tls_cert.is_some() || cli.tls_key.is_some() {
-        eprintln!("fileserver: TLS support is not built yet (--tls-cert/--tls-key need the HTTP/2 and TLS work)");
-        return ExitCode::from(2);
-    }
     let opts = match options(&cli) {
         Ok(o) => o,
         Err(e) => {

@@ -53,20 +53,21 @@ pub fn check_preconditions(
         if !list.matches_strong(etag) {
             return Precondition::Failed;
         }
-    } else if let (Some(date), Some(lm)) = (date_field(headers, &IF_UNMODIFIED_SINCE), lm) {
-        if lm > date {
-            return Precondition::Failed;
-        }
+    } else if let (Some(date), Some(lm)) = (date_field(headers, &IF_UNMODIFIED_SINCE), lm)
+        && lm > date
+    {
+        return Precondition::Failed;
     }
     // Step 3 and 4.
     if let Some(list) = TagList::from_headers(headers, &IF_NONE_MATCH) {
         if list.matches_weak(etag) {
             return if get_or_head { Precondition::NotModified } else { Precondition::Failed };
         }
-    } else if let (true, Some(date), Some(lm)) = (get_or_head, date_field(headers, &IF_MODIFIED_SINCE), lm) {
-        if lm <= date {
-            return Precondition::NotModified;
-        }
+    } else if get_or_head
+        && let (Some(date), Some(lm)) = (date_field(headers, &IF_MODIFIED_SINCE), lm)
+        && lm <= date
+    {
+        return Precondition::NotModified;
     }
     Precondition::Proceed
 }
@@ -140,7 +141,8 @@ mod tests {
     #[test]
     fn precondition_table() {
         use Precondition::*;
-        let rows: &[(Method, &[(&str, &str)], Precondition)] = &[
+        type Row<'a> = (Method, &'a [(&'a str, &'a str)], Precondition);
+        let rows: &[Row] = &[
             (Method::GET, &[], Proceed),
             (Method::GET, &[("if-match", "\"v1\"")], Proceed),
             (Method::GET, &[("if-match", "\"v0\", \"v1\"")], Proceed),

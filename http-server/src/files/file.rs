@@ -70,15 +70,19 @@ pub fn servefile_with<P: AsRef<Path>>(
     path: P,
     options: &FileServerOptions,
 ) -> impl Future<Output = Response> + Send + use<P> {
-    let early = method_not_allowed(req.method()).map(Err).unwrap_or_else(|| {
-        SafePath::parse(req.path(), true).map_err(|_| Response::error(StatusCode::BAD_REQUEST))
-    });
-    let prepared = early.map(|safe| {
-        let head = req.head().clone();
-        let settings = Arc::new(Settings::from_options(options, None, None));
-        let ask = Ask::new(&head, path.as_ref().to_path_buf(), &safe, &settings, false);
-        (settings, ask, head)
-    });
+    let prepared = if let Some(r) = method_not_allowed(req.method()) {
+        Err(r)
+    } else {
+        match SafePath::parse(req.path(), true) {
+            Err(_) => Err(Response::error(StatusCode::BAD_REQUEST)),
+            Ok(safe) => {
+                let head = req.head().clone();
+                let settings = Arc::new(Settings::from_options(options, None, None));
+                let ask = Ask::new(&head, path.as_ref().to_path_buf(), &safe, &settings, false);
+                Ok((settings, ask, head))
+            }
+        }
+    };
     async move {
         match prepared {
             Ok((settings, ask, head)) => lookup_and_respond(settings, ask, &head).await,
@@ -206,7 +210,7 @@ impl Ask {
 
 /// The outcome of a lookup.
 #[derive(Debug)]
-pub(crate) enum Found {
+pub(crate) enum Outcome {
     File(Box<FoundFile>),
     RedirectSlash,
     Listing(String),
@@ -222,36 +226,36 @@ pub(crate) struct FoundFile {
     pub(crate) is_spa: bool,
 }
 
-fn not_found_kind(e: &io::Error) -> Found {
+fn not_found_kind(e: &io::Error) -> Outcome {
     match e.kind() {
-        io::ErrorKind::PermissionDenied => Found::Forbidden,
-        _ => Found::NotFound,
+        io::ErrorKind::PermissionDenied => Outcome::Forbidden,
+        _ => Outcome::NotFound,
     }
 }
 
 /// Looks the request up (blocking: run on the blocking pool).
-pub(crate) fn lookup(s: &Settings, ask: &Ask) -> Found {
+pub(crate) fn lookup(s: &Settings, ask: &Ask) -> Outcome {
     match find(s, ask, &ask.path) {
-        Found::NotFound if ask.spa_ok => match &s.spa {
+        Outcome::NotFound if ask.spa_ok => match &s.spa {
             Some(spa) => open_file(s, ask, spa),
-            None => Found::NotFound,
+            None => Outcome::NotFound,
         },
         other => other,
     }
 }
 
-fn check_jail(s: &Settings, path: &Path) -> Result<(), Found> {
+fn check_jail(s: &Settings, path: &Path) -> Result<(), Outcome> {
     match &s.jail {
         None => Ok(()),
         Some(root) => match stays_inside(root, path) {
             Ok(true) => Ok(()),
-            Ok(false) => Err(Found::NotFound),
+            Ok(false) => Err(Outcome::NotFound),
             Err(e) => Err(not_found_kind(&e)),
         },
     }
 }
 
-fn find(s: &Settings, ask: &Ask, path: &Path) -> Found {
+fn find(s: &Settings, ask: &Ask, path: &Path) -> Outcome {
     if let Err(f) = check_jail(s, path) {
         return f;
     }
@@ -260,10 +264,10 @@ fn find(s: &Settings, ask: &Ask, path: &Path) -> Found {
         Err(e) => return not_found_kind(&e),
     };
     if !meta.is_dir() {
-        return if ask.trailing_slash { Found::NotFound } else { open_file(s, ask, path) };
+        return if ask.trailing_slash { Outcome::NotFound } else { open_file(s, ask, path) };
     }
     if !ask.trailing_slash {
-        return Found::RedirectSlash;
+        return Outcome::RedirectSlash;
     }
     if let Some(index) = &s.index {
         let ip = path.join(index);
@@ -273,11 +277,11 @@ fn find(s: &Settings, ask: &Ask, path: &Path) -> Found {
     }
     if s.listing {
         return match listing::read_entries(path, s.dotfiles) {
-            Ok(entries) => Found::Listing(listing::render(&ask.url_path, &entries)),
+            Ok(entries) => Outcome::Listing(listing::render(&ask.url_path, &entries)),
             Err(e) => not_found_kind(&e),
         };
     }
-    Found::NotFound
+    Outcome::NotFound
 }
 
 fn with_ext(path: &Path, ext: &str) -> PathBuf {
@@ -286,7 +290,7 @@ fn with_ext(path: &Path, ext: &str) -> PathBuf {
     PathBuf::from(os)
 }
 
-fn open_file(s: &Settings, ask: &Ask, path: &Path) -> Found {
+fn open_file(s: &Settings, ask: &Ask, path: &Path) -> Outcome {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let mut chosen: Option<(&'static str, PathBuf)> = None;
     let mut vary = false;
@@ -308,7 +312,7 @@ fn open_file(s: &Settings, ask: &Ask, path: &Path) -> Found {
         Err(e) => return not_found_kind(&e),
     };
     if !meta.is_file() {
-        return Found::NotFound;
+        return Outcome::NotFound;
     }
     let mut content = if ask.read_small && meta.len() <= s.small_file_limit {
         let mut buf = Vec::with_capacity(meta.len() as usize);
@@ -334,11 +338,15 @@ fn open_file(s: &Settings, ask: &Ask, path: &Path) -> Found {
         content = content.header(VARY, HeaderValue::from_static("accept-encoding"));
     }
     let is_spa = s.spa.as_deref() == Some(path);
-    Found::File(Box::new(FoundFile { content, name, is_spa }))
+    Outcome::File(Box::new(FoundFile { content, name, is_spa }))
 }
 
 /// Runs the lookup on the blocking pool and turns its outcome into a response.
 pub(crate) async fn lookup_and_respond(settings: Arc<Settings>, ask: Ask, head: &RequestHead) -> Response {
+    if std::env::var_os("FS_INLINE").is_some() {
+        let found = lookup(&settings, &ask);
+        return respond(&settings, found, head);
+    }
     let (settings, found) = match tokio::task::spawn_blocking(move || {
         let found = lookup(&settings, &ask);
         (settings, found)
@@ -351,9 +359,9 @@ pub(crate) async fn lookup_and_respond(settings: Arc<Settings>, ask: Ask, head: 
     respond(&settings, found, head)
 }
 
-fn respond(s: &Settings, found: Found, head: &RequestHead) -> Response {
+fn respond(s: &Settings, found: Outcome, head: &RequestHead) -> Response {
     match found {
-        Found::File(f) => {
+        Outcome::File(f) => {
             let FoundFile { mut content, name, is_spa } = *f;
             let cc = if is_spa {
                 s.spa_cache_control.clone()
@@ -367,7 +375,7 @@ fn respond(s: &Settings, found: Found, head: &RequestHead) -> Response {
             }
             servecontent_head(head, content)
         }
-        Found::RedirectSlash => {
+        Outcome::RedirectSlash => {
             let raw = head.uri.path();
             let mut location = format!("/{}/", raw.trim_start_matches('/'));
             if let Some(q) = head.uri.query() {
@@ -383,14 +391,14 @@ fn respond(s: &Settings, found: Found, head: &RequestHead) -> Response {
                 Err(_) => Response::error(StatusCode::BAD_REQUEST),
             }
         }
-        Found::Listing(html) => {
+        Outcome::Listing(html) => {
             let content = Content::bytes(html)
                 .content_type(HeaderValue::from_static("text/html; charset=utf-8"))
                 .header(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
             servecontent_head(head, content)
         }
-        Found::NotFound => Response::error(StatusCode::NOT_FOUND),
-        Found::Forbidden => Response::error(StatusCode::FORBIDDEN),
+        Outcome::NotFound => Response::error(StatusCode::NOT_FOUND),
+        Outcome::Forbidden => Response::error(StatusCode::FORBIDDEN),
     }
 }
 
@@ -434,4 +442,3 @@ mod tests {
         assert_eq!(with_ext(Path::new("/a/b.js"), ".br"), PathBuf::from("/a/b.js.br"));
     }
 }
-

@@ -240,7 +240,12 @@ pub fn fileserver(root: impl AsRef<Path>, options: FileServerOptions) -> io::Res
     };
     let settings = Settings::from_options(&options, Some(&root), spa);
     Ok(FileServer {
-        inner: Arc::new(Inner { settings: Arc::new(settings), root, strip_prefix: options.strip_prefix, dotfiles: options.dotfiles }),
+        inner: Arc::new(Inner {
+            settings: Arc::new(settings),
+            root,
+            strip_prefix: options.strip_prefix,
+            dotfiles: options.dotfiles,
+        }),
     })
 }
 

@@ -118,8 +118,7 @@ fn decode_segment(raw: &str) -> Result<String, PathError> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let (Some(h), Some(l)) =
-                (bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex))
+            let (Some(h), Some(l)) = (bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex))
             else {
                 return Err(PathError::Unsafe);
             };

@@ -255,7 +255,8 @@ impl<IO: AsyncRead + AsyncWrite + Unpin + Send + 'static> H1Transport<IO> {
         if e.is_closed() {
             return;
         }
-        self.out.clear();
+        // `out` may hold the complete responses to earlier pipelined requests: they go
+        // first, in order.
         encode_error(&mut self.out, status);
         let _ = self.flush_out().await;
     }
@@ -274,10 +275,8 @@ impl<IO: AsyncRead + AsyncWrite + Unpin + Send + 'static> H1Transport<IO> {
         if self.graceful.is_cancelled() {
             self.keep_alive = false;
         }
-        if !self.keep_alive || self.rbuf.is_empty() || self.out.len() >= FLUSH_AT {
-            if self.flush_out().await.is_err() {
-                return false;
-            }
+        if (!self.keep_alive || self.rbuf.is_empty() || self.out.len() >= FLUSH_AT) && self.flush_out().await.is_err() {
+            return false;
         }
         self.keep_alive
     }
@@ -372,12 +371,16 @@ impl<IO: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for H1Transp
                     return Poll::Ready(Err(e));
                 }
             }
+            // A body cut short (EOF, read_timeout, I/O error) leaves the framing unknown:
+            // the connection cannot be reused, and a response written now must say so.
             if self.read_eof {
                 self.body_error = true;
+                self.keep_alive = false;
                 return Poll::Ready(Err(Error::new(ErrorKind::Closed, "request body truncated")));
             }
             if let Err(e) = ready!(self.poll_fill(cx)) {
                 self.body_error = true;
+                self.keep_alive = false;
                 return Poll::Ready(Err(e));
             }
         }
@@ -526,9 +529,10 @@ where
             }
             Err(msg) => {
                 tracing::error!(peer = ?peer, panic = %msg, "handler panicked; answering 500");
-                if stream.is_head_sent() {
-                    h1::<IO>(&mut stream).abort();
-                } else if stream.write_response(Response::error(StatusCode::INTERNAL_SERVER_ERROR)).await.is_err() {
+                // A started response cannot become a 500: it is cut off instead.
+                if stream.is_head_sent()
+                    || stream.write_response(Response::error(StatusCode::INTERNAL_SERVER_ERROR)).await.is_err()
+                {
                     h1::<IO>(&mut stream).abort();
                 }
             }

@@ -73,12 +73,14 @@ pub(crate) fn parse_head(buf: &mut BytesMut, limits: &HeadLimits) -> Result<Opti
         }
         httparse::Status::Complete(len) => len,
     };
-    if len > limits.max_header_bytes {
-        return Err(Error::parse(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "request head over max_header_bytes"));
-    }
+    // The target's own limit first: a long target is a 414 whether or not it also makes
+    // the head longer than max_header_bytes (and whatever the read segmentation was).
     let path = req.path.unwrap_or("");
     if path.len() > limits.max_uri_bytes {
         return Err(Error::parse(StatusCode::URI_TOO_LONG, "request target over max_uri_bytes"));
+    }
+    if len > limits.max_header_bytes {
+        return Err(Error::parse(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "request head over max_header_bytes"));
     }
     let version = if req.version == Some(0) { Version::HTTP_10 } else { Version::HTTP_11 };
     let method = Method::from_bytes(req.method.unwrap_or("").as_bytes()).map_err(|_| bad("invalid method"))?;
@@ -110,14 +112,26 @@ pub(crate) fn parse_head(buf: &mut BytesMut, limits: &HeadLimits) -> Result<Opti
 
 /// A partial head: decide 414 / 431 before waiting for more bytes.
 fn check_partial(buf: &[u8], limits: &HeadLimits) -> Result<(), Error> {
-    match memchr(b'\n', buf) {
-        None if buf.len() > limits.max_uri_bytes + 64 => {
-            Err(Error::parse(StatusCode::URI_TOO_LONG, "request line over max_uri_bytes"))
-        }
-        _ if buf.len() > limits.max_header_bytes => {
-            Err(Error::parse(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "request head over max_header_bytes"))
-        }
-        _ => Ok(()),
+    let target_too_long = match memchr(b'\n', buf) {
+        None => buf.len() > limits.max_uri_bytes + 64,
+        Some(nl) => target_len(&buf[..nl]) > limits.max_uri_bytes,
+    };
+    if target_too_long {
+        Err(Error::parse(StatusCode::URI_TOO_LONG, "request line over max_uri_bytes"))
+    } else if buf.len() > limits.max_header_bytes {
+        Err(Error::parse(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "request head over max_header_bytes"))
+    } else {
+        Ok(())
+    }
+}
+
+/// The length of the request-target in a complete request line (between its first and
+/// last space), 0 when the line has no such shape.
+fn target_len(line: &[u8]) -> usize {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    match (memchr(b' ', line), line.iter().rposition(|&b| b == b' ')) {
+        (Some(first), Some(last)) if last > first => last - first - 1,
+        _ => 0,
     }
 }
 
@@ -539,6 +553,7 @@ mod tests {
     #[test]
     fn head_verdicts() {
         let long_target = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "a".repeat(2000));
+        let longer_than_head = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "a".repeat(9000));
         let cases: &[(&str, u16)] = &[
             ("GET / HTTP/1.1\r\nHost: a\r\n\r\n", 200),
             ("GET / HTTP/1.0\r\n\r\n", 200),
@@ -577,6 +592,8 @@ mod tests {
             ("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n", 200),
             ("POST / HTTP/1.1\r\nHost: a\r\nExpect: something\r\n\r\n", 417),
             (&long_target, 414),
+            // Longer than max_header_bytes too: still the target's 414, not 431.
+            (&longer_than_head, 414),
             ("GET / HTTP/1.1\r\nHost: a\r\n", 0),
         ];
         for (raw, want) in cases {
@@ -589,6 +606,12 @@ mod tests {
         let mut buf = BytesMut::from(format!("GET /{}", "a".repeat(2000)).as_bytes());
         assert_eq!(parse_head(&mut buf, &LIMITS).unwrap_err().status(), 414);
         let mut buf = BytesMut::from(format!("GET / HTTP/1.1\r\nX: {}", "a".repeat(9000)).as_bytes());
+        assert_eq!(parse_head(&mut buf, &LIMITS).unwrap_err().status(), 431);
+        // A complete but over-long request line with the head still partial: 414 as well.
+        let mut buf = BytesMut::from(format!("GET /{} HTTP/1.1\r\nX: a", "a".repeat(9000)).as_bytes());
+        assert_eq!(parse_head(&mut buf, &LIMITS).unwrap_err().status(), 414);
+        let mut buf =
+            BytesMut::from(format!("GET /{} HTTP/1.1\r\nX: {}", "a".repeat(500), "b".repeat(9000)).as_bytes());
         assert_eq!(parse_head(&mut buf, &LIMITS).unwrap_err().status(), 431);
         let many: String = (0..40).map(|i| format!("X{i}: a\r\n")).collect();
         assert_eq!(status_of(&format!("GET / HTTP/1.1\r\nHost: a\r\n{many}\r\n")), 431);

@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -166,9 +167,24 @@ async fn serve_stream<H: StreamHandler>(
     }
     let head = RequestHead { method: parts.method, uri: parts.uri, version: Version::HTTP_2, headers };
     let transport = H2Transport::new(recv, respond, peer, stats, is_head, cfg.read_timeout, cfg.write_timeout);
+    let watch = transport.reset_watch();
     let mut stream = Stream::new(Box::new(transport));
     stream.begin(head, RequestContext::with_peer(peer), cfg.max_body_bytes, body_empty);
-    match catch_panic(handler.call(&mut stream)).await {
+    // A peer reset cancels the handler at once, whatever it is waiting for: a reset
+    // stream's work must not go on (and its slot is already free for a new stream).
+    let outcome = {
+        let mut call = std::pin::pin!(catch_panic(handler.call(&mut stream)));
+        std::future::poll_fn(|cx| match call.as_mut().poll(cx) {
+            Poll::Ready(r) => Poll::Ready(Some(r)),
+            Poll::Pending => watch.poll_reset(cx).map(|()| None),
+        })
+        .await
+    };
+    let Some(outcome) = outcome else {
+        tracing::debug!(?peer, "stream reset by the peer; handler cancelled");
+        return;
+    };
+    match outcome {
         Ok(()) => {
             if !stream.is_write_closed() {
                 let _ = stream.closewrite().await;

@@ -5,7 +5,7 @@
 use std::any::Any;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -18,11 +18,66 @@ use tokio::time::{Instant, Sleep};
 
 use super::conn::ConnStats;
 
+/// The sending half of a stream, shared by the transport and the stream task's
+/// [`ResetWatch`] (both are polled by the same task, so the lock is never contended).
+struct Sender {
+    respond: SendResponse<Bytes>,
+    send: Option<SendStream<Bytes>>,
+    /// We reset the stream ourselves (write timeout, panic): not the peer's doing.
+    local_reset: bool,
+    /// This stream's peer reset was already counted toward the rapid-reset limit.
+    peer_reset_counted: bool,
+}
+
+impl Sender {
+    fn count_peer_reset(&mut self, stats: &ConnStats) {
+        if !self.local_reset && !self.peer_reset_counted {
+            self.peer_reset_counted = true;
+            stats.peer_reset();
+        }
+    }
+}
+
+fn lock(sender: &Mutex<Sender>) -> MutexGuard<'_, Sender> {
+    sender.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Notices a peer's RST_STREAM while the handler is not touching its stream (sleeping,
+/// computing, waiting for an SSE event), so the stream task can cancel the handler and the
+/// reset counts toward the rapid-reset limit (CVE-2023-44487) at once.
+pub(crate) struct ResetWatch {
+    sender: Arc<Mutex<Sender>>,
+    stats: Arc<ConnStats>,
+}
+
+impl ResetWatch {
+    /// Ready once the peer reset the stream or the connection failed (the handler should
+    /// be dropped); a peer reset is counted once.
+    pub(crate) fn poll_reset(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut sender = lock(&self.sender);
+        if sender.local_reset {
+            // The handler already got (or will get) the error of our own reset.
+            return Poll::Pending;
+        }
+        let polled = match sender.send.as_mut() {
+            Some(send) => send.poll_reset(cx),
+            None => sender.respond.poll_reset(cx),
+        };
+        match polled {
+            Poll::Ready(Ok(_reason)) => {
+                sender.count_peer_reset(&self.stats);
+                Poll::Ready(())
+            }
+            Poll::Ready(Err(_)) => Poll::Ready(()),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
 /// The transport of one HTTP/2 stream.
 pub(crate) struct H2Transport {
     recv: RecvStream,
-    respond: SendResponse<Bytes>,
-    send: Option<SendStream<Bytes>>,
+    sender: Arc<Mutex<Sender>>,
     peer: Option<SocketAddr>,
     stats: Arc<ConnStats>,
     is_head: bool,
@@ -47,8 +102,7 @@ impl H2Transport {
     ) -> Self {
         H2Transport {
             recv,
-            respond,
-            send: None,
+            sender: Arc::new(Mutex::new(Sender { respond, send: None, local_reset: false, peer_reset_counted: false })),
             peer,
             stats,
             is_head,
@@ -62,18 +116,27 @@ impl H2Transport {
         }
     }
 
+    /// The watch for a peer reset, for the stream task.
+    pub(crate) fn reset_watch(&self) -> ResetWatch {
+        ResetWatch { sender: self.sender.clone(), stats: self.stats.clone() }
+    }
+
     /// Resets the stream (a handler panicked or its body failed after the head).
     pub(crate) fn reset(&mut self, reason: h2::Reason) {
-        match &mut self.send {
-            Some(s) => s.send_reset(reason),
-            None => self.respond.send_reset(reason),
+        let mut sender = lock(&self.sender);
+        if !sender.local_reset && !sender.peer_reset_counted {
+            match &mut sender.send {
+                Some(s) => s.send_reset(reason),
+                None => sender.respond.send_reset(reason),
+            }
         }
+        sender.local_reset = true;
         self.finished = true;
     }
 
     fn map_err(&self, e: h2::Error) -> Error {
         if e.is_reset() && e.is_remote() {
-            self.stats.peer_reset();
+            lock(&self.sender).count_peer_reset(&self.stats);
         }
         let kind = if e.is_io() { ErrorKind::Io } else { ErrorKind::Closed };
         Error::new(kind, e)
@@ -163,17 +226,21 @@ impl Transport for H2Transport {
             headers.insert(header::CONTENT_LENGTH, n.into());
         }
         let end = head.end_stream || self.is_head || no_body;
-        match self.respond.send_response(response, end) {
+        let mut sender = lock(&self.sender);
+        match sender.respond.send_response(response, end) {
             Ok(send) => {
                 self.suppress_body = self.is_head || no_body;
                 if end {
                     self.finished = true;
                 } else {
-                    self.send = Some(send);
+                    sender.send = Some(send);
                 }
                 Ok(())
             }
-            Err(e) => Err(self.map_err(e)),
+            Err(e) => {
+                drop(sender);
+                Err(self.map_err(e))
+            }
         }
     }
 
@@ -182,8 +249,9 @@ impl Transport for H2Transport {
             data.clear();
             return Poll::Ready(Ok(()));
         }
+        let mut sender = lock(&self.sender);
         while !data.is_empty() {
-            let Some(send) = self.send.as_mut() else { return Poll::Ready(Err(Error::closed())) };
+            let Some(send) = sender.send.as_mut() else { return Poll::Ready(Err(Error::closed())) };
             send.reserve_capacity(data.len());
             match send.poll_capacity(cx) {
                 Poll::Ready(Some(Ok(0))) => {}
@@ -191,12 +259,17 @@ impl Transport for H2Transport {
                     self.timer_armed = false;
                     let chunk = data.split_to(n.min(data.len()));
                     if let Err(e) = send.send_data(chunk, false) {
+                        drop(sender);
                         return Poll::Ready(Err(self.map_err(e)));
                     }
                 }
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(self.map_err(e))),
+                Poll::Ready(Some(Err(e))) => {
+                    drop(sender);
+                    return Poll::Ready(Err(self.map_err(e)));
+                }
                 Poll::Ready(None) => return Poll::Ready(Err(Error::closed())),
                 Poll::Pending => {
+                    drop(sender);
                     return match self.poll_timeout(cx, self.write_timeout) {
                         Poll::Ready(e) => {
                             self.reset(h2::Reason::CANCEL);
@@ -220,11 +293,13 @@ impl Transport for H2Transport {
             return Poll::Ready(Ok(()));
         }
         self.finished = true;
-        let Some(send) = self.send.as_mut() else { return Poll::Ready(Ok(())) };
+        let mut sender = lock(&self.sender);
+        let Some(send) = sender.send.as_mut() else { return Poll::Ready(Ok(())) };
         let r = match trailers {
             Some(t) if !t.is_empty() => send.send_trailers(t.clone()),
             _ => send.send_data(Bytes::new(), true),
         };
+        drop(sender);
         Poll::Ready(r.map_err(|e| self.map_err(e)))
     }
 }

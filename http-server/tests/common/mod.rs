@@ -160,7 +160,11 @@ impl Conn {
     async fn need(&mut self, n: usize) -> Result<(), String> {
         while self.buf.len() < n {
             if self.fill().await? == 0 {
-                return Err(format!("EOF after {} of {n} bytes: {:?}", self.buf.len(), String::from_utf8_lossy(&self.buf)));
+                return Err(format!(
+                    "EOF after {} of {n} bytes: {:?}",
+                    self.buf.len(),
+                    String::from_utf8_lossy(&self.buf)
+                ));
             }
         }
         Ok(())
@@ -274,20 +278,27 @@ impl Conn {
     /// Waits for the peer to close: returns how (EOF or reset); panics if more bytes come
     /// or nothing happens within `WAIT`.
     pub async fn closed(&mut self) -> Closed {
-        assert!(self.buf.is_empty(), "unexpected bytes after the response: {:?}", String::from_utf8_lossy(&self.buf));
+        self.try_closed().await.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`closed`](Self::closed), returning the failure instead of panicking.
+    pub async fn try_closed(&mut self) -> Result<Closed, String> {
+        if !self.buf.is_empty() {
+            return Err(format!("unexpected bytes after the response: {:?}", String::from_utf8_lossy(&self.buf)));
+        }
         if self.eof {
-            return Closed::Eof;
+            return Ok(Closed::Eof);
         }
         let mut tmp = [0u8; 1024];
         match tokio::time::timeout(WAIT, self.tcp.read(&mut tmp)).await {
-            Err(_) => panic!("the connection was not closed within {WAIT:?}"),
+            Err(_) => Err(format!("the connection was not closed within {WAIT:?}")),
             Ok(Ok(0)) => {
                 self.eof = true;
-                Closed::Eof
+                Ok(Closed::Eof)
             }
-            Ok(Ok(n)) => panic!("unexpected bytes instead of a close: {:?}", String::from_utf8_lossy(&tmp[..n])),
-            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => Closed::Reset,
-            Ok(Err(e)) => panic!("unexpected read error waiting for close: {e}"),
+            Ok(Ok(n)) => Err(format!("unexpected bytes instead of a close: {:?}", String::from_utf8_lossy(&tmp[..n]))),
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => Ok(Closed::Reset),
+            Ok(Err(e)) => Err(format!("unexpected read error waiting for close: {e}")),
         }
     }
 
