@@ -212,16 +212,18 @@ impl Stream {
         if declared_length(&self.head.headers).is_some_and(|len| len > limit) {
             return Err(Error::new(ErrorKind::BodyTooLarge, "content-length over max_body_bytes"));
         }
+        let too_large = || Error::new(ErrorKind::BodyTooLarge, "body over max_body_bytes");
         let Some(first) = self.read_chunk().await? else { return Ok(Bytes::new()) };
-        let Some(second) = self.read_chunk().await? else {
-            return if first.len() as u64 > limit { Err(Error::from_kind(ErrorKind::BodyTooLarge)) } else { Ok(first) };
-        };
+        if first.len() as u64 > limit {
+            return Err(too_large());
+        }
+        let Some(second) = self.read_chunk().await? else { return Ok(first) };
         let mut buf = BytesMut::with_capacity(first.len() + second.len());
         buf.extend_from_slice(&first);
         buf.extend_from_slice(&second);
         loop {
             if buf.len() as u64 > limit {
-                return Err(Error::new(ErrorKind::BodyTooLarge, "body over max_body_bytes"));
+                return Err(too_large());
             }
             match self.read_chunk().await? {
                 Some(c) => buf.extend_from_slice(&c),

@@ -702,9 +702,6 @@ async fn unread_small_body_is_drained() {
 /// A chunked body whose first chunk alone is over `max_body_bytes` must be refused at once,
 /// not after more body bytes arrive.
 #[tokio::test]
-#[ignore = "http-core bug: Stream::read_to_end (stream.rs) checks the limit only once a second chunk \
-            was read, so a first chunk over max_body_bytes waits for more input and ends in 408 at \
-            read_timeout instead of 413"]
 async fn first_chunk_over_max_body_bytes_is_413_at_once() {
     let server = start().await;
     let mut conn = Conn::to(&server).await;

@@ -376,7 +376,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for H1Transp
             if self.read_eof {
                 self.body_error = true;
                 self.keep_alive = false;
-                return Poll::Ready(Err(Error::new(ErrorKind::Closed, "request body truncated")));
+                return Poll::Ready(Err(Error::parse(StatusCode::BAD_REQUEST, "request body truncated")));
             }
             if let Err(e) = ready!(self.poll_fill(cx)) {
                 self.body_error = true;
