@@ -168,7 +168,7 @@ else
 
     if have nghttp; then
       out="$(timeout 10 nghttp -v "https://127.0.0.1:$PORT/trailers" 2>&1)"
-      if grep -q "h2 negotiated" <<<"$out" && grep -q "x-checksum: $MD5_ABC" <<<"$out"; then
+      if grep -q "negotiated protocol: h2" <<<"$out" && grep -q "x-checksum: $MD5_ABC" <<<"$out"; then
         pass "nghttp -v over TLS: h2 negotiated, trailing HEADERS with x-checksum"
       else
         fail "nghttp -v over TLS /trailers" "$(tail -n 20 <<<"$out")"
@@ -178,7 +178,7 @@ else
     fi
 
     out="$(timeout 10 openssl s_client -connect "127.0.0.1:$PORT" -servername localhost -alpn h2 \
-      -CAfile "$TMP/cert.pem" </dev/null 2>&1)"
+      -CAfile "$TMP/cert.pem" </dev/null 2>&1 | tr -d '\0')"
     if grep -q "ALPN protocol: h2" <<<"$out" && grep -q "Verify return code: 0" <<<"$out"; then
       pass "openssl s_client -alpn h2: ALPN protocol h2, certificate verified"
     else
@@ -186,18 +186,19 @@ else
     fi
 
     out="$(timeout 10 openssl s_client -connect "127.0.0.1:$PORT" -servername localhost -alpn http/1.1 \
-      -CAfile "$TMP/cert.pem" </dev/null 2>&1)"
+      -CAfile "$TMP/cert.pem" </dev/null 2>&1 | tr -d '\0')"
     grep -q "ALPN protocol: http/1.1" <<<"$out" && pass "openssl s_client -alpn http/1.1" \
       || fail "openssl s_client -alpn http/1.1" "$(grep -E 'ALPN|Protocol' <<<"$out")"
 
     # TLS 1.1: allowed on the client side with SECLEVEL=0, refused by the server.
     out="$(timeout 10 openssl s_client -connect "127.0.0.1:$PORT" -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' \
-      </dev/null 2>&1)"
-    if grep -qE "Cipher is \(NONE\)|no peer certificate available|alert protocol version|handshake failure" <<<"$out" \
-      && ! grep -q "Protocol  : TLSv1.1" <<<"$out"; then
+      </dev/null 2>&1 | tr -d '\0')"
+    # (s_client prints the version it tried in its session block even when refused; a
+    # refusal has no cipher and no server certificate.)
+    if grep -q "Cipher is (NONE)" <<<"$out" && ! grep -q "BEGIN CERTIFICATE" <<<"$out"; then
       pass "openssl s_client -tls1_1 refused"
     else
-      fail "openssl s_client -tls1_1 refused" "$(grep -E 'Protocol|Cipher|alert' <<<"$out")"
+      fail "openssl s_client -tls1_1 refused" "$(grep -E 'Cipher|alert|CERTIFICATE' <<<"$out")"
     fi
     stop_server
   fi

@@ -260,6 +260,19 @@ if [[ -n "${med_rps[$baseline]:-}" ]]; then
       -v h="${med_p99[$baseline]}" 'function r(x, y) { return y > 0 ? x / y : 0 }
       BEGIN { printf "| %-14s | %7.3fx | %9.3fx | %7.3fx | %7.3fx |\n", n, r(a, b), r(c, d), r(e, f), r(g, h) }'
   done
+  # Paired per-round ratios (each against the baseline's run in the same round) cancel
+  # slow drifts in machine load; their median is the steadier figure on a noisy machine.
+  for n in "${names[@]}"; do
+    [[ "$n" == "$baseline" ]] && continue
+    awk -F'\t' -v s="$n" -v b="$baseline" 'NR > 1 && $2 == s { rps[$1] = $3; cpu[$1] = $6 }
+      NR > 1 && $2 == b { brps[$1] = $3; bcpu[$1] = $6 }
+      END { for (r in rps) if ((r in brps) && brps[r] > 0 && bcpu[r] > 0) print r, rps[r] / brps[r], cpu[r] / bcpu[r] }' "$raw" |
+      sort -n | awk -v n="$n/$baseline" '
+        function med(v, k,   i, j, t) { for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+          return k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2 }
+        { q[NR] = $2; c[NR] = $3; list = list sprintf(" %.3f", $3) }
+        END { if (NR) printf "  per-round paired ratios %s: median req/s %.3fx, median CPU/req %.3fx (CPU/req by round:%s)\n", n, med(q, NR), med(c, NR), list }'
+  done
 fi
 total_errors=$(awk -F'\t' 'NR > 1 { e += $9 } END { print e + 0 }' "$raw")
 (( total_errors > 0 )) && echo "warning: $total_errors socket errors / non-2xx responses in total; see $out/*.wrk"

@@ -179,8 +179,10 @@ impl RequestContext {
         self.route.as_deref()
     }
 
-    /// Records the matched route pattern.
+    /// Records the matched route pattern. Also fills the `route` field of the current
+    /// tracing span (the engines' per-request span); a no-op when tracing is off.
     pub fn set_route(&mut self, pattern: Arc<str>) {
+        tracing::Span::current().record("route", &*pattern);
         self.route = Some(pattern);
     }
 

@@ -1,33 +1,25 @@
-//! # http-core
-//!
-//! The types every part of the framework shares: [`Request`], [`Response`], [`Body`],
-//! [`RequestContext`], the two handler shapes ([`Handler`] for Request → Response,
-//! [`StreamHandler`] for `&mut Stream`), and [`IntoResponse`].
-//!
-//! Protocol types (`Method`, `StatusCode`, `HeaderMap`, `Uri`, `Version`) are the `http`
-//! crate's, re-exported here, so values move freely between this framework and the rest of
-//! the Rust HTTP ecosystem.
-//!
-//! ```
-//! use http_core::{Request, Method, testing};
-//! async fn hello(req: Request) -> String {
-//!     format!("Hello, {}!", req.query().unwrap_or("World"))
-//! }
-//! # #[tokio::main(flavor = "current_thread")] async fn main() {
-//! let r = testing::call(&hello, Request::new(Method::GET, "/?you")).await;
-//! assert_eq!(r.text(), "Hello, you!");
-//! # }
-//! ```
+#![doc = include_str!("../README.md")]
 
 mod body;
 mod context;
 mod error;
+#[cfg(feature = "json")]
+mod form;
 mod handler;
+#[cfg(feature = "json")]
+mod json;
 mod panic;
+mod plain;
+#[cfg(feature = "json")]
+mod rejection;
 mod request;
 mod response;
+mod state;
 mod stream;
+mod test_client;
 pub mod testing;
+#[cfg(feature = "tower")]
+pub mod tower;
 
 pub use body::{Body, BodySender, Frame};
 pub use context::{Deadline, Params, RequestContext};
@@ -39,6 +31,15 @@ pub use panic::{catch_panic, panic_message};
 pub use request::{Request, RequestHead};
 pub use response::{IntoResponse, Response};
 pub use stream::{OutgoingHead, Stream, Transport};
+
+#[cfg(feature = "json")]
+pub use form::from_urlencoded;
+#[cfg(feature = "json")]
+pub use json::{Json, from_json_slice};
+pub use plain::{PLAIN_MAX_BODY_BYTES, Plain, PlainAsyncHandler, PlainHandler, plain, plain_async};
+#[cfg(feature = "json")]
+pub use rejection::{DEFAULT_BODY_LIMIT, Rejection};
+pub use state::{SharedMap, State, WithState, with_state, with_state_arc};
 
 pub use bytes::Bytes;
 pub use http::{self, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, Version, header};

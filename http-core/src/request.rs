@@ -9,6 +9,12 @@ use crate::body::Body;
 use crate::context::RequestContext;
 
 /// The request line and header fields (RFC 9112 §3, RFC 9110 §6.3).
+///
+/// ```
+/// use http_core::{Method, Request};
+/// let req = Request::new(Method::GET, "/a");
+/// assert_eq!(req.head().method, Method::GET);
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct RequestHead {
     /// The method.
@@ -23,6 +29,12 @@ pub struct RequestHead {
 
 impl RequestHead {
     /// The first value of header `name` as text, if present and visible ASCII.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// let req = Request::new(Method::GET, "/").with_header("x", "1");
+    /// assert_eq!(req.head().header("x"), Some("1"));
+    /// ```
     pub fn header(&self, name: impl http::header::AsHeaderName) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
@@ -47,6 +59,12 @@ pub struct Request {
 impl Request {
     /// A request for `uri` with an empty body. Panics on an invalid URI: for tests and
     /// hand-built requests; servers use [`Request::from_parts`].
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// let req = Request::new(Method::POST, "/items?x=1");
+    /// assert_eq!((req.method(), req.path()), (&Method::POST, "/items"));
+    /// ```
     pub fn new(method: Method, uri: &str) -> Self {
         let uri: Uri = uri.parse().expect("valid request URI");
         Request {
@@ -56,16 +74,34 @@ impl Request {
     }
 
     /// A request from its parts.
+    ///
+    /// ```
+    /// use http_core::{Body, Request, RequestContext, RequestHead};
+    /// let req = Request::from_parts(RequestHead::default(), Body::from("x"), RequestContext::default());
+    /// assert_eq!(req.path(), "/");
+    /// ```
     pub fn from_parts(head: RequestHead, body: Body, ctx: RequestContext) -> Self {
         Request { head, body, ctx }
     }
 
     /// Splits into parts.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// let (head, body, _ctx) = Request::new(Method::GET, "/p").with_body("b").into_parts();
+    /// assert_eq!((head.uri.path(), body.exact_len()), ("/p", Some(1)));
+    /// ```
     pub fn into_parts(self) -> (RequestHead, Body, RequestContext) {
         (self.head, self.body, self.ctx)
     }
 
     /// Adds a header (builder style). Panics on an invalid name or value.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// let req = Request::new(Method::GET, "/").with_header("accept", "text/html");
+    /// assert_eq!(req.header("accept"), Some("text/html"));
+    /// ```
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
         let name = HeaderName::from_bytes(name.as_bytes()).expect("valid header name");
         let value = HeaderValue::from_str(value).expect("valid header value");
@@ -74,27 +110,54 @@ impl Request {
     }
 
     /// Replaces the body (builder style).
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// let req = Request::new(Method::POST, "/").with_body("hello");
+    /// assert_eq!(req.body().exact_len(), Some(5));
+    /// ```
     pub fn with_body(mut self, body: impl Into<Body>) -> Self {
         self.body = body.into();
         self
     }
 
     /// The head.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// let req = Request::new(Method::GET, "/x");
+    /// assert_eq!(req.head().uri, "/x");
+    /// ```
     pub fn head(&self) -> &RequestHead {
         &self.head
     }
 
     /// The method.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// assert_eq!(Request::new(Method::PUT, "/").method(), Method::PUT);
+    /// ```
     pub fn method(&self) -> &Method {
         &self.head.method
     }
 
     /// The request target.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// assert_eq!(Request::new(Method::GET, "/a?b").uri().query(), Some("b"));
+    /// ```
     pub fn uri(&self) -> &Uri {
         &self.head.uri
     }
 
     /// The path component of the target (`/` when empty).
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// assert_eq!(Request::new(Method::GET, "/a/b?c").path(), "/a/b");
+    /// ```
     pub fn path(&self) -> &str {
         match self.head.uri.path() {
             "" => "/",
@@ -103,71 +166,163 @@ impl Request {
     }
 
     /// The query string, without `?`.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// assert_eq!(Request::new(Method::GET, "/?q=1").query(), Some("q=1"));
+    /// assert_eq!(Request::new(Method::GET, "/").query(), None);
+    /// ```
     pub fn query(&self) -> Option<&str> {
         self.head.uri.query()
     }
 
     /// The protocol version.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// assert_eq!(Request::new(Method::GET, "/").version(), http_core::Version::HTTP_11);
+    /// ```
     pub fn version(&self) -> Version {
         self.head.version
     }
 
     /// Header fields.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// let req = Request::new(Method::GET, "/").with_header("a", "1").with_header("a", "2");
+    /// assert_eq!(req.headers().get_all("a").iter().count(), 2);
+    /// ```
     pub fn headers(&self) -> &HeaderMap {
         &self.head.headers
     }
 
     /// Mutable header fields.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// let mut req = Request::new(Method::GET, "/");
+    /// req.headers_mut().insert("x-id", "7".parse().unwrap());
+    /// assert_eq!(req.header("x-id"), Some("7"));
+    /// ```
     pub fn headers_mut(&mut self) -> &mut HeaderMap {
         &mut self.head.headers
     }
 
     /// The first value of header `name` as text.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// let req = Request::new(Method::GET, "/").with_header("x", "1");
+    /// assert_eq!(req.head().header("x"), Some("1"));
+    /// ```
     pub fn header(&self, name: impl http::header::AsHeaderName) -> Option<&str> {
         self.head.header(name)
     }
 
     /// The body.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// let req = Request::new(Method::POST, "/").with_body("abc");
+    /// assert_eq!(req.body().as_bytes().unwrap(), "abc");
+    /// ```
     pub fn body(&self) -> &Body {
         &self.body
     }
 
     /// The body, mutably.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// let mut req = Request::new(Method::POST, "/");
+    /// *req.body_mut() = "new".into();
+    /// assert_eq!(req.body().exact_len(), Some(3));
+    /// ```
     pub fn body_mut(&mut self) -> &mut Body {
         &mut self.body
     }
 
     /// Takes the body, leaving an empty one.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// let mut req = Request::new(Method::POST, "/").with_body("abc");
+    /// let body = req.take_body();
+    /// assert_eq!((body.exact_len(), req.body().exact_len()), (Some(3), Some(0)));
+    /// ```
     pub fn take_body(&mut self) -> Body {
         std::mem::take(&mut self.body)
     }
 
     /// The request context.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// assert!(Request::new(Method::GET, "/").context().deadline().is_none());
+    /// ```
     pub fn context(&self) -> &RequestContext {
         &self.ctx
     }
 
     /// The request context, mutably.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// let mut req = Request::new(Method::GET, "/");
+    /// req.context_mut().params_mut().push("id", "1");
+    /// assert_eq!(req.param("id"), Some("1"));
+    /// ```
     pub fn context_mut(&mut self) -> &mut RequestContext {
         &mut self.ctx
     }
 
     /// HTTP.jl's `getroute`: the matched route pattern.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// let mut req = Request::new(Method::GET, "/u/1");
+    /// assert_eq!(req.route(), None);
+    /// req.context_mut().set_route("/u/{id}".into());
+    /// assert_eq!(req.route(), Some("/u/{id}"));
+    /// ```
     pub fn route(&self) -> Option<&str> {
         self.ctx.route()
     }
 
     /// HTTP.jl's `getparam`: a route parameter.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// let mut req = Request::new(Method::GET, "/u/1");
+    /// req.context_mut().params_mut().push("id", "1");
+    /// assert_eq!((req.param("id"), req.param("x")), (Some("1"), None));
+    /// ```
     pub fn param(&self, name: &str) -> Option<&str> {
         self.ctx.params().get(name)
     }
 
     /// HTTP.jl's `getparams`: all route parameters.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// let mut req = Request::new(Method::GET, "/");
+    /// req.context_mut().params_mut().push("a", "1");
+    /// assert_eq!(req.params().len(), 1);
+    /// ```
     pub fn params(&self) -> &crate::Params {
         self.ctx.params()
     }
 
     /// Converts into `http::Request<Body>`; the context travels as an extension.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// let http_req = Request::new(Method::DELETE, "/x").into_http();
+    /// assert_eq!(http_req.method(), Method::DELETE);
+    /// let back = Request::from(http_req);
+    /// assert_eq!(back.path(), "/x");
+    /// ```
     pub fn into_http(self) -> http::Request<Body> {
         let mut r = http::Request::new(self.body);
         *r.method_mut() = self.head.method;

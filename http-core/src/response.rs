@@ -23,11 +23,23 @@ pub struct Response {
 
 impl Response {
     /// An empty response with `status`.
+    ///
+    /// ```
+    /// use http_core::{Response, StatusCode};
+    /// let r = Response::new(StatusCode::NO_CONTENT);
+    /// assert_eq!((r.status(), r.body().exact_len()), (StatusCode::NO_CONTENT, Some(0)));
+    /// ```
     pub fn new(status: StatusCode) -> Self {
         Response { status, headers: HeaderMap::new(), body: Body::empty() }
     }
 
     /// 200 with a text body (`text/plain; charset=utf-8`).
+    ///
+    /// ```
+    /// use http_core::{Response, StatusCode};
+    /// let r = Response::text("hi");
+    /// assert_eq!((r.status(), r.header("content-type")), (StatusCode::OK, Some("text/plain; charset=utf-8")));
+    /// ```
     pub fn text(body: impl Into<String>) -> Self {
         body.into().into_response()
     }
@@ -46,56 +58,121 @@ impl Response {
     }
 
     /// The status.
+    ///
+    /// ```
+    /// use http_core::{Response, StatusCode};
+    /// assert_eq!(Response::new(StatusCode::ACCEPTED).status(), 202);
+    /// ```
     pub fn status(&self) -> StatusCode {
         self.status
     }
 
     /// Sets the status.
+    ///
+    /// ```
+    /// use http_core::{Response, StatusCode};
+    /// let mut r = Response::text("x");
+    /// r.set_status(StatusCode::CREATED);
+    /// assert_eq!(r.status(), 201);
+    /// ```
     pub fn set_status(&mut self, status: StatusCode) {
         self.status = status;
     }
 
     /// Header fields.
+    ///
+    /// ```
+    /// use http_core::{Response, StatusCode};
+    /// let r = Response::text("x");
+    /// assert!(r.headers().contains_key("content-type"));
+    /// ```
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
     }
 
     /// Mutable header fields.
+    ///
+    /// ```
+    /// use http_core::{Response, StatusCode};
+    /// let mut r = Response::new(StatusCode::OK);
+    /// r.headers_mut().insert("x-a", "1".parse().unwrap());
+    /// assert_eq!(r.header("x-a"), Some("1"));
+    /// ```
     pub fn headers_mut(&mut self) -> &mut HeaderMap {
         &mut self.headers
     }
 
     /// The first value of header `name` as text.
+    ///
+    /// ```
+    /// use http_core::{Response, StatusCode};
+    /// let r = Response::new(StatusCode::OK).with_header("etag", "\"v1\"");
+    /// assert_eq!(r.header("ETag"), Some("\"v1\""));
+    /// ```
     pub fn header(&self, name: impl http::header::AsHeaderName) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
     /// The body.
+    ///
+    /// ```
+    /// use http_core::{Response, StatusCode};
+    /// assert_eq!(Response::text("abc").body().exact_len(), Some(3));
+    /// ```
     pub fn body(&self) -> &Body {
         &self.body
     }
 
     /// The body, mutably.
+    ///
+    /// ```
+    /// use http_core::{Response, StatusCode};
+    /// let mut r = Response::new(StatusCode::OK);
+    /// *r.body_mut() = "later".into();
+    /// assert_eq!(r.body().exact_len(), Some(5));
+    /// ```
     pub fn body_mut(&mut self) -> &mut Body {
         &mut self.body
     }
 
     /// Takes the body apart from the head.
+    ///
+    /// ```
+    /// use http_core::{Response, StatusCode};
+    /// let (status, headers, body) = Response::text("a").into_parts();
+    /// assert_eq!((status, headers.len(), body.exact_len()), (StatusCode::OK, 1, Some(1)));
+    /// ```
     pub fn into_parts(self) -> (StatusCode, HeaderMap, Body) {
         (self.status, self.headers, self.body)
     }
 
     /// Builds from parts.
+    ///
+    /// ```
+    /// use http_core::{Body, HeaderMap, Response, StatusCode};
+    /// let r = Response::from_parts(StatusCode::IM_A_TEAPOT, HeaderMap::new(), Body::from("tea"));
+    /// assert_eq!(r.status(), 418);
+    /// ```
     pub fn from_parts(status: StatusCode, headers: HeaderMap, body: Body) -> Self {
         Response { status, headers, body }
     }
 
     /// The body, consuming the response.
+    ///
+    /// ```
+    /// use http_core::{Response, StatusCode};
+    /// assert_eq!(Response::text("xy").into_body().exact_len(), Some(2));
+    /// ```
     pub fn into_body(self) -> Body {
         self.body
     }
 
     /// Replaces the status (builder style).
+    ///
+    /// ```
+    /// use http_core::{Response, StatusCode};
+    /// assert_eq!(Response::text("gone").with_status(StatusCode::GONE).status(), 410);
+    /// ```
     pub fn with_status(mut self, status: StatusCode) -> Self {
         self.status = status;
         self
@@ -103,6 +180,13 @@ impl Response {
 
     /// Sets a header (builder style), replacing earlier values. Panics on an invalid
     /// name or value; use [`with_header_value`](Self::with_header_value) for typed input.
+    ///
+    /// ```
+    /// use http_core::{Response, StatusCode};
+    /// let r = Response::new(StatusCode::OK).with_header("x", "1").with_header("x", "2");
+    /// assert_eq!(r.headers().get_all("x").iter().count(), 1);
+    /// assert_eq!(r.header("x"), Some("2"));
+    /// ```
     pub fn with_header(self, name: &str, value: &str) -> Self {
         let name = HeaderName::from_bytes(name.as_bytes()).expect("valid header name");
         let value = HeaderValue::from_str(value).expect("valid header value");
@@ -110,18 +194,38 @@ impl Response {
     }
 
     /// Sets a typed header (builder style), replacing earlier values.
+    ///
+    /// ```
+    /// use http_core::{HeaderValue, Response, StatusCode, header};
+    /// let r = Response::new(StatusCode::OK).with_header_value(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    /// assert_eq!(r.header("cache-control"), Some("no-store"));
+    /// ```
     pub fn with_header_value(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.insert(name, value);
         self
     }
 
     /// Replaces the body (builder style).
+    ///
+    /// ```
+    /// use http_core::{Response, StatusCode};
+    /// let r = Response::new(StatusCode::OK).with_body(vec![1u8, 2, 3]);
+    /// assert_eq!(r.body().exact_len(), Some(3));
+    /// ```
     pub fn with_body(mut self, body: impl Into<Body>) -> Self {
         self.body = body.into();
         self
     }
 
     /// Converts into `http::Response<Body>`.
+    ///
+    /// ```
+    /// use http_core::{Response, StatusCode};
+    /// let h = Response::text("x").with_status(StatusCode::CREATED).into_http();
+    /// assert_eq!(h.status(), 201);
+    /// let back = Response::from(h);
+    /// assert_eq!(back.status(), 201);
+    /// ```
     pub fn into_http(self) -> http::Response<Body> {
         let mut r = http::Response::new(self.body);
         *r.status_mut() = self.status;

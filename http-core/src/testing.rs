@@ -17,6 +17,8 @@ use crate::handler::{Handler, StreamHandler};
 use crate::request::Request;
 use crate::stream::{OutgoingHead, Stream, Transport};
 
+pub use crate::test_client::{TestClient, TestRequest};
+
 /// A response as a client would see it: everything collected.
 #[derive(Debug, Clone, Default)]
 pub struct TestResponse {

@@ -15,7 +15,7 @@ use crate::error::RouteError;
 use crate::middleware::Middleware;
 use crate::pattern::{MethodKey, RegexCache, Segment, Shape, parse_path, split_method};
 use crate::percent::{percent_decode, validate_path};
-use crate::trie::{Captures, Leaves, Lookup, Node};
+use crate::trie::{Captures, FxMap, Leaves, Lookup, Node, push_leaf};
 
 /// What a route runs: a serve-style or a stream handler.
 #[derive(Clone)]
@@ -192,6 +192,8 @@ pub struct Match<'r, 'p> {
     pattern: &'r str,
     names: &'r [Arc<str>],
     path: &'p str,
+    /// Whether the path holds `%` escapes (otherwise values are borrowed as they are).
+    decode: bool,
     caps: Captures,
 }
 
@@ -230,7 +232,13 @@ impl<'r, 'p> Match<'r, 'p> {
     fn value(&self, i: usize) -> Cow<'p, str> {
         let (s, e) = self.caps.ranges()[i];
         let raw = &self.path[s as usize..e as usize];
-        if &*self.names[i] == "**" { decode_rest(raw) } else { percent_decode(raw).unwrap_or(Cow::Borrowed(raw)) }
+        if &*self.names[i] == "**" {
+            decode_rest(raw)
+        } else if !self.decode {
+            Cow::Borrowed(raw)
+        } else {
+            percent_decode(raw).unwrap_or(Cow::Borrowed(raw))
+        }
     }
 
     fn to_params(self) -> Params {
@@ -288,6 +296,9 @@ enum Outcome {
 #[derive(Clone)]
 pub struct Router {
     root: Node,
+    /// Fully static routes by normalized path: one hash lookup answers them, since an
+    /// all-exact match is always the first the trie search would find.
+    statics: FxMap<Box<str>, Leaves>,
     routes: Vec<RouteEntry>,
     shapes: HashMap<(MethodKey, Vec<Shape>), usize>,
     regex_cache: RegexCache,
@@ -323,6 +334,7 @@ impl Router {
             Endpoint::Serve(BoxHandler::new(|_r: Request| async { Response::error(StatusCode::METHOD_NOT_ALLOWED) }));
         let mut router = Router {
             root: Node::default(),
+            statics: FxMap::default(),
             routes: Vec::new(),
             shapes: HashMap::new(),
             regex_cache: RegexCache::new(),
@@ -653,18 +665,24 @@ impl Router {
     /// assert_eq!(r.at(&Method::GET, "/files/%zz").unwrap_err(), MatchError::BadRequest);
     /// ```
     pub fn at<'r, 'p>(&'r self, method: &Method, path: &'p str) -> Result<Match<'r, 'p>, MatchError> {
+        if let Some(id) = self.statics.get(path).and_then(|leaves| leaves.get(method)) {
+            return Ok(self.matched(id, path, false, Captures::default()));
+        }
         let decode = path.contains('%');
         if decode && validate_path(path).is_err() {
             return Err(MatchError::BadRequest);
         }
-        match self.root.find(method, path, decode) {
-            Lookup::Route(id, caps) => {
-                let e = &self.routes[id];
-                Ok(Match { id, method: e.method.as_str(), pattern: &e.pattern, names: &e.names, path, caps })
-            }
+        let mut caps = Captures::default();
+        match self.root.find(method, path, decode, &mut caps) {
+            Lookup::Route(id) => Ok(self.matched(id, path, decode, caps)),
             Lookup::NotFound => Err(MatchError::NotFound),
             Lookup::WrongMethod(leaves) => Err(MatchError::MethodNotAllowed(allowed(&leaves))),
         }
+    }
+
+    fn matched<'r, 'p>(&'r self, id: usize, path: &'p str, decode: bool, caps: Captures) -> Match<'r, 'p> {
+        let e = &self.routes[id];
+        Match { id, method: e.method.as_str(), pattern: &e.pattern, names: &e.names, path, decode, caps }
     }
 
     fn add(
@@ -689,6 +707,19 @@ impl Router {
             return Err(conflict(&self.routes[existing]));
         }
         self.shapes.insert(shape, id);
+        let texts: Option<Vec<&str>> = parsed
+            .segments
+            .iter()
+            .map(|seg| match seg {
+                Segment::Exact(t) if !t.contains(['/', '%']) => Some(t.as_str()),
+                _ => None,
+            })
+            .collect();
+        if let Some(texts) = texts {
+            let key = format!("/{}", texts.join("/"));
+            // The shape check above already rejected a second route for this key and method.
+            let _ = push_leaf(self.statics.entry(key.into()).or_default(), method.clone(), id);
+        }
         let compiled = compile(&endpoint, &self.middleware, &layers);
         let names = parsed.param_names().into();
         self.routes.push(RouteEntry { method, pattern, names, endpoint, layers, compiled });

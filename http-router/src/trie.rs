@@ -58,13 +58,15 @@ impl Hasher for FxHasher {
     }
 }
 
-type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// Children for exact segments: a short list scanned linearly, plus an index once the list
 /// grows past [`INDEX_AT`] entries.
 #[derive(Debug, Clone, Default)]
 struct ExactChildren {
-    list: Vec<(Box<str>, Node)>,
+    /// Kept apart from `nodes` so a linear scan reads one small, contiguous array.
+    keys: Vec<Box<str>>,
+    nodes: Vec<Node>,
     index: Option<FxMap<Box<str>, usize>>,
 }
 
@@ -72,32 +74,34 @@ const INDEX_AT: usize = 8;
 
 impl ExactChildren {
     #[inline]
-    fn get(&self, seg: &str) -> Option<&Node> {
+    fn position(&self, seg: &str) -> Option<usize> {
         match &self.index {
-            Some(index) => index.get(seg).map(|&i| &self.list[i].1),
-            None => self.list.iter().find(|(k, _)| &**k == seg).map(|(_, n)| n),
+            Some(index) => index.get(seg).copied(),
+            None => self.keys.iter().position(|k| eq_short(k.as_bytes(), seg.as_bytes())),
         }
     }
 
+    #[inline]
+    fn get(&self, seg: &str) -> Option<&Node> {
+        self.position(seg).map(|i| &self.nodes[i])
+    }
+
     fn get_or_insert(&mut self, seg: &str) -> &mut Node {
-        let i = match &self.index {
-            Some(index) => index.get(seg).copied(),
-            None => self.list.iter().position(|(k, _)| &**k == seg),
-        };
-        let i = match i {
+        let i = match self.position(seg) {
             Some(i) => i,
             None => {
-                self.list.push((seg.into(), Node::default()));
-                let i = self.list.len() - 1;
+                self.keys.push(seg.into());
+                self.nodes.push(Node::default());
+                let i = self.keys.len() - 1;
                 if let Some(index) = &mut self.index {
                     index.insert(seg.into(), i);
-                } else if self.list.len() > INDEX_AT {
-                    self.index = Some(self.list.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect());
+                } else if self.keys.len() > INDEX_AT {
+                    self.index = Some(self.keys.iter().enumerate().map(|(i, k)| (k.clone(), i)).collect());
                 }
                 i
             }
         };
-        &mut self.list[i].1
+        &mut self.nodes[i]
     }
 }
 
@@ -194,7 +198,7 @@ impl Captures {
 #[derive(Debug)]
 pub(crate) enum Lookup<'t> {
     /// A route answers this method.
-    Route(usize, Captures),
+    Route(usize),
     /// The path matched routes, none for this method: their leaves.
     WrongMethod(Vec<&'t Leaves>),
     /// Nothing matched the path.
@@ -232,60 +236,50 @@ impl Node {
 
     /// Finds the route for `method` and `path`. `decode` says whether the path contains
     /// `%` (it has been validated then).
-    pub(crate) fn find<'t>(&'t self, method: &Method, path: &str, decode: bool) -> Lookup<'t> {
-        let mut caps = Captures::default();
-        let mut misses = Vec::new();
-        match self.find_from(method, path, 0, decode, &mut caps, &mut misses) {
-            Some(id) => Lookup::Route(id, caps),
-            None if misses.is_empty() => Lookup::NotFound,
-            None => Lookup::WrongMethod(misses),
+    pub(crate) fn find<'t>(&'t self, method: &Method, path: &str, decode: bool, caps: &mut Captures) -> Lookup<'t> {
+        let mut search = Search { method, path, decode, caps, misses: Vec::new() };
+        match self.find_from(&mut search, 0) {
+            Some(id) => Lookup::Route(id),
+            None if search.misses.is_empty() => Lookup::NotFound,
+            None => Lookup::WrongMethod(search.misses),
         }
     }
 
-    fn find_from<'t>(
-        &'t self,
-        method: &Method,
-        path: &str,
-        pos: usize,
-        decode: bool,
-        caps: &mut Captures,
-        misses: &mut Vec<&'t Leaves>,
-    ) -> Option<usize> {
+    fn find_from<'t>(&'t self, s: &mut Search<'t, '_>, pos: usize) -> Option<usize> {
+        let path = s.path;
         let bytes = path.as_bytes();
         let mut start = pos;
         while start < bytes.len() && bytes[start] == b'/' {
             start += 1;
         }
         if start == bytes.len() {
-            return leaf(&self.leaves, method, misses);
+            return leaf(&self.leaves, s.method, &mut s.misses);
         }
         let end = memchr_slash(&bytes[start..]).map_or(bytes.len(), |i| start + i);
         let raw = &path[start..end];
         let seg: Cow<'_, str> =
-            if decode { percent_decode(raw).unwrap_or(Cow::Borrowed(raw)) } else { Cow::Borrowed(raw) };
+            if s.decode { percent_decode(raw).unwrap_or(Cow::Borrowed(raw)) } else { Cow::Borrowed(raw) };
 
-        let exact = self.exact.get(&seg);
-        if let Some(id) = exact.and_then(|child| child.find_from(method, path, end, decode, caps, misses)) {
+        if let Some(id) = self.exact.get(&seg).and_then(|child| child.find_from(s, end)) {
             return Some(id);
         }
         for (_, regex, child) in &self.regex {
             if regex.is_match(&seg) {
-                caps.push(start, end);
-                if let Some(id) = child.find_from(method, path, end, decode, caps, misses) {
+                s.caps.push(start, end);
+                if let Some(id) = child.find_from(s, end) {
                     return Some(id);
                 }
-                caps.pop();
+                s.caps.pop();
             }
         }
         if let Some(child) = &self.param {
-            caps.push(start, end);
-            if let Some(id) = child.find_from(method, path, end, decode, caps, misses) {
+            s.caps.push(start, end);
+            if let Some(id) = child.find_from(s, end) {
                 return Some(id);
             }
-            caps.pop();
+            s.caps.pop();
         }
-        let star = self.star.as_deref();
-        if let Some(id) = star.and_then(|child| child.find_from(method, path, end, decode, caps, misses)) {
+        if let Some(id) = self.star.as_deref().and_then(|child| child.find_from(s, end)) {
             return Some(id);
         }
         if !self.catch_all.is_empty() {
@@ -293,14 +287,42 @@ impl Node {
             while bytes[stop - 1] == b'/' {
                 stop -= 1;
             }
-            caps.push(start, stop);
-            if let Some(id) = leaf(&self.catch_all, method, misses) {
+            s.caps.push(start, stop);
+            if let Some(id) = leaf(&self.catch_all, s.method, &mut s.misses) {
                 return Some(id);
             }
-            caps.pop();
+            s.caps.pop();
         }
         None
     }
+}
+
+/// The state of one lookup.
+struct Search<'t, 'p> {
+    method: &'p Method,
+    path: &'p str,
+    decode: bool,
+    caps: &'p mut Captures,
+    misses: Vec<&'t Leaves>,
+}
+
+/// Byte equality without a `memcmp` call: path segments are short, and the call costs
+/// more than the comparison.
+#[inline]
+fn eq_short(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut x, mut y) = (a, b);
+    while x.len() >= 8 {
+        let (xa, xr) = x.split_at(8);
+        let (ya, yr) = y.split_at(8);
+        if xa != ya {
+            return false;
+        }
+        (x, y) = (xr, yr);
+    }
+    x.iter().zip(y).all(|(p, q)| p == q)
 }
 
 #[inline]
@@ -320,7 +342,7 @@ fn leaf<'t>(leaves: &'t Leaves, method: &Method, misses: &mut Vec<&'t Leaves>) -
     found
 }
 
-fn push_leaf(leaves: &mut Leaves, key: MethodKey, id: usize) -> Result<(), usize> {
+pub(crate) fn push_leaf(leaves: &mut Leaves, key: MethodKey, id: usize) -> Result<(), usize> {
     if let Some(existing) = leaves.get_key(&key) {
         return Err(existing);
     }
@@ -344,8 +366,9 @@ mod tests {
     }
 
     fn found(root: &Node, method: Method, path: &str) -> Option<(usize, Vec<String>)> {
-        match root.find(&method, path, path.contains('%')) {
-            Lookup::Route(id, caps) => {
+        let mut caps = Captures::default();
+        match root.find(&method, path, path.contains('%'), &mut caps) {
+            Lookup::Route(id) => {
                 Some((id, caps.ranges().iter().map(|&(s, e)| path[s as usize..e as usize].to_owned()).collect()))
             }
             _ => None,
@@ -409,7 +432,7 @@ mod tests {
     #[test]
     fn wrong_method_collects_every_matching_leaf() {
         let root = trie(&[("GET", "/a/b"), ("PUT", "/*/b")]);
-        match root.find(&Method::POST, "/a/b", false) {
+        match root.find(&Method::POST, "/a/b", false, &mut Captures::default()) {
             Lookup::WrongMethod(leaves) => {
                 let mut ms: Vec<&str> = leaves.iter().flat_map(|l| l.methods()).map(Method::as_str).collect();
                 ms.sort();

@@ -523,6 +523,14 @@ async fn dotfiles_well_known_and_symlinks() {
             assert_eq!(b.text(), body, "open {path}");
         }
     }
+    // A FIFO is not a file: 404, without opening it (which would block).
+    #[cfg(unix)]
+    if std::process::Command::new("mkfifo").arg(site.root.join("pipe")).status().is_ok_and(|s| s.success()) {
+        for fs in [&strict, &fs_with(&site, FileServerOptions::new().inline_io(true))] {
+            let r = tokio::time::timeout(std::time::Duration::from_secs(5), get(fs, "/pipe", &[])).await;
+            assert_eq!(r.expect("a FIFO does not block the lookup").status, 404);
+        }
+    }
 }
 
 // ---------------------------------------------------------------- methods, folders, SPA
@@ -796,5 +804,50 @@ async fn hyper_client_conditionals_ranges_and_large_body() {
     assert_eq!((p.status.as_u16(), p.headers["content-length"].to_str().unwrap(), body.len()), (200, "307200", 0));
     let (p, _) = send(Method::GET, "/docs?x=1", vec![]).await;
     assert_eq!((p.status.as_u16(), p.headers["location"].to_str().unwrap()), (301, "/docs/?x=1"));
+    drop(client); // closes the pooled keep-alive connections, so the graceful close is quick
     server.close().await;
+}
+
+#[tokio::test]
+async fn inline_io_answers_exactly_like_the_blocking_pool() {
+    let site = site();
+    let pool = fs_with(&site, FileServerOptions::new().chunk_size(4096).listing(true).precompressed(true));
+    let inline =
+        fs_with(&site, FileServerOptions::new().chunk_size(4096).listing(true).precompressed(true).inline_io(true));
+    let rows: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("/alpha.txt", vec![]),
+        ("/big.bin", vec![]),
+        ("/big.bin", vec![("range", "bytes=5000-70000")]),
+        ("/big.bin", vec![("range", "bytes=0-9,100000-200000,-5")]),
+        ("/big.bin", vec![("range", "bytes=999999-")]),
+        ("/alpha.txt", vec![("if-none-match", "*")]),
+        ("/docs", vec![]),
+        ("/noindex/", vec![]),
+        ("/pre/app.js", vec![("accept-encoding", "gzip")]),
+        ("/escape.txt", vec![]),
+        ("/missing", vec![]),
+    ];
+    for (path, headers) in rows {
+        let a = get(&pool, path, &headers).await;
+        let b = get(&inline, path, &headers).await;
+        assert_eq!(a.status, b.status, "{path} {headers:?}");
+        if a.header("content-type").is_some_and(|t| t.starts_with("multipart/")) {
+            let pa = parse_multipart(a.header("content-type").unwrap(), &a.body);
+            assert_eq!(pa, parse_multipart(b.header("content-type").unwrap(), &b.body), "{path}");
+            assert_eq!(pa.len(), 3);
+        } else {
+            assert_eq!(a.headers, b.headers, "{path} {headers:?}");
+            assert_eq!(a.body, b.body, "{path} {headers:?}");
+        }
+    }
+    // A streamed body read inline still comes in bounded chunks.
+    let resp = inline.serve(&Request::new(Method::GET, "/big.bin")).await;
+    let mut body = resp.into_body();
+    let mut total = 0;
+    while let Some(frame) = body.next_frame().await {
+        let http_core::Frame::Data(d) = frame.unwrap() else { panic!("no trailers") };
+        assert!(d.len() <= 4096);
+        total += d.len();
+    }
+    assert_eq!(total, 300 * 1024);
 }

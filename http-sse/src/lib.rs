@@ -38,12 +38,14 @@ mod event;
 mod parser;
 mod response;
 mod stream;
+mod testing;
 
 pub use error::SSEError;
 pub use event::{SSEEvent, encode_comment};
 pub use parser::{EventStream, SSEParser, body_events, parse_all};
 pub use response::{ProducerResult, SSEResponse, last_event_id, sse_stream, sse_stream_with};
 pub use stream::{MAX_MAX_LEN, SSEStream};
+pub use testing::TestResponseExt;
 
 /// The default `max_len`, on streams and parsers: 16 MiB, as in HTTP.jl.
 pub const DEFAULT_MAX_LEN: usize = 16 * 1024 * 1024;

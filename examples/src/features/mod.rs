@@ -1,6 +1,11 @@
-//! One module per feature; the `showcase` binary mounts them all.
+//! One module per feature. The `showcase` binary mounts echo, trailers, sse and routing;
+//! counter, interop, json_api and plain each have a binary of their own.
 
+pub mod counter;
 pub mod echo;
-pub mod trailers;
-pub mod sse;
+pub mod interop;
+pub mod json_api;
+pub mod plain;
 pub mod routing;
+pub mod sse;
+pub mod trailers;

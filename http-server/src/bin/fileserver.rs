@@ -3,7 +3,7 @@
 //! ```text
 //! fileserver [ROOT] [--host 127.0.0.1] [--port 8080] [--spa FILE] [--index index.html]
 //!            [--cache-control VALUE] [--fingerprinted-cache-control VALUE] [--listing]
-//!            [--precompressed] [--workers N] [--quiet] [--tls-cert PEM --tls-key PEM]
+//!            [--precompressed] [--io-threads] [--workers N] [--quiet] [--tls-cert PEM --tls-key PEM]
 //! ```
 //!
 //! `--tls-cert`/`--tls-key` (shared with every binary, see `http_server::cli`) serve HTTPS
@@ -23,7 +23,7 @@ use http_server::files::{FileServerOptions, fileserver};
 
 /// Serve a folder over HTTP: static sites and single-page apps.
 #[derive(Debug, Parser)]
-#[command(name = "fileserver", version, about)]
+#[command(name = "fileserver", version)]
 struct Cli {
     /// The folder to serve.
     #[arg(default_value = ".")]
@@ -50,6 +50,10 @@ struct Cli {
     /// Serve FILE.br / FILE.gz siblings to clients that accept them.
     #[arg(long)]
     precompressed: bool,
+    /// Make file-system calls on tokio's blocking pool (safer for slow or network disks)
+    /// instead of on the worker threads, as nginx does, which is the default.
+    #[arg(long)]
+    io_threads: bool,
     /// No per-request log lines.
     #[arg(long, short)]
     quiet: bool,
@@ -68,7 +72,8 @@ fn options(cli: &Cli) -> Result<FileServerOptions, String> {
     let mut o = FileServerOptions::new()
         .index((!cli.index.is_empty()).then_some(cli.index.as_str()))
         .listing(cli.listing)
-        .precompressed(cli.precompressed);
+        .precompressed(cli.precompressed)
+        .inline_io(!cli.io_threads);
     if let Some(spa) = &cli.spa {
         o = o.spa_fallback(spa);
     }

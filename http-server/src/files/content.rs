@@ -57,6 +57,7 @@ pub struct Content {
     content_type: Option<HeaderValue>,
     headers: HeaderMap,
     chunk_size: usize,
+    inline_reads: bool,
 }
 
 impl std::fmt::Debug for Content {
@@ -86,6 +87,7 @@ impl Content {
             content_type: None,
             headers: HeaderMap::new(),
             chunk_size: DEFAULT_CHUNK_SIZE,
+            inline_reads: false,
         }
     }
 
@@ -218,6 +220,13 @@ impl Content {
     /// [`DEFAULT_CHUNK_SIZE`]; at least 1).
     pub fn chunk_size(mut self, bytes: usize) -> Content {
         self.chunk_size = bytes.max(1);
+        self
+    }
+
+    /// Reads file chunks on the thread polling the body instead of the blocking pool (see
+    /// [`FileServerOptions::inline_io`](super::FileServerOptions::inline_io)).
+    pub(crate) fn inline_reads(mut self, on: bool) -> Content {
+        self.inline_reads = on;
         self
     }
 
@@ -376,6 +385,7 @@ fn body_of(content: Content, segments: Vec<Segment>) -> Body {
         })
         .sum();
     let chunk = content.chunk_size;
+    let inline = content.inline_reads;
     match content.source {
         Source::Bytes(b) => {
             if let [Segment::Slice(r)] = segments.as_slice() {
@@ -391,7 +401,7 @@ fn body_of(content: Content, segments: Vec<Segment>) -> Body {
             Body::from_bytes_stream(tokio_stream::iter(parts)).with_exact_len(len)
         }
         Source::File(file) => {
-            let stream = FileChunks { file, segments: to_queue(segments), chunk, pending: None };
+            let stream = FileChunks { file, segments: to_queue(segments), chunk, inline, pending: None };
             Body::from_bytes_stream(stream).with_exact_len(len)
         }
         Source::Reader(reader) => {
@@ -424,22 +434,24 @@ enum Piece {
     Slice { offset: u64, left: u64 },
 }
 
-/// Streams file ranges with positional reads on the blocking pool, one chunk ahead: at most
-/// two chunks per response are in memory.
+/// Streams file ranges with positional reads on the blocking pool, one chunk ahead (at most
+/// two chunks per response are in memory), or, `inline`, on the polling thread, one chunk at
+/// a time.
 struct FileChunks {
     file: Arc<std::fs::File>,
     segments: VecDeque<Piece>,
     chunk: usize,
+    inline: bool,
     pending: Option<JoinHandle<io::Result<Bytes>>>,
 }
 
 impl FileChunks {
-    /// Starts reading the next chunk if the next piece is a file range.
-    fn start_read(&mut self) {
+    /// Takes the next chunk's (offset, length) from the front file range, if that is next.
+    fn next_chunk(&mut self) -> Option<(u64, usize)> {
         while let Some(Piece::Slice { left: 0, .. }) = self.segments.front() {
             self.segments.pop_front();
         }
-        let Some(Piece::Slice { offset, left }) = self.segments.front_mut() else { return };
+        let Some(Piece::Slice { offset, left }) = self.segments.front_mut() else { return None };
         let n = (*left).min(self.chunk as u64) as usize;
         let at = *offset;
         *offset += n as u64;
@@ -447,8 +459,18 @@ impl FileChunks {
         if *left == 0 {
             self.segments.pop_front();
         }
-        let file = Arc::clone(&self.file);
-        self.pending = Some(tokio::task::spawn_blocking(move || read_exact_at(&file, at, n)));
+        Some((at, n))
+    }
+
+    /// Starts reading the next chunk on the blocking pool if the next piece is a file range.
+    fn start_read(&mut self) {
+        if self.inline {
+            return;
+        }
+        if let Some((at, n)) = self.next_chunk() {
+            let file = Arc::clone(&self.file);
+            self.pending = Some(tokio::task::spawn_blocking(move || read_exact_at(&file, at, n)));
+        }
     }
 }
 
@@ -510,6 +532,10 @@ impl AsyncStream for FileChunks {
                     let Some(Piece::Literal(b)) = this.segments.pop_front() else { unreachable!() };
                     this.start_read();
                     return Poll::Ready(Some(Ok(b)));
+                }
+                Some(Piece::Slice { .. }) if this.inline => {
+                    let Some((at, n)) = this.next_chunk() else { continue };
+                    return Poll::Ready(Some(read_exact_at(&this.file, at, n)));
                 }
                 Some(Piece::Slice { .. }) => {
                     this.start_read();

@@ -115,6 +115,7 @@ pub(crate) struct Settings {
     pub(crate) cache_control: Option<HeaderValue>,
     pub(crate) fingerprinted_cache_control: Option<HeaderValue>,
     pub(crate) spa_cache_control: Option<HeaderValue>,
+    pub(crate) inline_io: bool,
 }
 
 impl Settings {
@@ -131,6 +132,7 @@ impl Settings {
             cache_control: o.cache_control.clone(),
             fingerprinted_cache_control: o.fingerprinted_cache_control.clone(),
             spa_cache_control: o.spa_cache_control.clone(),
+            inline_io: o.inline_io,
         }
     }
 }
@@ -263,8 +265,12 @@ fn find(s: &Settings, ask: &Ask, path: &Path) -> Outcome {
         Ok(m) => m,
         Err(e) => return not_found_kind(&e),
     };
-    if !meta.is_dir() {
+    if meta.is_file() {
         return if ask.trailing_slash { Outcome::NotFound } else { open_file(s, ask, path) };
+    }
+    if !meta.is_dir() {
+        // A FIFO, socket or device: opening it could block, and it is not a static file.
+        return Outcome::NotFound;
     }
     if !ask.trailing_slash {
         return Outcome::RedirectSlash;
@@ -330,7 +336,7 @@ fn open_file(s: &Settings, ask: &Ask, path: &Path) -> Outcome {
     } else {
         Content::from_std_file(file, &meta)
     };
-    content = content.name(&name).chunk_size(s.chunk_size);
+    content = content.name(&name).chunk_size(s.chunk_size).inline_reads(s.inline_io);
     if let Some((coding, _)) = chosen {
         content = content.header(CONTENT_ENCODING, HeaderValue::from_static(coding));
     }
@@ -341,9 +347,10 @@ fn open_file(s: &Settings, ask: &Ask, path: &Path) -> Outcome {
     Outcome::File(Box::new(FoundFile { content, name, is_spa }))
 }
 
-/// Runs the lookup on the blocking pool and turns its outcome into a response.
+/// Runs the lookup (on the blocking pool unless `inline_io`) and turns its outcome into a
+/// response.
 pub(crate) async fn lookup_and_respond(settings: Arc<Settings>, ask: Ask, head: &RequestHead) -> Response {
-    if std::env::var_os("FS_INLINE").is_some() {
+    if settings.inline_io {
         let found = lookup(&settings, &ask);
         return respond(&settings, found, head);
     }

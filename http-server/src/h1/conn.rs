@@ -23,6 +23,7 @@ use http_core::{
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::{Instant, Sleep};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use super::decode::{BodyDecoder, BodyLength, Decoded, HeadLimits, ParsedHead, parse_head};
 use super::encode::{Framing, encode_chunk_head, encode_error, encode_head, encode_last_chunk};
@@ -498,7 +499,21 @@ impl<IO: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for H1Transp
 }
 
 /// Serves HTTP/1.1 on `io` until the peer leaves, keep-alive ends or the server shuts down.
+///
+/// Tracing: a DEBUG span `connection` (`proto`, `peer`) around the connection and a DEBUG
+/// span `request` (`method`, `path`, `route` once a router matched, `status`,
+/// `duration_ms`) around each exchange. Disabled spans cost a level check and nothing is
+/// allocated for them.
 pub(crate) async fn serve_connection<IO, H>(transport: H1Transport<IO>, handler: &H)
+where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    H: StreamHandler,
+{
+    let span = tracing::debug_span!("connection", proto = "h1", peer = ?transport.peer);
+    serve_connection_inner(transport, handler).instrument(span).await
+}
+
+async fn serve_connection_inner<IO, H>(transport: H1Transport<IO>, handler: &H)
 where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     H: StreamHandler,
@@ -520,27 +535,45 @@ where
         first = false;
         t.begin_request(&parsed);
         let body_empty = parsed.body == BodyLength::Empty;
+        let span = tracing::debug_span!(
+            "request",
+            method = %parsed.head.method,
+            path = parsed.head.uri.path(),
+            route = tracing::field::Empty,
+            status = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        let started = (!span.is_disabled()).then(std::time::Instant::now);
         stream.begin(parsed.head, RequestContext::with_peer(peer), max_body, body_empty);
-        match catch_panic(handler.call(&mut stream)).await {
-            Ok(()) => {
-                if !stream.is_write_closed() {
-                    let _ = stream.closewrite().await;
+        let exchange = async {
+            match catch_panic(handler.call(&mut stream)).await {
+                Ok(()) => {
+                    if !stream.is_write_closed() {
+                        let _ = stream.closewrite().await;
+                    }
+                }
+                Err(msg) => {
+                    tracing::error!(peer = ?peer, panic = %msg, "handler panicked; answering 500");
+                    // A started response cannot become a 500: it is cut off instead.
+                    if stream.is_head_sent()
+                        || stream.write_response(Response::error(StatusCode::INTERNAL_SERVER_ERROR)).await.is_err()
+                    {
+                        h1::<IO>(&mut stream).abort();
+                    }
                 }
             }
-            Err(msg) => {
-                tracing::error!(peer = ?peer, panic = %msg, "handler panicked; answering 500");
-                // A started response cannot become a 500: it is cut off instead.
-                if stream.is_head_sent()
-                    || stream.write_response(Response::error(StatusCode::INTERNAL_SERVER_ERROR)).await.is_err()
-                {
-                    h1::<IO>(&mut stream).abort();
-                }
+            if stream.is_aborted() {
+                tracing::debug!("response aborted; closing the connection");
+                h1::<IO>(&mut stream).abort();
             }
+            h1::<IO>(&mut stream).finish_request().await
+        };
+        let keep_alive = exchange.instrument(span.clone()).await;
+        if let Some(started) = started {
+            span.record("status", stream.status().as_u16());
+            span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
         }
-        if stream.is_aborted() {
-            h1::<IO>(&mut stream).abort();
-        }
-        if !h1::<IO>(&mut stream).finish_request().await {
+        if !keep_alive {
             break;
         }
     }

@@ -6,7 +6,7 @@ use std::any::Any;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -83,6 +83,8 @@ pub(crate) struct H2Transport {
     is_head: bool,
     suppress_body: bool,
     finished: bool,
+    /// The last chunk written, not yet sent (see `poll_write`).
+    held: Bytes,
     request_trailers: Option<HeaderMap>,
     read_timeout: Duration,
     write_timeout: Duration,
@@ -108,6 +110,7 @@ impl H2Transport {
             is_head,
             suppress_body: false,
             finished: false,
+            held: Bytes::new(),
             request_trailers: None,
             read_timeout,
             write_timeout,
@@ -249,18 +252,72 @@ impl Transport for H2Transport {
             data.clear();
             return Poll::Ready(Ok(()));
         }
+        // The last chunk written is held back (as HTTP/1.1 buffers small writes) until the
+        // next write, a flush or the end, so the end of the response rides on it: one DATA
+        // frame with END_STREAM instead of the data plus an empty END_STREAM frame.
+        ready!(self.poll_send_held(cx, false))?;
+        if !data.is_empty() {
+            self.held = std::mem::take(data);
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        // The connection task writes frames as soon as they are queued.
+        if self.finished {
+            return Poll::Ready(Ok(()));
+        }
+        self.poll_send_held(cx, false)
+    }
+
+    fn poll_finish(&mut self, cx: &mut Context<'_>, trailers: Option<&HeaderMap>) -> Poll<Result<(), Error>> {
+        if self.finished {
+            return Poll::Ready(Ok(()));
+        }
+        let trailers = trailers.filter(|t| !t.is_empty());
+        ready!(self.poll_send_held(cx, trailers.is_none()))?;
+        self.finished = true;
         let mut sender = lock(&self.sender);
-        while !data.is_empty() {
+        let Some(send) = sender.send.as_mut() else { return Poll::Ready(Ok(())) };
+        let r = match trailers {
+            Some(t) => send.send_trailers(t.clone()),
+            // poll_send_held already ended the stream.
+            None => Ok(()),
+        };
+        drop(sender);
+        Poll::Ready(r.map_err(|e| self.map_err(e)))
+    }
+}
+
+impl H2Transport {
+    /// Sends the held chunk as flow control allows (the write timeout applies); with
+    /// `end`, its last DATA frame ends the stream (an empty one when nothing is held).
+    fn poll_send_held(&mut self, cx: &mut Context<'_>, end: bool) -> Poll<Result<(), Error>> {
+        if self.held.is_empty() && !end {
+            return Poll::Ready(Ok(()));
+        }
+        let mut sender = lock(&self.sender);
+        loop {
             let Some(send) = sender.send.as_mut() else { return Poll::Ready(Err(Error::closed())) };
-            send.reserve_capacity(data.len());
+            if self.held.is_empty() {
+                // Only reached with `end`: nothing left but the END_STREAM flag.
+                let r = send.send_data(Bytes::new(), true);
+                drop(sender);
+                return Poll::Ready(r.map_err(|e| self.map_err(e)));
+            }
+            send.reserve_capacity(self.held.len());
             match send.poll_capacity(cx) {
                 Poll::Ready(Some(Ok(0))) => {}
                 Poll::Ready(Some(Ok(n))) => {
                     self.timer_armed = false;
-                    let chunk = data.split_to(n.min(data.len()));
-                    if let Err(e) = send.send_data(chunk, false) {
+                    let chunk = self.held.split_to(n.min(self.held.len()));
+                    let last = self.held.is_empty();
+                    if let Err(e) = send.send_data(chunk, end && last) {
                         drop(sender);
                         return Poll::Ready(Err(self.map_err(e)));
+                    }
+                    if last {
+                        return Poll::Ready(Ok(()));
                     }
                 }
                 Poll::Ready(Some(Err(e))) => {
@@ -272,6 +329,7 @@ impl Transport for H2Transport {
                     drop(sender);
                     return match self.poll_timeout(cx, self.write_timeout) {
                         Poll::Ready(e) => {
+                            self.held.clear();
                             self.reset(h2::Reason::CANCEL);
                             Poll::Ready(Err(e))
                         }
@@ -280,26 +338,5 @@ impl Transport for H2Transport {
                 }
             }
         }
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_flush(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        // The connection task writes frames as soon as they are queued.
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_finish(&mut self, _cx: &mut Context<'_>, trailers: Option<&HeaderMap>) -> Poll<Result<(), Error>> {
-        if self.finished {
-            return Poll::Ready(Ok(()));
-        }
-        self.finished = true;
-        let mut sender = lock(&self.sender);
-        let Some(send) = sender.send.as_mut() else { return Poll::Ready(Ok(())) };
-        let r = match trailers {
-            Some(t) if !t.is_empty() => send.send_trailers(t.clone()),
-            _ => send.send_data(Bytes::new(), true),
-        };
-        drop(sender);
-        Poll::Ready(r.map_err(|e| self.map_err(e)))
     }
 }

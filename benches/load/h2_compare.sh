@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# HTTP/2 cleartext (prior knowledge) load comparison with h2load: showcase /plaintext vs
+# a hyper 1.x h2c server (benches/src/bin/hyper_h2c.rs), same run, rounds interleaved
+# (ours hyper ours hyper ...).
+#
+# Each measurement: start the server pinned to one core (taskset, --workers 1), read its
+# port from its first stdout line, warm up, run h2load pinned to another core, and take
+# the server's CPU time (utime+stime, /proc/PID/stat fields 14+15, in CLK_TCK ticks)
+# before and after the measured run. Prints per-round results, then medians and ratios.
+#
+#   bash benches/load/h2_compare.sh
+#   bash benches/load/h2_compare.sh --rounds 5 --requests 400000
+#
+# Options (defaults in brackets):
+#   --requests N      h2load -n [200000]
+#   --clients N       h2load -c [32]
+#   --streams N       h2load -m (concurrent streams per connection) [32]
+#   --warmup N        unmeasured h2load -n before each measurement, 0 = none [20000]
+#   --rounds N        rounds, each runs both servers once [3]
+#   --path P          request path [/plaintext]
+#   --server-cpus L   taskset list for the server [0]
+#   --load-cpus L     taskset list for h2load [1]
+#   --no-build        skip cargo build
+#   --out DIR         raw results and server logs [target/load/h2-<timestamp>]
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+BIN="$TARGET_DIR/release"
+
+declare -A SERVERS=([ours]="$BIN/showcase" [hyper]="$BIN/hyper_h2c")
+names=(ours hyper)
+
+requests=200000
+clients=32
+streams=32
+warmup=20000
+rounds=3
+path="/plaintext"
+server_cpus=0
+load_cpus=1
+build=1
+out=""
+
+die() { echo "h2_compare.sh: $*" >&2; exit 2; }
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --requests) requests="$2"; shift 2 ;;
+    --clients) clients="$2"; shift 2 ;;
+    --streams) streams="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
+    --path) path="$2"; shift 2 ;;
+    --server-cpus) server_cpus="$2"; shift 2 ;;
+    --load-cpus) load_cpus="$2"; shift 2 ;;
+    --no-build) build=0; shift ;;
+    --out) out="$2"; shift 2 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option $1 (see --help)" ;;
+  esac
+done
+[[ "$rounds" -ge 1 ]] || die "--rounds must be >= 1"
+
+# ---- tools and binaries -------------------------------------------------------------
+if ! command -v h2load >/dev/null; then
+  echo "installing h2load (Debian package nghttp2-client)..." >&2
+  if [[ $(id -u) -eq 0 ]]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get install -y nghttp2-client >/dev/null 2>&1 \
+    || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y nghttp2-client >/dev/null; } \
+    || die "h2load is missing and nghttp2-client could not be installed"
+fi
+command -v taskset >/dev/null || die "taskset (util-linux) is required"
+if [[ $build -eq 1 ]]; then
+  echo "building release binaries (lto = fat: this takes a while)..." >&2
+  cargo build --release -p examples --bin showcase -p benches --bin hyper_h2c >&2
+fi
+for n in "${names[@]}"; do [[ -x "${SERVERS[$n]}" ]] || die "${SERVERS[$n]} is missing (build it, or drop --no-build)"; done
+
+HZ=$(getconf CLK_TCK)
+out="${out:-$TARGET_DIR/load/h2-$(date -u +%Y%m%dT%H%M%SZ)}"
+mkdir -p "$out"
+raw="$out/results.tsv"
+printf 'round\tserver\treq_s\tsucceeded\tfailed\tcpu_ticks\tcpu_us_per_req\n' >"$raw"
+
+# utime+stime in clock ticks (fields 14 and 15 of /proc/PID/stat; the command name in
+# field 2 may hold spaces, so count from after its closing paren).
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+
+server_pid=""
+stop_server() {
+  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+    kill "$server_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$server_pid" 2>/dev/null && kill -9 "$server_pid" 2>/dev/null
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  server_pid=""
+}
+trap stop_server EXIT
+
+# start_server NAME ROUND: sets server_pid and url.
+start_server() {
+  local name="$1" round="$2" log="$out/$1.$2"
+  taskset -c "$server_cpus" "${SERVERS[$name]}" --port 0 --workers 1 >"$log.out" 2>"$log.err" &
+  server_pid=$!
+  local line=""
+  for _ in $(seq 100); do
+    line="$(head -n1 "$log.out" 2>/dev/null || true)"
+    [[ "$line" == "listening on "* ]] && break
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  [[ "$line" == "listening on "* ]] || die "$name did not start: $(cat "$log.err")"
+  url="http://${line#listening on http://}$path"
+}
+
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+echo "h2load -n $requests -c $clients -m $streams $path; server taskset -c $server_cpus --workers 1, h2load taskset -c $load_cpus; $rounds rounds" >&2
+for round in $(seq "$rounds"); do
+  for name in "${names[@]}"; do
+    start_server "$name" "$round"
+    if [[ "$warmup" -gt 0 ]]; then
+      taskset -c "$load_cpus" h2load -n "$warmup" -c "$clients" -m "$streams" "$url" >/dev/null 2>&1 || true
+    fi
+    before=$(cpu_ticks "$server_pid")
+    report="$out/$name.$round.h2load"
+    taskset -c "$load_cpus" h2load -n "$requests" -c "$clients" -m "$streams" "$url" >"$report" 2>&1 \
+      || die "h2load failed against $name: $(tail -n 5 "$report")"
+    after=$(cpu_ticks "$server_pid")
+    stop_server
+    rps=$(awk '/^finished in/ { gsub(",", "", $4); print $4 }' "$report")
+    succeeded=$(awk '/^requests:/ { print $8 }' "$report")
+    failed=$(awk '/^requests:/ { print $10 }' "$report")
+    ticks=$((after - before))
+    cpu_us=$(awk -v t="$ticks" -v hz="$HZ" -v n="$requests" 'BEGIN { printf "%.2f", t * 1e6 / hz / n }')
+    [[ "$succeeded" == "$requests" ]] || echo "warning: $name round $round: $succeeded of $requests succeeded ($failed failed)" >&2
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$rps" "$succeeded" "$failed" "$ticks" "$cpu_us" >>"$raw"
+    printf 'round %s %-6s %10s req/s  %s ok  %s failed  %6s µs CPU/req\n' "$round" "$name" "$rps" "$succeeded" "$failed" "$cpu_us" >&2
+  done
+done
+
+declare -A med_rps med_cpu
+for name in "${names[@]}"; do
+  med_rps[$name]=$(awk -F'\t' -v n="$name" 'NR > 1 && $2 == n { print $3 }' "$raw" | median)
+  med_cpu[$name]=$(awk -F'\t' -v n="$name" 'NR > 1 && $2 == n { print $7 }' "$raw" | median)
+done
+echo
+echo "| server | median req/s | median server CPU µs/request | req/s vs hyper | CPU/request vs hyper |"
+echo "|---|---:|---:|---:|---:|"
+for name in "${names[@]}"; do
+  awk -v n="$name" -v r="${med_rps[$name]}" -v c="${med_cpu[$name]}" -v hr="${med_rps[hyper]}" -v hc="${med_cpu[hyper]}" \
+    'BEGIN { printf "| %s | %.0f | %.2f | %.2f× | %.2f× |\n", n, r, c, r / hr, c / hc }'
+done
+echo
+echo "raw results: $raw" >&2
