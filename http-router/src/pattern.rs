@@ -14,7 +14,7 @@ use crate::error::RouteError;
 use crate::percent::percent_decode;
 
 /// Most parameters one route may capture (`**` counts as one).
-pub(crate) const MAX_PARAMS: usize = 8;
+pub(crate) const MAX_PARAMS: usize = 16;
 
 /// Which requests a route answers by method.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -18,6 +18,11 @@
 //! }
 //! ```
 
+/// Fuzzing and differential-testing entry points into the crate-private HTTP/1 decoder
+/// (see `fuzz/` and `tests/smuggling.rs`); not a supported API.
+#[doc(hidden)]
+#[path = "fuzz.rs"]
+pub mod __fuzz;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod connection;

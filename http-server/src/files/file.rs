@@ -13,7 +13,7 @@ use super::content::{Content, servecontent_head};
 use super::etag::ETag;
 use super::fileserver::{FileServerOptions, looks_fingerprinted};
 use super::listing;
-use super::path::{PathError, SafePath, stays_inside};
+use super::path::{Jail, PathError, SafePath, stays_inside};
 
 /// HTTP.jl's `servefile`: answers a GET or HEAD request with the file at `path`, through
 /// [`servecontent`](super::servecontent) (validators, preconditions, ranges).
@@ -246,24 +246,35 @@ pub(crate) fn lookup(s: &Settings, ask: &Ask) -> Outcome {
     }
 }
 
-fn check_jail(s: &Settings, path: &Path) -> Result<(), Outcome> {
+/// The symlink check; `Ok(Some(meta))` when it already learned the path's metadata.
+fn check_jail(s: &Settings, path: &Path) -> Result<Option<std::fs::Metadata>, Outcome> {
     match &s.jail {
-        None => Ok(()),
+        None => Ok(None),
         Some(root) => match stays_inside(root, path) {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(Outcome::NotFound),
+            Ok(Jail::Inside(meta)) => Ok(meta),
+            Ok(Jail::Outside) => Err(Outcome::NotFound),
             Err(e) => Err(not_found_kind(&e)),
         },
     }
 }
 
-fn find(s: &Settings, ask: &Ask, path: &Path) -> Outcome {
-    if let Err(f) = check_jail(s, path) {
-        return f;
+/// Is `path` a regular file inside the jail?
+fn is_file(s: &Settings, path: &Path) -> bool {
+    match check_jail(s, path) {
+        Ok(Some(meta)) => meta.is_file(),
+        Ok(None) => std::fs::metadata(path).is_ok_and(|m| m.is_file()),
+        Err(_) => false,
     }
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) => return not_found_kind(&e),
+}
+
+fn find(s: &Settings, ask: &Ask, path: &Path) -> Outcome {
+    let meta = match check_jail(s, path) {
+        Ok(Some(meta)) => meta,
+        Ok(None) => match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => return not_found_kind(&e),
+        },
+        Err(outcome) => return outcome,
     };
     if meta.is_file() {
         return if ask.trailing_slash { Outcome::NotFound } else { open_file(s, ask, path) };
@@ -277,7 +288,7 @@ fn find(s: &Settings, ask: &Ask, path: &Path) -> Outcome {
     }
     if let Some(index) = &s.index {
         let ip = path.join(index);
-        if check_jail(s, &ip).is_ok() && std::fs::metadata(&ip).is_ok_and(|m| m.is_file()) {
+        if is_file(s, &ip) {
             return open_file(s, ask, &ip);
         }
     }
@@ -321,8 +332,9 @@ fn open_file(s: &Settings, ask: &Ask, path: &Path) -> Outcome {
         return Outcome::NotFound;
     }
     let mut content = if ask.read_small && meta.len() <= s.small_file_limit {
+        // Exactly the size fstat gave: `take` ends the read there, with no EOF probe read.
         let mut buf = Vec::with_capacity(meta.len() as usize);
-        if let Err(e) = (&file).take(s.small_file_limit + 1).read_to_end(&mut buf) {
+        if let Err(e) = (&file).take(meta.len()).read_to_end(&mut buf) {
             return not_found_kind(&e);
         }
         let mut c = Content::bytes_unhashed(buf);

@@ -136,24 +136,33 @@ fn decode_segment(raw: &str) -> Result<String, PathError> {
     String::from_utf8(out).map_err(|_| PathError::Unsafe)
 }
 
+/// Where a path below the root leads, for [`stays_inside`].
+#[derive(Debug)]
+pub(crate) enum Jail {
+    /// Outside the root, through a symlink.
+    Outside,
+    /// Inside the root; with the path's own metadata when no symlink was on the way (then
+    /// the last `lstat` is what `stat` would say, and the caller need not ask again).
+    Inside(Option<std::fs::Metadata>),
+}
+
 /// Checks that `path` (below `root`, which is canonical) does not leave `root` through a
-/// symlink: only when some component below the root is a symlink is the path canonicalised
-/// and compared. `Ok(false)` means it escapes. Blocking (file system calls).
-pub(crate) fn stays_inside(root: &Path, path: &Path) -> std::io::Result<bool> {
-    let Ok(rel) = path.strip_prefix(root) else { return Ok(false) };
+/// symlink: each component below the root is `lstat`ed, and only when one is a symlink is
+/// the path canonicalised and compared. Blocking (file system calls).
+pub(crate) fn stays_inside(root: &Path, path: &Path) -> std::io::Result<Jail> {
+    let Ok(rel) = path.strip_prefix(root) else { return Ok(Jail::Outside) };
     let mut cur = root.to_path_buf();
+    let mut last = None;
     for comp in rel.components() {
         cur.push(comp);
-        match std::fs::symlink_metadata(&cur) {
-            Ok(m) if m.file_type().is_symlink() => {
-                let real = std::fs::canonicalize(path)?;
-                return Ok(real.starts_with(root));
-            }
-            Ok(_) => {}
-            Err(e) => return Err(e),
+        let m = std::fs::symlink_metadata(&cur)?;
+        if m.file_type().is_symlink() {
+            let real = std::fs::canonicalize(path)?;
+            return Ok(if real.starts_with(root) { Jail::Inside(None) } else { Jail::Outside });
         }
+        last = Some(m);
     }
-    Ok(true)
+    Ok(Jail::Inside(last))
 }
 
 #[cfg(test)]
