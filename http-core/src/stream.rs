@@ -64,6 +64,11 @@ pub trait Transport: Send + 'static {
     fn poll_write(&mut self, cx: &mut Context<'_>, data: &mut Bytes) -> Poll<Result<(), Error>>;
     /// Pushes buffered bytes to the peer.
     fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>>;
+    /// Takes back a response header map once its head was encoded, so the engine can reuse
+    /// its allocation (HTTP/1 parses the next request's fields into it). Default: drop it.
+    fn recycle_headers(&mut self, headers: HeaderMap) {
+        drop(headers);
+    }
     /// Ends the response body, sending `trailers` where the protocol and peer allow.
     /// Engines flush after the handler returns, so this need not flush.
     fn poll_finish(&mut self, cx: &mut Context<'_>, trailers: Option<&HeaderMap>) -> Poll<Result<(), Error>>;
@@ -402,7 +407,7 @@ impl Stream {
         let length = body.exact_len().or_else(|| declared_length(&headers));
         let end = body.is_empty() && self.trailers.is_none();
         self.commit_head(Some(&headers), if end { Some(0) } else { length }, end)?;
-        drop(headers);
+        self.transport.recycle_headers(headers);
         if end {
             return Ok(());
         }

@@ -148,3 +148,24 @@ pub fn frame_request(data: &[u8]) -> RequestVerdict {
         },
     }
 }
+
+/// Why [`frame_request`] rejects `data` (the error's text), `None` when it does not.
+pub fn rejection_reason(data: &[u8]) -> Option<String> {
+    let mut buf = BytesMut::from(data);
+    let parsed = match parse_head(&mut buf, &LIMITS) {
+        Ok(Some(p)) => p,
+        Ok(None) => return None,
+        Err(e) => return Some(e.to_string()),
+    };
+    if parsed.body != BodyLength::Chunked {
+        return None;
+    }
+    let mut decoder = BodyDecoder::new(BodyLength::Chunked);
+    loop {
+        match decoder.decode(&mut buf, MAX_TRAILER_BYTES) {
+            Ok(Decoded::Data(_)) => {}
+            Ok(Decoded::End(_) | Decoded::NeedMore) => return None,
+            Err(e) => return Some(e.to_string()),
+        }
+    }
+}

@@ -5,17 +5,20 @@
 //! background, return the handle); `serve`/`listen` are the free functions [`serve`] and
 //! [`listen`] (run in the foreground until Ctrl-C or SIGTERM, then close gracefully).
 
+use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use http_core::{Handler, StreamHandler, streamhandler};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
+use tokio::task::AbortHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::connection::{ConnContext, serve_tcp};
@@ -30,7 +33,11 @@ struct Shared {
     scheme: &'static str,
     tls: Option<TlsConfig>,
     graceful: CancellationToken,
-    force: CancellationToken,
+    /// Abort handles of the open connections' tasks, for `forceclose`. Touched once when a
+    /// connection starts and once when it ends, never per request.
+    tasks: Mutex<HashMap<u64, AbortHandle>>,
+    next_task: AtomicU64,
+    forced: AtomicBool,
     accept_done: CancellationToken,
     closed: CancellationToken,
     conns: AtomicUsize,
@@ -54,20 +61,36 @@ impl Shared {
     }
 }
 
-/// Counts a connection for as long as it lives.
-struct ConnGuard(Arc<Shared>);
+/// Counts a connection for as long as it lives, and forgets its abort handle at the end.
+struct ConnGuard {
+    shared: Arc<Shared>,
+    id: u64,
+}
 
 impl ConnGuard {
     fn new(shared: &Arc<Shared>) -> Self {
         shared.conns.fetch_add(1, Ordering::AcqRel);
-        ConnGuard(shared.clone())
+        ConnGuard { shared: shared.clone(), id: shared.next_task.fetch_add(1, Ordering::Relaxed) }
     }
 }
 
 impl Drop for ConnGuard {
     fn drop(&mut self) {
-        if self.0.conns.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.0.conns_zero.notify_waiters();
+        self.shared.tasks.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.id);
+        if self.shared.conns.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.shared.conns_zero.notify_waiters();
+        }
+    }
+}
+
+impl Shared {
+    /// Aborts every connection task now (their futures are dropped, closing the sockets).
+    fn abort_all(&self) {
+        self.forced.store(true, Ordering::Release);
+        let handles: Vec<AbortHandle> =
+            self.tasks.lock().unwrap_or_else(|e| e.into_inner()).drain().map(|(_, h)| h).collect();
+        for h in handles {
+            h.abort();
         }
     }
 }
@@ -107,7 +130,9 @@ impl Server {
             scheme: if options.tls.is_some() { "https" } else { "http" },
             tls: options.tls.clone(),
             graceful: CancellationToken::new(),
-            force: CancellationToken::new(),
+            tasks: Mutex::new(HashMap::new()),
+            next_task: AtomicU64::new(0),
+            forced: AtomicBool::new(false),
             accept_done: CancellationToken::new(),
             closed: CancellationToken::new(),
             conns: AtomicUsize::new(0),
@@ -202,7 +227,7 @@ impl Server {
         s.accept_done.cancelled().await;
         if !s.wait_for_no_connections(s.shutdown_timeout).await {
             tracing::warn!(open = self.connections(), "shutdown_timeout passed; closing the remaining connections");
-            s.force.cancel();
+            s.abort_all();
             s.wait_for_no_connections(Duration::from_secs(5)).await;
         }
         s.closed.cancel();
@@ -212,8 +237,8 @@ impl Server {
     pub async fn forceclose(&self) {
         let s = &self.shared;
         s.graceful.cancel();
-        s.force.cancel();
         s.accept_done.cancelled().await;
+        s.abort_all();
         s.wait_for_no_connections(Duration::from_secs(5)).await;
         s.closed.cancel();
     }
@@ -325,15 +350,20 @@ async fn accept_loop<H: StreamHandler>(
                     continue;
                 }
                 let guard = ConnGuard::new(&shared);
-                let force = shared.force.clone();
+                let id = guard.id;
                 let cx = cx.clone();
-                tokio::spawn(async move {
+                // Hold the registry lock across the spawn so the task cannot finish (and
+                // remove its entry) before the entry exists.
+                let mut tasks = shared.tasks.lock().unwrap_or_else(|e| e.into_inner());
+                let task = tokio::spawn(async move {
                     let _guard = guard;
-                    tokio::select! {
-                        () = serve_tcp(tcp, peer, cx) => {}
-                        () = force.cancelled() => {}
-                    }
+                    serve_tcp(tcp, peer, cx).await;
                 });
+                if shared.forced.load(Ordering::Acquire) {
+                    task.abort();
+                } else {
+                    tasks.insert(id, task.abort_handle());
+                }
             }
             Err(e) => {
                 // EMFILE/ENFILE and friends: back off instead of spinning, then retry.

@@ -13,9 +13,12 @@
 //!
 //! Large files are streamed [`DEFAULT_CHUNK_SIZE`] bytes at a time with positional reads on
 //! tokio's blocking pool, at most two chunks in memory per response, and sent with
-//! Content-Length. Small files (up to
-//! [`FileServerOptions::small_file_limit`]) are read in the same blocking call that opens
-//! them. There is no zero-copy `sendfile` path yet: the body type carries bytes, not files.
+//! Content-Length. Small files (up to [`FileServerOptions::small_file_limit`]) are read in
+//! the same blocking call that opens them. [`FileServerOptions::inline_io`] moves all of it
+//! onto the runtime thread, as nginx does (faster; the `fileserver` binary's default).
+//!
+//! There is no zero-copy `sendfile` path yet: [`Body`](http_core::Body) carries bytes, not
+//! files, so file data is copied through a user-space buffer.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {

@@ -22,10 +22,10 @@ use http_core::{
 };
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::{Instant, Sleep};
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 use tracing::Instrument;
 
-use super::decode::{BodyDecoder, BodyLength, Decoded, HeadLimits, ParsedHead, parse_head};
+use super::decode::{BodyDecoder, BodyLength, Decoded, HeadLimits, HeadParser, ParsedHead};
 use super::encode::{Framing, encode_chunk_head, encode_error, encode_head, encode_last_chunk};
 
 /// Per-connection settings, shared by all connections of a server.
@@ -58,8 +58,10 @@ pub(crate) struct H1Transport<IO> {
     peer: Option<SocketAddr>,
     cfg: Arc<ConnConfig>,
     graceful: CancellationToken,
+    shutdown_wait: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
     rbuf: BytesMut,
     out: BytesMut,
+    parser: HeadParser,
     read_eof: bool,
     timer: Pin<Box<Sleep>>,
     timer_armed: bool,
@@ -88,8 +90,10 @@ impl<IO: AsyncRead + AsyncWrite + Unpin + Send + 'static> H1Transport<IO> {
             peer,
             cfg,
             graceful,
+            shutdown_wait: None,
             rbuf: BytesMut::new(),
             out: BytesMut::new(),
+            parser: HeadParser::default(),
             read_eof: false,
             timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
             timer_armed: false,
@@ -190,11 +194,13 @@ impl<IO: AsyncRead + AsyncWrite + Unpin + Send + 'static> H1Transport<IO> {
         let mut deadline = first.then(|| Instant::now() + self.cfg.read_header_timeout);
         loop {
             if !self.rbuf.is_empty() {
-                let d = *deadline.get_or_insert_with(|| Instant::now() + self.cfg.read_header_timeout);
-                if let Some(p) = parse_head(&mut self.rbuf, &self.cfg.limits)? {
+                if let Some(p) = self.parser.parse(&mut self.rbuf, &self.cfg.limits)? {
                     return Ok(Some(p));
                 }
-                deadline = Some(d);
+                // The header timeout counts from the request's first byte.
+                if deadline.is_none() {
+                    deadline = Some(Instant::now() + self.cfg.read_header_timeout);
+                }
             }
             if self.read_eof {
                 return Ok(None);
@@ -212,7 +218,10 @@ impl<IO: AsyncRead + AsyncWrite + Unpin + Send + 'static> H1Transport<IO> {
             }
             self.timer_armed = false;
             self.timer.as_mut().reset(wait_until);
-            let Self { io, rbuf, timer, graceful, .. } = self;
+            // Registered once per connection, not once per wait.
+            let graceful = self.graceful.clone();
+            let shutdown = self.shutdown_wait.get_or_insert_with(|| Box::pin(graceful.cancelled_owned()));
+            let Self { io, rbuf, timer, .. } = self;
             tokio::select! {
                 biased;
                 r = io.read_buf(rbuf) => match r {
@@ -226,7 +235,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin + Send + 'static> H1Transport<IO> {
                     // Silence on a connection is an idle close; a half-sent head is a 408.
                     return if idle { Ok(None) } else { Err(Error::new(ErrorKind::Timeout, "read_header_timeout")) };
                 }
-                () = graceful.cancelled(), if idle => return Ok(None),
+                () = shutdown.as_mut(), if idle => return Ok(None),
             }
         }
     }
@@ -389,6 +398,10 @@ impl<IO: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for H1Transp
 
     fn take_request_trailers(&mut self) -> Option<HeaderMap> {
         self.request_trailers.take()
+    }
+
+    fn recycle_headers(&mut self, headers: HeaderMap) {
+        self.parser.recycle(headers);
     }
 
     fn send_head(&mut self, head: OutgoingHead<'_>) -> Result<(), Error> {
@@ -568,7 +581,8 @@ where
             }
             h1::<IO>(&mut stream).finish_request().await
         };
-        let keep_alive = exchange.instrument(span.clone()).await;
+        // Wrapping the exchange costs a move of its future; skip it when nobody listens.
+        let keep_alive = if span.is_disabled() { exchange.await } else { exchange.instrument(span.clone()).await };
         if let Some(started) = started {
             span.record("status", stream.status().as_u16());
             span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);

@@ -5,6 +5,8 @@
 //! Transfer-Encoding (§6.1–§6.3: the rules that prevent request smuggling), Expect, and the
 //! connection options. Header values are sliced from the read buffer without copying.
 
+use std::mem::MaybeUninit;
+
 use bytes::{Buf, Bytes, BytesMut};
 use http::header::{self, HeaderName};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, Version};
@@ -48,66 +50,90 @@ fn bad(why: &'static str) -> Error {
     Error::parse(StatusCode::BAD_REQUEST, why)
 }
 
-/// Tries to decode a head from the start of `buf`. `Ok(None)` means more bytes are needed;
-/// on success the head's bytes are removed from `buf`.
-pub(crate) fn parse_head(buf: &mut BytesMut, limits: &HeadLimits) -> Result<Option<ParsedHead>, Error> {
-    // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request-line.
-    while buf.starts_with(b"\r\n") {
-        buf.advance(2);
-    }
-    while buf.starts_with(b"\n") {
-        buf.advance(1);
-    }
-    let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS_ARRAY];
-    let max = limits.max_headers.min(MAX_HEADERS_ARRAY);
-    let mut req = httparse::Request::new(&mut slots[..max]);
-    let base = buf.as_ptr() as usize;
-    let status = match req.parse(buf) {
-        Ok(s) => s,
-        Err(e) => return Err(map_httparse_error(e, buf, limits)),
-    };
-    let len = match status {
-        httparse::Status::Partial => {
-            check_partial(buf, limits)?;
-            return Ok(None);
-        }
-        httparse::Status::Complete(len) => len,
-    };
-    // The target's own limit first: a long target is a 414 whether or not it also makes
-    // the head longer than max_header_bytes (and whatever the read segmentation was).
-    let path = req.path.unwrap_or("");
-    if path.len() > limits.max_uri_bytes {
-        return Err(Error::parse(StatusCode::URI_TOO_LONG, "request target over max_uri_bytes"));
-    }
-    if len > limits.max_header_bytes {
-        return Err(Error::parse(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "request head over max_header_bytes"));
-    }
-    let version = if req.version == Some(0) { Version::HTTP_10 } else { Version::HTTP_11 };
-    let method = Method::from_bytes(req.method.unwrap_or("").as_bytes()).map_err(|_| bad("invalid method"))?;
-    // Record where each piece sits so values can be sliced from the frozen head (no copy).
-    let offset = |s: &[u8]| s.as_ptr() as usize - base;
-    let path_range = (offset(path.as_bytes()), path.len());
-    let mut fields: [(Option<HeaderName>, usize, usize); MAX_HEADERS_ARRAY] =
-        [const { (None, 0, 0) }; MAX_HEADERS_ARRAY];
-    let count = req.headers.len();
-    for (slot, h) in fields.iter_mut().zip(req.headers.iter()) {
-        let name = HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| bad("invalid header name"))?;
-        *slot = (Some(name), offset(h.value), h.value.len());
-    }
-    let head_bytes = buf.split_to(len).freeze();
+/// Decodes request heads for one connection, reusing its scratch space: the list of field
+/// positions and a recycled [`HeaderMap`] (the previous response's, as hyper does), so a
+/// keep-alive request costs no allocation here once the connection is warm.
+#[derive(Debug, Default)]
+pub(crate) struct HeadParser {
+    fields: Vec<(HeaderName, usize, usize)>,
+    spare: Option<HeaderMap>,
+}
 
-    let uri = parse_target(&method, head_bytes.slice(path_range.0..path_range.0 + path_range.1))?;
-    let mut headers = HeaderMap::with_capacity(count);
-    for (name, start, n) in fields.iter_mut().take(count) {
-        let name = name.take().ok_or_else(|| bad("invalid header name"))?;
-        // httparse already rejected control characters; this cannot fail for its output,
-        // but stays checked.
-        let value = HeaderValue::from_maybe_shared(head_bytes.slice(*start..*start + *n))
-            .map_err(|_| bad("invalid header value"))?;
-        headers.append(name, value);
+impl HeadParser {
+    /// Keeps `map` (cleared) to hold the next request's fields.
+    pub(crate) fn recycle(&mut self, mut map: HeaderMap) {
+        if self.spare.is_none() && map.capacity() <= 4 * MAX_HEADERS_ARRAY {
+            map.clear();
+            self.spare = Some(map);
+        }
     }
-    let framing = validate(version, &headers)?;
-    Ok(Some(ParsedHead { head: RequestHead { method, uri, version, headers }, ..framing }))
+
+    /// Tries to decode a head from the start of `buf`. `Ok(None)` means more bytes are
+    /// needed; on success the head's bytes are removed from `buf`.
+    pub(crate) fn parse(&mut self, buf: &mut BytesMut, limits: &HeadLimits) -> Result<Option<ParsedHead>, Error> {
+        // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request-line.
+        while buf.starts_with(b"\r\n") {
+            buf.advance(2);
+        }
+        while buf.starts_with(b"\n") {
+            buf.advance(1);
+        }
+        let mut slots = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS_ARRAY];
+        let max = limits.max_headers.min(MAX_HEADERS_ARRAY);
+        let mut req = httparse::Request::new(&mut []);
+        let base = buf.as_ptr() as usize;
+        let len = match req.parse_with_uninit_headers(buf, &mut slots[..max]) {
+            Ok(httparse::Status::Complete(len)) => len,
+            Ok(httparse::Status::Partial) => {
+                check_partial(buf, limits)?;
+                return Ok(None);
+            }
+            Err(e) => return Err(map_httparse_error(e, buf, limits)),
+        };
+        // The target's own limit first: a long target is a 414 whether or not it also makes
+        // the head longer than max_header_bytes (and whatever the read segmentation was).
+        let path = req.path.unwrap_or("");
+        if path.len() > limits.max_uri_bytes {
+            return Err(Error::parse(StatusCode::URI_TOO_LONG, "request target over max_uri_bytes"));
+        }
+        if len > limits.max_header_bytes {
+            return Err(Error::parse(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "request head over max_header_bytes",
+            ));
+        }
+        let version = if req.version == Some(0) { Version::HTTP_10 } else { Version::HTTP_11 };
+        let method = Method::from_bytes(req.method.unwrap_or("").as_bytes()).map_err(|_| bad("invalid method"))?;
+        // Record where each piece sits so values can be sliced from the frozen head (no copy).
+        let offset = |s: &[u8]| s.as_ptr() as usize - base;
+        let path_range = (offset(path.as_bytes()), path.len());
+        self.fields.clear();
+        for h in req.headers.iter() {
+            let name = HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| bad("invalid header name"))?;
+            self.fields.push((name, offset(h.value), h.value.len()));
+        }
+        let head_bytes = buf.split_to(len).freeze();
+
+        let uri = parse_target(&method, head_bytes.slice(path_range.0..path_range.0 + path_range.1))?;
+        let mut headers = self.spare.take().unwrap_or_default();
+        headers.reserve(self.fields.len());
+        let mut summary = FieldSummary::default();
+        for (name, start, n) in self.fields.drain(..) {
+            summary.observe(&name, &head_bytes[start..start + n]);
+            // httparse already rejected control characters; this cannot fail for its output,
+            // but stays checked.
+            let value = HeaderValue::from_maybe_shared(head_bytes.slice(start..start + n))
+                .map_err(|_| bad("invalid header value"))?;
+            headers.append(name, value);
+        }
+        let framing = summary.finish(version)?;
+        Ok(Some(ParsedHead { head: RequestHead { method, uri, version, headers }, ..framing }))
+    }
+}
+
+/// Decodes one head with fresh scratch space (tests, fuzzing).
+pub(crate) fn parse_head(buf: &mut BytesMut, limits: &HeadLimits) -> Result<Option<ParsedHead>, Error> {
+    HeadParser::default().parse(buf, limits)
 }
 
 /// A partial head: decide 414 / 431 before waiting for more bytes.
@@ -193,101 +219,150 @@ fn parse_target(method: &Method, raw: Bytes) -> Result<Uri, Error> {
     Uri::from_maybe_shared(raw).map_err(|_| bad("invalid request-target"))
 }
 
-fn validate(version: Version, headers: &HeaderMap) -> Result<ParsedHead, Error> {
-    // Host (RFC 9112 §3.2): exactly one on HTTP/1.1; never more than one.
-    let mut hosts = headers.get_all(header::HOST).iter();
-    let host = hosts.next();
-    if hosts.next().is_some() {
-        return Err(bad("duplicate Host header"));
-    }
-    match host {
-        None if version == Version::HTTP_11 => return Err(bad("missing Host header")),
-        Some(h) if !valid_host(h.as_bytes()) => return Err(bad("malformed Host header")),
-        _ => {}
-    }
-
-    let body = body_length(version, headers)?;
-
-    let mut keep_alive = version == Version::HTTP_11;
-    for v in headers.get_all(header::CONNECTION) {
-        for token in comma_list(v.as_bytes()) {
-            if token.eq_ignore_ascii_case(b"close") {
-                keep_alive = false;
-            } else if token.eq_ignore_ascii_case(b"keep-alive") && version == Version::HTTP_10 {
-                keep_alive = true;
-            }
-        }
-    }
-
-    let mut expect_continue = false;
-    if let Some(e) = headers.get(header::EXPECT) {
-        if e.as_bytes().eq_ignore_ascii_case(b"100-continue") {
-            expect_continue = version == Version::HTTP_11 && body != BodyLength::Empty;
-        } else {
-            return Err(Error::parse(StatusCode::EXPECTATION_FAILED, "unsupported expectation"));
-        }
-    }
-    let accepts_trailers = headers.get_all(header::TE).iter().any(|v| has_token(v, b"trailers"));
-    Ok(ParsedHead { head: RequestHead::default(), body, keep_alive, expect_continue, accepts_trailers })
+/// What the framing and connection-management fields say, gathered in the same pass that
+/// builds the header map (no hashed lookups afterwards). Errors are recorded, not raised,
+/// so [`finish`](Self::finish) reports them in RFC order whatever order the fields came in.
+#[derive(Debug, Default)]
+struct FieldSummary {
+    hosts: u8,
+    host_ok: bool,
+    cl_seen: bool,
+    cl: Option<u64>,
+    /// Length of the first Content-Length item's text.
+    cl_text_len: usize,
+    cl_error: Option<&'static str>,
+    te_seen: bool,
+    te_codings: usize,
+    te_last_chunked: bool,
+    te_unknown: bool,
+    te_error: Option<&'static str>,
+    conn_close: bool,
+    conn_keep_alive: bool,
+    expect_continue: Option<bool>,
+    accepts_trailers: bool,
 }
 
-/// RFC 9112 §6.1–§6.3: how long is the body, refusing every ambiguous combination.
-fn body_length(version: Version, headers: &HeaderMap) -> Result<BodyLength, Error> {
-    let has_te = headers.contains_key(header::TRANSFER_ENCODING);
-    let has_cl = headers.contains_key(header::CONTENT_LENGTH);
-    if has_te {
-        if has_cl {
-            return Err(bad("both Content-Length and Transfer-Encoding"));
-        }
-        if version == Version::HTTP_10 {
-            return Err(bad("Transfer-Encoding in an HTTP/1.0 request"));
-        }
-        let mut codings = 0usize;
-        let mut last_chunked = false;
-        let mut unknown = false;
-        for v in headers.get_all(header::TRANSFER_ENCODING) {
-            for coding in comma_list_all(v.as_bytes()) {
+impl FieldSummary {
+    fn observe(&mut self, name: &HeaderName, value: &[u8]) {
+        if name == header::HOST {
+            if self.hosts == 0 {
+                self.host_ok = valid_host(value);
+            }
+            self.hosts = self.hosts.saturating_add(1);
+        } else if name == header::CONTENT_LENGTH {
+            self.cl_seen = true;
+            for item in comma_list_all(value) {
+                if self.cl_error.is_some() {
+                    break;
+                }
+                match parse_decimal(item) {
+                    None => self.cl_error = Some("invalid Content-Length"),
+                    // Repeated values must be the same text, not just the same number: `05`
+                    // next to `5` is refused, as strict parsers (h11) do. For all-digit items
+                    // of equal value, equal length means equal text.
+                    Some(n) if self.cl.is_some_and(|l| l != n || self.cl_text_len != item.len()) => {
+                        self.cl_error = Some("conflicting Content-Length values");
+                    }
+                    Some(n) => {
+                        self.cl = Some(n);
+                        self.cl_text_len = item.len();
+                    }
+                }
+            }
+        } else if name == header::TRANSFER_ENCODING {
+            self.te_seen = true;
+            for coding in comma_list_all(value) {
+                if self.te_error.is_some() {
+                    break;
+                }
                 if coding.is_empty() {
-                    return Err(bad("empty transfer coding"));
-                }
-                codings += 1;
-                if last_chunked {
+                    self.te_error = Some("empty transfer coding");
+                } else if self.te_last_chunked {
                     // chunked must be applied exactly once, last.
-                    return Err(bad("chunked is not the final transfer coding"));
-                }
-                if coding.eq_ignore_ascii_case(b"chunked") {
-                    last_chunked = true;
+                    self.te_error = Some("chunked is not the final transfer coding");
                 } else {
-                    unknown = true;
+                    self.te_codings += 1;
+                    if coding.eq_ignore_ascii_case(b"chunked") {
+                        self.te_last_chunked = true;
+                    } else {
+                        self.te_unknown = true;
+                    }
                 }
             }
-        }
-        if codings == 0 || !last_chunked {
-            return Err(bad("final transfer coding is not chunked"));
-        }
-        if unknown {
-            return Err(Error::parse(StatusCode::NOT_IMPLEMENTED, "unsupported transfer coding"));
-        }
-        return Ok(BodyLength::Chunked);
-    }
-    if has_cl {
-        let mut length: Option<u64> = None;
-        for v in headers.get_all(header::CONTENT_LENGTH) {
-            for item in comma_list_all(v.as_bytes()) {
-                let n = parse_decimal(item).ok_or_else(|| bad("invalid Content-Length"))?;
-                if length.is_some_and(|l| l != n) {
-                    return Err(bad("conflicting Content-Length values"));
+        } else if name == header::CONNECTION {
+            for token in comma_list(value) {
+                if token.eq_ignore_ascii_case(b"close") {
+                    self.conn_close = true;
+                } else if token.eq_ignore_ascii_case(b"keep-alive") {
+                    self.conn_keep_alive = true;
                 }
-                length = Some(n);
             }
+        } else if name == header::EXPECT {
+            if self.expect_continue.is_none() {
+                self.expect_continue = Some(value.eq_ignore_ascii_case(b"100-continue"));
+            }
+        } else if name == header::TE && comma_list(value).any(|t| t.eq_ignore_ascii_case(b"trailers")) {
+            self.accepts_trailers = true;
         }
-        return Ok(match length {
-            Some(0) => BodyLength::Empty,
-            Some(n) => BodyLength::Exact(n),
-            None => return Err(bad("invalid Content-Length")),
-        });
     }
-    Ok(BodyLength::Empty)
+
+    fn finish(self, version: Version) -> Result<ParsedHead, Error> {
+        // Host (RFC 9112 §3.2): exactly one on HTTP/1.1; never more than one.
+        match self.hosts {
+            0 if version == Version::HTTP_11 => return Err(bad("missing Host header")),
+            0 => {}
+            1 if !self.host_ok => return Err(bad("malformed Host header")),
+            1 => {}
+            _ => return Err(bad("duplicate Host header")),
+        }
+        let body = self.body_length(version)?;
+        let keep_alive = !self.conn_close && (version == Version::HTTP_11 || self.conn_keep_alive);
+        let expect_continue = match self.expect_continue {
+            None => false,
+            Some(true) => version == Version::HTTP_11 && body != BodyLength::Empty,
+            Some(false) => return Err(Error::parse(StatusCode::EXPECTATION_FAILED, "unsupported expectation")),
+        };
+        Ok(ParsedHead {
+            head: RequestHead::default(),
+            body,
+            keep_alive,
+            expect_continue,
+            accepts_trailers: self.accepts_trailers,
+        })
+    }
+
+    /// RFC 9112 §6.1–§6.3: how long is the body, refusing every ambiguous combination.
+    fn body_length(&self, version: Version) -> Result<BodyLength, Error> {
+        if self.te_seen {
+            if self.cl_seen {
+                return Err(bad("both Content-Length and Transfer-Encoding"));
+            }
+            if version == Version::HTTP_10 {
+                return Err(bad("Transfer-Encoding in an HTTP/1.0 request"));
+            }
+            if let Some(why) = self.te_error {
+                return Err(bad(why));
+            }
+            if self.te_codings == 0 || !self.te_last_chunked {
+                return Err(bad("final transfer coding is not chunked"));
+            }
+            if self.te_unknown {
+                return Err(Error::parse(StatusCode::NOT_IMPLEMENTED, "unsupported transfer coding"));
+            }
+            return Ok(BodyLength::Chunked);
+        }
+        if self.cl_seen {
+            if let Some(why) = self.cl_error {
+                return Err(bad(why));
+            }
+            return match self.cl {
+                Some(0) => Ok(BodyLength::Empty),
+                Some(n) => Ok(BodyLength::Exact(n)),
+                None => Err(bad("invalid Content-Length")),
+            };
+        }
+        Ok(BodyLength::Empty)
+    }
 }
 
 fn parse_decimal(s: &[u8]) -> Option<u64> {
@@ -315,10 +390,6 @@ fn comma_list(v: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// Comma-separated list elements, trimmed, empty ones kept (so `chunked,` is caught).
 fn comma_list_all(v: &[u8]) -> impl Iterator<Item = &[u8]> {
     v.split(|&b| b == b',').map(trim)
-}
-
-fn has_token(v: &HeaderValue, token: &[u8]) -> bool {
-    comma_list(v.as_bytes()).any(|t| t.eq_ignore_ascii_case(token))
 }
 
 /// The result of one decoding step on a body.
@@ -566,6 +637,10 @@ mod tests {
             ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n", 200),
             ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 3\r\n\r\n", 200),
             ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 4\r\n\r\n", 400),
+            // Found by the h11 differential check: equal numbers, different text.
+            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 05\r\nContent-Length: 5\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 05\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 05\r\n\r\n", 200),
             ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", 400),
             ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +1\r\n\r\n", 400),
             ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n", 400),
