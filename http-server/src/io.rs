@@ -4,9 +4,14 @@
 //! - [`TimedIo`]: fails a write that makes no progress within `write_timeout`, so a peer
 //!   that stops reading cannot pin a connection (used under HTTP/2, where the `h2` crate
 //!   owns the socket; HTTP/1 applies the same rule itself).
+//! - [`Linger`]: once armed, reads and discards the peer's last bytes for a moment after
+//!   the owner drops it, so a gracefully ended HTTP/2 connection is not reset under the
+//!   client's last frames (HTTP/1 lingers in its own `shutdown`).
 
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -123,6 +128,83 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for TimedIo<IO> {
     }
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+/// How long [`Linger`] keeps reading after its owner is done.
+const LINGER: Duration = Duration::from_secs(1);
+
+/// Closing a socket with unread input makes the kernel send RST, and a peer receiving RST
+/// may discard response bytes it has not read yet. HTTP/2 clients keep sending
+/// WINDOW_UPDATE and PING frames while the last responses arrive, so after a graceful end
+/// (GOAWAY, all streams done) this wrapper, once `armed`, hands the socket to a short task
+/// that half-closes it and discards input until EOF, at most [`LINGER`] and 1 MiB.
+/// Unarmed (forced close, errors) it closes at once.
+pub(crate) struct Linger<IO: AsyncRead + AsyncWrite + Unpin + Send + 'static> {
+    io: Option<IO>,
+    armed: Arc<AtomicBool>,
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin + Send + 'static> Linger<IO> {
+    pub(crate) fn new(io: IO, armed: Arc<AtomicBool>) -> Self {
+        Linger { io: Some(io), armed }
+    }
+
+    fn io(&mut self) -> Pin<&mut IO> {
+        // `io` is only taken in `drop`, so it is always present here.
+        Pin::new(self.io.as_mut().expect("Linger used after drop"))
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin + Send + 'static> Drop for Linger<IO> {
+    fn drop(&mut self) {
+        if !self.armed.load(Ordering::Acquire) {
+            return;
+        }
+        let (Some(mut io), Ok(rt)) = (self.io.take(), tokio::runtime::Handle::try_current()) else { return };
+        rt.spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let _ = tokio::time::timeout(LINGER, async {
+                let _ = io.shutdown().await;
+                let mut scratch = [0u8; 4096];
+                let mut budget = 1usize << 20;
+                while budget > 0 {
+                    match io.read(&mut scratch).await {
+                        Ok(n) if n > 0 => budget = budget.saturating_sub(n),
+                        _ => break,
+                    }
+                }
+            })
+            .await;
+        });
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin + Send + 'static> AsyncRead for Linger<IO> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        self.io().poll_read(cx, buf)
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin + Send + 'static> AsyncWrite for Linger<IO> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.io().poll_write(cx, buf)
+    }
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.io().poll_write_vectored(cx, bufs)
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.io.as_ref().is_some_and(IO::is_write_vectored)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io().poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io().poll_shutdown(cx)
     }
 }
 

@@ -1,14 +1,23 @@
-//! `showcase`: one server with every feature mounted.
+//! `showcase`: one server with every feature mounted on an [`http_router::Router`], served
+//! over HTTP/1.1 and HTTP/2 (h2c on the same port; TLS + ALPN with `--tls-cert/--tls-key`).
 //!
 //! | route | feature |
 //! |---|---|
 //! | GET /plaintext | `Hello, World!` |
 //! | POST /echo | streams the request body back (listen-style, any size) |
-//! | GET /sse?n=K | K Server-Sent Events, one every 10 ms; `Last-Event-ID` resumes |
 //! | GET /trailers | body `abc` with trailer `x-checksum` (HTTP/1.1 chunked with `TE: trailers`, HTTP/2 HEADERS) |
+//! | GET /users/{id} | the id, from the router's parameters |
+//! | GET /slow | sleeps 1 s under `handlertimeout(100 ms)` → 503 `handler timed out` |
+//! | GET /sse?n=K | K Server-Sent Events, one every 10 ms; `Last-Event-ID` resumes |
+//!
+//! ```text
+//! cargo run --release --bin showcase -- --port 8080
+//! ```
 
 use clap::Parser;
-use http_core::{Method, StatusCode, Stream, streamhandler};
+use examples::features::{echo, routing, sse, trailers};
+use http_core::Stream;
+use http_router::{Router, logging};
 use http_server::{Server, cli};
 
 #[derive(Parser)]
@@ -16,34 +25,33 @@ use http_server::{Server, cli};
 struct Cli {
     #[command(flatten)]
     common: cli::CommonArgs,
+    /// Log one line per request (method, path, status, bytes, duration) to stderr.
+    #[arg(long)]
+    log_requests: bool,
 }
 
-async fn showcase(s: &mut Stream) {
-    let path = s.request().uri.path().to_owned();
-    let method = s.request().method.clone();
-    match (method, path.as_str()) {
-        (Method::POST, "/echo") => examples::features::echo::echo(s).await,
-        (Method::GET | Method::HEAD, "/trailers") => examples::features::trailers::trailers(s).await,
-        (Method::GET, "/sse") => {
-            use http_core::StreamHandler;
-            streamhandler(examples::features::sse::sse).call(s).await
-        }
-        (Method::GET | Method::HEAD, "/plaintext") => {
-            let _ = s.set_header("content-type", "text/plain; charset=utf-8");
-            let _ = s.set_header("content-length", "13");
-            let _ = s.write("Hello, World!").await;
-        }
-        _ => {
-            use http_core::StreamHandler;
-            streamhandler(|_r: http_core::Request| async { http_core::Response::error(StatusCode::NOT_FOUND) })
-                .call(s)
-                .await
-        }
-    }
+async fn plaintext(s: &mut Stream) {
+    let _ = s.set_header("content-type", "text/plain; charset=utf-8");
+    let _ = s.set_header("content-length", "13");
+    let _ = s.write("Hello, World!").await;
+}
+
+/// The showcase router (also used by the example's tests).
+pub fn router() -> Router {
+    let router = Router::new()
+        .route_stream("GET /plaintext", plaintext)
+        .route_stream("POST /echo", echo::echo)
+        .route_stream("GET /trailers", trailers::trailers)
+        .route("GET /sse", sse::sse);
+    routing::routes(router)
 }
 
 fn main() -> std::io::Result<()> {
     let cli = Cli::parse();
     cli::init_logging(false);
-    cli::run(&cli.common, |opts| Server::listen(opts, showcase))
+    let mut router = router();
+    if cli.log_requests {
+        router = router.use_middleware(logging());
+    }
+    cli::run(&cli.common, |opts| Server::listen(opts, router))
 }

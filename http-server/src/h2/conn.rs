@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
@@ -21,7 +21,7 @@ use tracing::Instrument;
 
 use super::transport::H2Transport;
 use crate::connection::ConnContext;
-use crate::io::TimedIo;
+use crate::io::{Linger, TimedIo};
 
 /// HTTP/2 settings and limits.
 #[derive(Debug, Clone)]
@@ -89,7 +89,9 @@ where
     H: StreamHandler,
 {
     let cfg = cx.h2.clone();
-    let io = TimedIo::new(io, cfg.write_timeout);
+    // Armed when the connection ends gracefully, so the socket lingers (see `Linger`).
+    let linger = Arc::new(AtomicBool::new(false));
+    let io = TimedIo::new(Linger::new(io, linger.clone()), cfg.write_timeout);
     let mut builder = h2::server::Builder::new();
     builder
         .max_concurrent_streams(cfg.max_concurrent_streams)
@@ -137,7 +139,10 @@ where
                     tracing::debug!(?peer, error = %e, "h2 connection ended with an error");
                     break;
                 }
-                None => break,
+                None => {
+                    linger.store(true, Ordering::Release);
+                    break;
+                }
             },
             () = cx.graceful.cancelled(), if !going_away => {
                 conn.graceful_shutdown();
