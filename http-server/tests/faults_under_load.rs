@@ -4,8 +4,8 @@
 //! Afterwards the open-connection count returns to 0, the runtime's alive-task count
 //! returns to its baseline, RSS returns near its baseline, and nothing panicked.
 //!
-//! CI runs a short version (`faults_under_load_short`: 100 clients, 2 rounds of 2 s). The
-//! full one (1,000 clients, 2 rounds of 30 s = 60 s of load) is ignored by default:
+//! CI runs a short version (`faults_under_load_short`: 100 clients, 3 rounds of 1.5 s). The
+//! full one (1,000 clients, 3 rounds of 20 s = 60 s of load) is ignored by default:
 //!
 //! ```sh
 //! cargo test -p http-server --test faults_under_load -- --ignored --nocapture
@@ -366,15 +366,18 @@ async fn run(clients: usize, duration: Duration, rounds: usize) {
     .map(|a| get(a))
     .sum();
     assert!(get(&tally.unexpected) * 100 <= total, "unexpected outcomes: {} of {total}", get(&tally.unexpected));
-    // RSS near its baseline: the allocator keeps part of the peak's freed memory for reuse
-    // (per-thread arenas), so the test is that nothing grows with the traffic: after the
-    // last round RSS is no higher than after the first (plus slack), and well below the peak.
-    let first = results[0].rss_after;
+    // RSS near its baseline: glibc's allocator keeps part of the peak's freed memory in its
+    // per-thread arenas for reuse, so RSS after the first rounds settles on a plateau above
+    // the baseline. What must not happen is growth with traffic: after the last round RSS is
+    // no higher than the highest plateau seen after the earlier rounds (plus slack), and
+    // below the peak.
+    assert!(results.len() >= 3, "the RSS check needs at least 3 rounds");
+    let plateau = results[..results.len() - 1].iter().map(|r| r.rss_after).max().unwrap_or(0);
     let last = results[results.len() - 1].rss_after;
     let peak = results.iter().map(|r| r.peak_rss).max().unwrap_or(0);
     assert!(
-        last <= first + first / 4 + 32 * 1024,
-        "RSS grows with traffic: {first} KiB after round 1, {last} KiB at the end"
+        last <= plateau + plateau / 4 + 16 * 1024,
+        "RSS grows with traffic: {last} KiB after the last round, plateau {plateau} KiB"
     );
     assert!(last < peak || peak < base_rss + 64 * 1024, "RSS stayed at its peak ({last} KiB)");
 
@@ -384,13 +387,13 @@ async fn run(clients: usize, duration: Duration, rounds: usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faults_under_load_short() {
-    run(100, Duration::from_secs(2), 2).await;
+    run(100, Duration::from_millis(1500), 3).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "2 x 30 s, 1,000 clients: run with --ignored (see SECURITY.md)"]
+#[ignore = "3 x 20 s, 1,000 clients: run with --ignored (see SECURITY.md)"]
 async fn faults_under_load_1000_clients_60s() {
     // FAULTS_ROUNDS / FAULTS_SECS override the shape (e.g. 6 rounds of 10 s to watch RSS).
     let env = |k: &str, d: u64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
-    run(1000, Duration::from_secs(env("FAULTS_SECS", 30)), env("FAULTS_ROUNDS", 2) as usize).await;
+    run(1000, Duration::from_secs(env("FAULTS_SECS", 20)), env("FAULTS_ROUNDS", 3) as usize).await;
 }
