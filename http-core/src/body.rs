@@ -7,6 +7,7 @@
 
 use std::fmt;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
@@ -43,12 +44,21 @@ enum Kind {
 /// ```
 pub struct Body {
     kind: Kind,
+    /// Where the bytes are in a file, for engines that can send them zero-copy.
+    file: Option<Box<FileRegion>>,
+}
+
+/// A byte range of an open file that a file-backed body consists of.
+struct FileRegion {
+    file: Arc<std::fs::File>,
+    offset: u64,
+    len: u64,
 }
 
 impl Body {
     /// A body with no bytes.
     pub const fn empty() -> Self {
-        Body { kind: Kind::Empty }
+        Body { kind: Kind::Empty, file: None }
     }
 
     /// A body from a stream of frames. Its length is unknown, so HTTP/1.1 sends it chunked.
@@ -65,7 +75,7 @@ impl Body {
         E: Into<BoxError>,
     {
         use tokio_stream::StreamExt;
-        Body { kind: Kind::Stream { stream: Box::pin(stream.map(|r| r.map_err(Into::into))), len: None } }
+        Body { kind: Kind::Stream { stream: Box::pin(stream.map(|r| r.map_err(Into::into))), len: None }, file: None }
     }
 
     /// A body from a stream of byte chunks.
@@ -85,6 +95,41 @@ impl Body {
             *l = Some(len);
         }
         self
+    }
+
+    /// A body made of `len` bytes of `file` from `offset`, for zero-copy sending.
+    ///
+    /// An engine that can copy file bytes to its socket in the kernel (cleartext HTTP/1.1
+    /// on Linux and the BSDs, with `sendfile(2)`) sends the region straight from the file;
+    /// every other consumer (TLS, HTTP/2, in-process tests, tower adapters) reads
+    /// `fallback`, which must yield exactly those bytes (usually a stream reading the file
+    /// in chunks). The body's [`exact_len`](Self::exact_len) is `len`. The file's own
+    /// position is not used.
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use std::sync::Arc;
+    /// use http_core::Body;
+    /// let path = std::env::temp_dir().join(format!("http-core-doc-{}", std::process::id()));
+    /// std::fs::write(&path, b"hello world")?;
+    /// let file = Arc::new(std::fs::File::open(&path)?);
+    /// let body = Body::from_file_region(file, 6, 5, Body::from("world"));
+    /// assert_eq!(body.exact_len(), Some(5));
+    /// let (_, offset, len) = body.file_region().unwrap();
+    /// assert_eq!((offset, len), (6, 5));
+    /// # std::fs::remove_file(&path)
+    /// # }
+    /// ```
+    pub fn from_file_region(file: Arc<std::fs::File>, offset: u64, len: u64, fallback: Body) -> Self {
+        let mut body = fallback.with_exact_len(len);
+        body.file = Some(Box::new(FileRegion { file, offset, len }));
+        body
+    }
+
+    /// The file region of a body made by [`from_file_region`](Self::from_file_region):
+    /// (file, offset, length). `None` for other bodies, and once a frame was polled.
+    pub fn file_region(&self) -> Option<(&std::fs::File, u64, u64)> {
+        self.file.as_deref().map(|r| (&*r.file, r.offset, r.len))
     }
 
     /// A body fed from another task through a bounded channel of `capacity` frames.
@@ -136,6 +181,8 @@ impl Body {
 
     /// Polls the next frame; `None` at the end.
     pub fn poll_frame(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Frame, Error>>> {
+        // Reading the fallback consumes the body: the region no longer describes what is left.
+        self.file = None;
         match &mut self.kind {
             Kind::Empty => Poll::Ready(None),
             Kind::Full(_) => {
@@ -201,6 +248,7 @@ impl fmt::Debug for Body {
         match &self.kind {
             Kind::Empty => f.write_str("Body(empty)"),
             Kind::Full(b) => write!(f, "Body({} bytes)", b.len()),
+            Kind::Stream { len, .. } if self.file.is_some() => write!(f, "Body(file, len={len:?})"),
             Kind::Stream { len, .. } => write!(f, "Body(stream, len={len:?})"),
         }
     }
@@ -208,7 +256,7 @@ impl fmt::Debug for Body {
 
 impl From<Bytes> for Body {
     fn from(b: Bytes) -> Self {
-        Body { kind: Kind::Full(b) }
+        Body { kind: Kind::Full(b), file: None }
     }
 }
 impl From<Vec<u8>> for Body {
@@ -287,6 +335,21 @@ mod tests {
         assert_eq!(b.next_frame().await.unwrap().unwrap(), Frame::Data("x".into()));
         assert!(b.next_frame().await.is_none());
         assert!(Body::from("").next_frame().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn file_region_body_reads_its_fallback() {
+        let path = std::env::temp_dir().join(format!("http-core-region-{}", std::process::id()));
+        std::fs::write(&path, b"0123456789").unwrap();
+        let file = Arc::new(std::fs::File::open(&path).unwrap());
+        let fallback = Body::from_bytes_stream(tokio_stream::iter(vec![Ok::<_, std::io::Error>(Bytes::from("234"))]));
+        let mut body = Body::from_file_region(file, 2, 3, fallback);
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(body.exact_len(), Some(3));
+        assert_eq!(body.file_region().map(|(_, o, l)| (o, l)), Some((2, 3)));
+        assert_eq!(body.next_frame().await.unwrap().unwrap(), Frame::Data("234".into()));
+        assert!(body.file_region().is_none());
+        assert!(body.next_frame().await.is_none());
     }
 
     #[tokio::test]

@@ -62,6 +62,31 @@ pub trait Transport: Send + 'static {
     fn send_head(&mut self, head: OutgoingHead<'_>) -> Result<(), Error>;
     /// Writes all of `data` (consuming it), applying the write timeout.
     fn poll_write(&mut self, cx: &mut Context<'_>, data: &mut Bytes) -> Poll<Result<(), Error>>;
+    /// Sends `*remaining` bytes of `file` from `*offset` as the response body, without
+    /// copying them through user space where the transport can (`sendfile(2)`), advancing
+    /// both as bytes go out. `Ready(Ok(true))`: the whole region was handled;
+    /// `Ready(Ok(false))`: not supported here, nothing was sent, and the caller streams the
+    /// body's frames instead. Called at most once per response, before any body bytes.
+    /// Default: not supported.
+    ///
+    /// ```
+    /// # use std::task::{Context, Poll};
+    /// # use http_core::{Error, Transport};
+    /// fn unsupported<T: Transport>(t: &mut T, cx: &mut Context<'_>, f: &std::fs::File) -> bool {
+    ///     let (mut offset, mut remaining) = (0, 10);
+    ///     matches!(t.poll_send_file(cx, f, &mut offset, &mut remaining), Poll::Ready(Ok(false)))
+    /// }
+    /// ```
+    fn poll_send_file(
+        &mut self,
+        cx: &mut Context<'_>,
+        file: &std::fs::File,
+        offset: &mut u64,
+        remaining: &mut u64,
+    ) -> Poll<Result<bool, Error>> {
+        let _ = (cx, file, offset, remaining);
+        Poll::Ready(Ok(false))
+    }
     /// Pushes buffered bytes to the peer.
     fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>>;
     /// Takes back a response header map once its head was encoded, so the engine can reuse
@@ -410,6 +435,21 @@ impl Stream {
         self.transport.recycle_headers(headers);
         if end {
             return Ok(());
+        }
+        if let Some((file, mut offset, mut remaining)) = body.file_region() {
+            // A file-backed body goes out zero-copy where the transport can; otherwise its
+            // fallback frames are streamed below.
+            if self.trailers.is_none() {
+                let r = poll_fn(|cx| self.transport.poll_send_file(cx, file, &mut offset, &mut remaining)).await;
+                match r {
+                    Ok(true) => return self.closewrite().await,
+                    Ok(false) => {}
+                    Err(e) => {
+                        self.write = WriteState::Aborted;
+                        return Err(e);
+                    }
+                }
+            }
         }
         loop {
             // Flush whatever is buffered whenever the body has nothing ready, so streamed

@@ -19,6 +19,8 @@ use crate::{Server, ServerOptions};
 /// assert_eq!(cli.common.options().get_host(), "127.0.0.1");
 /// ```
 #[derive(Debug, Clone, clap::Args)]
+// Keep this doc comment out of every binary's --help.
+#[command(about = None, long_about = None)]
 pub struct CommonArgs {
     /// Address to bind (loopback by default).
     #[arg(long, default_value = "127.0.0.1")]
@@ -129,4 +131,46 @@ where
         server.shutdown_on_signal().await;
         Ok(())
     })
+}
+
+fn common_args(about: &'static str) -> std::io::Result<CommonArgs> {
+    use clap::{Args, FromArgMatches};
+    let name = std::env::args()
+        .next()
+        .and_then(|a| std::path::Path::new(&a).file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "server".to_owned());
+    let matches = CommonArgs::augment_args(clap::Command::new("server")).bin_name(name).about(about).get_matches();
+    CommonArgs::from_arg_matches(&matches).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))
+}
+
+/// A whole `main` for a serve-style server: parses `--host/--port/--workers/--tls-*`,
+/// logs to stderr, prints the `listening on` line, runs until Ctrl-C/SIGTERM.
+///
+/// ```no_run
+/// use http_core::Request;
+/// fn main() -> std::io::Result<()> {
+///     http_server::cli::serve_main("Says hello", |_req: Request| async { "Hello, World!" })
+/// }
+/// ```
+pub fn serve_main<H: http_core::Handler>(about: &'static str, handler: H) -> std::io::Result<()> {
+    let args = common_args(about)?;
+    init_logging(false);
+    run(&args, |opts| Server::serve(opts, handler))
+}
+
+/// [`serve_main`] for a listen-style (stream) handler or a router.
+///
+/// ```no_run
+/// use http_core::Stream;
+/// async fn hello(s: &mut Stream) {
+///     let _ = s.write("Hello, World!").await;
+/// }
+/// fn main() -> std::io::Result<()> {
+///     http_server::cli::listen_main("Says hello", hello)
+/// }
+/// ```
+pub fn listen_main<H: http_core::StreamHandler>(about: &'static str, handler: H) -> std::io::Result<()> {
+    let args = common_args(about)?;
+    init_logging(false);
+    run(&args, |opts| Server::listen(opts, handler))
 }

@@ -9,18 +9,9 @@
 //! curl -X POST localhost:8080/kv/hits/incr
 //! ```
 
-use clap::Parser;
-use http_server::{Server, cli};
-
-#[derive(Parser)]
-#[command(about = "Visit counter and key-value store shared by all requests")]
-struct Cli {
-    #[command(flatten)]
-    common: cli::CommonArgs,
-}
-
 fn main() -> std::io::Result<()> {
-    let cli = Cli::parse();
-    cli::init_logging(false);
-    cli::run(&cli.common, |opts| Server::serve(opts, examples::features::counter::counter_app()))
+    http_server::cli::serve_main(
+        "Visit counter and key-value store shared by all requests",
+        examples::features::counter::counter_app(),
+    )
 }

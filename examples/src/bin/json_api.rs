@@ -9,18 +9,9 @@
 //! curl -H 'content-type: application/json' -d '{oops' localhost:8080/todos   # 400
 //! ```
 
-use clap::Parser;
-use http_server::{Server, cli};
-
-#[derive(Parser)]
-#[command(about = "A small JSON API: typed bodies, forms and query strings")]
-struct Cli {
-    #[command(flatten)]
-    common: cli::CommonArgs,
-}
-
 fn main() -> std::io::Result<()> {
-    let cli = Cli::parse();
-    cli::init_logging(false);
-    cli::run(&cli.common, |opts| Server::serve(opts, examples::features::json_api::json_app()))
+    http_server::cli::serve_main(
+        "A small JSON API: typed bodies, forms and query strings",
+        examples::features::json_api::json_app(),
+    )
 }

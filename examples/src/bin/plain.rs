@@ -8,19 +8,8 @@
 //! curl -i -d '"x"' localhost:8080/items
 //! ```
 
-use clap::Parser;
 use http_core::plain;
-use http_server::{Server, cli};
-
-#[derive(Parser)]
-#[command(about = "Langoost-style plain-string handler")]
-struct Cli {
-    #[command(flatten)]
-    common: cli::CommonArgs,
-}
 
 fn main() -> std::io::Result<()> {
-    let cli = Cli::parse();
-    cli::init_logging(false);
-    cli::run(&cli.common, |opts| Server::serve(opts, plain(examples::features::plain::handle)))
+    http_server::cli::serve_main("Langoost-style plain-string handler", plain(examples::features::plain::handle))
 }

@@ -8,18 +8,9 @@
 //! RUST_LOG=tower_http=debug cargo run --bin tower_interop   # TraceLayer's spans and events
 //! ```
 
-use clap::Parser;
-use http_server::{Server, cli};
-
-#[derive(Parser)]
-#[command(about = "tower-http middleware and an axum app on our server")]
-struct Cli {
-    #[command(flatten)]
-    common: cli::CommonArgs,
-}
-
 fn main() -> std::io::Result<()> {
-    let cli = Cli::parse();
-    cli::init_logging(false);
-    cli::run(&cli.common, |opts| Server::serve(opts, examples::features::interop::interop_app()))
+    http_server::cli::serve_main(
+        "tower-http middleware and an axum app on our server",
+        examples::features::interop::interop_app(),
+    )
 }

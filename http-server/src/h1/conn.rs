@@ -27,6 +27,7 @@ use tracing::Instrument;
 
 use super::decode::{BodyDecoder, BodyLength, Decoded, HeadLimits, HeadParser, ParsedHead};
 use super::encode::{Framing, encode_chunk_head, encode_error, encode_head, encode_last_chunk};
+use super::sendfile::SendFile;
 
 /// Per-connection settings, shared by all connections of a server.
 #[derive(Debug, Clone)]
@@ -42,6 +43,8 @@ pub(crate) struct ConnConfig {
 /// Writes at most this many body bytes are copied into the output buffer; larger ones go
 /// out as a vectored write straight from the caller's buffer.
 const COPY_MAX: usize = 8 * 1024;
+/// The most one `sendfile(2)` call is asked to send (Linux sends at most 2 GiB - 4 KiB).
+const SENDFILE_MAX: u64 = 1 << 30;
 /// The output buffer is flushed once it holds this much.
 const FLUSH_AT: usize = 64 * 1024;
 /// Free space kept in the read buffer before each read.
@@ -83,7 +86,7 @@ pub(crate) struct H1Transport<IO> {
     must_flush: bool,
 }
 
-impl<IO: AsyncRead + AsyncWrite + Unpin + Send + 'static> H1Transport<IO> {
+impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport<IO> {
     pub(crate) fn new(io: IO, peer: Option<SocketAddr>, cfg: Arc<ConnConfig>, graceful: CancellationToken) -> Self {
         H1Transport {
             io,
@@ -343,7 +346,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin + Send + 'static> H1Transport<IO> {
     }
 }
 
-impl<IO: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for H1Transport<IO> {
+impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> Transport for H1Transport<IO> {
     fn as_any_mut(&mut self) -> &mut dyn Any {
         self
     }
@@ -489,6 +492,64 @@ impl<IO: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for H1Transp
         self.poll_flush_out(cx)
     }
 
+    fn poll_send_file(
+        &mut self,
+        cx: &mut Context<'_>,
+        file: &std::fs::File,
+        offset: &mut u64,
+        remaining: &mut u64,
+    ) -> Poll<Result<bool, Error>> {
+        if self.suppress_body {
+            // HEAD (or a status without a body): nothing to send, nothing to read.
+            *remaining = 0;
+            return Poll::Ready(Ok(true));
+        }
+        // Only a Content-Length body is the file's bytes verbatim (chunked framing would
+        // need chunk heads between them), and only plain TCP can take pages from the file.
+        let Framing::Length(_) = self.framing else { return Poll::Ready(Ok(false)) };
+        if !self.io.can_sendfile() || *remaining > self.remaining {
+            return Poll::Ready(Ok(false));
+        }
+        // The head (and anything before it) goes first.
+        ready!(self.poll_write_all(cx, &mut Bytes::new()))?;
+        self.must_flush = false;
+        let start = *remaining;
+        while *remaining > 0 {
+            let len = (*remaining).min(SENDFILE_MAX) as usize;
+            match self.io.poll_sendfile(cx, file, *offset, len) {
+                Poll::Ready(Ok(0)) => {
+                    self.keep_alive = false;
+                    return Poll::Ready(Err(Error::new(ErrorKind::State, "file shorter than its body length")));
+                }
+                Poll::Ready(Ok(n)) => {
+                    self.timer_armed = false;
+                    *offset += n as u64;
+                    *remaining -= n as u64;
+                    self.remaining -= n as u64;
+                }
+                // Not supported for this file (e.g. its file system): stream it instead,
+                // which is possible only while nothing of the body was sent.
+                Poll::Ready(Err(e))
+                    if *remaining == start
+                        && matches!(e.kind(), std::io::ErrorKind::Unsupported | std::io::ErrorKind::InvalidInput) =>
+                {
+                    tracing::debug!(error = %e, "sendfile unsupported; streaming the file");
+                    return Poll::Ready(Ok(false));
+                }
+                Poll::Ready(Err(e)) => {
+                    self.keep_alive = false;
+                    return Poll::Ready(Err(e.into()));
+                }
+                Poll::Pending => {
+                    ready!(self.poll_timer(cx, self.cfg.write_timeout));
+                    self.keep_alive = false;
+                    return Poll::Ready(Err(Error::new(ErrorKind::Timeout, "write_timeout")));
+                }
+            }
+        }
+        Poll::Ready(Ok(true))
+    }
+
     fn poll_finish(&mut self, cx: &mut Context<'_>, trailers: Option<&HeaderMap>) -> Poll<Result<(), Error>> {
         if self.must_flush {
             ready!(self.poll_flush_out(cx))?;
@@ -519,7 +580,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for H1Transp
 /// allocated for them.
 pub(crate) async fn serve_connection<IO, H>(transport: H1Transport<IO>, handler: &H)
 where
-    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static,
     H: StreamHandler,
 {
     let span = tracing::debug_span!("connection", proto = "h1", peer = ?transport.peer);
@@ -528,7 +589,7 @@ where
 
 async fn serve_connection_inner<IO, H>(transport: H1Transport<IO>, handler: &H)
 where
-    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static,
     H: StreamHandler,
 {
     let peer = transport.peer;
@@ -594,6 +655,6 @@ where
     h1::<IO>(&mut stream).shutdown().await;
 }
 
-fn h1<IO: AsyncRead + AsyncWrite + Unpin + Send + 'static>(stream: &mut Stream) -> &mut H1Transport<IO> {
+fn h1<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static>(stream: &mut Stream) -> &mut H1Transport<IO> {
     stream.transport_mut::<H1Transport<IO>>().expect("the stream carries the HTTP/1 transport")
 }

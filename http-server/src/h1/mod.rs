@@ -5,3 +5,4 @@
 pub(crate) mod conn;
 pub(crate) mod decode;
 pub(crate) mod encode;
+pub(crate) mod sendfile;
