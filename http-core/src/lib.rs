@@ -9,6 +9,7 @@ mod handler;
 #[cfg(feature = "json")]
 mod json;
 mod panic;
+pub mod percent;
 mod plain;
 #[cfg(feature = "json")]
 mod rejection;

@@ -20,6 +20,10 @@ const IN_FLIGHT: usize = 500;
 const BODY: usize = 64 * 1024;
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(8);
 
+/// One test at a time: each holds 500 connections (1,000 descriptors in this process), and
+/// they measure timings that a neighbour's load would blur.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn body() -> Bytes {
     Bytes::from((0..BODY).map(|i| (i * 7 % 251) as u8).collect::<Vec<u8>>())
 }
@@ -96,6 +100,7 @@ async fn assert_refused(addr: std::net::SocketAddr) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn h1_close_lets_500_in_flight_requests_finish() {
+    let _serial = SERIAL.lock().await;
     let hold = Duration::from_millis(1500);
     let (server, started) = start(hold).await;
     let addr = server.local_addr();
@@ -129,6 +134,7 @@ async fn h1_close_lets_500_in_flight_requests_finish() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn h1_forceclose_cuts_500_in_flight_requests_at_once() {
+    let _serial = SERIAL.lock().await;
     let (server, started) = start(Duration::from_secs(30)).await;
     let addr = server.local_addr();
     let clients: Vec<_> = (0..IN_FLIGHT).map(|_| tokio::spawn(h1_get(addr))).collect();
@@ -153,6 +159,7 @@ async fn h1_forceclose_cuts_500_in_flight_requests_at_once() {
 /// an open connection fails), lets all 500 finish, refuses new connections.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn h2_close_lets_500_in_flight_streams_finish() {
+    let _serial = SERIAL.lock().await;
     let (server, started) = start(Duration::from_millis(1500)).await;
     let addr = server.local_addr();
     let mut senders = Vec::new();
@@ -194,6 +201,7 @@ async fn h2_close_lets_500_in_flight_streams_finish() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn h2_forceclose_cuts_500_in_flight_streams_at_once() {
+    let _serial = SERIAL.lock().await;
     let (server, started) = start(Duration::from_secs(30)).await;
     let addr = server.local_addr();
     let mut senders = Vec::new();

@@ -26,6 +26,11 @@ use super::range::{ByteRange, RangeOutcome, resolve_range};
 /// memory per response stays bounded whatever the file's size.
 pub const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
 
+/// File bodies at least this long are sent with `sendfile(2)` where the connection allows
+/// (cleartext HTTP/1.1; see `body_of`); shorter ones are read and copied, so the head and
+/// the body leave in one write.
+pub(crate) const SENDFILE_MIN: u64 = 16 * 1024;
+
 /// An async reader that can also seek; any `AsyncRead + AsyncSeek + Send + Unpin + 'static`.
 trait SeekRead: AsyncRead + AsyncSeek + Send + Unpin + 'static {}
 impl<T: AsyncRead + AsyncSeek + Send + Unpin + 'static> SeekRead for T {}
@@ -401,8 +406,21 @@ fn body_of(content: Content, segments: Vec<Segment>) -> Body {
             Body::from_bytes_stream(tokio_stream::iter(parts)).with_exact_len(len)
         }
         Source::File(file) => {
-            let stream = FileChunks { file, segments: to_queue(segments), chunk, inline, pending: None };
-            Body::from_bytes_stream(stream).with_exact_len(len)
+            // One range of the file, read on the polling thread anyway (`inline`): engines
+            // that can may send it zero-copy, others stream the chunks. Multipart bodies
+            // interleave part heads, and blocking-pool reads promise the runtime threads
+            // never wait on the disk, which `sendfile` would.
+            let region = match segments.as_slice() {
+                [Segment::Slice(r)] if inline && r.len() >= SENDFILE_MIN => Some((r.start, r.len())),
+                _ => None,
+            };
+            let stream =
+                FileChunks { file: Arc::clone(&file), segments: to_queue(segments), chunk, inline, pending: None };
+            let body = Body::from_bytes_stream(stream).with_exact_len(len);
+            match region {
+                Some((offset, n)) => Body::from_file_region(file, offset, n, body),
+                None => body,
+            }
         }
         Source::Reader(reader) => {
             let stream = ReaderChunks {

@@ -331,7 +331,10 @@ fn open_file(s: &Settings, ask: &Ask, path: &Path) -> Outcome {
     if !meta.is_file() {
         return Outcome::NotFound;
     }
-    let mut content = if ask.read_small && meta.len() <= s.small_file_limit {
+    // With inline I/O, files big enough for `sendfile` are not read here: the engine may send
+    // them zero-copy (and streams them otherwise).
+    let sendfile = s.inline_io && meta.len() >= super::content::SENDFILE_MIN;
+    let mut content = if ask.read_small && meta.len() <= s.small_file_limit && !sendfile {
         // Exactly the size fstat gave: `take` ends the read there, with no EOF probe read.
         let mut buf = Vec::with_capacity(meta.len() as usize);
         if let Err(e) = (&file).take(meta.len()).read_to_end(&mut buf) {

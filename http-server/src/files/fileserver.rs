@@ -164,6 +164,17 @@ impl FileServerOptions {
     /// 17 µs of CPU per small-file request), but a slow disk or network file system then
     /// stalls every connection on that thread. Default off; the `fileserver` binary turns it
     /// on (`--io-threads` turns it off there).
+    ///
+    /// With it on, file bodies of 16 KiB or more (whole files and single ranges, not
+    /// multipart) are sent with `sendfile(2)` on cleartext HTTP/1.1 connections (Linux,
+    /// the BSDs), straight from the page cache to the socket; over TLS and HTTP/2 they are
+    /// read and copied in chunks as before. Such files are then not read whole up front
+    /// ([`small_file_limit`](Self::small_file_limit) applies below 16 KiB only).
+    ///
+    /// ```
+    /// let opts = http_server::files::FileServerOptions::new().inline_io(true);
+    /// # let _ = opts;
+    /// ```
     pub fn inline_io(mut self, on: bool) -> Self {
         self.inline_io = on;
         self

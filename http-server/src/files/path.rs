@@ -102,38 +102,14 @@ impl SafePath {
     }
 }
 
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Percent-decodes one raw segment, once.
+/// Percent-decodes one raw segment, once ([`http_core::percent`]), refusing segments that
+/// decode to a separator or NUL (`%2f`, `%5c`, `%00`, and their raw forms).
 fn decode_segment(raw: &str) -> Result<String, PathError> {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let (Some(h), Some(l)) = (bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex))
-            else {
-                return Err(PathError::Unsafe);
-            };
-            let b = h * 16 + l;
-            if b == b'/' || b == b'\\' || b == 0 {
-                return Err(PathError::Unsafe);
-            }
-            out.push(b);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
+    let seg = http_core::percent::percent_decode(raw).map_err(|_| PathError::Unsafe)?;
+    if seg.contains(['/', '\\', '\0']) {
+        return Err(PathError::Unsafe);
     }
-    String::from_utf8(out).map_err(|_| PathError::Unsafe)
+    Ok(seg.into_owned())
 }
 
 /// Where a path below the root leads, for [`stays_inside`].

@@ -506,14 +506,13 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> Transport f
         }
         // Only a Content-Length body is the file's bytes verbatim (chunked framing would
         // need chunk heads between them), and only plain TCP can take pages from the file.
-        let Framing::Length(_) = self.framing else { return Poll::Ready(Ok(false)) };
+        let Framing::Length(total) = self.framing else { return Poll::Ready(Ok(false)) };
         if !self.io.can_sendfile() || *remaining > self.remaining {
             return Poll::Ready(Ok(false));
         }
         // The head (and anything before it) goes first.
         ready!(self.poll_write_all(cx, &mut Bytes::new()))?;
         self.must_flush = false;
-        let start = *remaining;
         while *remaining > 0 {
             let len = (*remaining).min(SENDFILE_MAX) as usize;
             match self.io.poll_sendfile(cx, file, *offset, len) {
@@ -530,7 +529,7 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> Transport f
                 // Not supported for this file (e.g. its file system): stream it instead,
                 // which is possible only while nothing of the body was sent.
                 Poll::Ready(Err(e))
-                    if *remaining == start
+                    if self.remaining == total
                         && matches!(e.kind(), std::io::ErrorKind::Unsupported | std::io::ErrorKind::InvalidInput) =>
                 {
                     tracing::debug!(error = %e, "sendfile unsupported; streaming the file");
