@@ -10,3 +10,15 @@ pub(crate) fn validate_path(path: &str) -> Result<(), InvalidPercentEncoding> {
     }
     path.split('/').try_for_each(|seg| percent_decode(seg).map(drop))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validate_whole_path() {
+        assert!(validate_path("/a/b%20c/d").is_ok());
+        assert!(validate_path("/a/%zz/d").is_err());
+        assert!(validate_path("/no/percent").is_ok());
+    }
+}
