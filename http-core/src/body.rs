@@ -18,6 +18,21 @@ use tokio_stream::Stream as AsyncStream;
 use crate::error::{BoxError, Error, ErrorKind};
 
 /// One piece of a streamed body.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use http_core::{Body, Frame, HeaderMap};
+/// let (tx, mut body) = Body::channel(4);
+/// let mut trailers = HeaderMap::new();
+/// trailers.insert("x-checksum", "abc".parse().unwrap());
+/// tx.send_data("data".into()).await.unwrap();
+/// tx.send_trailers(trailers.clone()).await.unwrap();
+/// drop(tx);
+/// assert_eq!(body.next_frame().await.unwrap().unwrap(), Frame::Data("data".into()));
+/// assert_eq!(body.next_frame().await.unwrap().unwrap(), Frame::Trailers(trailers));
+/// assert!(body.next_frame().await.is_none());
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Frame {
     /// Body bytes.
@@ -57,6 +72,12 @@ struct FileRegion {
 
 impl Body {
     /// A body with no bytes.
+    ///
+    /// ```
+    /// let b = http_core::Body::empty();
+    /// assert!(b.is_empty() && !b.is_stream());
+    /// assert_eq!(b.exact_len(), Some(0));
+    /// ```
     pub const fn empty() -> Self {
         Body { kind: Kind::Empty, file: None }
     }
@@ -79,6 +100,16 @@ impl Body {
     }
 
     /// A body from a stream of byte chunks.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use bytes::Bytes;
+    /// let chunks = vec![Ok::<_, std::io::Error>(Bytes::from("hel")), Ok(Bytes::from("lo"))];
+    /// let body = http_core::Body::from_bytes_stream(tokio_stream::iter(chunks));
+    /// assert!(body.is_stream());
+    /// assert_eq!(body.collect(1024).await.unwrap(), "hello");
+    /// # }
+    /// ```
     pub fn from_bytes_stream<S, E>(stream: S) -> Self
     where
         S: AsyncStream<Item = Result<Bytes, E>> + Send + 'static,
@@ -90,6 +121,15 @@ impl Body {
 
     /// Declares the exact length of a streamed body, so it is sent with Content-Length.
     /// The stream must then yield exactly `len` bytes (the engine closes the connection otherwise).
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// let chunks = vec![Ok::<_, std::io::Error>(Bytes::from("hel")), Ok(Bytes::from("lo"))];
+    /// let body = http_core::Body::from_bytes_stream(tokio_stream::iter(chunks)).with_exact_len(5);
+    /// assert_eq!(body.exact_len(), Some(5), "sent with Content-Length: 5, not chunked");
+    /// // a whole body already knows its length; the call changes nothing
+    /// assert_eq!(http_core::Body::from("abc").with_exact_len(99).exact_len(), Some(3));
+    /// ```
     pub fn with_exact_len(mut self, len: u64) -> Self {
         if let Kind::Stream { len: l, .. } = &mut self.kind {
             *l = Some(len);
@@ -128,6 +168,10 @@ impl Body {
 
     /// The file region of a body made by [`from_file_region`](Self::from_file_region):
     /// (file, offset, length). `None` for other bodies, and once a frame was polled.
+    ///
+    /// ```
+    /// assert!(http_core::Body::from("in memory").file_region().is_none());
+    /// ```
     pub fn file_region(&self) -> Option<(&std::fs::File, u64, u64)> {
         self.file.as_deref().map(|r| (&*r.file, r.offset, r.len))
     }
@@ -149,6 +193,13 @@ impl Body {
     }
 
     /// The body's length when it is known without reading it.
+    ///
+    /// ```
+    /// use http_core::Body;
+    /// assert_eq!(Body::from("hello").exact_len(), Some(5));
+    /// let (_tx, streamed) = Body::channel(1);
+    /// assert_eq!(streamed.exact_len(), None);
+    /// ```
     pub fn exact_len(&self) -> Option<u64> {
         match &self.kind {
             Kind::Empty => Some(0),
@@ -158,6 +209,14 @@ impl Body {
     }
 
     /// True when the body is known to have no bytes and no trailers.
+    ///
+    /// ```
+    /// use http_core::Body;
+    /// assert!(Body::empty().is_empty() && Body::from("").is_empty());
+    /// assert!(!Body::from("x").is_empty());
+    /// let (_tx, streamed) = Body::channel(1);
+    /// assert!(!streamed.is_empty(), "a stream may still produce bytes");
+    /// ```
     pub fn is_empty(&self) -> bool {
         match &self.kind {
             Kind::Empty => true,
@@ -167,11 +226,24 @@ impl Body {
     }
 
     /// True for a streamed body.
+    ///
+    /// ```
+    /// use http_core::Body;
+    /// assert!(!Body::from("whole").is_stream());
+    /// let (_tx, streamed) = Body::channel(1);
+    /// assert!(streamed.is_stream());
+    /// ```
     pub fn is_stream(&self) -> bool {
         matches!(self.kind, Kind::Stream { .. })
     }
 
     /// The bytes of a whole (non-streamed) body.
+    ///
+    /// ```
+    /// use http_core::Body;
+    /// assert_eq!(Body::from("abc").as_bytes().map(|b| &b[..]), Some(&b"abc"[..]));
+    /// assert_eq!(Body::empty().as_bytes(), None);
+    /// ```
     pub fn as_bytes(&self) -> Option<&Bytes> {
         match &self.kind {
             Kind::Full(b) => Some(b),
@@ -180,6 +252,16 @@ impl Body {
     }
 
     /// Polls the next frame; `None` at the end.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use http_core::{Body, Frame};
+    /// let mut body = Body::from("abc");
+    /// let frame = std::future::poll_fn(|cx| body.poll_frame(cx)).await;
+    /// assert_eq!(frame.unwrap().unwrap(), Frame::Data("abc".into()));
+    /// assert!(std::future::poll_fn(|cx| body.poll_frame(cx)).await.is_none());
+    /// # }
+    /// ```
     pub fn poll_frame(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Frame, Error>>> {
         // Reading the fallback consumes the body: the region no longer describes what is left.
         self.file = None;
@@ -202,12 +284,29 @@ impl Body {
     }
 
     /// The next frame; `None` at the end.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use http_core::{Body, Frame};
+    /// let mut body = Body::from("abc");
+    /// assert_eq!(body.next_frame().await.unwrap().unwrap(), Frame::Data("abc".into()));
+    /// assert!(body.next_frame().await.is_none());
+    /// # }
+    /// ```
     pub async fn next_frame(&mut self) -> Option<Result<Frame, Error>> {
         std::future::poll_fn(|cx| self.poll_frame(cx)).await
     }
 
     /// Reads the whole body into one buffer, failing with a
     /// [`BodyTooLarge`](ErrorKind::BodyTooLarge) error past `limit` bytes. Trailers are dropped.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use http_core::Body;
+    /// assert_eq!(Body::from("hello").collect(5).await.unwrap(), "hello");
+    /// assert!(Body::from("hello").collect(4).await.unwrap_err().is_body_too_large());
+    /// # }
+    /// ```
     pub async fn collect(mut self, limit: usize) -> Result<Bytes, Error> {
         if let Kind::Full(b) = &self.kind {
             if b.len() > limit {
@@ -286,6 +385,21 @@ impl From<()> for Body {
 }
 
 /// The sending half of [`Body::channel`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use http_core::Body;
+/// let (tx, body) = Body::channel(8);
+/// tokio::spawn(async move {
+///     for part in ["a", "b", "c"] {
+///         if tx.send_data(part.into()).await.is_err() {
+///             return; // the client went away
+///         }
+///     }
+/// });
+/// assert_eq!(body.collect(64).await.unwrap(), "abc");
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct BodySender {
     tx: mpsc::Sender<Result<Frame, BoxError>>,
@@ -294,22 +408,66 @@ pub struct BodySender {
 impl BodySender {
     /// Sends a chunk; waits while the channel is full. Fails once the body was dropped
     /// (the client went away).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let (tx, body) = http_core::Body::channel(1);
+    /// drop(body);
+    /// assert!(tx.send_data("late".into()).await.unwrap_err().is_closed());
+    /// # }
+    /// ```
     pub async fn send_data(&self, data: Bytes) -> Result<(), Error> {
         self.tx.send(Ok(Frame::Data(data))).await.map_err(|_| Error::closed())
     }
 
     /// Sends trailers; the body ends after them.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use http_core::{Body, HeaderMap, Method, Request, testing};
+    /// let handler = |_r: Request| async {
+    ///     let (tx, body) = Body::channel(2);
+    ///     tokio::spawn(async move {
+    ///         tx.send_data("payload".into()).await.unwrap();
+    ///         let mut t = HeaderMap::new();
+    ///         t.insert("x-digest", "sha-256=abc".parse().unwrap());
+    ///         tx.send_trailers(t).await.unwrap();
+    ///     });
+    ///     body
+    /// };
+    /// let r = testing::call(&handler, Request::new(Method::GET, "/")).await;
+    /// assert_eq!(r.text(), "payload");
+    /// assert_eq!(r.trailers.unwrap()["x-digest"], "sha-256=abc");
+    /// # }
+    /// ```
     pub async fn send_trailers(&self, trailers: HeaderMap) -> Result<(), Error> {
         self.tx.send(Ok(Frame::Trailers(trailers))).await.map_err(|_| Error::closed())
     }
 
     /// Ends the body with an error: the engine aborts the response (closes the connection
     /// on HTTP/1, resets the stream on HTTP/2).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let (tx, body) = http_core::Body::channel(2);
+    /// tx.send_data("partial".into()).await.unwrap();
+    /// tx.abort("database went away").await;
+    /// let err = body.collect(1024).await.unwrap_err();
+    /// assert_eq!(err.to_string(), "user error: database went away");
+    /// # }
+    /// ```
     pub async fn abort(self, why: impl Into<BoxError>) {
         let _ = self.tx.send(Err(why.into())).await;
     }
 
     /// True once the receiving body was dropped.
+    ///
+    /// ```
+    /// let (tx, body) = http_core::Body::channel(1);
+    /// assert!(!tx.is_closed());
+    /// drop(body);
+    /// assert!(tx.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.tx.is_closed()
     }

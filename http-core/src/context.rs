@@ -26,31 +26,71 @@ pub struct Deadline(Instant);
 
 impl Deadline {
     /// `timeout` from now.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let d = http_core::Deadline::after(Duration::from_secs(30));
+    /// assert!(d.remaining() > Duration::from_secs(29) && d.remaining() <= Duration::from_secs(30));
+    /// ```
     pub fn after(timeout: Duration) -> Self {
         Deadline(Instant::now() + timeout)
     }
 
     /// At `instant`.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let when = Instant::now() + Duration::from_secs(5);
+    /// assert_eq!(http_core::Deadline::at(when).instant(), when);
+    /// ```
     pub fn at(instant: Instant) -> Self {
         Deadline(instant)
     }
 
     /// The instant.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// let now = Instant::now();
+    /// let d = http_core::Deadline::after(std::time::Duration::from_secs(1));
+    /// assert!(d.instant() > now);
+    /// ```
     pub fn instant(self) -> Instant {
         self.0
     }
 
     /// Time left, zero once passed.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let past = http_core::Deadline::at(Instant::now() - Duration::from_millis(1));
+    /// assert_eq!(past.remaining(), Duration::ZERO);
+    /// ```
     pub fn remaining(self) -> Duration {
         self.0.saturating_duration_since(Instant::now())
     }
 
     /// True once the deadline has passed.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// assert!(http_core::Deadline::at(Instant::now()).is_expired());
+    /// assert!(!http_core::Deadline::after(Duration::from_secs(60)).is_expired());
+    /// ```
     pub fn is_expired(self) -> bool {
         Instant::now() >= self.0
     }
 
     /// Sleeps until the deadline.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use std::time::Duration;
+    /// let d = http_core::Deadline::after(Duration::from_millis(5));
+    /// d.sleep().await;
+    /// assert!(d.is_expired());
+    /// # }
+    /// ```
     pub async fn sleep(self) {
         tokio::time::sleep_until(self.0.into()).await
     }
@@ -72,36 +112,88 @@ pub struct Params {
 
 impl Params {
     /// Adds a parameter.
+    ///
+    /// ```
+    /// let mut p = http_core::Params::default();
+    /// p.push("user", "ada");
+    /// p.push("repo", "engine");
+    /// assert_eq!(p.iter().collect::<Vec<_>>(), [("user", "ada"), ("repo", "engine")]);
+    /// ```
     pub fn push(&mut self, name: impl Into<Arc<str>>, value: impl Into<String>) {
         self.entries.push((name.into(), value.into()));
     }
 
     /// The value of `name`.
+    ///
+    /// ```
+    /// let mut p = http_core::Params::default();
+    /// p.push("id", "1");
+    /// p.push("id", "2");
+    /// assert_eq!(p.get("id"), Some("1"), "the first of a name wins");
+    /// ```
     pub fn get(&self, name: &str) -> Option<&str> {
         self.entries.iter().find(|(n, _)| &**n == name).map(|(_, v)| v.as_str())
     }
 
     /// All parameters, in pattern order.
+    ///
+    /// ```
+    /// let mut p = http_core::Params::default();
+    /// p.push("a", "1");
+    /// p.push("b", "2");
+    /// let names: Vec<&str> = p.iter().map(|(n, _)| n).collect();
+    /// assert_eq!(names, ["a", "b"]);
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.entries.iter().map(|(n, v)| (&**n, v.as_str()))
     }
 
     /// Number of parameters.
+    ///
+    /// ```
+    /// let mut p = http_core::Params::default();
+    /// assert_eq!(p.len(), 0);
+    /// p.push("id", "7");
+    /// assert_eq!(p.len(), 1);
+    /// ```
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
     /// True without parameters.
+    ///
+    /// ```
+    /// let mut p = http_core::Params::default();
+    /// assert!(p.is_empty());
+    /// p.push("id", "7");
+    /// assert!(!p.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
     /// Removes all parameters (kept capacity).
+    ///
+    /// ```
+    /// let mut p = http_core::Params::default();
+    /// p.push("id", "7");
+    /// p.clear();
+    /// assert!(p.is_empty());
+    /// ```
     pub fn clear(&mut self) {
         self.entries.clear();
     }
 
     /// Drops the last `n` parameters (used by routers when backtracking).
+    ///
+    /// ```
+    /// let mut p = http_core::Params::default();
+    /// p.push("a", "1");
+    /// let mark = p.len();
+    /// p.push("b", "2"); // a branch that did not match after all
+    /// p.truncate(mark);
+    /// assert_eq!((p.len(), p.get("b")), (1, None));
+    /// ```
     pub fn truncate(&mut self, n: usize) {
         self.entries.truncate(n);
     }
@@ -130,42 +222,110 @@ pub struct RequestContext {
 
 impl RequestContext {
     /// A context for a request from `peer`.
+    ///
+    /// ```
+    /// let peer: std::net::SocketAddr = "192.0.2.1:4000".parse().unwrap();
+    /// let cx = http_core::RequestContext::with_peer(Some(peer));
+    /// assert_eq!(cx.peer_addr(), Some(peer));
+    /// assert_eq!(cx.deadline(), None);
+    /// ```
     pub fn with_peer(peer: Option<SocketAddr>) -> Self {
         RequestContext { peer_addr: peer, ..Default::default() }
     }
 
     /// The deadline, if one is set.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let mut cx = http_core::RequestContext::default();
+    /// assert_eq!(cx.deadline(), None);
+    /// let d = http_core::Deadline::after(Duration::from_secs(1));
+    /// cx.limit_deadline(d);
+    /// assert_eq!(cx.deadline(), Some(d));
+    /// ```
     pub fn deadline(&self) -> Option<Deadline> {
         self.deadline
     }
 
     /// Sets the deadline; an existing earlier deadline wins.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use http_core::{Deadline, RequestContext};
+    /// let (early, late) = (Deadline::after(Duration::from_secs(1)), Deadline::after(Duration::from_secs(9)));
+    /// let mut cx = RequestContext::default();
+    /// cx.limit_deadline(early);
+    /// cx.limit_deadline(late);
+    /// assert_eq!(cx.deadline(), Some(early), "a later deadline never extends it");
+    /// ```
     pub fn limit_deadline(&mut self, d: Deadline) {
         self.deadline = Some(self.deadline.map_or(d, |old| old.min(d)));
     }
 
     /// The cancellation token (created on first use).
+    ///
+    /// ```
+    /// let mut cx = http_core::RequestContext::default();
+    /// let token = cx.cancellation();
+    /// token.cancel(); // e.g. from another task
+    /// assert!(cx.is_cancelled());
+    /// ```
     pub fn cancellation(&mut self) -> CancellationToken {
         self.cancel.get_or_insert_with(CancellationToken::new).clone()
     }
 
     /// Cancels this context and its children.
+    ///
+    /// ```
+    /// let mut cx = http_core::RequestContext::default();
+    /// let token = cx.cancellation();
+    /// cx.cancel();
+    /// assert!(token.is_cancelled() && cx.is_cancelled());
+    /// ```
     pub fn cancel(&mut self) {
         self.cancellation().cancel();
     }
 
     /// True once cancelled (directly or through a parent).
+    ///
+    /// ```
+    /// let mut cx = http_core::RequestContext::default();
+    /// assert!(!cx.is_cancelled());
+    /// cx.cancel();
+    /// assert!(cx.is_cancelled());
+    /// ```
     pub fn is_cancelled(&self) -> bool {
         self.cancel.as_ref().is_some_and(CancellationToken::is_cancelled)
     }
 
     /// Waits until cancelled; never returns for a context nobody can cancel.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let mut cx = http_core::RequestContext::default();
+    /// let token = cx.cancellation();
+    /// tokio::spawn(async move { token.cancel() });
+    /// cx.cancelled().await; // resolves once the spawned task cancels
+    /// assert!(cx.is_cancelled());
+    /// # }
+    /// ```
     pub async fn cancelled(&mut self) {
         self.cancellation().cancelled().await
     }
 
     /// A child context whose deadline is the earlier of `timeout` from now and this one's,
     /// and which is cancelled when this one is. Route, params and extensions are copied.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use http_core::{Deadline, RequestContext};
+    /// let mut parent = RequestContext::default();
+    /// parent.limit_deadline(Deadline::after(Duration::from_millis(10)));
+    /// let mut child = parent.child(Duration::from_secs(60));
+    /// assert_eq!(child.deadline(), parent.deadline(), "the parent's earlier deadline wins");
+    /// child.cancel();
+    /// assert!(!parent.is_cancelled(), "cancelling a child leaves the parent alone");
+    /// ```
     pub fn child(&mut self, timeout: Duration) -> RequestContext {
         let parent = self.cancellation();
         let mut child = self.clone();
@@ -175,38 +335,84 @@ impl RequestContext {
     }
 
     /// The pattern of the matched route (`/users/{id}`), set by a router.
+    ///
+    /// ```
+    /// let mut cx = http_core::RequestContext::default();
+    /// assert_eq!(cx.route(), None);
+    /// cx.set_route("/users/{id}".into());
+    /// assert_eq!(cx.route(), Some("/users/{id}"));
+    /// ```
     pub fn route(&self) -> Option<&str> {
         self.route.as_deref()
     }
 
     /// Records the matched route pattern. Also fills the `route` field of the current
     /// tracing span (the engines' per-request span); a no-op when tracing is off.
+    ///
+    /// ```
+    /// let mut cx = http_core::RequestContext::default();
+    /// cx.set_route(std::sync::Arc::from("/files/{**}"));
+    /// assert_eq!(cx.route(), Some("/files/{**}"));
+    /// ```
     pub fn set_route(&mut self, pattern: Arc<str>) {
         tracing::Span::current().record("route", &*pattern);
         self.route = Some(pattern);
     }
 
     /// Route parameters.
+    ///
+    /// ```
+    /// let mut cx = http_core::RequestContext::default();
+    /// cx.params_mut().push("id", "42");
+    /// assert_eq!(cx.params().get("id"), Some("42"));
+    /// ```
     pub fn params(&self) -> &Params {
         &self.params
     }
 
     /// Route parameters, for routers to fill.
+    ///
+    /// ```
+    /// let mut cx = http_core::RequestContext::default();
+    /// cx.params_mut().push("slug", "hello-world");
+    /// assert_eq!(cx.params().len(), 1);
+    /// ```
     pub fn params_mut(&mut self) -> &mut Params {
         &mut self.params
     }
 
     /// The client's address, when the transport knows it.
+    ///
+    /// ```
+    /// assert_eq!(http_core::RequestContext::default().peer_addr(), None);
+    /// let peer = "[::1]:5000".parse().unwrap();
+    /// assert_eq!(http_core::RequestContext::with_peer(Some(peer)).peer_addr(), Some(peer));
+    /// ```
     pub fn peer_addr(&self) -> Option<SocketAddr> {
         self.peer_addr
     }
 
     /// Typed values attached by middleware or the application (cookies, state, ...).
+    ///
+    /// ```
+    /// #[derive(Clone, Debug, PartialEq)]
+    /// struct UserId(u64);
+    /// let mut cx = http_core::RequestContext::default();
+    /// cx.extensions_mut().insert(UserId(7));
+    /// assert_eq!(cx.extensions().get::<UserId>(), Some(&UserId(7)));
+    /// ```
     pub fn extensions(&self) -> &http::Extensions {
         &self.extensions
     }
 
     /// Mutable extensions.
+    ///
+    /// ```
+    /// let mut cx = http_core::RequestContext::default();
+    /// cx.extensions_mut().insert(5u32);
+    /// *cx.extensions_mut().get_mut::<u32>().unwrap() += 1;
+    /// assert_eq!(cx.extensions().get::<u32>(), Some(&6));
+    /// ```
     pub fn extensions_mut(&mut self) -> &mut http::Extensions {
         &mut self.extensions
     }

@@ -9,9 +9,23 @@ use std::fmt;
 use http::StatusCode;
 
 /// A boxed error from user code or a lower layer.
+///
+/// ```
+/// use http_core::{BoxError, Error};
+/// let cause: BoxError = "upstream refused".into();
+/// let e = Error::user(cause);
+/// assert_eq!(e.to_string(), "user error: upstream refused");
+/// ```
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// What went wrong, broadly. New kinds may be added.
+///
+/// ```
+/// use http_core::{Error, ErrorKind, StatusCode};
+/// let e = Error::parse(StatusCode::URI_TOO_LONG, "request target too long");
+/// assert_eq!(e.kind(), ErrorKind::Parse(StatusCode::URI_TOO_LONG));
+/// assert_eq!(Error::from_kind(ErrorKind::Timeout).status(), StatusCode::REQUEST_TIMEOUT);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -48,56 +62,127 @@ pub struct Error {
 
 impl Error {
     /// An error of `kind` caused by `cause` (anything convertible to a boxed error, a `&str` too).
+    ///
+    /// ```
+    /// use http_core::{Error, ErrorKind};
+    /// let e = Error::new(ErrorKind::Io, std::io::Error::other("disk on fire"));
+    /// assert_eq!(e.kind(), ErrorKind::Io);
+    /// assert_eq!(e.to_string(), "i/o error: disk on fire");
+    /// ```
     pub fn new(kind: ErrorKind, cause: impl Into<BoxError>) -> Self {
         Error { kind, cause: Some(cause.into()) }
     }
 
     /// An error of `kind` with no further cause.
+    ///
+    /// ```
+    /// use http_core::{Error, ErrorKind};
+    /// let e = Error::from_kind(ErrorKind::BodyTooLarge);
+    /// assert!(e.cause().is_none());
+    /// assert_eq!(e.to_string(), "body too large");
+    /// ```
     pub fn from_kind(kind: ErrorKind) -> Self {
         Error { kind, cause: None }
     }
 
     /// A parse error that should be answered with `status`.
+    ///
+    /// ```
+    /// use http_core::{Error, StatusCode};
+    /// let e = Error::parse(StatusCode::BAD_REQUEST, "bad chunk size");
+    /// assert!(e.is_parse());
+    /// assert_eq!((e.status(), e.to_string().as_str()), (StatusCode::BAD_REQUEST, "bad request (400): bad chunk size"));
+    /// ```
     pub fn parse(status: StatusCode, why: &'static str) -> Self {
         Error::new(ErrorKind::Parse(status), why)
     }
 
     /// An error raised by user code.
+    ///
+    /// ```
+    /// let e = http_core::Error::user("template missing");
+    /// assert_eq!(e.kind(), http_core::ErrorKind::User);
+    /// assert_eq!(e.status(), 500);
+    /// ```
     pub fn user(cause: impl Into<BoxError>) -> Self {
         Error::new(ErrorKind::User, cause)
     }
 
     /// The connection or stream is closed.
+    ///
+    /// ```
+    /// let e = http_core::Error::closed();
+    /// assert!(e.is_closed());
+    /// assert_eq!(e.to_string(), "connection closed");
+    /// ```
     pub fn closed() -> Self {
         Error::from_kind(ErrorKind::Closed)
     }
 
     /// The broad kind of this error.
+    ///
+    /// ```
+    /// use http_core::{Error, ErrorKind};
+    /// let e: Error = std::io::Error::from(std::io::ErrorKind::TimedOut).into();
+    /// assert_eq!(e.kind(), ErrorKind::Timeout);
+    /// ```
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 
     /// True for malformed input.
+    ///
+    /// ```
+    /// use http_core::{Error, StatusCode};
+    /// assert!(Error::parse(StatusCode::BAD_REQUEST, "x").is_parse());
+    /// assert!(!Error::closed().is_parse());
+    /// ```
     pub fn is_parse(&self) -> bool {
         matches!(self.kind, ErrorKind::Parse(_))
     }
 
     /// True when a timeout fired.
+    ///
+    /// ```
+    /// use http_core::{Error, ErrorKind};
+    /// assert!(Error::from_kind(ErrorKind::Timeout).is_timeout());
+    /// assert!(!Error::closed().is_timeout());
+    /// ```
     pub fn is_timeout(&self) -> bool {
         self.kind == ErrorKind::Timeout
     }
 
     /// True when the peer or the stream is gone.
+    ///
+    /// ```
+    /// use http_core::{Error, ErrorKind};
+    /// assert!(Error::closed().is_closed());
+    /// assert!(!Error::from_kind(ErrorKind::Io).is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.kind == ErrorKind::Closed
     }
 
     /// True when a body limit was exceeded.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let err = http_core::Body::from("0123456789").collect(4).await.unwrap_err();
+    /// assert!(err.is_body_too_large());
+    /// # }
+    /// ```
     pub fn is_body_too_large(&self) -> bool {
         self.kind == ErrorKind::BodyTooLarge
     }
 
     /// The status a server answers with when this error ends a request.
+    ///
+    /// ```
+    /// use http_core::{Error, ErrorKind, StatusCode};
+    /// assert_eq!(Error::from_kind(ErrorKind::BodyTooLarge).status(), StatusCode::PAYLOAD_TOO_LARGE);
+    /// assert_eq!(Error::parse(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "x").status(), 431);
+    /// assert_eq!(Error::user("oops").status(), StatusCode::INTERNAL_SERVER_ERROR);
+    /// ```
     pub fn status(&self) -> StatusCode {
         match self.kind {
             ErrorKind::Parse(s) => s,
@@ -108,6 +193,12 @@ impl Error {
     }
 
     /// The underlying cause, if any.
+    ///
+    /// ```
+    /// let e = http_core::Error::user(std::io::Error::other("no space"));
+    /// assert_eq!(e.cause().unwrap().to_string(), "no space");
+    /// assert!(http_core::Error::closed().cause().is_none());
+    /// ```
     pub fn cause(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
         self.cause.as_deref()
     }

@@ -16,6 +16,16 @@ use crate::response::{IntoResponse, Response};
 use crate::stream::Stream;
 
 /// A boxed, sendable future.
+///
+/// ```
+/// use http_core::BoxFuture;
+/// fn answer() -> BoxFuture<'static, u32> {
+///     Box::pin(async { 42 })
+/// }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// assert_eq!(answer().await, 42);
+/// # }
+/// ```
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A serve-style handler: Request → Response.
@@ -32,6 +42,15 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// ```
 pub trait Handler: Send + Sync + 'static {
     /// Handles one request.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use http_core::{Handler, Method, Request, StatusCode};
+    /// let h = |_r: Request| async { (StatusCode::IM_A_TEAPOT, "short and stout") };
+    /// let resp = h.call(Request::new(Method::GET, "/tea")).await;
+    /// assert_eq!(resp.status(), StatusCode::IM_A_TEAPOT);
+    /// # }
+    /// ```
     fn call(&self, req: Request) -> impl Future<Output = Response> + Send;
 }
 
@@ -73,6 +92,15 @@ pub struct BoxHandler(Arc<dyn DynHandler>);
 
 impl BoxHandler {
     /// Boxes `handler`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use http_core::{BoxHandler, Handler, Method, Request};
+    /// let h = BoxHandler::new(|r: Request| async move { format!("you asked for {}", r.path()) });
+    /// let resp = h.clone().call(Request::new(Method::GET, "/x")).await;
+    /// assert_eq!(resp.into_body().collect(64).await.unwrap(), "you asked for /x");
+    /// # }
+    /// ```
     pub fn new(handler: impl Handler) -> Self {
         BoxHandler(Arc::new(handler))
     }
@@ -107,11 +135,38 @@ impl std::fmt::Debug for BoxHandler {
 /// the status and headers set so far and an empty body; a started one is closed.
 pub trait StreamHandler: Send + Sync + 'static {
     /// Handles one exchange.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use http_core::testing::MemoryTransport;
+    /// use http_core::{Method, Request, Stream, StreamHandler};
+    /// async fn hello(s: &mut Stream) {
+    ///     let _ = s.write("hello").await;
+    /// }
+    /// let (head, body, ctx) = Request::new(Method::GET, "/").into_parts();
+    /// let mut stream = Stream::new(Box::new(MemoryTransport::default()));
+    /// stream.begin(head, ctx, 1024, body.is_empty());
+    /// StreamHandler::call(&hello, &mut stream).await;
+    /// assert!(stream.is_head_sent());
+    /// # }
+    /// ```
     fn call<'a>(&'a self, stream: &'a mut Stream) -> impl Future<Output = ()> + Send + 'a;
 }
 
 /// Helper trait that names the future of a `Fn(&'a mut Stream)` for every `'a`; this is
 /// what lets plain `async fn(&mut Stream)` items be stream handlers.
+///
+/// ```
+/// use http_core::{Stream, StreamFn, StreamHandler};
+/// async fn hi(s: &mut Stream) {
+///     let _ = s.write("hi").await;
+/// }
+/// // `StreamFn` is what makes a plain `async fn(&mut Stream)` a `StreamHandler`:
+/// fn is_stream_fn<F: for<'a> StreamFn<'a>>(_: &F) {}
+/// fn is_stream_handler<H: StreamHandler>(_: &H) {}
+/// is_stream_fn(&hi);
+/// is_stream_handler(&hi);
+/// ```
 pub trait StreamFn<'a>: Send + Sync + 'static {
     /// The future returned for lifetime `'a`.
     type Fut: Future<Output = ()> + Send + 'a;
@@ -150,11 +205,33 @@ impl<H: StreamHandler> DynStreamHandler for H {
 }
 
 /// A type-erased, cheaply cloneable [`StreamHandler`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use http_core::{BoxStreamHandler, Method, Request, Stream, testing};
+/// async fn a(s: &mut Stream) { let _ = s.write("a").await; }
+/// async fn b(s: &mut Stream) { let _ = s.write("b").await; }
+/// let handlers = [BoxStreamHandler::new(a), BoxStreamHandler::new(b)];
+/// let r = testing::call_stream(&handlers[1], Request::new(Method::GET, "/")).await;
+/// assert_eq!(r.text(), "b");
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct BoxStreamHandler(Arc<dyn DynStreamHandler>);
 
 impl BoxStreamHandler {
     /// Boxes `handler`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use http_core::{BoxStreamHandler, Method, Request, Stream, testing};
+    /// async fn hello(s: &mut Stream) {
+    ///     let _ = s.write("hello").await;
+    /// }
+    /// let h = BoxStreamHandler::new(hello);
+    /// assert_eq!(testing::call_stream(&h, Request::new(Method::GET, "/")).await.text(), "hello");
+    /// # }
+    /// ```
     pub fn new(handler: impl StreamHandler) -> Self {
         BoxStreamHandler(Arc::new(handler))
     }
@@ -173,6 +250,15 @@ impl std::fmt::Debug for BoxStreamHandler {
 }
 
 /// A serve-style handler running as a stream handler; made by [`streamhandler`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use http_core::{Method, Request, ServeStream, streamhandler, testing};
+/// let h: ServeStream<_> = streamhandler(|mut r: Request| async move { r.take_body().collect(64).await.unwrap() });
+/// let r = testing::call_stream(&h, Request::new(Method::POST, "/").with_body("echo")).await;
+/// assert_eq!(r.text(), "echo");
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct ServeStream<H>(pub H);
 

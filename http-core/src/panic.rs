@@ -25,6 +25,14 @@ pub async fn catch_panic<F: Future>(fut: F) -> Result<F::Output, String> {
 }
 
 /// The text of a panic payload.
+///
+/// ```
+/// use http_core::panic_message;
+/// let payload = std::panic::catch_unwind(|| panic!("disk {} full", 3)).unwrap_err();
+/// assert_eq!(panic_message(&*payload), "disk 3 full");
+/// let payload = std::panic::catch_unwind(|| std::panic::panic_any(7u8)).unwrap_err();
+/// assert_eq!(panic_message(&*payload), "panic with a non-string payload");
+/// ```
 pub fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_owned()

@@ -263,6 +263,13 @@ impl<B: Into<Body>> From<http::Response<B>> for Response {
 /// ```
 pub trait IntoResponse {
     /// Converts into a response.
+    ///
+    /// ```
+    /// use http_core::{IntoResponse, StatusCode};
+    /// let r = (StatusCode::CREATED, "made").into_response();
+    /// assert_eq!((r.status(), r.body().exact_len()), (StatusCode::CREATED, Some(4)));
+    /// assert_eq!(None::<&str>.into_response().status(), StatusCode::NO_CONTENT);
+    /// ```
     fn into_response(self) -> Response;
 }
 

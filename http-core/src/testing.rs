@@ -20,6 +20,16 @@ use crate::stream::{OutgoingHead, Stream, Transport};
 pub use crate::test_client::{TestClient, TestRequest};
 
 /// A response as a client would see it: everything collected.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use http_core::{Method, Request, StatusCode, testing};
+/// let r = testing::call(&|_r: Request| async { (StatusCode::CREATED, "made") }, Request::new(Method::POST, "/")).await;
+/// assert_eq!(r.status, StatusCode::CREATED);
+/// assert_eq!(&r.body[..], b"made");
+/// assert!(r.trailers.is_none());
+/// # }
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct TestResponse {
     /// Status.
@@ -34,11 +44,23 @@ pub struct TestResponse {
 
 impl TestResponse {
     /// The body as UTF-8 text (lossy).
+    ///
+    /// ```
+    /// let r = http_core::testing::TestResponse { body: "h\u{e9}llo".into(), ..Default::default() };
+    /// assert_eq!(r.text(), "héllo");
+    /// ```
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
     /// The first value of a header as text.
+    ///
+    /// ```
+    /// let mut r = http_core::testing::TestResponse::default();
+    /// r.headers.insert("content-type", "text/plain".parse().unwrap());
+    /// assert_eq!(r.header("Content-Type"), Some("text/plain"));
+    /// assert_eq!(r.header("etag"), None);
+    /// ```
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
@@ -100,6 +122,19 @@ pub async fn call_stream<H: StreamHandler>(handler: &H, req: Request) -> TestRes
 
 /// An in-memory [`Transport`]: the request body comes from a [`Body`], the response is
 /// collected into a [`TestResponse`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use http_core::testing::MemoryTransport;
+/// use http_core::{Method, Request, Stream};
+/// let (head, body, ctx) = Request::new(Method::GET, "/").into_parts();
+/// let mut stream = Stream::new(Box::new(MemoryTransport::default()));
+/// stream.begin(head, ctx, 1024, body.is_empty());
+/// stream.write("over memory").await.unwrap();
+/// stream.closewrite().await.unwrap();
+/// assert!(stream.transport_mut::<MemoryTransport>().is_some());
+/// # }
+/// ```
 #[derive(Debug, Default)]
 pub struct MemoryTransport {
     body: Body,

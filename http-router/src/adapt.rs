@@ -26,6 +26,19 @@ use http_core::{
 const HIGH_WATER: usize = 64 * 1024;
 
 /// A [`StreamHandler`] usable as a [`Handler`]; made by [`into_handler`].
+///
+/// ```
+/// use http_core::{Handler, Method, Request, Stream};
+/// async fn echo(s: &mut Stream) {
+///     let body = s.read_to_end(1024).await.unwrap_or_default();
+///     let _ = s.write(body).await;
+/// }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let h: http_router::StreamAsHandler = http_router::into_handler(echo);
+/// let resp = h.call(Request::new(Method::POST, "/").with_body("ping")).await;
+/// assert_eq!(resp.into_body().collect(1024).await.unwrap(), "ping");
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct StreamAsHandler(BoxStreamHandler);
 
@@ -51,6 +64,17 @@ pub fn into_handler(handler: impl StreamHandler) -> StreamAsHandler {
 
 impl StreamAsHandler {
     /// Wraps an already boxed stream handler.
+    ///
+    /// ```
+    /// use http_core::{BoxStreamHandler, Method, Request, Stream, testing};
+    /// async fn hi(s: &mut Stream) {
+    ///     let _ = s.write("hi").await;
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let h = http_router::StreamAsHandler::from_boxed(BoxStreamHandler::new(hi));
+    /// assert_eq!(testing::call(&h, Request::new(Method::GET, "/")).await.text(), "hi");
+    /// # }
+    /// ```
     pub fn from_boxed(handler: BoxStreamHandler) -> Self {
         StreamAsHandler(handler)
     }

@@ -106,6 +106,14 @@ pub fn getcookies(req: &Request) -> Vec<Cookie> {
 }
 
 /// The cookies in a header map's `Cookie` fields.
+///
+/// ```
+/// let mut headers = http_core::HeaderMap::new();
+/// headers.append("cookie", "a=1; b=2".parse().unwrap());
+/// headers.append("cookie", "c=3".parse().unwrap());
+/// let names: Vec<_> = http_router::cookies_from(&headers).into_iter().map(|c| c.name).collect();
+/// assert_eq!(names, ["a", "b", "c"]);
+/// ```
 pub fn cookies_from(headers: &HeaderMap) -> Vec<Cookie> {
     let mut out = Vec::new();
     for v in headers.get_all(header::COOKIE) {
@@ -115,11 +123,27 @@ pub fn cookies_from(headers: &HeaderMap) -> Vec<Cookie> {
 }
 
 /// The value of the first cookie called `name`.
+///
+/// ```
+/// use http_core::{Method, Request};
+/// let req = Request::new(Method::GET, "/").with_header("cookie", "sid=abc; sid=shadowed");
+/// assert_eq!(http_router::getcookie(&req, "sid").as_deref(), Some("abc"));
+/// assert_eq!(http_router::getcookie(&req, "missing"), None);
+/// ```
 pub fn getcookie(req: &Request, name: &str) -> Option<String> {
     getcookies(req).into_iter().find(|c| c.name == name).map(|c| c.value)
 }
 
 /// The `SameSite` attribute.
+///
+/// ```
+/// use http_router::{SameSite, SetCookie};
+/// let strict = SetCookie::new("a", "1").same_site(SameSite::Strict).header_value().unwrap();
+/// assert_eq!(strict, "a=1; SameSite=Strict");
+/// // `SameSite=None` is only accepted together with `Secure`
+/// assert!(SetCookie::new("a", "1").same_site(SameSite::None).header_value().is_err());
+/// assert!(SetCookie::new("a", "1").same_site(SameSite::None).secure().header_value().is_ok());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SameSite {
     /// Sent only with same-site requests.
@@ -179,6 +203,11 @@ pub struct SetCookie {
 
 impl SetCookie {
     /// A cookie `name=value` with no attributes (a session cookie for the current path).
+    ///
+    /// ```
+    /// let v = http_router::SetCookie::new("theme", "dark").header_value().unwrap();
+    /// assert_eq!(v, "theme=dark");
+    /// ```
     pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
         SetCookie {
             name: name.into(),
@@ -205,18 +234,34 @@ impl SetCookie {
     }
 
     /// The `Path` attribute.
+    ///
+    /// ```
+    /// let v = http_router::SetCookie::new("a", "b").path("/app").header_value().unwrap();
+    /// assert_eq!(v, "a=b; Path=/app");
+    /// ```
     pub fn path(mut self, path: impl Into<String>) -> Self {
         self.path = Some(path.into());
         self
     }
 
     /// The `Domain` attribute.
+    ///
+    /// ```
+    /// let v = http_router::SetCookie::new("a", "b").domain("example.com").header_value().unwrap();
+    /// assert_eq!(v, "a=b; Domain=example.com");
+    /// ```
     pub fn domain(mut self, domain: impl Into<String>) -> Self {
         self.domain = Some(domain.into());
         self
     }
 
     /// The `Max-Age` attribute, in whole seconds (zero deletes the cookie).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let v = http_router::SetCookie::new("a", "b").max_age(Duration::from_secs(60)).header_value().unwrap();
+    /// assert_eq!(v, "a=b; Max-Age=60");
+    /// ```
     pub fn max_age(mut self, max_age: Duration) -> Self {
         self.max_age = Some(max_age);
         self
@@ -236,18 +281,34 @@ impl SetCookie {
     }
 
     /// The `Secure` attribute: sent over HTTPS only.
+    ///
+    /// ```
+    /// let v = http_router::SetCookie::new("a", "b").secure().header_value().unwrap();
+    /// assert_eq!(v, "a=b; Secure");
+    /// ```
     pub fn secure(mut self) -> Self {
         self.secure = true;
         self
     }
 
     /// The `HttpOnly` attribute: hidden from scripts.
+    ///
+    /// ```
+    /// let v = http_router::SetCookie::new("a", "b").http_only().header_value().unwrap();
+    /// assert_eq!(v, "a=b; HttpOnly");
+    /// ```
     pub fn http_only(mut self) -> Self {
         self.http_only = true;
         self
     }
 
     /// The `SameSite` attribute. `SameSite::None` needs [`secure`](SetCookie::secure).
+    ///
+    /// ```
+    /// use http_router::{SameSite, SetCookie};
+    /// let v = SetCookie::new("a", "b").same_site(SameSite::Lax).header_value().unwrap();
+    /// assert_eq!(v, "a=b; SameSite=Lax");
+    /// ```
     pub fn same_site(mut self, same_site: SameSite) -> Self {
         self.same_site = Some(same_site);
         self
@@ -256,6 +317,13 @@ impl SetCookie {
     /// The header value, checked: the name must be a token; the value may hold cookie
     /// octets, and spaces or commas (then it is sent quoted); attributes may not contain
     /// `;` or control characters; `SameSite=None` requires `Secure`.
+    ///
+    /// ```
+    /// use http_router::SetCookie;
+    /// assert_eq!(SetCookie::new("msg", "hello world").header_value().unwrap(), "msg=\"hello world\"");
+    /// assert!(SetCookie::new("a", "b;c").header_value().is_err());
+    /// assert!(SetCookie::new("a", "b").path("/x;y").header_value().is_err());
+    /// ```
     pub fn header_value(&self) -> Result<HeaderValue, CookieError> {
         if !is_token(self.name.as_bytes()) {
             return Err(CookieError(format!("invalid cookie name `{}`", self.name.escape_debug())));

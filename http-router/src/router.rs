@@ -157,22 +157,56 @@ impl AllowedMethods {
 
     /// The methods, in a fixed order (GET, HEAD, POST, PUT, PATCH, DELETE, CONNECT,
     /// OPTIONS, TRACE, then extension methods by name).
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// use http_router::{MatchError, Router};
+    /// let r = Router::new().route("POST /a", |_r: Request| async { "" }).route("GET /a", |_r: Request| async { "" });
+    /// let Err(MatchError::MethodNotAllowed(allowed)) = r.at(&Method::DELETE, "/a") else { panic!() };
+    /// assert_eq!(allowed.methods(), [Method::GET, Method::HEAD, Method::POST, Method::OPTIONS]);
+    /// ```
     pub fn methods(&self) -> &[Method] {
         &self.methods
     }
 
     /// True when `method` is allowed.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// use http_router::{MatchError, Router};
+    /// let r = Router::new().route("GET /a", |_r: Request| async { "" });
+    /// let Err(MatchError::MethodNotAllowed(allowed)) = r.at(&Method::PUT, "/a") else { panic!() };
+    /// assert!(allowed.contains(&Method::HEAD), "GET routes answer HEAD too");
+    /// assert!(!allowed.contains(&Method::PUT));
+    /// ```
     pub fn contains(&self, method: &Method) -> bool {
         self.methods.contains(method)
     }
 
     /// The `Allow` header value: `GET, HEAD, OPTIONS`.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// use http_router::{MatchError, Router};
+    /// let r = Router::new().route("GET /a", |_r: Request| async { "" });
+    /// let Err(MatchError::MethodNotAllowed(allowed)) = r.at(&Method::POST, "/a") else { panic!() };
+    /// assert_eq!(allowed.header_value(), "GET, HEAD, OPTIONS");
+    /// ```
     pub fn header_value(&self) -> String {
         self.methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", ")
     }
 }
 
 /// Why [`Router::at`] found no route.
+///
+/// ```
+/// use http_core::{Method, Request};
+/// use http_router::{MatchError, Router};
+/// let r = Router::new().route("GET /users/{id}", |_r: Request| async { "" });
+/// assert_eq!(r.at(&Method::GET, "/nope").unwrap_err(), MatchError::NotFound);
+/// assert!(matches!(r.at(&Method::POST, "/users/1"), Err(MatchError::MethodNotAllowed(_))));
+/// assert_eq!(r.at(&Method::GET, "/users/%zz").unwrap_err(), MatchError::BadRequest);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MatchError {
     /// No route matches the path (404).
@@ -185,6 +219,14 @@ pub enum MatchError {
 }
 
 /// A successful [`Router::at`] lookup: the route and its parameters, decoded on demand.
+///
+/// ```
+/// use http_core::{Method, Request};
+/// let r = http_router::Router::new().route("GET /users/{id}/posts/{post}", |_r: Request| async { "" });
+/// let m = r.at(&Method::GET, "/users/7/posts/hello%20world").unwrap();
+/// assert_eq!(m.pattern(), "/users/{id}/posts/{post}");
+/// assert_eq!(m.param("post").as_deref(), Some("hello world"));
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Match<'r, 'p> {
     id: usize,
@@ -199,32 +241,75 @@ pub struct Match<'r, 'p> {
 
 impl<'r, 'p> Match<'r, 'p> {
     /// The registered path pattern (`/users/{id}`), what [`getroute`] returns.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// let r = http_router::Router::new().route("GET /users/{id}", |_r: Request| async { "" });
+    /// assert_eq!(r.at(&Method::GET, "/users/7").unwrap().pattern(), "/users/{id}");
+    /// ```
     pub fn pattern(&self) -> &'r str {
         self.pattern
     }
 
     /// The registered method, `*` for an any-method route.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// let r = http_router::Router::new()
+    ///     .route("GET /a", |_r: Request| async { "" })
+    ///     .route("/any", |_r: Request| async { "" });
+    /// assert_eq!(r.at(&Method::GET, "/a").unwrap().method(), "GET");
+    /// assert_eq!(r.at(&Method::PATCH, "/any").unwrap().method(), "*");
+    /// ```
     pub fn method(&self) -> &'r str {
         self.method
     }
 
     /// The number of captured parameters.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// let r = http_router::Router::new().route("GET /a/{x}/{y}", |_r: Request| async { "" });
+    /// assert_eq!(r.at(&Method::GET, "/a/1/2").unwrap().len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         self.names.len()
     }
 
     /// True when the route captures nothing.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// let r = http_router::Router::new().route("GET /health", |_r: Request| async { "" });
+    /// assert!(r.at(&Method::GET, "/health").unwrap().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()
     }
 
     /// A parameter, percent-decoded (borrowed from the path when nothing needed decoding).
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// let r = http_router::Router::new().route("GET /files/{name}", |_r: Request| async { "" });
+    /// let m = r.at(&Method::GET, "/files/a%20b.txt").unwrap();
+    /// assert_eq!(m.param("name").as_deref(), Some("a b.txt"));
+    /// assert_eq!(m.param("other"), None);
+    /// ```
     pub fn param(&self, name: &str) -> Option<Cow<'p, str>> {
         let i = self.names.iter().position(|n| &**n == name)?;
         Some(self.value(i))
     }
 
     /// All parameters, in pattern order.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// let r = http_router::Router::new().route("GET /{a}/{b}", |_r: Request| async { "" });
+    /// let m = r.at(&Method::GET, "/x/y").unwrap();
+    /// let params: Vec<(&str, String)> = m.params().map(|(n, v)| (n, v.into_owned())).collect();
+    /// assert_eq!(params, [("a", "x".to_string()), ("b", "y".to_string())]);
+    /// ```
     pub fn params(&self) -> impl Iterator<Item = (&'r str, Cow<'p, str>)> + '_ {
         self.names.iter().enumerate().map(|(i, n)| (&**n, self.value(i)))
     }
@@ -631,11 +716,24 @@ impl Router {
     }
 
     /// The number of routes (one per method and pattern).
+    ///
+    /// ```
+    /// use http_core::Request;
+    /// let r = http_router::Router::new().route("GET /a", |_r: Request| async { "" }).route("POST /a", |_r: Request| async { "" });
+    /// assert_eq!(r.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         self.routes.len()
     }
 
     /// True without routes.
+    ///
+    /// ```
+    /// use http_core::Request;
+    /// let r = http_router::Router::new();
+    /// assert!(r.is_empty());
+    /// assert!(!r.route("GET /", |_r: Request| async { "" }).is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.routes.is_empty()
     }

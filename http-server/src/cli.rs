@@ -41,11 +41,37 @@ pub struct CommonArgs {
 
 impl CommonArgs {
     /// Server options with this host and port (TLS is applied by [`run`], which can fail).
+    ///
+    /// ```
+    /// use clap::Parser;
+    /// #[derive(Parser)]
+    /// struct Cli {
+    ///     #[command(flatten)]
+    ///     common: http_server::cli::CommonArgs,
+    /// }
+    /// let cli = Cli::parse_from(["prog", "--host", "0.0.0.0", "--port", "9000"]);
+    /// let opts = cli.common.options();
+    /// assert_eq!((opts.get_host(), opts.get_port()), ("0.0.0.0", 9000));
+    /// ```
     pub fn options(&self) -> ServerOptions {
         ServerOptions::new().host(self.host.clone()).port(self.port)
     }
 
     /// The TLS configuration from `--tls-cert`/`--tls-key`, if given.
+    ///
+    /// ```
+    /// use clap::Parser;
+    /// #[derive(Parser)]
+    /// struct Cli {
+    ///     #[command(flatten)]
+    ///     common: http_server::cli::CommonArgs,
+    /// }
+    /// let plain = Cli::parse_from(["prog"]);
+    /// assert!(plain.common.tls()?.is_none());
+    /// let tls = Cli::parse_from(["prog", "--tls-cert", "/missing/cert.pem", "--tls-key", "/missing/key.pem"]);
+    /// assert!(tls.common.tls().is_err(), "the files cannot be read");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn tls(&self) -> std::io::Result<Option<crate::TlsConfig>> {
         match (&self.tls_cert, &self.tls_key) {
             (Some(cert), Some(key)) => crate::TlsConfig::from_pem_files(cert, key).map(Some),
@@ -54,6 +80,20 @@ impl CommonArgs {
     }
 
     /// A multi-threaded tokio runtime with `--workers` threads.
+    ///
+    /// ```
+    /// use clap::Parser;
+    /// #[derive(Parser)]
+    /// struct Cli {
+    ///     #[command(flatten)]
+    ///     common: http_server::cli::CommonArgs,
+    /// }
+    /// let cli = Cli::parse_from(["prog", "--workers", "2"]);
+    /// let rt = cli.common.runtime()?;
+    /// assert_eq!(rt.metrics().num_workers(), 2);
+    /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn runtime(&self) -> std::io::Result<tokio::runtime::Runtime> {
         let mut b = tokio::runtime::Builder::new_multi_thread();
         if let Some(n) = self.workers {
@@ -64,6 +104,16 @@ impl CommonArgs {
 }
 
 /// Prints `listening on http://HOST:PORT` (the real bound port) to stdout and flushes it.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+/// use http_core::Request;
+/// use http_server::{Server, ServerOptions, cli};
+/// let server = Server::serve(ServerOptions::new().port(0), |_r: Request| async { "" }).await?;
+/// cli::announce(&server); // prints `listening on http://127.0.0.1:PORT`
+/// # server.close().await;
+/// # Ok(()) }
+/// ```
 pub fn announce(server: &Server) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "listening on {}", server.url());
@@ -71,6 +121,12 @@ pub fn announce(server: &Server) {
 }
 
 /// Logs to stderr through `tracing` (`RUST_LOG` overrides; `quiet` shows warnings only).
+///
+/// ```
+/// http_server::cli::init_logging(false); // INFO and up to stderr, unless RUST_LOG says otherwise
+/// http_server::cli::init_logging(true); // a second call is harmless: the first subscriber stays
+/// tracing::info!("logging is set up");
+/// ```
 pub fn init_logging(quiet: bool) {
     use tracing_subscriber::EnvFilter;
     let default = if quiet { "warn" } else { "info" };

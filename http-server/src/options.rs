@@ -97,11 +97,21 @@ macro_rules! setter {
 
 impl ServerOptions {
     /// The defaults.
+    ///
+    /// ```
+    /// let opts = http_server::ServerOptions::new();
+    /// assert_eq!((opts.get_host(), opts.get_port()), ("127.0.0.1", 8080));
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The address to bind. Default `127.0.0.1`.
+    ///
+    /// ```
+    /// let opts = http_server::ServerOptions::new().host("0.0.0.0");
+    /// assert_eq!(opts.get_host(), "0.0.0.0");
+    /// ```
     pub fn host(mut self, host: impl Into<String>) -> Self {
         self.host = host.into();
         self
@@ -109,96 +119,217 @@ impl ServerOptions {
 
     setter!(
         /// The port to bind; `0` picks a free one. Default `8080`.
+        ///
+        /// ```
+        /// let opts = http_server::ServerOptions::new().port(0);
+        /// assert_eq!(opts.get_port(), 0);
+        /// ```
         port: u16
     );
     setter!(
         /// Each request-body read must make progress within this. Default 30 s.
+        ///
+        /// ```
+        /// # use std::time::Duration;
+        /// let opts = http_server::ServerOptions::new().read_timeout(Duration::from_secs(5));
+        /// assert!(format!("{opts:?}").contains("read_timeout: 5s"));
+        /// ```
         read_timeout: Duration
     );
     setter!(
         /// Time allowed to receive a request head, counted from the connection's start or
         /// the request's first byte (slowloris guard; answered 408). Default 10 s.
+        ///
+        /// ```
+        /// # use std::time::Duration;
+        /// let opts = http_server::ServerOptions::new().read_header_timeout(Duration::from_secs(3));
+        /// assert!(format!("{opts:?}").contains("read_header_timeout: 3s"));
+        /// ```
         read_header_timeout: Duration
     );
     setter!(
         /// Each response write must make progress within this. Default 30 s.
+        ///
+        /// ```
+        /// # use std::time::Duration;
+        /// let opts = http_server::ServerOptions::new().write_timeout(Duration::from_secs(20));
+        /// assert!(format!("{opts:?}").contains("write_timeout: 20s"));
+        /// ```
         write_timeout: Duration
     );
     setter!(
         /// How long a keep-alive connection may wait for its next request. Default 60 s.
+        ///
+        /// ```
+        /// # use std::time::Duration;
+        /// let opts = http_server::ServerOptions::new().idle_timeout(Duration::from_secs(120));
+        /// assert!(format!("{opts:?}").contains("idle_timeout: 120s"));
+        /// ```
         idle_timeout: Duration
     );
     setter!(
         /// Largest request head (request line + headers); larger is answered 431. Default 32 KiB.
+        ///
+        /// ```
+        /// let opts = http_server::ServerOptions::new().max_header_bytes(16 * 1024);
+        /// assert!(format!("{opts:?}").contains("max_header_bytes: 16384"));
+        /// ```
         max_header_bytes: usize
     );
     setter!(
         /// Longest request target; longer is answered 414. Default 8 KiB.
+        ///
+        /// ```
+        /// let opts = http_server::ServerOptions::new().max_uri_bytes(2048);
+        /// assert!(format!("{opts:?}").contains("max_uri_bytes: 2048"));
+        /// ```
         max_uri_bytes: usize
     );
     setter!(
         /// Most header lines in a request; more is answered 431. Default 100.
+        ///
+        /// ```
+        /// let opts = http_server::ServerOptions::new().max_headers(50);
+        /// assert!(format!("{opts:?}").contains("max_headers: 50"));
+        /// ```
         max_headers: usize
     );
     setter!(
         /// Largest body buffered for a serve-style handler; larger is answered 413. Default 10 MiB.
+        ///
+        /// ```
+        /// let opts = http_server::ServerOptions::new().max_body_bytes(1 << 20);
+        /// assert!(format!("{opts:?}").contains("max_body_bytes: 1048576"));
+        /// ```
         max_body_bytes: u64
     );
     setter!(
         /// Most open connections; past it a new connection gets 503 and is closed. Default 10,000.
+        ///
+        /// ```
+        /// let opts = http_server::ServerOptions::new().max_connections(500);
+        /// assert!(format!("{opts:?}").contains("max_connections: 500"));
+        /// ```
         max_connections: usize
     );
     setter!(
         /// The listen backlog. Default 1024.
+        ///
+        /// ```
+        /// let opts = http_server::ServerOptions::new().backlog(128);
+        /// assert!(format!("{opts:?}").contains("backlog: 128"));
+        /// ```
         backlog: u32
     );
     setter!(
         /// Set `SO_REUSEADDR` on the listener. Default true.
+        ///
+        /// ```
+        /// let opts = http_server::ServerOptions::new().reuseaddr(false);
+        /// assert!(format!("{opts:?}").contains("reuseaddr: false"));
+        /// ```
         reuseaddr: bool
     );
     setter!(
         /// When the port is taken, try the next ones (up to 100), then any free port. Default false.
+        ///
+        /// ```
+        /// let opts = http_server::ServerOptions::new().listenany(true);
+        /// assert!(format!("{opts:?}").contains("listenany: true"));
+        /// ```
         listenany: bool
     );
     setter!(
         /// How long `close()` lets in-flight requests finish before cutting them. Default 10 s.
+        ///
+        /// ```
+        /// # use std::time::Duration;
+        /// let opts = http_server::ServerOptions::new().shutdown_timeout(Duration::from_secs(2));
+        /// assert!(format!("{opts:?}").contains("shutdown_timeout: 2s"));
+        /// ```
         shutdown_timeout: Duration
     );
 
     setter!(
         /// Time allowed for a TLS handshake and the HTTP/2 preface. Default 10 s.
+        ///
+        /// ```
+        /// # use std::time::Duration;
+        /// let opts = http_server::ServerOptions::new().tls_handshake_timeout(Duration::from_secs(4));
+        /// assert!(format!("{opts:?}").contains("tls_handshake_timeout: 4s"));
+        /// ```
         tls_handshake_timeout: Duration
     );
     setter!(
         /// Concurrent HTTP/2 streams per connection. Default 256.
+        ///
+        /// ```
+        /// let opts = http_server::ServerOptions::new().h2_max_concurrent_streams(64);
+        /// assert!(format!("{opts:?}").contains("h2_max_concurrent_streams: 64"));
+        /// ```
         h2_max_concurrent_streams: u32
     );
     setter!(
         /// HTTP/2 per-stream receive window (bytes). Default 256 KiB.
+        ///
+        /// ```
+        /// let opts = http_server::ServerOptions::new().h2_initial_window_size(1 << 16);
+        /// assert!(format!("{opts:?}").contains("h2_initial_window_size: 65536"));
+        /// ```
         h2_initial_window_size: u32
     );
     setter!(
         /// HTTP/2 per-connection receive window (bytes). Default 1 MiB.
+        ///
+        /// ```
+        /// let opts = http_server::ServerOptions::new().h2_initial_connection_window_size(1 << 22);
+        /// assert!(format!("{opts:?}").contains("h2_initial_connection_window_size: 4194304"));
+        /// ```
         h2_initial_connection_window_size: u32
     );
     setter!(
         /// Peer stream resets tolerated per 10 s before GOAWAY `ENHANCE_YOUR_CALM`. Default 200.
+        ///
+        /// ```
+        /// let opts = http_server::ServerOptions::new().h2_max_peer_resets(50);
+        /// assert!(format!("{opts:?}").contains("h2_max_peer_resets: 50"));
+        /// ```
         h2_max_peer_resets: usize
     );
 
     /// Serve HTTPS with this certificate (ALPN picks HTTP/2 or HTTP/1.1). Default: cleartext,
     /// where HTTP/1.1 and HTTP/2 prior knowledge share the port.
+    ///
+    /// ```
+    /// # let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    /// # let (cert_pem, key_pem) = (ck.cert.pem(), ck.signing_key.serialize_pem());
+    /// use http_server::{ServerOptions, TlsConfig};
+    /// let tls = TlsConfig::from_pem(cert_pem.as_bytes(), key_pem.as_bytes())?;
+    /// let opts = ServerOptions::new().port(8443).tls(tls);
+    /// assert!(format!("{opts:?}").contains("tls: Some(TlsConfig)"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn tls(mut self, tls: crate::TlsConfig) -> Self {
         self.tls = Some(tls);
         self
     }
 
     /// The configured port.
+    ///
+    /// ```
+    /// let opts = http_server::ServerOptions::new().port(3000);
+    /// assert_eq!(opts.get_port(), 3000);
+    /// ```
     pub fn get_port(&self) -> u16 {
         self.port
     }
 
     /// The configured host.
+    ///
+    /// ```
+    /// let opts = http_server::ServerOptions::new().host("::1");
+    /// assert_eq!(opts.get_host(), "::1");
+    /// ```
     pub fn get_host(&self) -> &str {
         &self.host
     }

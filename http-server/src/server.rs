@@ -115,12 +115,36 @@ impl Server {
     /// HTTP.jl's `serve!`: starts a server for a Request → Response handler and returns
     /// once it is listening. The body is buffered up to `max_body_bytes` before the
     /// handler runs (see [`streamhandler`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::Request;
+    /// use http_server::{Server, ServerOptions};
+    /// let server = Server::serve(ServerOptions::new().port(0), |_req: Request| async { "Hello" }).await?;
+    /// assert!(server.is_open() && server.port() != 0);
+    /// server.close().await;
+    /// # Ok(()) }
+    /// ```
     pub async fn serve<H: Handler>(options: ServerOptions, handler: H) -> io::Result<Server> {
         Server::listen(options, streamhandler(handler)).await
     }
 
     /// HTTP.jl's `listen!`: starts a server for a stream handler and returns once it is
     /// listening.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::Stream;
+    /// use http_server::{Server, ServerOptions};
+    /// async fn hello(s: &mut Stream) {
+    ///     let _ = s.set_header("content-type", "text/plain");
+    ///     let _ = s.write("Hello").await;
+    /// }
+    /// let server = Server::listen(ServerOptions::new().port(0), hello).await?;
+    /// assert!(server.url().starts_with("http://127.0.0.1:"));
+    /// server.close().await;
+    /// # Ok(()) }
+    /// ```
     pub async fn listen<H: StreamHandler>(options: ServerOptions, handler: H) -> io::Result<Server> {
         options.validate()?;
         let listener = bind(&options).await?;
@@ -179,16 +203,47 @@ impl Server {
     }
 
     /// The bound port (the real one when 0 was asked for).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// # use http_core::Request;
+    /// use http_server::{Server, ServerOptions};
+    /// let server = Server::serve(ServerOptions::new().port(0), |_r: Request| async { "" }).await?;
+    /// assert_ne!(server.port(), 0, "the port the OS picked");
+    /// # server.close().await;
+    /// # Ok(()) }
+    /// ```
     pub fn port(&self) -> u16 {
         self.shared.local_addr.port()
     }
 
     /// The bound address.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// # use http_core::Request;
+    /// use http_server::{Server, ServerOptions};
+    /// let server = Server::serve(ServerOptions::new().port(0), |_r: Request| async { "" }).await?;
+    /// assert!(server.local_addr().ip().is_loopback());
+    /// assert_eq!(server.local_addr().port(), server.port());
+    /// # server.close().await;
+    /// # Ok(()) }
+    /// ```
     pub fn local_addr(&self) -> SocketAddr {
         self.shared.local_addr
     }
 
     /// `http://HOST:PORT` (or `https://` under TLS).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// # use http_core::Request;
+    /// use http_server::{Server, ServerOptions};
+    /// let server = Server::serve(ServerOptions::new().port(0), |_r: Request| async { "" }).await?;
+    /// assert_eq!(server.url(), format!("http://127.0.0.1:{}", server.port()));
+    /// # server.close().await;
+    /// # Ok(()) }
+    /// ```
     pub fn url(&self) -> String {
         format!("{}://{}", self.shared.scheme, self.shared.local_addr)
     }
@@ -196,6 +251,18 @@ impl Server {
     /// Replaces the TLS certificate and key from PEM files without a restart; new
     /// connections use them. An error leaves the old ones in place, as does a server
     /// without TLS (which reports `InvalidInput`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// # use http_core::Request;
+    /// use http_server::{Server, ServerOptions};
+    /// let server = Server::serve(ServerOptions::new().port(0), |_r: Request| async { "" }).await?;
+    /// // a cleartext server has no certificate to replace
+    /// let err = server.reload_tls("cert.pem", "key.pem").unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// # server.close().await;
+    /// # Ok(()) }
+    /// ```
     pub fn reload_tls(&self, cert: impl AsRef<std::path::Path>, key: impl AsRef<std::path::Path>) -> io::Result<()> {
         match &self.shared.tls {
             Some(tls) => tls.reload_from_pem_files(cert, key),
@@ -204,16 +271,49 @@ impl Server {
     }
 
     /// Open connections right now.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// # use http_core::Request;
+    /// use http_server::{Server, ServerOptions};
+    /// let server = Server::serve(ServerOptions::new().port(0), |_r: Request| async { "" }).await?;
+    /// assert_eq!(server.connections(), 0);
+    /// # server.close().await;
+    /// # Ok(()) }
+    /// ```
     pub fn connections(&self) -> usize {
         self.shared.conns.load(Ordering::Acquire)
     }
 
     /// True until `close` or `forceclose` is called.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// # use http_core::Request;
+    /// use http_server::{Server, ServerOptions};
+    /// let server = Server::serve(ServerOptions::new().port(0), |_r: Request| async { "" }).await?;
+    /// assert!(server.is_open());
+    /// server.close().await;
+    /// assert!(!server.is_open());
+    /// # Ok(()) }
+    /// ```
     pub fn is_open(&self) -> bool {
         !self.shared.graceful.is_cancelled()
     }
 
     /// Waits until the server has been closed and its connections have ended.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// # use http_core::Request;
+    /// use http_server::{Server, ServerOptions};
+    /// let server = Server::serve(ServerOptions::new().port(0), |_r: Request| async { "" }).await?;
+    /// let handle = server.clone();
+    /// tokio::spawn(async move { handle.close().await });
+    /// server.wait().await; // returns once the server is closed
+    /// assert!(!server.is_open());
+    /// # Ok(()) }
+    /// ```
     pub async fn wait(&self) {
         self.shared.closed.cancelled().await
     }
@@ -221,6 +321,17 @@ impl Server {
     /// Graceful shutdown: stop accepting (new connections are refused), close idle
     /// keep-alive connections, let in-flight requests finish within `shutdown_timeout`,
     /// then cut what remains.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// # use http_core::Request;
+    /// use http_server::{Server, ServerOptions};
+    /// let server = Server::serve(ServerOptions::new().port(0), |_r: Request| async { "" }).await?;
+    /// let addr = server.local_addr();
+    /// server.close().await;
+    /// assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "no longer accepting");
+    /// # Ok(()) }
+    /// ```
     pub async fn close(&self) {
         let s = &self.shared;
         s.graceful.cancel();
@@ -234,6 +345,17 @@ impl Server {
     }
 
     /// Immediate shutdown: stop accepting and close every connection now.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// # use http_core::Request;
+    /// use http_server::{Server, ServerOptions};
+    /// let server = Server::serve(ServerOptions::new().port(0), |_r: Request| async { "" }).await?;
+    /// server.forceclose().await;
+    /// assert!(!server.is_open());
+    /// assert_eq!(server.connections(), 0);
+    /// # Ok(()) }
+    /// ```
     pub async fn forceclose(&self) {
         let s = &self.shared;
         s.graceful.cancel();
@@ -245,6 +367,16 @@ impl Server {
 
     /// Waits for Ctrl-C or SIGTERM (or for the server to be closed elsewhere), then
     /// closes gracefully.
+    ///
+    /// ```no_run
+    /// # #[tokio::main] async fn main() -> std::io::Result<()> {
+    /// use http_core::Request;
+    /// use http_server::{Server, ServerOptions};
+    /// let server = Server::serve(ServerOptions::new(), |_r: Request| async { "hi" }).await?;
+    /// server.shutdown_on_signal().await; // returns after Ctrl-C / SIGTERM and a graceful close
+    /// assert!(!server.is_open());
+    /// # Ok(()) }
+    /// ```
     pub async fn shutdown_on_signal(&self) {
         tokio::select! {
             () = shutdown_signal() => {
@@ -264,6 +396,15 @@ impl std::fmt::Debug for Server {
 
 /// HTTP.jl's `serve`: runs a Request → Response server in the foreground until Ctrl-C or
 /// SIGTERM, then shuts down gracefully.
+///
+/// ```no_run
+/// # #[tokio::main] async fn main() -> std::io::Result<()> {
+/// use http_core::Request;
+/// use http_server::{ServerOptions, serve};
+/// // runs until Ctrl-C or SIGTERM
+/// serve(ServerOptions::new().port(8080), |_req: Request| async { "Hello, world" }).await?;
+/// # Ok(()) }
+/// ```
 pub async fn serve<H: Handler>(options: ServerOptions, handler: H) -> io::Result<()> {
     let server = Server::serve(options, handler).await?;
     server.shutdown_on_signal().await;
@@ -272,6 +413,18 @@ pub async fn serve<H: Handler>(options: ServerOptions, handler: H) -> io::Result
 
 /// HTTP.jl's `listen`: runs a stream-handler server in the foreground until Ctrl-C or
 /// SIGTERM, then shuts down gracefully.
+///
+/// ```no_run
+/// # #[tokio::main] async fn main() -> std::io::Result<()> {
+/// use http_core::Stream;
+/// use http_server::{ServerOptions, listen};
+/// async fn hello(s: &mut Stream) {
+///     let _ = s.write("Hello, world").await;
+/// }
+/// // runs until Ctrl-C or SIGTERM
+/// listen(ServerOptions::new().port(8080), hello).await?;
+/// # Ok(()) }
+/// ```
 pub async fn listen<H: StreamHandler>(options: ServerOptions, handler: H) -> io::Result<()> {
     let server = Server::listen(options, handler).await?;
     server.shutdown_on_signal().await;

@@ -55,17 +55,53 @@ fn build(cert_pem: &[u8], key_pem: &[u8]) -> io::Result<ServerConfig> {
 
 impl TlsConfig {
     /// From PEM text: the certificate chain (leaf first) and the private key.
+    ///
+    /// ```
+    /// # let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    /// # let (cert_pem, key_pem) = (ck.cert.pem(), ck.signing_key.serialize_pem());
+    /// use http_server::TlsConfig;
+    /// let tls = TlsConfig::from_pem(cert_pem.as_bytes(), key_pem.as_bytes())?;
+    /// assert_eq!(format!("{tls:?}"), "TlsConfig");
+    /// let err = TlsConfig::from_pem(b"not a certificate", key_pem.as_bytes()).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn from_pem(cert_pem: &[u8], key_pem: &[u8]) -> io::Result<Self> {
         Ok(TlsConfig { current: Arc::new(RwLock::new(Arc::new(build(cert_pem, key_pem)?))) })
     }
 
     /// From PEM files.
+    ///
+    /// ```
+    /// # let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    /// # let dir = std::env::temp_dir().join(format!("tls-doc-files-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// # std::fs::write(dir.join("cert.pem"), ck.cert.pem())?;
+    /// # std::fs::write(dir.join("key.pem"), ck.signing_key.serialize_pem())?;
+    /// use http_server::TlsConfig;
+    /// let tls = TlsConfig::from_pem_files(dir.join("cert.pem"), dir.join("key.pem"));
+    /// assert!(tls.is_ok());
+    /// assert!(TlsConfig::from_pem_files(dir.join("missing.pem"), dir.join("key.pem")).is_err());
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn from_pem_files(cert: impl AsRef<Path>, key: impl AsRef<Path>) -> io::Result<Self> {
         Self::from_pem(&std::fs::read(cert)?, &std::fs::read(key)?)
     }
 
     /// Replaces the certificate and key; new connections use them, open ones keep theirs.
     /// On error the old ones stay.
+    ///
+    /// ```
+    /// # let old = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    /// # let new = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    /// use http_server::TlsConfig;
+    /// let tls = TlsConfig::from_pem(old.cert.pem().as_bytes(), old.signing_key.serialize_pem().as_bytes())?;
+    /// tls.reload_from_pem(new.cert.pem().as_bytes(), new.signing_key.serialize_pem().as_bytes())?;
+    /// // a bad reload is refused and the current certificate stays
+    /// assert!(tls.reload_from_pem(b"garbage", b"garbage").is_err());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn reload_from_pem(&self, cert_pem: &[u8], key_pem: &[u8]) -> io::Result<()> {
         let config = Arc::new(build(cert_pem, key_pem)?);
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = config;
@@ -73,6 +109,21 @@ impl TlsConfig {
     }
 
     /// [`reload_from_pem`](Self::reload_from_pem) from files.
+    ///
+    /// ```
+    /// # let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    /// # let dir = std::env::temp_dir().join(format!("tls-doc-reload-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// # std::fs::write(dir.join("cert.pem"), ck.cert.pem())?;
+    /// # std::fs::write(dir.join("key.pem"), ck.signing_key.serialize_pem())?;
+    /// use http_server::TlsConfig;
+    /// let tls = TlsConfig::from_pem_files(dir.join("cert.pem"), dir.join("key.pem"))?;
+    /// // after the files were renewed on disk:
+    /// tls.reload_from_pem_files(dir.join("cert.pem"), dir.join("key.pem"))?;
+    /// assert!(tls.reload_from_pem_files(dir.join("gone.pem"), dir.join("key.pem")).is_err());
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn reload_from_pem_files(&self, cert: impl AsRef<Path>, key: impl AsRef<Path>) -> io::Result<()> {
         self.reload_from_pem(&std::fs::read(cert)?, &std::fs::read(key)?)
     }

@@ -48,22 +48,51 @@ impl SSEError {
 
     /// True when an event field (`id`, `event`) holds a character that would corrupt the
     /// stream: a line break, or NUL in `id`.
+    ///
+    /// ```
+    /// use http_sse::SSEEvent;
+    /// assert!(SSEEvent::new("x").with_event("a\nb").encode().unwrap_err().is_invalid());
+    /// ```
     pub fn is_invalid(&self) -> bool {
         matches!(self.kind, Kind::Invalid { .. })
     }
 
     /// True when one event is larger than the `max_len` in force (on a stream or a parser).
+    ///
+    /// ```
+    /// use http_sse::SSEParser;
+    /// let mut p = SSEParser::new(8);
+    /// p.feed(b"data: far too long for eight bytes\n\n");
+    /// assert!(p.next_event().unwrap().unwrap_err().is_too_large());
+    /// ```
     pub fn is_too_large(&self) -> bool {
         matches!(self.kind, Kind::TooLarge { .. })
     }
 
     /// True when the stream is closed: the client went away, or the stream was closed
     /// before this send.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let (stream, _body) = http_sse::SSEStream::new(64, None);
+    /// stream.close();
+    /// assert!(stream.send(&http_sse::SSEEvent::new("late")).await.unwrap_err().is_closed());
+    /// # }
+    /// ```
     pub fn is_closed(&self) -> bool {
         matches!(self.kind, Kind::Closed)
     }
 
     /// True when the byte source an [`EventStream`](crate::EventStream) reads from failed.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use tokio_stream::StreamExt;
+    /// let chunks = vec![Err::<bytes::Bytes, _>("connection reset")];
+    /// let mut events = http_sse::EventStream::new(tokio_stream::iter(chunks), 1024);
+    /// assert!(events.next().await.unwrap().unwrap_err().is_read());
+    /// # }
+    /// ```
     pub fn is_read(&self) -> bool {
         matches!(self.kind, Kind::Read(_))
     }

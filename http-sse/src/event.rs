@@ -47,23 +47,44 @@ pub struct SSEEvent {
 
 impl SSEEvent {
     /// An event of the default type carrying `data`.
+    ///
+    /// ```
+    /// let ev = http_sse::SSEEvent::new("hi");
+    /// assert_eq!((ev.data.as_str(), ev.event.as_deref()), ("hi", None));
+    /// assert_eq!(ev.encode().unwrap(), "data: hi\n\n");
+    /// ```
     pub fn new(data: impl Into<String>) -> Self {
         SSEEvent { data: data.into(), ..Default::default() }
     }
 
     /// Sets the event type (builder style). Checked when encoded.
+    ///
+    /// ```
+    /// let ev = http_sse::SSEEvent::new("x").with_event("tick");
+    /// assert_eq!(ev.encode().unwrap(), "event: tick\ndata: x\n\n");
+    /// ```
     pub fn with_event(mut self, event: impl Into<String>) -> Self {
         self.event = Some(event.into());
         self
     }
 
     /// Sets the event ID (builder style). Checked when encoded.
+    ///
+    /// ```
+    /// let ev = http_sse::SSEEvent::new("x").with_id("42");
+    /// assert_eq!(ev.encode().unwrap(), "id: 42\ndata: x\n\n");
+    /// ```
     pub fn with_id(mut self, id: impl Into<String>) -> Self {
         self.id = Some(id.into());
         self
     }
 
     /// Sets the reconnection time in milliseconds (builder style).
+    ///
+    /// ```
+    /// let ev = http_sse::SSEEvent::new("x").with_retry(3000);
+    /// assert_eq!(ev.encode().unwrap(), "retry: 3000\ndata: x\n\n");
+    /// ```
     pub fn with_retry(mut self, retry_ms: u64) -> Self {
         self.retry = Some(retry_ms);
         self
@@ -92,6 +113,12 @@ impl SSEEvent {
     }
 
     /// The number of bytes [`encode`](Self::encode) produces.
+    ///
+    /// ```
+    /// let ev = http_sse::SSEEvent::new("a\nb").with_id("1");
+    /// assert_eq!(ev.encoded_len(), ev.encode().unwrap().len());
+    /// assert_eq!(ev.encoded_len(), "id: 1\ndata: a\ndata: b\n\n".len());
+    /// ```
     pub fn encoded_len(&self) -> usize {
         let mut n = 0;
         if let Some(e) = self.event.as_deref().filter(|e| !e.is_empty()) {
@@ -110,6 +137,11 @@ impl SSEEvent {
     }
 
     /// Encodes the event, validated first.
+    ///
+    /// ```
+    /// let bytes = http_sse::SSEEvent::new("hello").with_event("greeting").encode().unwrap();
+    /// assert_eq!(bytes, "event: greeting\ndata: hello\n\n");
+    /// ```
     pub fn encode(&self) -> Result<Bytes, SSEError> {
         let mut buf = BytesMut::with_capacity(self.encoded_len());
         self.encode_into(&mut buf)?;
@@ -117,6 +149,14 @@ impl SSEEvent {
     }
 
     /// Appends the encoded event to `buf`; on an invalid event nothing is appended.
+    ///
+    /// ```
+    /// let mut buf = bytes::BytesMut::from(": start\n\n");
+    /// http_sse::SSEEvent::new("x").encode_into(&mut buf).unwrap();
+    /// assert_eq!(buf, ": start\n\ndata: x\n\n");
+    /// assert!(http_sse::SSEEvent::new("y").with_id("\n").encode_into(&mut buf).is_err());
+    /// assert_eq!(buf.len(), ": start\n\ndata: x\n\n".len(), "nothing appended");
+    /// ```
     pub fn encode_into(&self, buf: &mut BytesMut) -> Result<(), SSEError> {
         self.validate()?;
         buf.reserve(self.encoded_len());

@@ -48,4 +48,10 @@ pub use stream::{MAX_MAX_LEN, SSEStream};
 pub use testing::TestResponseExt;
 
 /// The default `max_len`, on streams and parsers: 16 MiB, as in HTTP.jl.
+///
+/// ```
+/// assert_eq!(http_sse::DEFAULT_MAX_LEN, 16 * 1024 * 1024);
+/// let (_resp, stream) = http_sse::SSEResponse::new().stream();
+/// assert_eq!(stream.max_len(), http_sse::DEFAULT_MAX_LEN);
+/// ```
 pub const DEFAULT_MAX_LEN: usize = 16 * 1024 * 1024;

@@ -84,6 +84,12 @@ impl Default for SSEParser {
 
 impl SSEParser {
     /// A parser that allows events of up to `max_len` bytes.
+    ///
+    /// ```
+    /// let mut p = http_sse::SSEParser::new(1024);
+    /// p.feed(b"data: x\n\n");
+    /// assert_eq!(p.next_event().unwrap().unwrap().data, "x");
+    /// ```
     pub fn new(max_len: usize) -> Self {
         SSEParser {
             max_len,
@@ -105,17 +111,38 @@ impl SSEParser {
 
     /// The last event ID in force (empty when none was set, or it was reset): what an
     /// `EventSource` sends as `Last-Event-ID` when it reconnects.
+    ///
+    /// ```
+    /// let mut p = http_sse::SSEParser::default();
+    /// assert_eq!(p.last_event_id(), "");
+    /// p.feed(b"id: 7\ndata: a\n\n");
+    /// assert_eq!(p.last_event_id(), "7");
+    /// ```
     pub fn last_event_id(&self) -> &str {
         &self.last_event_id
     }
 
     /// The last valid `retry` seen (the reconnection time in milliseconds).
+    ///
+    /// ```
+    /// let mut p = http_sse::SSEParser::default();
+    /// p.feed(b"retry: 1500\n\nretry: soon\n\n");
+    /// assert_eq!(p.retry(), Some(1500), "a non-numeric retry is ignored");
+    /// ```
     pub fn retry(&self) -> Option<u64> {
         self.retry
     }
 
     /// Parses the next chunk of the stream. Events (and errors) it completes are queued for
     /// [`next_event`](Self::next_event).
+    ///
+    /// ```
+    /// let mut p = http_sse::SSEParser::default();
+    /// p.feed(b"data: spl");
+    /// p.feed(b"it\r");
+    /// p.feed(b"\n\n");
+    /// assert_eq!(p.next_event().unwrap().unwrap().data, "split");
+    /// ```
     pub fn feed(&mut self, mut chunk: &[u8]) {
         while !chunk.is_empty() {
             if self.skip_lf {
@@ -141,6 +168,14 @@ impl SSEParser {
     }
 
     /// The next parsed event, or an oversized-event error; `None` when more bytes are needed.
+    ///
+    /// ```
+    /// let mut p = http_sse::SSEParser::default();
+    /// p.feed(b"data: one\n\ndata: two\n\n");
+    /// assert_eq!(p.next_event().unwrap().unwrap().data, "one");
+    /// assert_eq!(p.next_event().unwrap().unwrap().data, "two");
+    /// assert!(p.next_event().is_none());
+    /// ```
     pub fn next_event(&mut self) -> Option<Result<SSEEvent, SSEError>> {
         self.out.pop_front()
     }
@@ -314,11 +349,30 @@ pub struct EventStream<S> {
 
 impl<S> EventStream<S> {
     /// Reads events from `source`, allowing events of up to `max_len` bytes.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use tokio_stream::StreamExt;
+    /// let chunks = vec![Ok::<_, std::io::Error>(bytes::Bytes::from("data: a\n\n"))];
+    /// let events: Vec<_> = http_sse::EventStream::new(tokio_stream::iter(chunks), 1024).collect().await;
+    /// assert_eq!(events.len(), 1);
+    /// # }
+    /// ```
     pub fn new(source: S, max_len: usize) -> Self {
         EventStream { source: Some(source), parser: SSEParser::new(max_len) }
     }
 
     /// The parser, for its last event ID and reconnection time.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use tokio_stream::StreamExt;
+    /// let chunks = vec![Ok::<_, std::io::Error>(bytes::Bytes::from("id: 5\nretry: 100\ndata: a\n\n"))];
+    /// let mut events = http_sse::EventStream::new(tokio_stream::iter(chunks), 1024);
+    /// events.next().await.unwrap().unwrap();
+    /// assert_eq!((events.parser().last_event_id(), events.parser().retry()), ("5", Some(100)));
+    /// # }
+    /// ```
     pub fn parser(&self) -> &SSEParser {
         &self.parser
     }

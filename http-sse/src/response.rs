@@ -86,6 +86,14 @@ pub fn last_event_id(req: &Request) -> Option<&str> {
 
 /// What a producer passed to [`sse_stream_with`] may return: `()` or `Result<(), E>` with a
 /// displayable error.
+///
+/// ```
+/// use http_sse::{ProducerResult, SSEError};
+/// assert_eq!(().into_outcome(), Ok(()));
+/// assert_eq!(Err::<(), _>("boom").into_outcome(), Err(("boom".to_string(), false)));
+/// let invalid: Result<(), SSEError> = http_sse::SSEEvent::new("x").with_id("\n").validate();
+/// assert!(matches!(invalid.into_outcome(), Err((_, false))), "not a closed stream");
+/// ```
 pub trait ProducerResult {
     /// The error to log, if any, and whether it is only the stream being closed.
     fn into_outcome(self) -> Result<(), (String, bool)>;
@@ -137,11 +145,22 @@ impl Default for SSEResponse {
 
 impl SSEResponse {
     /// The defaults: status 200, `max_len` 16 MiB, no keep-alive, no extra headers.
+    ///
+    /// ```
+    /// let (resp, stream) = http_sse::SSEResponse::new().stream();
+    /// assert_eq!(resp.status(), 200);
+    /// assert_eq!(stream.max_len(), http_sse::DEFAULT_MAX_LEN);
+    /// ```
     pub fn new() -> Self {
         SSEResponse { status: StatusCode::OK, max_len: DEFAULT_MAX_LEN, keep_alive: None, headers: Vec::new() }
     }
 
     /// The response status. Default 200.
+    ///
+    /// ```
+    /// let (resp, _stream) = http_sse::SSEResponse::new().status(http_core::StatusCode::ACCEPTED).stream();
+    /// assert_eq!(resp.status(), http_core::StatusCode::ACCEPTED);
+    /// ```
     pub fn status(mut self, status: StatusCode) -> Self {
         self.status = status;
         self
@@ -149,6 +168,11 @@ impl SSEResponse {
 
     /// The bound on bytes buffered between producer and connection; also the largest event
     /// that can be sent. Default 16 MiB; clamped to `1..=`[`MAX_MAX_LEN`](crate::MAX_MAX_LEN).
+    ///
+    /// ```
+    /// let (_resp, stream) = http_sse::SSEResponse::new().max_len(4096).stream();
+    /// assert_eq!(stream.max_len(), 4096);
+    /// ```
     pub fn max_len(mut self, max_len: usize) -> Self {
         self.max_len = max_len;
         self
@@ -156,6 +180,17 @@ impl SSEResponse {
 
     /// Send a `: ping` comment after `every` without events, which keeps proxies from
     /// closing an idle connection and lets the server notice a vanished client. Default off.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+    /// use std::time::Duration;
+    /// let (resp, stream) = http_sse::SSEResponse::new().keep_alive(Duration::from_secs(15)).stream();
+    /// let mut body = resp.into_body();
+    /// let ping = body.next_frame().await.unwrap().unwrap(); // 15 idle seconds pass (paused clock)
+    /// assert_eq!(ping, http_core::Frame::Data(": ping\n\n".into()));
+    /// # drop(stream);
+    /// # }
+    /// ```
     pub fn keep_alive(mut self, every: Duration) -> Self {
         self.keep_alive = Some(every);
         self
@@ -163,12 +198,26 @@ impl SSEResponse {
 
     /// An extra response header, set after the standard ones (so it may replace them).
     /// Default none. An invalid name or value panics when the response is built.
+    ///
+    /// ```
+    /// let (resp, _stream) = http_sse::SSEResponse::new().header("cache-control", "no-store").stream();
+    /// assert_eq!(resp.header("cache-control"), Some("no-store"));
+    /// ```
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_owned(), value.to_owned()));
         self
     }
 
     /// The response and the stream to push events into.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let (resp, stream) = http_sse::SSEResponse::new().stream();
+    /// stream.send(&http_sse::SSEEvent::new("hi")).await.unwrap();
+    /// drop(stream);
+    /// assert_eq!(resp.into_body().collect(1024).await.unwrap(), "data: hi\n\n");
+    /// # }
+    /// ```
     pub fn stream(self) -> (Response, SSEStream) {
         let (stream, body) = SSEStream::new(self.max_len, self.keep_alive);
         let mut resp = Response::new(self.status)
@@ -184,6 +233,16 @@ impl SSEResponse {
 
     /// The response, with `producer` running on a background task as in
     /// [`sse_stream_with`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use http_sse::{SSEEvent, SSEResponse};
+    /// let resp = SSEResponse::new().max_len(1024).spawn(|s| async move {
+    ///     s.send(&SSEEvent::new("from a task")).await
+    /// });
+    /// assert_eq!(resp.into_body().collect(1024).await.unwrap(), "data: from a task\n\n");
+    /// # }
+    /// ```
     pub fn spawn<F, Fut>(self, producer: F) -> Response
     where
         F: FnOnce(SSEStream) -> Fut,

@@ -35,6 +35,11 @@ use crate::error::SSEError;
 use crate::event::{SSEEvent, encode_comment};
 
 /// The largest `max_len` a stream accepts (larger values are lowered to it).
+///
+/// ```
+/// let (stream, _body) = http_sse::SSEStream::new(usize::MAX, None);
+/// assert_eq!(stream.max_len(), http_sse::MAX_MAX_LEN);
+/// ```
 pub const MAX_MAX_LEN: usize = u32::MAX as usize;
 
 /// At most this many queued bytes are joined into one body frame.
@@ -105,6 +110,15 @@ impl SSEStream {
     /// a `: ping` comment after that long without events.
     ///
     /// Use [`sse_stream`](crate::sse_stream) for a whole response.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let (stream, body) = http_sse::SSEStream::new(0, None);
+    /// assert_eq!(stream.max_len(), 1, "clamped to at least 1");
+    /// drop(stream);
+    /// assert_eq!(body.collect(16).await.unwrap(), "");
+    /// # }
+    /// ```
     pub fn new(max_len: usize, keep_alive: Option<Duration>) -> (SSEStream, Body) {
         let max_len = max_len.clamp(1, MAX_MAX_LEN);
         let shared = Arc::new(Shared {
@@ -118,6 +132,11 @@ impl SSEStream {
     }
 
     /// The bound on buffered bytes.
+    ///
+    /// ```
+    /// let (stream, _body) = http_sse::SSEStream::new(2048, None);
+    /// assert_eq!(stream.max_len(), 2048);
+    /// ```
     pub fn max_len(&self) -> usize {
         self.shared.max_len
     }
@@ -128,6 +147,16 @@ impl SSEStream {
     /// written, [`is_too_large`](SSEError::is_too_large) for an event over `max_len`, and
     /// [`is_closed`](SSEError::is_closed) once the client went away or the stream was closed.
     /// Nothing is sent when it fails, nor when the future is dropped before it completes.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use http_sse::{SSEEvent, SSEStream};
+    /// let (stream, _body) = SSEStream::new(16, None);
+    /// stream.send(&SSEEvent::new("ok")).await.unwrap();
+    /// assert!(stream.send(&SSEEvent::new("x".repeat(32))).await.unwrap_err().is_too_large());
+    /// assert!(stream.send(&SSEEvent::new("x").with_id("a\nb")).await.unwrap_err().is_invalid());
+    /// # }
+    /// ```
     pub async fn send(&self, event: &SSEEvent) -> Result<(), SSEError> {
         self.send_raw(event.encode()?).await
     }
@@ -170,6 +199,17 @@ impl SSEStream {
 
     /// Ends the stream for every handle: queued events are still sent, then the body ends.
     /// Later sends fail.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let (stream, body) = http_sse::SSEStream::new(64, None);
+    /// let other = stream.clone();
+    /// stream.send(&http_sse::SSEEvent::new("last")).await.unwrap();
+    /// stream.close();
+    /// assert!(other.is_closed(), "closed for every handle");
+    /// assert_eq!(body.collect(64).await.unwrap(), "data: last\n\n");
+    /// # }
+    /// ```
     pub fn close(&self) {
         self.shared.end(false);
     }
@@ -182,12 +222,26 @@ impl SSEStream {
     }
 
     /// True once the stream was closed or the client went away: sends will fail.
+    ///
+    /// ```
+    /// let (stream, _body) = http_sse::SSEStream::new(64, None);
+    /// assert!(!stream.is_closed());
+    /// stream.close();
+    /// assert!(stream.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         let st = self.shared.state();
         st.closed || st.gone
     }
 
     /// True once the client went away (the server dropped the body).
+    ///
+    /// ```
+    /// let (stream, body) = http_sse::SSEStream::new(64, None);
+    /// assert!(!stream.is_gone());
+    /// drop(body);
+    /// assert!(stream.is_gone() && stream.is_closed());
+    /// ```
     pub fn is_gone(&self) -> bool {
         self.shared.state().gone
     }
@@ -216,6 +270,15 @@ impl SSEStream {
     }
 
     /// Bytes queued and not yet taken by the connection.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let (stream, _body) = http_sse::SSEStream::new(64, None);
+    /// assert_eq!(stream.buffered(), 0);
+    /// stream.send(&http_sse::SSEEvent::new("hi")).await.unwrap();
+    /// assert_eq!(stream.buffered(), "data: hi\n\n".len());
+    /// # }
+    /// ```
     pub fn buffered(&self) -> usize {
         self.shared.state().queue.iter().map(Bytes::len).sum()
     }

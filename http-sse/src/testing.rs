@@ -55,9 +55,26 @@ use crate::{DEFAULT_MAX_LEN, SSEError, SSEEvent, parse_all};
 pub trait TestResponseExt {
     /// The events in the body, parsed as a browser would (events of up to
     /// [`DEFAULT_MAX_LEN`] bytes; an unfinished last event is discarded).
+    ///
+    /// ```
+    /// use http_core::testing::TestResponse;
+    /// use http_sse::TestResponseExt;
+    /// let r = TestResponse { body: "data: a\n\ndata: b\n\ndata: cut".into(), ..Default::default() };
+    /// let data: Vec<String> = r.sse_events().unwrap().into_iter().map(|e| e.data).collect();
+    /// assert_eq!(data, ["a", "b"], "the unfinished last event is dropped");
+    /// ```
     fn sse_events(&self) -> Result<Vec<SSEEvent>, SSEError>;
 
     /// True when `Content-Type` is `text/event-stream`.
+    ///
+    /// ```
+    /// use http_core::testing::TestResponse;
+    /// use http_sse::TestResponseExt;
+    /// let mut r = TestResponse::default();
+    /// assert!(!r.is_event_stream());
+    /// r.headers.insert("content-type", "Text/Event-Stream; charset=utf-8".parse().unwrap());
+    /// assert!(r.is_event_stream());
+    /// ```
     fn is_event_stream(&self) -> bool;
 }
 

@@ -27,6 +27,17 @@ pub fn body_limit(max_bytes: u64) -> BodyLimit {
 }
 
 /// The layer made by [`body_limit`].
+///
+/// ```
+/// use http_core::{Method, Request, testing};
+/// use http_router::{BodyLimit, Router, body_limit};
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let limit: BodyLimit = body_limit(1024);
+/// let router = Router::new().route_with("POST /upload", |_r: Request| async { "stored" }, [limit]);
+/// let r = testing::call(&router, Request::new(Method::POST, "/upload").with_body("small")).await;
+/// assert_eq!(r.text(), "stored");
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit {
     max_bytes: u64,

@@ -10,6 +10,13 @@ use http_core::{Body, BoxHandler, BoxStreamHandler, Error, Frame, Handler, Reque
 use super::Layer;
 
 /// The `tracing` target of the access log events.
+///
+/// ```
+/// assert_eq!(http_router::LOG_TARGET, "http_router::access");
+/// // e.g. RUST_LOG=http_router::access=info, or a filter directive built from it:
+/// let directive = format!("{}=info", http_router::LOG_TARGET);
+/// assert_eq!(directive, "http_router::access=info");
+/// ```
 pub const LOG_TARGET: &str = "http_router::access";
 
 /// Logs every request at INFO level, target `http_router::access`, with the fields
@@ -31,6 +38,17 @@ pub fn logging() -> Logging {
 }
 
 /// The layer made by [`logging`].
+///
+/// ```
+/// use http_core::{Method, Request, testing};
+/// use http_router::{Logging, Router, logging};
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let layer: Logging = logging();
+/// let router = Router::new().use_middleware(layer).route("GET /", |_r: Request| async { "hi" });
+/// // logging never changes the response
+/// assert_eq!(testing::call(&router, Request::new(Method::GET, "/")).await.text(), "hi");
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Logging {
     _priv: (),

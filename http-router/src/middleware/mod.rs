@@ -54,6 +54,26 @@ pub use timeout::{HandlerTimeout, handlertimeout};
 ///
 /// Implement [`wrap`](Layer::wrap); implement [`wrap_stream`](Layer::wrap_stream) too to
 /// keep stream routes streaming their request bodies.
+///
+/// ```
+/// use http_core::{BoxHandler, Handler, Method, Request, testing};
+/// use http_router::{Layer, Router};
+/// struct PoweredBy(&'static str);
+/// impl Layer for PoweredBy {
+///     fn wrap(&self, next: BoxHandler) -> BoxHandler {
+///         let value = self.0;
+///         BoxHandler::new(move |req: Request| {
+///             let next = next.clone();
+///             async move { next.call(req).await.with_header("x-powered-by", value) }
+///         })
+///     }
+/// }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let router = Router::new().use_middleware(PoweredBy("rust")).route("GET /", |_r: Request| async { "hi" });
+/// let r = testing::call(&router, Request::new(Method::GET, "/")).await;
+/// assert_eq!(r.header("x-powered-by"), Some("rust"));
+/// # }
+/// ```
 pub trait Layer: Send + Sync + 'static {
     /// Wraps a serve-style handler.
     fn wrap(&self, next: BoxHandler) -> BoxHandler;
@@ -104,16 +124,49 @@ pub struct Middleware(Arc<dyn Layer>);
 
 impl Middleware {
     /// Erases `layer`.
+    ///
+    /// ```
+    /// use http_core::BoxHandler;
+    /// use http_router::{Middleware, catch_panics, layer_fn};
+    /// let a = Middleware::new(catch_panics());
+    /// let b = Middleware::new(layer_fn(|next: BoxHandler| next));
+    /// assert_eq!(format!("{a:?} {b:?}"), "Middleware Middleware");
+    /// ```
     pub fn new(layer: impl Layer) -> Self {
         Middleware(Arc::new(layer))
     }
 
     /// Wraps a serve-style handler.
+    ///
+    /// ```
+    /// use http_core::{BoxHandler, Method, Request, testing};
+    /// use http_router::{Middleware, catch_panics};
+    /// async fn boom(_r: Request) -> &'static str { panic!("boom") }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let h = Middleware::new(catch_panics()).wrap(BoxHandler::new(boom));
+    /// assert_eq!(testing::call(&h, Request::new(Method::GET, "/")).await.status.as_u16(), 500);
+    /// # }
+    /// ```
     pub fn wrap(&self, next: BoxHandler) -> BoxHandler {
         self.0.wrap(next)
     }
 
     /// Wraps a stream handler.
+    ///
+    /// ```
+    /// use http_core::{BoxStreamHandler, Method, Request, Stream, testing};
+    /// use http_router::{Middleware, body_limit};
+    /// async fn echo(s: &mut Stream) {
+    ///     let body = s.read_to_end(1 << 20).await.unwrap_or_default();
+    ///     let _ = s.write(body).await;
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let h = Middleware::new(body_limit(3)).wrap_stream(BoxStreamHandler::new(echo));
+    /// let req = Request::new(Method::POST, "/").with_header("content-length", "7").with_body("too big");
+    /// let r = testing::call_stream(&h, req).await;
+    /// assert_eq!(r.status.as_u16(), 413);
+    /// # }
+    /// ```
     pub fn wrap_stream(&self, next: BoxStreamHandler) -> BoxStreamHandler {
         self.0.wrap_stream(next)
     }

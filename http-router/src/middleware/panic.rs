@@ -28,6 +28,17 @@ pub fn catch_panics() -> CatchPanics {
 }
 
 /// The layer made by [`catch_panics`].
+///
+/// ```
+/// use http_core::{Method, Request, testing};
+/// use http_router::{CatchPanics, Router, catch_panics};
+/// async fn boom(_r: Request) -> &'static str { panic!("oops") }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let layer: CatchPanics = catch_panics();
+/// let router = Router::new().route_with("GET /boom", boom, [layer]);
+/// assert_eq!(testing::call(&router, Request::new(Method::GET, "/boom")).await.status.as_u16(), 500);
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct CatchPanics {
     _priv: (),

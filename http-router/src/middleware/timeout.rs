@@ -53,6 +53,22 @@ pub fn handlertimeout(timeout: Duration) -> HandlerTimeout {
 }
 
 /// The layer made by [`handlertimeout`]; its setters change the timeout response.
+///
+/// ```
+/// use std::time::Duration;
+/// use http_core::{Method, Request, StatusCode, testing};
+/// use http_router::{HandlerTimeout, Router, handlertimeout};
+/// async fn slow(_r: Request) -> &'static str {
+///     tokio::time::sleep(Duration::from_secs(5)).await;
+///     "done"
+/// }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let layer: HandlerTimeout = handlertimeout(Duration::from_millis(10)).status(StatusCode::GATEWAY_TIMEOUT).body("late");
+/// let router = Router::new().route_with("GET /", slow, [layer]);
+/// let r = testing::call(&router, Request::new(Method::GET, "/")).await;
+/// assert_eq!((r.status, r.text().as_str()), (StatusCode::GATEWAY_TIMEOUT, "late"));
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct HandlerTimeout {
     timeout: Duration,
@@ -102,6 +118,11 @@ impl HandlerTimeout {
     }
 
     /// The timeout.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// assert_eq!(http_router::handlertimeout(Duration::from_secs(30)).timeout(), Duration::from_secs(30));
+    /// ```
     pub fn timeout(&self) -> Duration {
         self.timeout
     }

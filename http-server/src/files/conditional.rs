@@ -18,6 +18,17 @@ use http_core::{HeaderMap, HeaderName, Method};
 use super::etag::{ETag, TagList};
 
 /// What the preconditions of a request decide.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use http_core::{HeaderMap, Method};
+/// use http_server::files::{Precondition, check_preconditions};
+/// let modified = UNIX_EPOCH + Duration::from_secs(784111777); // Sun, 06 Nov 1994 08:49:37 GMT
+/// let mut h = HeaderMap::new();
+/// h.insert("if-modified-since", "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap());
+/// assert_eq!(check_preconditions(&Method::GET, &h, None, Some(modified)), Precondition::NotModified);
+/// assert_eq!(check_preconditions(&Method::GET, &h, None, Some(modified + Duration::from_secs(60))), Precondition::Proceed);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Precondition {
     /// Go on and answer the request.

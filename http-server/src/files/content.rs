@@ -24,6 +24,13 @@ use super::range::{ByteRange, RangeOutcome, resolve_range};
 
 /// The default size of one read from a file or reader: bodies stream in pieces this big, so
 /// memory per response stays bounded whatever the file's size.
+///
+/// ```
+/// use http_server::files::{DEFAULT_CHUNK_SIZE, FileServerOptions};
+/// assert_eq!(DEFAULT_CHUNK_SIZE, 64 * 1024);
+/// let opts = FileServerOptions::new();
+/// assert!(format!("{opts:?}").contains(&format!("chunk_size: {DEFAULT_CHUNK_SIZE}")));
+/// ```
 pub const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
 
 /// File bodies at least this long are sent with `sendfile(2)` where the connection allows
@@ -99,6 +106,15 @@ impl Content {
     /// In-memory content; its ETag is a hash of the bytes. Without [`name`](Self::name) or
     /// [`content_type`](Self::content_type), the type is sniffed: HTML, UTF-8 text, or
     /// `application/octet-stream`.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// use http_server::files::{Content, servecontent};
+    /// let r = servecontent(&Request::new(Method::GET, "/"), Content::bytes("<!doctype html><p>hi"));
+    /// assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+    /// assert_eq!(r.body().exact_len(), Some(20));
+    /// assert!(r.header("etag").is_some());
+    /// ```
     pub fn bytes(bytes: impl Into<Bytes>) -> Content {
         let bytes = bytes.into();
         let etag = ETag::from_bytes(&bytes);
@@ -189,6 +205,13 @@ impl Content {
 
     /// Sets the Content-Type from a file name's extension (see
     /// [`content_type_for`](super::content_type_for)), unless one was set already.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// use http_server::files::{Content, servecontent};
+    /// let r = servecontent(&Request::new(Method::GET, "/"), Content::bytes("{}").name("data.json"));
+    /// assert_eq!(r.header("content-type"), Some("application/json; charset=utf-8"));
+    /// ```
     pub fn name(mut self, name: &str) -> Content {
         if self.content_type.is_none() {
             self.content_type = Some(content_type_for(name));
@@ -197,18 +220,44 @@ impl Content {
     }
 
     /// Sets the Content-Type.
+    ///
+    /// ```
+    /// use http_core::{HeaderValue, Method, Request};
+    /// use http_server::files::{Content, servecontent};
+    /// let c = Content::bytes("a,b").content_type(HeaderValue::from_static("text/csv")).name("x.txt");
+    /// let r = servecontent(&Request::new(Method::GET, "/"), c);
+    /// assert_eq!(r.header("content-type"), Some("text/csv"), "an explicit type wins over the name");
+    /// ```
     pub fn content_type(mut self, value: HeaderValue) -> Content {
         self.content_type = Some(value);
         self
     }
 
     /// Sets the modification time (sent as Last-Modified, floored to the second).
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use http_core::{Method, Request};
+    /// use http_server::files::{Content, servecontent};
+    /// let c = Content::bytes("x").last_modified(UNIX_EPOCH + Duration::from_millis(784111777_500));
+    /// let r = servecontent(&Request::new(Method::GET, "/"), c);
+    /// assert_eq!(r.header("last-modified"), Some("Sun, 06 Nov 1994 08:49:37 GMT"));
+    /// ```
     pub fn last_modified(mut self, time: SystemTime) -> Content {
         self.last_modified = Some(time);
         self
     }
 
     /// Replaces the entity tag (`None` sends none).
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// use http_server::files::{Content, ETag, servecontent};
+    /// let c = Content::bytes("x").etag(ETag::weak("v7"));
+    /// assert_eq!(servecontent(&Request::new(Method::GET, "/"), c).header("etag"), Some("W/\"v7\""));
+    /// let r = servecontent(&Request::new(Method::GET, "/"), Content::bytes("x").etag(None));
+    /// assert_eq!(r.header("etag"), None);
+    /// ```
     pub fn etag(mut self, etag: Option<ETag>) -> Content {
         self.etag = etag;
         self
@@ -216,6 +265,14 @@ impl Content {
 
     /// Adds a header sent with every answer about this content (200, 206, 304 and 416),
     /// e.g. Cache-Control, Vary or Content-Encoding.
+    ///
+    /// ```
+    /// use http_core::{HeaderValue, Method, Request, header};
+    /// use http_server::files::{Content, servecontent};
+    /// let c = Content::bytes("x").header(header::CACHE_CONTROL, HeaderValue::from_static("max-age=60"));
+    /// let r = servecontent(&Request::new(Method::GET, "/"), c);
+    /// assert_eq!(r.header("cache-control"), Some("max-age=60"));
+    /// ```
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Content {
         self.headers.insert(name, value);
         self
@@ -223,6 +280,20 @@ impl Content {
 
     /// Sets how many bytes one read takes from a file or reader (default
     /// [`DEFAULT_CHUNK_SIZE`]; at least 1).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use http_core::{Method, Request};
+    /// use http_server::files::{Content, servecontent};
+    /// let c = Content::reader(std::io::Cursor::new(b"abcdef".to_vec()), 6).chunk_size(4);
+    /// let mut body = servecontent(&Request::new(Method::GET, "/"), c).into_body();
+    /// let mut sizes = Vec::new();
+    /// while let Some(Ok(http_core::Frame::Data(d))) = body.next_frame().await {
+    ///     sizes.push(d.len());
+    /// }
+    /// assert_eq!(sizes, [4, 2]);
+    /// # }
+    /// ```
     pub fn chunk_size(mut self, bytes: usize) -> Content {
         self.chunk_size = bytes.max(1);
         self
@@ -236,11 +307,21 @@ impl Content {
     }
 
     /// The size in bytes.
+    ///
+    /// ```
+    /// assert_eq!(http_server::files::Content::bytes("hello").size(), 5);
+    /// ```
     pub fn size(&self) -> u64 {
         self.size
     }
 
     /// The entity tag that will be sent.
+    ///
+    /// ```
+    /// use http_server::files::{Content, ETag};
+    /// assert_eq!(Content::bytes("abc").etag_value(), Some(&ETag::from_bytes(b"abc")));
+    /// assert_eq!(Content::bytes("abc").etag(None).etag_value(), None);
+    /// ```
     pub fn etag_value(&self) -> Option<&ETag> {
         self.etag.as_ref()
     }
@@ -275,6 +356,19 @@ pub fn servecontent(req: &Request, content: Content) -> Response {
 }
 
 /// [`servecontent`] for a request head (for stream handlers, which hold a `RequestHead`).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use http_core::{Method, Request, Stream, testing};
+/// use http_server::files::{Content, servecontent_head};
+/// async fn h(s: &mut Stream) {
+///     let resp = servecontent_head(s.request(), Content::bytes("hello world").name("a.txt"));
+///     let _ = s.write_response(resp).await;
+/// }
+/// let r = testing::call_stream(&h, Request::new(Method::GET, "/").with_header("range", "bytes=6-")).await;
+/// assert_eq!((r.status.as_u16(), r.text().as_str()), (206, "world"));
+/// # }
+/// ```
 pub fn servecontent_head(head: &RequestHead, content: Content) -> Response {
     serve_head(head, content)
 }

@@ -31,16 +31,36 @@ fn is_etagc(b: u8) -> bool {
 impl ETag {
     /// A strong tag with the given opaque value (without quotes); `None` if it holds a
     /// character an entity tag cannot (a quote, a space, a control character).
+    ///
+    /// ```
+    /// use http_server::files::ETag;
+    /// assert_eq!(ETag::strong("v1").unwrap().to_string(), "\"v1\"");
+    /// assert_eq!(ETag::strong("has \"quotes\""), None);
+    /// ```
     pub fn strong(tag: &str) -> Option<ETag> {
         tag.bytes().all(is_etagc).then(|| ETag { weak: false, tag: tag.to_owned() })
     }
 
     /// A weak tag with the given opaque value (without quotes).
+    ///
+    /// ```
+    /// use http_server::files::ETag;
+    /// let t = ETag::weak("v1").unwrap();
+    /// assert!(t.is_weak());
+    /// assert_eq!(t.to_string(), "W/\"v1\"");
+    /// ```
     pub fn weak(tag: &str) -> Option<ETag> {
         ETag::strong(tag).map(|t| ETag { weak: true, ..t })
     }
 
     /// Parses one entity tag, `"xyz"` or `W/"xyz"`.
+    ///
+    /// ```
+    /// use http_server::files::ETag;
+    /// assert_eq!(ETag::parse(" \"abc\" "), ETag::strong("abc"));
+    /// assert_eq!(ETag::parse("W/\"abc\""), ETag::weak("abc"));
+    /// assert_eq!(ETag::parse("abc"), None, "the quotes are required");
+    /// ```
     pub fn parse(s: &str) -> Option<ETag> {
         let s = s.trim();
         let (weak, rest) = match s.strip_prefix("W/") {
@@ -88,26 +108,56 @@ impl ETag {
     }
 
     /// True for a weak tag.
+    ///
+    /// ```
+    /// use http_server::files::ETag;
+    /// assert!(ETag::parse("W/\"x\"").unwrap().is_weak());
+    /// assert!(!ETag::parse("\"x\"").unwrap().is_weak());
+    /// ```
     pub fn is_weak(&self) -> bool {
         self.weak
     }
 
     /// The opaque value, without quotes or `W/`.
+    ///
+    /// ```
+    /// use http_server::files::ETag;
+    /// assert_eq!(ETag::parse("W/\"x-1\"").unwrap().tag(), "x-1");
+    /// ```
     pub fn tag(&self) -> &str {
         &self.tag
     }
 
     /// Strong comparison: both strong and the same value.
+    ///
+    /// ```
+    /// use http_server::files::ETag;
+    /// let (a, w) = (ETag::strong("1").unwrap(), ETag::weak("1").unwrap());
+    /// assert!(a.strong_eq(&a.clone()));
+    /// assert!(!a.strong_eq(&w) && !w.strong_eq(&w));
+    /// ```
     pub fn strong_eq(&self, other: &ETag) -> bool {
         !self.weak && !other.weak && self.tag == other.tag
     }
 
     /// Weak comparison: the same value, either may be weak.
+    ///
+    /// ```
+    /// use http_server::files::ETag;
+    /// let (a, w) = (ETag::strong("1").unwrap(), ETag::weak("1").unwrap());
+    /// assert!(a.weak_eq(&w) && w.weak_eq(&w));
+    /// assert!(!a.weak_eq(&ETag::strong("2").unwrap()));
+    /// ```
     pub fn weak_eq(&self, other: &ETag) -> bool {
         self.tag == other.tag
     }
 
     /// The tag as a header value.
+    ///
+    /// ```
+    /// use http_server::files::ETag;
+    /// assert_eq!(ETag::weak("v2").unwrap().to_header(), "W/\"v2\"");
+    /// ```
     pub fn to_header(&self) -> HeaderValue {
         HeaderValue::from_str(&self.to_string()).expect("entity tags hold only visible characters")
     }

@@ -66,12 +66,31 @@ fn header_value(v: &str) -> HeaderValue {
 
 impl FileServerOptions {
     /// The defaults.
+    ///
+    /// ```
+    /// let opts = http_server::files::FileServerOptions::new();
+    /// assert!(format!("{opts:?}").contains("index: Some(\"index.html\")"));
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The file served for a folder's URL (with its trailing `/`). Default `index.html`;
     /// `None` serves no index file.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::{Method, Request, testing};
+    /// use http_server::files::{FileServerOptions, fileserver};
+    /// # let root = std::env::temp_dir().join(format!("fs-doc-index-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&root)?;
+    /// std::fs::write(root.join("home.html"), "home")?;
+    /// let fs = fileserver(&root, FileServerOptions::new().index(Some("home.html")))?;
+    /// assert_eq!(testing::call(&fs, Request::new(Method::GET, "/")).await.text(), "home");
+    /// let fs = fileserver(&root, FileServerOptions::new().index(None))?;
+    /// assert_eq!(testing::call(&fs, Request::new(Method::GET, "/")).await.status, 404);
+    /// # std::fs::remove_dir_all(&root)?; Ok(()) }
+    /// ```
     pub fn index(mut self, name: Option<&str>) -> Self {
         self.index = name.map(str::to_owned);
         self
@@ -80,12 +99,39 @@ impl FileServerOptions {
     /// Single-page-app fallback: a missing path whose last segment has no `.` (so it looks
     /// like a client-side route, not a file) is answered with this file, named relative to
     /// the root, with status 200. A missing asset (`/app.js`) stays 404. Default: none.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::{Method, Request, testing};
+    /// use http_server::files::{FileServerOptions, fileserver};
+    /// # let root = std::env::temp_dir().join(format!("fs-doc-spa-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&root)?;
+    /// std::fs::write(root.join("app.html"), "shell")?;
+    /// let fs = fileserver(&root, FileServerOptions::new().spa_fallback("/app.html"))?;
+    /// let r = testing::call(&fs, Request::new(Method::GET, "/settings/profile")).await;
+    /// assert_eq!((r.status.as_u16(), r.text().as_str()), (200, "shell"));
+    /// assert_eq!(testing::call(&fs, Request::new(Method::GET, "/missing.css")).await.status, 404);
+    /// # std::fs::remove_dir_all(&root)?; Ok(()) }
+    /// ```
     pub fn spa_fallback(mut self, file: &str) -> Self {
         self.spa_fallback = Some(file.trim_start_matches('/').to_owned());
         self
     }
 
     /// Cache-Control for every file. Default: none sent. Panics on an invalid header value.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::{Method, Request, testing};
+    /// use http_server::files::{FileServerOptions, fileserver};
+    /// # let root = std::env::temp_dir().join(format!("fs-doc-cc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&root)?;
+    /// std::fs::write(root.join("a.txt"), "a")?;
+    /// let fs = fileserver(&root, FileServerOptions::new().cache_control("public, max-age=300"))?;
+    /// let r = testing::call(&fs, Request::new(Method::GET, "/a.txt")).await;
+    /// assert_eq!(r.header("cache-control"), Some("public, max-age=300"));
+    /// # std::fs::remove_dir_all(&root)?; Ok(()) }
+    /// ```
     pub fn cache_control(mut self, value: &str) -> Self {
         self.cache_control = Some(header_value(value));
         self
@@ -94,6 +140,23 @@ impl FileServerOptions {
     /// Cache-Control for files whose name carries a content hash (see
     /// [`looks_fingerprinted`]), e.g. `public, max-age=31536000, immutable`. Default: none
     /// (they get [`cache_control`](Self::cache_control)'s value).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::{Method, Request, testing};
+    /// use http_server::files::{FileServerOptions, fileserver};
+    /// # let root = std::env::temp_dir().join(format!("fs-doc-fcc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&root)?;
+    /// std::fs::write(root.join("app.3f2a9c1b.js"), "1")?;
+    /// std::fs::write(root.join("app.js"), "2")?;
+    /// let opts = FileServerOptions::new().cache_control("no-cache").fingerprinted_cache_control("max-age=31536000, immutable");
+    /// let fs = fileserver(&root, opts)?;
+    /// let hashed = testing::call(&fs, Request::new(Method::GET, "/app.3f2a9c1b.js")).await;
+    /// assert_eq!(hashed.header("cache-control"), Some("max-age=31536000, immutable"));
+    /// let plain = testing::call(&fs, Request::new(Method::GET, "/app.js")).await;
+    /// assert_eq!(plain.header("cache-control"), Some("no-cache"));
+    /// # std::fs::remove_dir_all(&root)?; Ok(()) }
+    /// ```
     pub fn fingerprinted_cache_control(mut self, value: &str) -> Self {
         self.fingerprinted_cache_control = Some(header_value(value));
         self
@@ -101,6 +164,20 @@ impl FileServerOptions {
 
     /// Cache-Control for the SPA shell (the fallback file, however it is reached).
     /// Default `no-cache`, so a new deploy is picked up at once; `None` sends none.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::{Method, Request, testing};
+    /// use http_server::files::{FileServerOptions, fileserver};
+    /// # let root = std::env::temp_dir().join(format!("fs-doc-scc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&root)?;
+    /// std::fs::write(root.join("index.html"), "shell")?;
+    /// let opts = FileServerOptions::new().spa_fallback("index.html").spa_cache_control(Some("no-store"));
+    /// let fs = fileserver(&root, opts)?;
+    /// let r = testing::call(&fs, Request::new(Method::GET, "/some/route")).await;
+    /// assert_eq!(r.header("cache-control"), Some("no-store"));
+    /// # std::fs::remove_dir_all(&root)?; Ok(()) }
+    /// ```
     pub fn spa_cache_control(mut self, value: Option<&str>) -> Self {
         self.spa_cache_control = value.map(header_value);
         self
@@ -109,6 +186,22 @@ impl FileServerOptions {
     /// Serves `FILE.br` / `FILE.gz` siblings, when they exist and the client's
     /// Accept-Encoding takes them (br first), with Content-Encoding; every answer for a file
     /// that has such a sibling carries `Vary: Accept-Encoding`. Default off.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::{Method, Request, testing};
+    /// use http_server::files::{FileServerOptions, fileserver};
+    /// # let root = std::env::temp_dir().join(format!("fs-doc-pre-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&root)?;
+    /// std::fs::write(root.join("app.js"), "console.log(1)")?;
+    /// std::fs::write(root.join("app.js.gz"), b"\x1f\x8b (gzip bytes)")?;
+    /// let fs = fileserver(&root, FileServerOptions::new().precompressed(true))?;
+    /// let req = Request::new(Method::GET, "/app.js").with_header("accept-encoding", "gzip");
+    /// let r = testing::call(&fs, req).await;
+    /// assert_eq!(r.header("content-encoding"), Some("gzip"));
+    /// assert!(r.header("vary").is_some_and(|v| v.eq_ignore_ascii_case("accept-encoding")));
+    /// # std::fs::remove_dir_all(&root)?; Ok(()) }
+    /// ```
     pub fn precompressed(mut self, on: bool) -> Self {
         self.precompressed = on;
         self
@@ -116,6 +209,19 @@ impl FileServerOptions {
 
     /// Lists a folder that has no index file (an HTML page, names escaped and sorted).
     /// Default off (404).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::{Method, Request, testing};
+    /// use http_server::files::{FileServerOptions, fileserver};
+    /// # let root = std::env::temp_dir().join(format!("fs-doc-list-{}", std::process::id()));
+    /// # std::fs::create_dir_all(root.join("pub"))?;
+    /// std::fs::write(root.join("pub/notes.txt"), "n")?;
+    /// let fs = fileserver(&root, FileServerOptions::new().listing(true))?;
+    /// let r = testing::call(&fs, Request::new(Method::GET, "/pub/")).await;
+    /// assert!(r.text().contains("notes.txt"));
+    /// # std::fs::remove_dir_all(&root)?; Ok(()) }
+    /// ```
     pub fn listing(mut self, on: bool) -> Self {
         self.listing = on;
         self
@@ -123,6 +229,20 @@ impl FileServerOptions {
 
     /// Serves dotfiles and dot-folders (`.env`, `.git/`). Default off: they are 404
     /// (`.well-known` is always served).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::{Method, Request, testing};
+    /// use http_server::files::{FileServerOptions, fileserver};
+    /// # let root = std::env::temp_dir().join(format!("fs-doc-dot-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&root)?;
+    /// std::fs::write(root.join(".htaccess"), "x")?;
+    /// let hidden = fileserver(&root, FileServerOptions::new())?;
+    /// assert_eq!(testing::call(&hidden, Request::new(Method::GET, "/.htaccess")).await.status, 404);
+    /// let shown = fileserver(&root, FileServerOptions::new().dotfiles(true))?;
+    /// assert_eq!(testing::call(&shown, Request::new(Method::GET, "/.htaccess")).await.text(), "x");
+    /// # std::fs::remove_dir_all(&root)?; Ok(()) }
+    /// ```
     pub fn dotfiles(mut self, on: bool) -> Self {
         self.dotfiles = on;
         self
@@ -130,6 +250,11 @@ impl FileServerOptions {
 
     /// Follows symlinks that lead outside the root. Default off: such paths are 404.
     /// Symlinks that stay inside the root are always followed.
+    ///
+    /// ```
+    /// let opts = http_server::files::FileServerOptions::new().follow_symlinks(true);
+    /// assert!(format!("{opts:?}").contains("follow_symlinks: true"));
+    /// ```
     pub fn follow_symlinks(mut self, on: bool) -> Self {
         self.follow_symlinks = on;
         self
@@ -138,6 +263,19 @@ impl FileServerOptions {
     /// A URL prefix to remove before mapping the path to the root, for mounting under a
     /// router path (`/static` → `/static/app.js` serves `ROOT/app.js`); a path outside the
     /// prefix is 404. Default: none.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::{Method, Request, testing};
+    /// use http_server::files::{FileServerOptions, fileserver};
+    /// # let root = std::env::temp_dir().join(format!("fs-doc-strip-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&root)?;
+    /// std::fs::write(root.join("app.js"), "js")?;
+    /// let fs = fileserver(&root, FileServerOptions::new().strip_prefix("/static/"))?;
+    /// assert_eq!(testing::call(&fs, Request::new(Method::GET, "/static/app.js")).await.text(), "js");
+    /// assert_eq!(testing::call(&fs, Request::new(Method::GET, "/app.js")).await.status, 404);
+    /// # std::fs::remove_dir_all(&root)?; Ok(()) }
+    /// ```
     pub fn strip_prefix(mut self, prefix: &str) -> Self {
         let p = prefix.trim_end_matches('/');
         self.strip_prefix = (!p.is_empty()).then(|| p.to_owned());
@@ -146,6 +284,11 @@ impl FileServerOptions {
 
     /// How many bytes each read of a large file takes (the most a response holds in memory
     /// is two of these). Default 64 KiB.
+    ///
+    /// ```
+    /// let opts = http_server::files::FileServerOptions::new().chunk_size(0);
+    /// assert!(format!("{opts:?}").contains("chunk_size: 1"), "at least one byte");
+    /// ```
     pub fn chunk_size(mut self, bytes: usize) -> Self {
         self.chunk_size = bytes.max(1);
         self
@@ -153,6 +296,11 @@ impl FileServerOptions {
 
     /// Files up to this size are read in the same blocking call that opens them, instead of
     /// being streamed. Default 128 KiB.
+    ///
+    /// ```
+    /// let opts = http_server::files::FileServerOptions::new().small_file_limit(4096);
+    /// assert!(format!("{opts:?}").contains("small_file_limit: 4096"));
+    /// ```
     pub fn small_file_limit(mut self, bytes: u64) -> Self {
         self.small_file_limit = bytes;
         self
@@ -202,6 +350,20 @@ pub fn looks_fingerprinted(name: &str) -> bool {
 }
 
 /// A handler serving the files under a root folder; made by [`fileserver`]. Cheap to clone.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+/// use http_core::{Handler, Method, Request, testing};
+/// use http_server::files::{FileServer, FileServerOptions, fileserver};
+/// # let root = std::env::temp_dir().join(format!("fs-doc-struct-{}", std::process::id()));
+/// # std::fs::create_dir_all(&root)?;
+/// std::fs::write(root.join("a.txt"), "a")?;
+/// let fs: FileServer = fileserver(&root, FileServerOptions::new())?;
+/// let handler = fs.clone(); // shares the same settings
+/// assert_eq!(handler.call(Request::new(Method::GET, "/a.txt")).await.status(), 200);
+/// assert_eq!(testing::call(&fs, Request::new(Method::GET, "/a.txt")).await.text(), "a");
+/// # std::fs::remove_dir_all(&root)?; Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct FileServer {
     inner: Arc<Inner>,
@@ -275,12 +437,39 @@ pub fn fileserver(root: impl AsRef<Path>, options: FileServerOptions) -> io::Res
 
 impl FileServer {
     /// The canonical root folder.
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// use http_server::files::{FileServerOptions, fileserver};
+    /// # let root = std::env::temp_dir().join(format!("fs-doc-root-{}", std::process::id()));
+    /// # std::fs::create_dir_all(root.join("sub"))?;
+    /// let fs = fileserver(root.join("sub/.."), FileServerOptions::new())?;
+    /// assert_eq!(fs.root(), std::fs::canonicalize(&root)?);
+    /// # std::fs::remove_dir_all(&root)?; Ok(()) }
+    /// ```
     pub fn root(&self) -> &Path {
         &self.inner.root
     }
 
     /// Answers one request (what [`Handler::call`] does). The future does not borrow
     /// `req`: its head is copied.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::{Method, Request};
+    /// use http_server::files::{FileServerOptions, fileserver};
+    /// # let root = std::env::temp_dir().join(format!("fs-doc-serve-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&root)?;
+    /// std::fs::write(root.join("a.txt"), "hello")?;
+    /// let fs = fileserver(&root, FileServerOptions::new())?;
+    /// let req = Request::new(Method::GET, "/a.txt");
+    /// let fut = fs.serve(&req);
+    /// drop(req); // the future does not borrow the request
+    /// let resp = fut.await;
+    /// assert_eq!(resp.into_body().collect(1024).await.unwrap(), "hello");
+    /// assert_eq!(fs.serve(&Request::new(Method::POST, "/a.txt")).await.status(), 405);
+    /// # std::fs::remove_dir_all(&root)?; Ok(()) }
+    /// ```
     pub fn serve(&self, req: &Request) -> impl Future<Output = Response> + Send + use<> {
         serve_head(Arc::clone(&self.inner), req.head().clone())
     }

@@ -17,8 +17,11 @@
 //! the same blocking call that opens them. [`FileServerOptions::inline_io`] moves all of it
 //! onto the runtime thread, as nginx does (faster; the `fileserver` binary's default).
 //!
-//! There is no zero-copy `sendfile` path yet: [`Body`](http_core::Body) carries bytes, not
-//! files, so file data is copied through a user-space buffer.
+//! With [`FileServerOptions::inline_io`], file bodies of 16 KiB or more (whole files and
+//! single ranges; not `multipart/byteranges`) are built with
+//! [`Body::from_file_region`](http_core::Body::from_file_region): on cleartext HTTP/1.1
+//! (Linux, the BSDs) the engine sends them with `sendfile(2)`, page cache to socket, no
+//! user-space copy; TLS, HTTP/2 and in-process callers read the chunked stream instead.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {

@@ -16,6 +16,14 @@
 use std::path::{Path, PathBuf};
 
 /// Why a request path was refused.
+///
+/// ```
+/// use http_server::files::{PathError, SafePath};
+/// assert_eq!(SafePath::parse("/../etc/passwd", false), Err(PathError::Unsafe));
+/// assert_eq!(SafePath::parse("/a%2fb", false), Err(PathError::Unsafe));
+/// assert_eq!(SafePath::parse("/.git/config", false), Err(PathError::Hidden));
+/// assert!(SafePath::parse("/.git/config", true).is_ok());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PathError {
     /// Not a safe path at all (traversal, encoded separators, NUL...): answer 400.
@@ -43,6 +51,14 @@ pub struct SafePath {
 impl SafePath {
     /// Checks a raw request path (as in the request line, percent-encoded).
     /// `allow_dotfiles` lets segments start with `.`.
+    ///
+    /// ```
+    /// use http_server::files::{PathError, SafePath};
+    /// assert_eq!(SafePath::parse("//a///b", false).unwrap().segments(), ["a", "b"]);
+    /// assert_eq!(SafePath::parse("/%252e%252e", false).unwrap().segments(), ["%2e%2e"], "decoded once");
+    /// assert_eq!(SafePath::parse("relative", false), Err(PathError::Unsafe));
+    /// assert!(SafePath::parse("/.well-known/security.txt", false).is_ok());
+    /// ```
     pub fn parse(raw: &str, allow_dotfiles: bool) -> Result<SafePath, PathError> {
         if !raw.starts_with('/') {
             return Err(PathError::Unsafe);
@@ -75,26 +91,57 @@ impl SafePath {
     }
 
     /// The decoded segments, in order.
+    ///
+    /// ```
+    /// let p = http_server::files::SafePath::parse("/a/b%20c/", false).unwrap();
+    /// assert_eq!(p.segments(), ["a", "b c"]);
+    /// ```
     pub fn segments(&self) -> &[String] {
         &self.segments
     }
 
     /// True when the request path ended with `/` (and was not just `/`).
+    ///
+    /// ```
+    /// use http_server::files::SafePath;
+    /// assert!(SafePath::parse("/docs/", false).unwrap().has_trailing_slash());
+    /// assert!(!SafePath::parse("/docs", false).unwrap().has_trailing_slash());
+    /// assert!(!SafePath::parse("/", false).unwrap().has_trailing_slash());
+    /// ```
     pub fn has_trailing_slash(&self) -> bool {
         self.trailing_slash
     }
 
     /// True for the root itself (`/`).
+    ///
+    /// ```
+    /// use http_server::files::SafePath;
+    /// assert!(SafePath::parse("/", false).unwrap().is_root());
+    /// assert!(SafePath::parse("//", false).unwrap().is_root());
+    /// assert!(!SafePath::parse("/a", false).unwrap().is_root());
+    /// ```
     pub fn is_root(&self) -> bool {
         self.segments.is_empty()
     }
 
     /// The last segment, if any.
+    ///
+    /// ```
+    /// use http_server::files::SafePath;
+    /// assert_eq!(SafePath::parse("/docs/guide.txt", false).unwrap().last(), Some("guide.txt"));
+    /// assert_eq!(SafePath::parse("/", false).unwrap().last(), None);
+    /// ```
     pub fn last(&self) -> Option<&str> {
         self.segments.last().map(String::as_str)
     }
 
     /// The path below `root`.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// let p = http_server::files::SafePath::parse("/docs/guide.txt", false).unwrap();
+    /// assert_eq!(p.join_to(Path::new("/srv/www")), Path::new("/srv/www/docs/guide.txt"));
+    /// ```
     pub fn join_to(&self, root: &Path) -> PathBuf {
         let mut p = root.to_path_buf();
         p.extend(&self.segments);

@@ -14,6 +14,12 @@
 //!   client cannot make the server build thousands of tiny parts.
 
 /// The most ranges one `Range` field may list; past this the field is ignored (200 full).
+///
+/// ```
+/// use http_server::files::{MAX_RANGES, RangeOutcome, resolve_range};
+/// let many = (0..=MAX_RANGES as u64).map(|i| format!("{}-{}", i * 10, i * 10)).collect::<Vec<_>>().join(",");
+/// assert_eq!(resolve_range(&format!("bytes={many}"), 1000), RangeOutcome::Full, "too many: ignored");
+/// ```
 pub const MAX_RANGES: usize = 16;
 
 /// One satisfiable byte range, resolved against a size: `start..=end`, both inclusive.
@@ -34,18 +40,37 @@ pub struct ByteRange {
 
 impl ByteRange {
     /// The number of bytes in the range.
+    ///
+    /// ```
+    /// use http_server::files::ByteRange;
+    /// assert_eq!(ByteRange { start: 10, end: 10 }.len(), 1);
+    /// assert_eq!(ByteRange { start: 0, end: 99 }.len(), 100);
+    /// ```
     #[allow(clippy::len_without_is_empty)]
     pub fn len(&self) -> u64 {
         self.end - self.start + 1
     }
 
     /// The `Content-Range` value for this range of a representation of `size` bytes.
+    ///
+    /// ```
+    /// use http_server::files::ByteRange;
+    /// assert_eq!(ByteRange { start: 90, end: 99 }.content_range(100), "bytes 90-99/100");
+    /// ```
     pub fn content_range(&self, size: u64) -> String {
         format!("bytes {}-{}/{size}", self.start, self.end)
     }
 }
 
 /// One range as written in the field, before the size is known.
+///
+/// ```
+/// use http_server::files::{RangeSpec, parse_range_specs};
+/// assert_eq!(
+///     parse_range_specs("bytes=0-9,100-,-5"),
+///     Some(vec![RangeSpec::FromTo(0, 9), RangeSpec::From(100), RangeSpec::Suffix(5)])
+/// );
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RangeSpec {
     /// `first-last`.
@@ -57,6 +82,14 @@ pub enum RangeSpec {
 }
 
 /// What a `Range` field asks for, resolved against a size.
+///
+/// ```
+/// use http_server::files::{ByteRange, RangeOutcome, resolve_range};
+/// assert_eq!(resolve_range("bytes=0-1,2-3", 10), RangeOutcome::Partial(vec![ByteRange { start: 0, end: 3 }]), "adjacent ranges coalesce");
+/// assert_eq!(resolve_range("bytes=0-1,5-6", 10).clone(), RangeOutcome::Partial(vec![ByteRange { start: 0, end: 1 }, ByteRange { start: 5, end: 6 }]));
+/// assert_eq!(resolve_range("bytes=0-1", 0), RangeOutcome::Full, "empty representation");
+/// assert_eq!(resolve_range("bytes=-0", 10), RangeOutcome::Unsatisfiable);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RangeOutcome {
     /// Send the full representation (no field, a malformed one, too many ranges, or an
