@@ -137,35 +137,13 @@ mod peer {
     use std::convert::Infallible;
 
     use bytes::Bytes;
-    use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+    use http::{Request, Response};
     use http_body_util::Full;
     use hyper::body::Incoming;
 
-    const PLAINTEXT: &[u8] = b"Hello, World!";
-    const JSON: &[u8] = br#"{"message":"Hello, World!"}"#;
-
     /// `benches/src/bin/hyper_hello.rs`'s handler, its body marked as the handler's own.
     pub(super) async fn hello(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-        super::in_handler(|| {
-            let (body, ctype): (&'static [u8], &'static str) = match (req.method(), req.uri().path()) {
-                (&Method::GET | &Method::HEAD, "/plaintext") => (PLAINTEXT, "text/plain; charset=utf-8"),
-                (&Method::GET | &Method::HEAD, "/json") => (JSON, "application/json"),
-                (_, "/plaintext" | "/json") => {
-                    let mut r = Response::new(Full::new(Bytes::from_static(b"Method Not Allowed")));
-                    *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-                    r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-                    return Ok(r);
-                }
-                _ => {
-                    let mut r = Response::new(Full::new(Bytes::from_static(b"Not Found")));
-                    *r.status_mut() = StatusCode::NOT_FOUND;
-                    return Ok(r);
-                }
-            };
-            let mut r = Response::new(Full::new(Bytes::from_static(body)));
-            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
-            Ok(r)
-        })
+        super::in_handler(|| Ok(benches::hello_response(req.method(), req.uri().path())))
     }
 }
 
