@@ -352,6 +352,29 @@ impl Stream {
         self.max_body_bytes
     }
 
+    /// Lowers the limit for buffered request bodies (`max_body_bytes`) for this exchange,
+    /// as a per-route body-limit middleware does; a value above the current limit is
+    /// ignored.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use http_core::{testing, Method, Request, Stream};
+    /// async fn small_bodies_only(s: &mut Stream) {
+    ///     s.limit_body_bytes(4);
+    ///     let status = match s.read_to_end(s.max_body_bytes()).await {
+    ///         Ok(_) => http_core::StatusCode::OK,
+    ///         Err(e) => e.status(),
+    ///     };
+    ///     let _ = s.set_status(status);
+    /// }
+    /// let req = Request::new(Method::POST, "/").with_body("too long");
+    /// assert_eq!(testing::call_stream(&small_bodies_only, req).await.status, 413);
+    /// # }
+    /// ```
+    pub fn limit_body_bytes(&mut self, max: u64) {
+        self.max_body_bytes = self.max_body_bytes.min(max);
+    }
+
     /// The next chunk of the request body; `Ok(None)` at its end.
     ///
     /// ```

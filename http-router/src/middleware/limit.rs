@@ -93,27 +93,9 @@ impl StreamHandler for LimitStream {
             let _ = s.write_response(too_large()).await;
             return;
         }
-        if self.max < s.max_body_bytes() && !s.is_head_sent() && !s.eof() {
-            lower_body_limit(s, self.max);
-        }
+        s.limit_body_bytes(self.max);
         self.next.call(s).await;
     }
-}
-
-/// Lowers the stream's `max_body_bytes`. `Stream` has no setter, so this re-begins the
-/// exchange with the same head and context: sound here because nothing of the response
-/// has been written (checked by the caller) and nothing of the body has been read (a
-/// partly read body would make `eof()` false but leave bytes pending — the router reads
-/// nothing before its handlers run). Response status and headers set by outer layers
-/// are carried over.
-fn lower_body_limit(s: &mut Stream, max: u64) {
-    let head = s.request().clone();
-    let ctx = std::mem::take(s.context_mut());
-    let status = s.status();
-    let headers = std::mem::take(s.response_headers_mut());
-    s.begin(head, ctx, max, false);
-    let _ = s.set_status(status);
-    *s.response_headers_mut() = headers;
 }
 
 #[cfg(test)]
