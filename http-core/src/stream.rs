@@ -33,9 +33,15 @@ use crate::response::Response;
 ///
 /// ```
 /// use http_core::{HeaderMap, OutgoingHead, StatusCode};
-/// let headers = HeaderMap::new();
+/// let mut headers = HeaderMap::new();
 /// // what `Stream::closewrite` hands the transport for an empty 204 response:
-/// let head = OutgoingHead { status: StatusCode::NO_CONTENT, headers: &headers, length: Some(0), end_stream: true };
+/// let head = OutgoingHead {
+///     status: StatusCode::NO_CONTENT,
+///     headers: &mut headers,
+///     may_take: false,
+///     length: Some(0),
+///     end_stream: true,
+/// };
 /// assert!(head.end_stream && head.headers.is_empty());
 /// ```
 #[derive(Debug)]
@@ -44,7 +50,12 @@ pub struct OutgoingHead<'a> {
     pub status: StatusCode,
     /// Header fields as the handler set them. Engines write their own framing
     /// (`Content-Length`, `Transfer-Encoding`) and skip those names here.
-    pub headers: &'a HeaderMap,
+    pub headers: &'a mut HeaderMap,
+    /// True when nothing reads `headers` after `send_head` (a whole `Response` being
+    /// written), so an engine that needs the map owned (HTTP/2 hands it to `h2`) may
+    /// `std::mem::take` it instead of cloning. False for a `Stream`'s own response headers,
+    /// which middleware may still read after the handler.
+    pub may_take: bool,
     /// The exact body length, when known.
     pub length: Option<u64>,
     /// True when no body bytes and no trailers follow.
@@ -743,8 +754,17 @@ impl Stream {
         self.commit_head(None, length, false)
     }
 
-    fn commit_head(&mut self, headers: Option<&HeaderMap>, length: Option<u64>, end_stream: bool) -> Result<(), Error> {
-        let head = OutgoingHead { status: self.status, headers: headers.unwrap_or(&self.headers), length, end_stream };
+    fn commit_head(
+        &mut self,
+        headers: Option<&mut HeaderMap>,
+        length: Option<u64>,
+        end_stream: bool,
+    ) -> Result<(), Error> {
+        let (headers, may_take) = match headers {
+            Some(h) => (h, true),
+            None => (&mut self.headers, false),
+        };
+        let head = OutgoingHead { status: self.status, headers, may_take, length, end_stream };
         match self.transport.send_head(head) {
             Ok(()) => {
                 self.write = if end_stream { WriteState::Finished } else { WriteState::Streaming };
@@ -865,11 +885,11 @@ impl Stream {
     /// ```
     pub async fn write_response(&mut self, response: Response) -> Result<(), Error> {
         self.check_not_started()?;
-        let (status, headers, mut body) = response.into_parts();
+        let (status, mut headers, mut body) = response.into_parts();
         self.status = status;
         let length = body.exact_len().or_else(|| declared_length(&headers));
         let end = body.is_empty() && self.trailers.is_none();
-        self.commit_head(Some(&headers), if end { Some(0) } else { length }, end)?;
+        self.commit_head(Some(&mut headers), if end { Some(0) } else { length }, end)?;
         self.transport.recycle_headers(headers);
         if end {
             return Ok(());

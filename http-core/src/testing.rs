@@ -176,7 +176,7 @@ impl Transport for MemoryTransport {
 
     fn send_head(&mut self, head: OutgoingHead<'_>) -> Result<(), Error> {
         self.out.status = head.status;
-        self.out.headers = head.headers.clone();
+        self.out.headers = if head.may_take { std::mem::take(head.headers) } else { head.headers.clone() };
         if let Some(len) = head.length {
             self.out.headers.insert(http::header::CONTENT_LENGTH, len.into());
         }

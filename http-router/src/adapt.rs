@@ -134,7 +134,8 @@ impl Transport for PipeTransport {
 
     fn send_head(&mut self, head: OutgoingHead<'_>) -> Result<(), Error> {
         let mut s = lock(&self.shared);
-        s.head = Some((head.status, head.headers.clone(), head.length));
+        let headers = if head.may_take { std::mem::take(head.headers) } else { head.headers.clone() };
+        s.head = Some((head.status, headers, head.length));
         if head.end_stream {
             s.finished = true;
         }

@@ -215,12 +215,15 @@ impl Transport for H2Transport {
             status.is_informational() || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED;
         let mut response = http::Response::new(());
         *response.status_mut() = status;
+        // Take a whole Response's map instead of copying it into a new one.
+        *response.headers_mut() = if head.may_take { std::mem::take(head.headers) } else { head.headers.clone() };
         let headers = response.headers_mut();
-        headers.reserve(head.headers.len() + 1);
-        for (name, value) in head.headers {
-            if !is_connection_specific(name) && name != header::CONTENT_LENGTH {
-                headers.append(name, value.clone());
+        if headers.keys().any(|n| is_connection_specific(n) || n == header::CONTENT_LENGTH) {
+            for name in [header::CONNECTION, header::TRANSFER_ENCODING, header::UPGRADE, header::CONTENT_LENGTH] {
+                headers.remove(name);
             }
+            headers.remove("keep-alive");
+            headers.remove("proxy-connection");
         }
         if !headers.contains_key(header::DATE) {
             headers.insert(header::DATE, crate::date::date_value());
