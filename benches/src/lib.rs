@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 use http::{HeaderValue, Method, Response, StatusCode, header};
 use http_body_util::Full;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 const PLAINTEXT: &[u8] = b"Hello, World!";
 const JSON: &[u8] = br#"{"message":"Hello, World!"}"#;
@@ -60,12 +60,13 @@ pub struct PeerArgs {
     pub workers: Option<usize>,
 }
 
-/// Builds the runtime, binds, prints `listening on http://HOST:PORT` (flushed) and runs
-/// `serve` on the listener until it returns or Ctrl-C.
-pub fn run_peer<F, Fut>(args: &PeerArgs, serve: F) -> std::io::Result<()>
+/// Builds the runtime, binds, prints `listening on http://HOST:PORT` (flushed), then
+/// accepts until Ctrl-C, running `serve_conn` on its own task for each connection (with
+/// `TCP_NODELAY`, as our server sets it).
+pub fn run_peer<F, Fut>(args: &PeerArgs, serve_conn: F) -> std::io::Result<()>
 where
-    F: FnOnce(TcpListener) -> Fut,
-    Fut: Future<Output = ()>,
+    F: Fn(TcpStream) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
 {
     let mut b = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = args.workers {
@@ -83,8 +84,22 @@ where
             writeln!(out, "listening on http://{}", listener.local_addr()?)?;
             out.flush()?;
         }
+        let accept = async {
+            loop {
+                match listener.accept().await {
+                    Ok((tcp, _)) => {
+                        let _ = tcp.set_nodelay(true);
+                        tokio::spawn(serve_conn(tcp));
+                    }
+                    Err(e) => {
+                        eprintln!("accept failed: {e}");
+                        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                    }
+                }
+            }
+        };
         tokio::select! {
-            () = serve(listener) => {}
+            () = accept => {}
             _ = tokio::signal::ctrl_c() => {}
         }
         Ok(())

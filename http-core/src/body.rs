@@ -283,6 +283,36 @@ impl Body {
         }
     }
 
+    /// Polls the next data chunk, as a transport reads a request body: `Ok(None)` at the
+    /// end, with any trailers stored in `trailers`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use http_core::Body;
+    /// let mut body = Body::from("abc");
+    /// let mut trailers = None;
+    /// let first = std::future::poll_fn(|cx| body.poll_data(cx, &mut trailers)).await.unwrap();
+    /// assert_eq!(first.unwrap(), "abc");
+    /// assert!(std::future::poll_fn(|cx| body.poll_data(cx, &mut trailers)).await.unwrap().is_none());
+    /// # }
+    /// ```
+    pub fn poll_data(
+        &mut self,
+        cx: &mut Context<'_>,
+        trailers: &mut Option<HeaderMap>,
+    ) -> Poll<Result<Option<Bytes>, Error>> {
+        match self.poll_frame(cx) {
+            Poll::Ready(Some(Ok(Frame::Data(d)))) => Poll::Ready(Ok(Some(d))),
+            Poll::Ready(Some(Ok(Frame::Trailers(t)))) => {
+                *trailers = Some(t);
+                Poll::Ready(Ok(None))
+            }
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Err(e)),
+            Poll::Ready(None) => Poll::Ready(Ok(None)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
     /// The next frame; `None` at the end.
     ///
     /// ```

@@ -62,6 +62,24 @@ pub struct OutgoingHead<'a> {
     pub end_stream: bool,
 }
 
+impl OutgoingHead<'_> {
+    /// The header map, owned: taken when [`may_take`](Self::may_take) allows, cloned
+    /// otherwise. For engines that hand the map on (HTTP/2, in-memory transports).
+    ///
+    /// ```
+    /// use http_core::{HeaderMap, OutgoingHead, StatusCode};
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("x-a", "1".parse().unwrap());
+    /// let mut head =
+    ///     OutgoingHead { status: StatusCode::OK, headers: &mut headers, may_take: true, length: None, end_stream: false };
+    /// assert_eq!(head.owned_headers().len(), 1);
+    /// assert!(headers.is_empty(), "taken, not copied");
+    /// ```
+    pub fn owned_headers(&mut self) -> HeaderMap {
+        if self.may_take { std::mem::take(self.headers) } else { self.headers.clone() }
+    }
+}
+
 /// What a protocol engine implements to carry a [`Stream`]. Not needed by applications.
 ///
 /// Poll-style so it stays object-safe; the `Stream` wraps each call in an async method.

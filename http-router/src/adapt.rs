@@ -116,25 +116,16 @@ impl Transport for PipeTransport {
     }
 
     fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<Bytes>, Error>> {
-        match self.body.poll_frame(cx) {
-            Poll::Ready(Some(Ok(Frame::Data(d)))) => Poll::Ready(Ok(Some(d))),
-            Poll::Ready(Some(Ok(Frame::Trailers(t)))) => {
-                self.request_trailers = Some(t);
-                Poll::Ready(Ok(None))
-            }
-            Poll::Ready(Some(Err(e))) => Poll::Ready(Err(e)),
-            Poll::Ready(None) => Poll::Ready(Ok(None)),
-            Poll::Pending => Poll::Pending,
-        }
+        self.body.poll_data(cx, &mut self.request_trailers)
     }
 
     fn take_request_trailers(&mut self) -> Option<HeaderMap> {
         self.request_trailers.take()
     }
 
-    fn send_head(&mut self, head: OutgoingHead<'_>) -> Result<(), Error> {
+    fn send_head(&mut self, mut head: OutgoingHead<'_>) -> Result<(), Error> {
         let mut s = lock(&self.shared);
-        let headers = if head.may_take { std::mem::take(head.headers) } else { head.headers.clone() };
+        let headers = head.owned_headers();
         s.head = Some((head.status, headers, head.length));
         if head.end_stream {
             s.finished = true;

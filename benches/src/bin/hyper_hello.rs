@@ -13,7 +13,7 @@ use clap::Parser;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use tokio::net::TcpStream;
 
 #[derive(Parser)]
 #[command(about = "hyper 1.x hello-world peer: /plaintext and /json")]
@@ -22,23 +22,9 @@ struct Cli {
     peer: benches::PeerArgs,
 }
 
-async fn serve(listener: TcpListener) {
-    loop {
-        let (tcp, _) = match listener.accept().await {
-            Ok(a) => a,
-            Err(e) => {
-                eprintln!("accept failed: {e}");
-                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-                continue;
-            }
-        };
-        let _ = tcp.set_nodelay(true);
-        tokio::spawn(async move {
-            let conn =
-                http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(tcp), service_fn(benches::hello));
-            let _ = conn.await;
-        });
-    }
+async fn serve(tcp: TcpStream) {
+    let _ =
+        http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(tcp), service_fn(benches::hello)).await;
 }
 
 fn main() -> std::io::Result<()> {

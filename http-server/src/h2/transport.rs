@@ -209,14 +209,14 @@ impl Transport for H2Transport {
         self.request_trailers.take()
     }
 
-    fn send_head(&mut self, head: OutgoingHead<'_>) -> Result<(), Error> {
+    fn send_head(&mut self, mut head: OutgoingHead<'_>) -> Result<(), Error> {
         let status = head.status;
         let no_body =
             status.is_informational() || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED;
         let mut response = http::Response::new(());
         *response.status_mut() = status;
         // Take a whole Response's map instead of copying it into a new one.
-        *response.headers_mut() = if head.may_take { std::mem::take(head.headers) } else { head.headers.clone() };
+        *response.headers_mut() = head.owned_headers();
         let headers = response.headers_mut();
         if headers.keys().any(|n| is_connection_specific(n) || n == header::CONTENT_LENGTH) {
             for name in [header::CONNECTION, header::TRANSFER_ENCODING, header::UPGRADE, header::CONTENT_LENGTH] {
