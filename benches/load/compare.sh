@@ -9,10 +9,15 @@
 #   benches/load/compare.sh                              # issue 2: plaintext, ours vs hyper
 #   benches/load/compare.sh --path /json --rounds 5
 #   benches/load/compare.sh --pipeline 16                # wrk Lua script, 16 deep
-#   benches/load/compare.sh --servers ours,hyper,axum    # once benches/ has an axum peer
+#   benches/load/compare.sh --servers ours,hyper,axum,actix,canned
+#
+# Servers: ours = examples `hello`; hyper = benches `hyper_hello` (hyper 1.x + hyper-util);
+# axum, actix, canned = benches/peers (a crate outside the workspace, built into
+# target/peers): axum 0.8, actix-web 4, and a canned-response server that does no HTTP
+# parsing (the floor; GET /plaintext only).
 #
 # Options (defaults in brackets):
-#   --servers LIST      comma-separated names from SERVERS below [ours,hyper]
+#   --servers LIST      comma-separated: ours, hyper, axum, actix, canned [ours,hyper]
 #   --baseline NAME     ratios are X/NAME [hyper]
 #   --path P            request path [/plaintext]
 #   --connections N     wrk -c [64]
@@ -41,9 +46,13 @@ TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 BIN="$TARGET_DIR/release"
 HERE="$ROOT/benches/load"
 
+PEER_BIN="$TARGET_DIR/peers/release"
 declare -A SERVERS=(
   [ours]="$BIN/hello"
   [hyper]="$BIN/hyper_hello"
+  [axum]="$PEER_BIN/axum_hello"
+  [actix]="$PEER_BIN/actix_hello"
+  [canned]="$PEER_BIN/canned"
 )
 
 servers="ours,hyper"
@@ -102,6 +111,9 @@ command -v taskset >/dev/null || die "taskset (util-linux) is required"
 if [[ $build -eq 1 ]]; then
   echo "building release binaries (lto = fat: this takes a while)..." >&2
   cargo build --release -p examples -p benches >&2
+  if [[ ",$servers," == *,axum,* || ",$servers," == *,actix,* || ",$servers," == *,canned,* ]]; then
+    cargo build --release --manifest-path benches/peers/Cargo.toml --target-dir "$TARGET_DIR/peers" >&2
+  fi
 fi
 for n in "${names[@]}"; do [[ -x "${SERVERS[$n]}" ]] || die "${SERVERS[$n]} is missing (build it, or drop --no-build)"; done
 

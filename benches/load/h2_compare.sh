@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
-# HTTP/2 cleartext (prior knowledge) load comparison with h2load: showcase /plaintext vs
-# a hyper 1.x h2c server (benches/src/bin/hyper_h2c.rs), same run, rounds interleaved
-# (ours hyper ours hyper ...).
+# HTTP/2 cleartext (prior knowledge) load comparison with h2load: examples' `hello`
+# /plaintext (a serve-style handler matching on the path, no router) vs a hyper 1.x h2c
+# server with the same handler (benches/src/bin/hyper_h2c.rs), same run, rounds
+# interleaved (ours hyper ours hyper ...).
 #
-# Each measurement: start the server pinned to one core (taskset, --workers 1), read its
-# port from its first stdout line, warm up, run h2load pinned to another core, and take
-# the server's CPU time (utime+stime, /proc/PID/stat fields 14+15, in CLK_TCK ticks)
-# before and after the measured run. Prints per-round results, then medians and ratios.
+# Servers: ours = examples `hello`; hyper = benches `hyper_h2c`; axum, actix =
+# benches/peers (a crate outside the workspace, built into target/peers; both accept h2c
+# prior knowledge on their port). Ratios are against hyper.
+#
+# Each measurement: start the server pinned to one core (taskset, --workers 1; actix adds
+# its own accept thread, counted in its CPU time), read its port from its first stdout
+# line, warm up, run h2load pinned to another core, and take the server's CPU time
+# (utime+stime, /proc/PID/stat fields 14+15, in CLK_TCK ticks) before and after the
+# measured run. Prints per-round results, then medians and ratios. When the server
+# needs less CPU than h2load, h2load's core limits req/s: read CPU µs/request then.
 #
 #   bash benches/load/h2_compare.sh
 #   bash benches/load/h2_compare.sh --rounds 5 --requests 400000
+#   bash benches/load/h2_compare.sh --servers ours,hyper,actix
 #
 # Options (defaults in brackets):
+#   --servers LIST    comma-separated: ours, hyper, axum, actix [ours,hyper]
 #   --requests N      h2load -n [200000]
 #   --clients N       h2load -c [32]
 #   --streams N       h2load -m (concurrent streams per connection) [32]
 #   --warmup N        unmeasured h2load -n before each measurement, 0 = none [20000]
-#   --rounds N        rounds, each runs both servers once [3]
+#   --rounds N        rounds, each runs every server once [3]
 #   --path P          request path [/plaintext]
 #   --server-cpus L   taskset list for the server [0]
 #   --load-cpus L     taskset list for h2load [1]
@@ -29,8 +38,15 @@ cd "$ROOT"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 BIN="$TARGET_DIR/release"
 
-declare -A SERVERS=([ours]="$BIN/showcase" [hyper]="$BIN/hyper_h2c")
-names=(ours hyper)
+PEER_BIN="$TARGET_DIR/peers/release"
+declare -A SERVERS=(
+  [ours]="$BIN/hello"
+  [hyper]="$BIN/hyper_h2c"
+  [axum]="$PEER_BIN/axum_hello"
+  [actix]="$PEER_BIN/actix_hello"
+)
+
+servers="ours,hyper"
 
 requests=200000
 clients=32
@@ -46,6 +62,7 @@ out=""
 die() { echo "h2_compare.sh: $*" >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
+    --servers) servers="$2"; shift 2 ;;
     --requests) requests="$2"; shift 2 ;;
     --clients) clients="$2"; shift 2 ;;
     --streams) streams="$2"; shift 2 ;;
@@ -60,6 +77,9 @@ while [[ $# -gt 0 ]]; do
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
+IFS=',' read -r -a names <<<"$servers"
+for n in "${names[@]}"; do [[ -n "${SERVERS[$n]:-}" ]] || die "unknown server '$n' (known: ${!SERVERS[*]})"; done
+[[ ",$servers," == *,hyper,* ]] || die "--servers must include hyper (the ratios' baseline)"
 [[ "$rounds" -ge 1 ]] || die "--rounds must be >= 1"
 
 # ---- tools and binaries -------------------------------------------------------------
@@ -73,7 +93,10 @@ fi
 command -v taskset >/dev/null || die "taskset (util-linux) is required"
 if [[ $build -eq 1 ]]; then
   echo "building release binaries (lto = fat: this takes a while)..." >&2
-  cargo build --release -p examples --bin showcase -p benches --bin hyper_h2c >&2
+  cargo build --release -p examples --bin hello -p benches --bin hyper_h2c >&2
+  if [[ ",$servers," == *,axum,* || ",$servers," == *,actix,* ]]; then
+    cargo build --release --manifest-path benches/peers/Cargo.toml --target-dir "$TARGET_DIR/peers" >&2
+  fi
 fi
 for n in "${names[@]}"; do [[ -x "${SERVERS[$n]}" ]] || die "${SERVERS[$n]} is missing (build it, or drop --no-build)"; done
 

@@ -47,15 +47,34 @@ impl<H> Clone for ConnContext<H> {
 /// Serves one TCP connection to its end.
 pub(crate) async fn serve_tcp<H: StreamHandler>(tcp: TcpStream, peer: SocketAddr, cx: ConnContext<H>) {
     match cx.tls.clone() {
-        Some(tls) => serve_tls(tcp, peer, &tls, cx).await,
+        // Boxed: the TLS and HTTP/2 states are large, and each connection's task is sized
+        // for its largest state; a cleartext HTTP/1 connection should not pay for them.
+        Some(tls) => Box::pin(serve_tls(tcp, peer, &tls, cx)).await,
         None => serve_cleartext(tcp, peer, cx).await,
     }
 }
 
 async fn serve_cleartext<H: StreamHandler>(mut tcp: TcpStream, peer: SocketAddr, cx: ConnContext<H>) {
-    let mut buf = BytesMut::with_capacity(16 * 1024);
     let deadline = tokio::time::Instant::now() + cx.h1.read_header_timeout;
-    // Usually one read decides: an HTTP/1 request differs from the preface at its first byte.
+    // Usually one peek decides: an HTTP/1 request differs from the preface at its first
+    // byte. Peeking leaves the bytes in the socket, so no buffer is allocated here; the
+    // HTTP/1 engine sizes its own to what arrives (an idle connection stays small).
+    let mut start = [0u8; PREFACE.len()];
+    let n = match tokio::time::timeout_at(deadline, tcp.peek(&mut start)).await {
+        Ok(Ok(n)) if n > 0 => n,
+        _ => return,
+    };
+    if start[..n] != PREFACE[..n] {
+        let transport = Box::new(H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone()));
+        serve_connection(transport, &*cx.handler).await;
+        return;
+    }
+    if n == PREFACE.len() {
+        Box::pin(serve_h2(Rewind::new(bytes::Bytes::new(), tcp), Some(peer), cx)).await;
+        return;
+    }
+    // Rare: a preface prefix arrived alone. Read until the rest decides.
+    let mut buf = BytesMut::with_capacity(PREFACE.len());
     while buf.len() < PREFACE.len() && PREFACE.starts_with(&buf) {
         match tokio::time::timeout_at(deadline, tcp.read_buf(&mut buf)).await {
             Ok(Ok(n)) if n > 0 => {}
@@ -66,9 +85,10 @@ async fn serve_cleartext<H: StreamHandler>(mut tcp: TcpStream, peer: SocketAddr,
         }
     }
     if buf.starts_with(PREFACE) {
-        serve_h2(Rewind::new(buf.freeze(), tcp), Some(peer), cx).await;
+        Box::pin(serve_h2(Rewind::new(buf.freeze(), tcp), Some(peer), cx)).await;
     } else {
-        let transport = H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone()).with_buffered(buf);
+        let transport =
+            Box::new(H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone()).with_buffered(buf));
         serve_connection(transport, &*cx.handler).await;
     }
 }
@@ -100,7 +120,7 @@ async fn serve_tls<H: StreamHandler>(tcp: TcpStream, peer: SocketAddr, tls: &Tls
     if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
         serve_h2(stream, Some(peer), cx).await;
     } else {
-        let transport = H1Transport::new(stream, Some(peer), cx.h1.clone(), cx.graceful.clone());
+        let transport = Box::new(H1Transport::new(stream, Some(peer), cx.h1.clone(), cx.graceful.clone()));
         serve_connection(transport, &*cx.handler).await;
     }
 }

@@ -29,11 +29,27 @@ pub(crate) fn append_date(out: &mut bytes::BytesMut) {
     });
 }
 
-/// The current date as a header value (HTTP/2 responses).
+thread_local! {
+    /// The last value made by [`date_value`] and its second.
+    static VALUE: RefCell<(u64, Option<http::HeaderValue>)> = const { RefCell::new((0, None)) };
+}
+
+/// The current date as a header value (HTTP/2 responses): made at most once per second per
+/// thread, and shared (a reference-count increment) by every response within that second.
 pub(crate) fn date_value() -> http::HeaderValue {
-    let mut b = bytes::BytesMut::with_capacity(29);
-    append_date(&mut b);
-    http::HeaderValue::from_maybe_shared(b.freeze()).unwrap_or_else(|_| http::HeaderValue::from_static(""))
+    let second = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    VALUE.with(|v| {
+        let mut v = v.borrow_mut();
+        if let (true, Some(value)) = (v.0 == second, &v.1) {
+            return value.clone();
+        }
+        let mut b = bytes::BytesMut::with_capacity(29);
+        append_date(&mut b);
+        let value =
+            http::HeaderValue::from_maybe_shared(b.freeze()).unwrap_or_else(|_| http::HeaderValue::from_static(""));
+        *v = (second, Some(value.clone()));
+        value
+    })
 }
 
 #[cfg(test)]
@@ -45,5 +61,15 @@ mod tests {
         let s = std::str::from_utf8(&b).unwrap();
         assert!(httpdate::parse_http_date(s).is_ok(), "{s}");
         assert!(s.ends_with(" GMT"));
+    }
+
+    #[test]
+    fn header_value_is_the_formatted_date() {
+        let v = super::date_value();
+        let mut b = bytes::BytesMut::new();
+        super::append_date(&mut b);
+        // Equal unless the second changed between the two calls.
+        assert!(v.as_bytes() == &b[..] || httpdate::parse_http_date(v.to_str().unwrap()).is_ok());
+        assert_eq!(super::date_value().len(), 29);
     }
 }

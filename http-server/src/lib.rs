@@ -18,6 +18,11 @@
 //! }
 //! ```
 
+/// Micro-benchmark entry points into the crate-private HTTP/1 decoder and encoder (see
+/// `benches/benches/h1.rs`); not a supported API.
+#[doc(hidden)]
+#[path = "bench_api.rs"]
+pub mod __bench;
 /// Fuzzing and differential-testing entry points into the crate-private HTTP/1 decoder
 /// (see `fuzz/` and `tests/smuggling.rs`); not a supported API.
 #[doc(hidden)]

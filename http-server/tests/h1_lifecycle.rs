@@ -144,6 +144,42 @@ async fn idle_keep_alive_connection_is_closed_after_idle_timeout() {
     server.close().await;
 }
 
+/// A connection idle past the buffer-release delay (1 s) has given its buffers and
+/// exchange slot back; it must serve on exactly as before: single requests, a pipeline,
+/// a head split across writes, a body, and the idle timeout still counted from the start
+/// of the wait (not restarted by the release).
+#[tokio::test]
+async fn connection_serves_on_after_releasing_its_buffers_when_idle() {
+    let (server, _) = start(opts().idle_timeout(Duration::from_millis(2500))).await;
+    let mut conn = Conn::to(&server).await;
+    // Cold (lone request), then hot (a second one right after), then idle past release.
+    expect_ok(&mut conn, "/cold").await;
+    expect_ok(&mut conn, "/hot").await;
+    assert!(conn.silent_for(Duration::from_millis(1300)).await);
+    let mut pipeline = Vec::new();
+    for p in ["/p1", "/p2", "/p3"] {
+        pipeline.extend_from_slice(&get(p));
+    }
+    conn.send(&pipeline).await;
+    for p in ["/p1", "/p2", "/p3"] {
+        let r = conn.response().await;
+        assert_eq!((r.status, r.text()), (200, format!("ok {p}")));
+    }
+    assert!(conn.silent_for(Duration::from_millis(1300)).await);
+    // A head in two pieces, then a body, after another release.
+    conn.send(b"POST /split HTTP/1.1\r\nHost: x\r\nContent-").await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    conn.send(b"Length: 5\r\n\r\nhello").await;
+    let r = conn.response().await;
+    assert_eq!((r.status, r.text()), (200, "ok /split".to_string()));
+    // Idle timeout measured from the end of the last exchange: 2.5 s, with a release at 1 s.
+    let t0 = Instant::now();
+    conn.closed().await;
+    let idle = t0.elapsed();
+    assert!(idle >= Duration::from_millis(2300) && idle < Duration::from_millis(3300), "closed after {idle:?}");
+    server.close().await;
+}
+
 #[tokio::test]
 async fn close_finishes_in_flight_and_refuses_new_connections() {
     let (server, started) = start(opts()).await;

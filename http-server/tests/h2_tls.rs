@@ -196,6 +196,48 @@ async fn h2c_head_has_headers_and_no_body() {
     server.forceclose().await;
 }
 
+/// Streams one after another on one connection (the engine rearms one `Stream` for them):
+/// nothing of one stream (HEAD, trailers, status, headers, body) shows in the next, also
+/// after the connection was quiet long enough to let its spare `Stream` go.
+#[tokio::test]
+async fn h2c_sequential_streams_share_nothing() {
+    let (server, _) = start(opts()).await;
+    let mut send = h2_client(TcpStream::connect(server.local_addr()).await.unwrap()).await;
+    let plaintext_is_clean = |parts: &http::response::Parts, body: &[u8], trailers: &Option<http::HeaderMap>| {
+        assert_eq!((parts.status.as_u16(), body), (200, &b"Hello, World!"[..]));
+        assert_eq!(parts.headers["content-length"], "13");
+        assert!(parts.headers.get("trailer").is_none(), "{:?}", parts.headers);
+        assert!(trailers.is_none(), "{trailers:?}");
+    };
+    let head = http::Request::builder().method("HEAD").uri("http://localhost/plaintext").body(()).unwrap();
+    let (resp, _) = send.clone().ready().await.unwrap().send_request(head, true).unwrap();
+    let (parts, mut body) = bounded(WAIT, "HEAD", resp).await.unwrap().into_parts();
+    assert_eq!(parts.status, 200);
+    assert!(read_body(&mut body).await.unwrap().is_empty());
+    let (parts, body, trailers) = h2_get(&mut send, "/plaintext").await.unwrap();
+    plaintext_is_clean(&parts, &body, &trailers);
+    let (parts, body, trailers) = h2_get(&mut send, "/trailers").await.unwrap();
+    assert_eq!((parts.status.as_u16(), &body[..]), (200, &b"abc"[..]));
+    assert_eq!(trailers.unwrap()["x-checksum"], ABC_MD5);
+    let (parts, body, trailers) = h2_get(&mut send, "/plaintext").await.unwrap();
+    plaintext_is_clean(&parts, &body, &trailers);
+    let (parts, body, _) = h2_get(&mut send, "/missing").await.unwrap();
+    assert_eq!((parts.status.as_u16(), &body[..]), (404, &b"not found"[..]));
+    let post = http::Request::builder().method("POST").uri("http://localhost/echo").body(()).unwrap();
+    let (resp, mut req_body) = send.clone().ready().await.unwrap().send_request(post, false).unwrap();
+    req_body.send_data(Bytes::from_static(b"xyz"), true).unwrap();
+    let (parts, mut body) = bounded(WAIT, "POST /echo", resp).await.unwrap().into_parts();
+    assert_eq!((parts.status.as_u16(), read_body(&mut body).await.unwrap()), (200, b"xyz".to_vec()));
+    let (parts, body, trailers) = h2_get(&mut send, "/plaintext").await.unwrap();
+    plaintext_is_clean(&parts, &body, &trailers);
+    // Quiet for longer than the connection keeps its spare `Stream`.
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    let (parts, body, trailers) = h2_get(&mut send, "/plaintext").await.unwrap();
+    plaintext_is_clean(&parts, &body, &trailers);
+    assert_eq!(server.connections(), 1);
+    server.forceclose().await;
+}
+
 /// h2c and HTTP/1.1 share the cleartext port.
 #[tokio::test]
 async fn cleartext_port_serves_h1_and_h2c() {

@@ -143,8 +143,9 @@ impl SSEEvent {
     /// assert_eq!(bytes, "event: greeting\ndata: hello\n\n");
     /// ```
     pub fn encode(&self) -> Result<Bytes, SSEError> {
+        self.validate()?;
         let mut buf = BytesMut::with_capacity(self.encoded_len());
-        self.encode_into(&mut buf)?;
+        self.write_validated(&mut buf);
         Ok(buf.freeze())
     }
 
@@ -160,6 +161,12 @@ impl SSEEvent {
     pub fn encode_into(&self, buf: &mut BytesMut) -> Result<(), SSEError> {
         self.validate()?;
         buf.reserve(self.encoded_len());
+        self.write_validated(buf);
+        Ok(())
+    }
+
+    /// Writes the fields of a validated event (the caller reserved the space).
+    fn write_validated(&self, buf: &mut BytesMut) {
         if let Some(e) = self.event.as_deref().filter(|e| !e.is_empty()) {
             put_line(buf, "event: ", e);
         }
@@ -173,7 +180,6 @@ impl SSEEvent {
             put_line(buf, "data: ", line);
         }
         buf.put_u8(b'\n');
-        Ok(())
     }
 }
 
@@ -225,7 +231,8 @@ pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(text);
     std::iter::from_fn(move || {
         let s = rest?;
-        match s.find(['\r', '\n']) {
+        // A byte search: CR and LF are ASCII, so `i` is always a char boundary.
+        match s.bytes().position(|b| b == b'\r' || b == b'\n') {
             None => {
                 rest = None;
                 Some(s)

@@ -1,4 +1,4 @@
-//! `hyper_h2c`: the hyper 1.x HTTP/2 cleartext (prior knowledge) peer of `showcase` for
+//! `hyper_h2c`: the hyper 1.x HTTP/2 cleartext (prior knowledge) peer of `hello` (examples) for
 //! h2load comparisons.
 //!
 //! GET|HEAD /plaintext → `Hello, World!` (`text/plain; charset=utf-8`); hyper adds

@@ -5,6 +5,14 @@
 //! Responses to pipelined requests are written in order and batched: the output buffer is
 //! flushed only when no further request bytes are already waiting, so a pipeline of N
 //! requests is usually answered with one write.
+//!
+//! Idle connections are cheap (issue 7: thousands of idle keep-alive connections). The
+//! handler's future state runs in an exchange slot of its own, and the read/write buffers
+//! are sized to need: a lone request (a new connection, or one idle for
+//! [`RELEASE_IDLE_AFTER`]) is read through a stack buffer and everything it used is freed
+//! when it is answered; a second request soon after makes the connection hot, and a hot
+//! connection keeps a full-size read buffer and its slot — zero allocations per request —
+//! until it has been idle for [`RELEASE_IDLE_AFTER`].
 
 use std::any::Any;
 use std::future::poll_fn;
@@ -20,7 +28,7 @@ use http::{HeaderMap, Method, StatusCode, Version, header};
 use http_core::{
     Error, ErrorKind, OutgoingHead, RequestContext, Response, Stream, StreamHandler, Transport, catch_panic,
 };
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::time::{Instant, Sleep};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 use tracing::Instrument;
@@ -49,11 +57,30 @@ const SENDFILE_MAX: u64 = 1 << 30;
 const FLUSH_AT: usize = 64 * 1024;
 /// Free space kept in the read buffer before each read.
 const READ_RESERVE: usize = 8 * 1024;
+/// A connection that has been idle this long gives back its buffers (≈ 20 KiB), so that
+/// thousands of idle keep-alive connections cost little memory.
+const RELEASE_IDLE_AFTER: Duration = Duration::from_secs(1);
+/// A cold connection (new, or idle past [`RELEASE_IDLE_AFTER`]) reads its next request
+/// into a stack buffer of this size first and keeps only what arrived.
+const COLD_READ: usize = 4 * 1024;
 /// An unread request body up to this size is drained to keep the connection alive.
 const DRAIN_MAX: u64 = 256 * 1024;
 /// After the response, unread request bytes are discarded for at most this long before
 /// closing, so the client reads the response instead of a reset (lingering close).
 const LINGER: Duration = Duration::from_secs(1);
+
+/// What waiting for the next request head gave.
+// Returned by value once per request and matched at once, never stored: boxing the head
+// would cost an allocation per request for nothing.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum NextHead {
+    /// A request head.
+    Request(ParsedHead),
+    /// The connection fell idle and freed its buffers; wait again (the idle deadline holds).
+    Released,
+    /// Close quietly: the peer left, the idle timeout passed, or the server shuts down.
+    Close,
+}
 
 /// The HTTP/1.1 transport: the socket, its buffers and the state of the current exchange.
 pub(crate) struct H1Transport<IO> {
@@ -66,6 +93,10 @@ pub(crate) struct H1Transport<IO> {
     out: BytesMut,
     parser: HeadParser,
     read_eof: bool,
+    /// Requests arrive often enough to keep a full-size read buffer (see [`Self::release_buffers`]).
+    hot: bool,
+    /// When an idle wait for the next request gives up (set when it starts).
+    idle_deadline: Option<Instant>,
     timer: Pin<Box<Sleep>>,
     timer_armed: bool,
     // The request being served.
@@ -98,6 +129,8 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport
             out: BytesMut::new(),
             parser: HeadParser::default(),
             read_eof: false,
+            hot: false,
+            idle_deadline: None,
             timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
             timer_armed: false,
             decoder: BodyDecoder::new(BodyLength::Empty),
@@ -191,14 +224,33 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport
         poll_fn(|cx| self.poll_flush_out(cx)).await
     }
 
-    /// Waits for and decodes the next request head. `Ok(None)`: the connection should
-    /// close quietly (peer closed, idle timeout, graceful shutdown).
-    pub(crate) async fn read_head(&mut self, first: bool) -> Result<Option<ParsedHead>, Error> {
+    /// Frees what an idle connection does not need: the read and write buffers and the
+    /// head parser's scratch (nothing, if bytes are still waiting in either buffer). A
+    /// cold connection reads its next request into a stack buffer first
+    /// ([`poll_read_head`]) and keeps only the bytes that came, so a connection that sees
+    /// one request a minute holds no buffers between them; a busy one is hot and reads
+    /// straight into a full-size buffer that it keeps.
+    pub(crate) fn release_buffers(&mut self) {
+        if self.rbuf.is_empty() && self.out.is_empty() {
+            self.rbuf = BytesMut::new();
+            self.out = BytesMut::new();
+            self.parser.release();
+        }
+    }
+
+    /// True while requests keep coming (the previous one ended less than
+    /// [`RELEASE_IDLE_AFTER`] before this wait): the connection keeps full-size buffers.
+    pub(crate) fn is_hot(&self) -> bool {
+        self.hot
+    }
+
+    /// Waits for and decodes the next request head.
+    pub(crate) async fn read_head(&mut self, first: bool) -> Result<NextHead, Error> {
         let mut deadline = first.then(|| Instant::now() + self.cfg.read_header_timeout);
         loop {
             if !self.rbuf.is_empty() {
                 if let Some(p) = self.parser.parse(&mut self.rbuf, &self.cfg.limits)? {
-                    return Ok(Some(p));
+                    return Ok(NextHead::Request(p));
                 }
                 // The header timeout counts from the request's first byte.
                 if deadline.is_none() {
@@ -206,45 +258,53 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport
                 }
             }
             if self.read_eof {
-                return Ok(None);
+                return Ok(NextHead::Close);
             }
             if self.flush_out().await.is_err() {
-                return Ok(None);
+                return Ok(NextHead::Close);
             }
             let idle = self.rbuf.is_empty();
             if idle && self.graceful.is_cancelled() {
-                return Ok(None);
+                return Ok(NextHead::Close);
             }
-            let wait_until = deadline.unwrap_or_else(|| Instant::now() + self.cfg.idle_timeout);
-            if self.rbuf.capacity() - self.rbuf.len() < READ_RESERVE {
-                self.rbuf.reserve(READ_RESERVE * 2);
-            }
+            let now = Instant::now();
+            let wait_until = deadline.unwrap_or(*self.idle_deadline.get_or_insert(now + self.cfg.idle_timeout));
+            // A hot connection falling idle keeps its buffers for a while, then frees them.
+            let release_at = (idle && self.hot).then_some(now + RELEASE_IDLE_AFTER).filter(|t| *t < wait_until);
             self.timer_armed = false;
-            self.timer.as_mut().reset(wait_until);
+            self.timer.as_mut().reset(release_at.unwrap_or(wait_until));
             // Registered once per connection, not once per wait.
             let graceful = self.graceful.clone();
             let shutdown = self.shutdown_wait.get_or_insert_with(|| Box::pin(graceful.cancelled_owned()));
-            let Self { io, rbuf, timer, .. } = self;
+            let Self { io, rbuf, timer, hot, .. } = self;
+            let hot = *hot;
             tokio::select! {
                 biased;
-                r = io.read_buf(rbuf) => match r {
+                r = poll_fn(|cx| poll_read_head(Pin::new(&mut *io), cx, rbuf, hot)) => match r {
                     Ok(0) | Err(_) => {
                         self.read_eof = true;
-                        return Ok(None);
+                        return Ok(NextHead::Close);
                     }
                     Ok(_) => {}
                 },
                 () = timer.as_mut() => {
+                    if release_at.is_some() {
+                        self.release_buffers();
+                        self.hot = false;
+                        return Ok(NextHead::Released);
+                    }
                     // Silence on a connection is an idle close; a half-sent head is a 408.
-                    return if idle { Ok(None) } else { Err(Error::new(ErrorKind::Timeout, "read_header_timeout")) };
+                    return if idle { Ok(NextHead::Close) } else { Err(Error::new(ErrorKind::Timeout, "read_header_timeout")) };
                 }
-                () = shutdown.as_mut(), if idle => return Ok(None),
+                () = shutdown.as_mut(), if idle => return Ok(NextHead::Close),
             }
         }
     }
 
     /// Sets up the exchange for a decoded head.
     pub(crate) fn begin_request(&mut self, p: &ParsedHead) {
+        self.hot = true;
+        self.idle_deadline = None;
         self.decoder = BodyDecoder::new(p.body);
         self.request_trailers = None;
         self.expect_continue = p.expect_continue;
@@ -330,14 +390,21 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport
         let _ = tokio::time::timeout(write_timeout, self.io.shutdown()).await;
         if !self.read_eof && (!self.decoder.is_done() || !self.rbuf.is_empty()) {
             let deadline = Instant::now() + LINGER;
-            let mut scratch = [0u8; 4096];
             let mut budget = 1usize << 20;
-            while budget > 0 {
-                match tokio::time::timeout_at(deadline, self.io.read(&mut scratch)).await {
-                    Ok(Ok(n)) if n > 0 => budget = budget.saturating_sub(n),
-                    _ => break,
+            // The scratch buffer lives on the stack of each poll, not in this future
+            // (which would make every connection's task 4 KiB larger).
+            let discard = poll_fn(|cx| {
+                while budget > 0 {
+                    let mut scratch = [const { std::mem::MaybeUninit::<u8>::uninit() }; 4096];
+                    let mut read = tokio::io::ReadBuf::uninit(&mut scratch);
+                    match ready!(Pin::new(&mut self.io).poll_read(cx, &mut read)) {
+                        Ok(()) if !read.filled().is_empty() => budget = budget.saturating_sub(read.filled().len()),
+                        _ => break,
+                    }
                 }
-            }
+                Poll::Ready(())
+            });
+            let _ = tokio::time::timeout_at(deadline, discard).await;
         }
     }
 
@@ -571,13 +638,40 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> Transport f
     }
 }
 
+/// Reads request bytes into `rbuf` while waiting for a head; `Ok(0)` at end of stream.
+///
+/// Hot (or with part of a head already buffered): straight into `rbuf`, kept at least
+/// [`READ_RESERVE`] free. Cold: into a [`COLD_READ`]-byte stack buffer, and `rbuf` grows by
+/// just the bytes that came — unless they filled the stack buffer (a pipeline, a large
+/// head), which makes it a full-size buffer at once.
+fn poll_read_head<IO: AsyncRead>(
+    io: Pin<&mut IO>,
+    cx: &mut Context<'_>,
+    rbuf: &mut BytesMut,
+    hot: bool,
+) -> Poll<std::io::Result<usize>> {
+    if hot || !rbuf.is_empty() {
+        if rbuf.capacity() - rbuf.len() < READ_RESERVE {
+            rbuf.reserve(READ_RESERVE * 2);
+        }
+        return tokio_util::io::poll_read_buf(io, cx, rbuf);
+    }
+    let mut stack = [const { std::mem::MaybeUninit::<u8>::uninit() }; COLD_READ];
+    let mut read = tokio::io::ReadBuf::uninit(&mut stack);
+    ready!(io.poll_read(cx, &mut read))?;
+    let got = read.filled();
+    rbuf.reserve(if got.len() == COLD_READ { READ_RESERVE * 2 } else { got.len() });
+    rbuf.extend_from_slice(got);
+    Poll::Ready(Ok(got.len()))
+}
+
 /// Serves HTTP/1.1 on `io` until the peer leaves, keep-alive ends or the server shuts down.
 ///
 /// Tracing: a DEBUG span `connection` (`proto`, `peer`) around the connection and a DEBUG
 /// span `request` (`method`, `path`, `route` once a router matched, `status`,
 /// `duration_ms`) around each exchange. Disabled spans cost a level check and nothing is
 /// allocated for them.
-pub(crate) async fn serve_connection<IO, H>(transport: H1Transport<IO>, handler: &H)
+pub(crate) async fn serve_connection<IO, H>(transport: Box<H1Transport<IO>>, handler: &H)
 where
     IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static,
     H: StreamHandler,
@@ -586,26 +680,35 @@ where
     serve_connection_inner(transport, handler).instrument(span).await
 }
 
-async fn serve_connection_inner<IO, H>(transport: H1Transport<IO>, handler: &H)
+async fn serve_connection_inner<IO, H>(transport: Box<H1Transport<IO>>, handler: &H)
 where
     IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static,
     H: StreamHandler,
 {
     let peer = transport.peer;
     let max_body = transport.cfg.max_body_bytes;
-    let mut stream = Stream::new(Box::new(transport));
+    let mut stream = Box::new(Stream::new(transport));
+    // The exchange (handler and response writer: kilobytes of future state) runs in a slot
+    // of its own, reused while requests keep coming and freed when the connection falls
+    // idle, so an idle connection holds only this loop's small state.
+    let mut slot = None;
     let mut first = true;
     loop {
         let t = h1::<IO>(&mut stream);
         let parsed = match t.read_head(first).await {
-            Ok(Some(p)) => p,
-            Ok(None) => break,
+            Ok(NextHead::Request(p)) => p,
+            Ok(NextHead::Released) => {
+                slot = None;
+                continue;
+            }
+            Ok(NextHead::Close) => break,
             Err(e) => {
                 t.reject(&e).await;
                 break;
             }
         };
         first = false;
+        let warm = t.is_hot();
         t.begin_request(&parsed);
         let body_empty = parsed.body == BodyLength::Empty;
         let span = tracing::debug_span!(
@@ -618,31 +721,21 @@ where
         );
         let started = (!span.is_disabled()).then(std::time::Instant::now);
         stream.begin(parsed.head, RequestContext::with_peer(peer), max_body, body_empty);
-        let exchange = async {
-            match catch_panic(handler.call(&mut stream)).await {
-                Ok(()) => {
-                    if !stream.is_write_closed() {
-                        let _ = stream.closewrite().await;
-                    }
-                }
-                Err(msg) => {
-                    tracing::error!(peer = ?peer, panic = %msg, "handler panicked; answering 500");
-                    // A started response cannot become a 500: it is cut off instead.
-                    if stream.is_head_sent()
-                        || stream.write_response(Response::error(StatusCode::INTERNAL_SERVER_ERROR)).await.is_err()
-                    {
-                        h1::<IO>(&mut stream).abort();
-                    }
-                }
-            }
-            if stream.is_aborted() {
-                tracing::debug!("response aborted; closing the connection");
-                h1::<IO>(&mut stream).abort();
-            }
-            h1::<IO>(&mut stream).finish_request().await
-        };
-        // Wrapping the exchange costs a move of its future; skip it when nobody listens.
-        let keep_alive = if span.is_disabled() { exchange.await } else { exchange.instrument(span.clone()).await };
+        let exchange = slot.get_or_insert_with(|| Box::pin(None));
+        exchange.set(Some(run_exchange::<IO, H>(stream, handler)));
+        let running = exchange.as_mut().as_pin_mut().expect("just set");
+        // Wrapping the exchange in its span costs a level check when nobody listens.
+        let (back, keep_alive) =
+            if span.is_disabled() { running.await } else { running.instrument(span.clone()).await };
+        exchange.set(None);
+        stream = back;
+        if !warm {
+            // A lone request (on a new or long-idle connection) keeps nothing: freed at
+            // once, its memory serves the next connection; a second request soon after
+            // makes the connection hot, and then buffers and slot stay until it idles.
+            slot = None;
+            h1::<IO>(&mut stream).release_buffers();
+        }
         if let Some(started) = started {
             span.record("status", stream.status().as_u16());
             span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
@@ -652,6 +745,38 @@ where
         }
     }
     h1::<IO>(&mut stream).shutdown().await;
+}
+
+/// Runs the handler for the request `stream` was begun with, answers 500 if it panicked
+/// before responding, and finishes the exchange; gives the stream back with whether the
+/// connection stays open.
+async fn run_exchange<IO, H>(mut stream: Box<Stream>, handler: &H) -> (Box<Stream>, bool)
+where
+    IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static,
+    H: StreamHandler,
+{
+    match catch_panic(handler.call(&mut stream)).await {
+        Ok(()) => {
+            if !stream.is_write_closed() {
+                let _ = stream.closewrite().await;
+            }
+        }
+        Err(msg) => {
+            tracing::error!(peer = ?stream.peer_addr(), panic = %msg, "handler panicked; answering 500");
+            // A started response cannot become a 500: it is cut off instead.
+            if stream.is_head_sent()
+                || stream.write_response(Response::error(StatusCode::INTERNAL_SERVER_ERROR)).await.is_err()
+            {
+                h1::<IO>(&mut stream).abort();
+            }
+        }
+    }
+    if stream.is_aborted() {
+        tracing::debug!("response aborted; closing the connection");
+        h1::<IO>(&mut stream).abort();
+    }
+    let keep_alive = h1::<IO>(&mut stream).finish_request().await;
+    (stream, keep_alive)
 }
 
 fn h1<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static>(stream: &mut Stream) -> &mut H1Transport<IO> {

@@ -68,6 +68,13 @@ impl HeadParser {
         }
     }
 
+    /// Gives back the field scratch and the spare header map (an idle connection's
+    /// share of memory); the next head allocates them again.
+    pub(crate) fn release(&mut self) {
+        self.fields = Vec::new();
+        self.spare = None;
+    }
+
     /// Tries to decode a head from the start of `buf`. `Ok(None)` means more bytes are
     /// needed; on success the head's bytes are removed from `buf`.
     pub(crate) fn parse(&mut self, buf: &mut BytesMut, limits: &HeadLimits) -> Result<Option<ParsedHead>, Error> {
@@ -373,8 +380,26 @@ fn parse_decimal(s: &[u8]) -> Option<u64> {
 }
 
 fn valid_host(h: &[u8]) -> bool {
-    h.iter().all(|&b| b.is_ascii_alphanumeric() || b".-_~!$&'()*+,;=:[]%".contains(&b))
+    h.iter().all(|&b| HOST_BYTE[b as usize])
 }
+
+/// The bytes a Host field may hold (RFC 3986 §3.2.2 reg-name / IP-literal, and a port):
+/// unreserved, sub-delims, `:`, `[`, `]` and `%` — one table lookup per byte.
+static HOST_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let extra = b".-_~!$&'()*+,;=:[]%";
+    let mut i = 0;
+    while i < extra.len() {
+        t[extra[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
 
 fn trim(s: &[u8]) -> &[u8] {
     let start = s.iter().position(|b| !matches!(b, b' ' | b'\t')).unwrap_or(s.len());

@@ -1,27 +1,51 @@
-//! The HTTP/2 connection (RFC 9113): handshake, accepting streams (each on its own task,
-//! carried by the same [`Stream`] type as HTTP/1.1), idle timeout, graceful GOAWAY, and the
-//! abuse limits: concurrent streams, header-list size, and rapid reset (CVE-2023-44487:
-//! too many peer resets within a window → GOAWAY `ENHANCE_YOUR_CALM`).
+//! The HTTP/2 connection (RFC 9113): handshake, accepting streams, idle timeout, graceful
+//! GOAWAY, and the abuse limits: concurrent streams, header-list size, and rapid reset
+//! (CVE-2023-44487: too many peer resets within a window → GOAWAY `ENHANCE_YOUR_CALM`).
+//!
+//! Each stream is carried by the same [`Stream`] type as HTTP/1.1 and starts on the
+//! connection's own task: the connection takes every stream its last read delivered, then
+//! polls each one's future once, in turn, in one reused heap slot. A stream that finishes
+//! in that poll (a handler that answers without waiting, the common case) costs no task,
+//! no allocation for its future or its `Stream` (the previous stream's is rearmed), and
+//! no wake-up; the whole batch's responses leave in one write when the connection is
+//! polled next, where a task per stream wakes the connection once per response and each
+//! response goes out in a write of its own. A stream still pending after its first poll
+//! (waiting for its request body, a timer, flow control, an SSE event) moves, slot and
+//! all, to a task of its own, so a waiting stream never holds up the others. A connection
+//! quiet for [`RELEASE_IDLE_AFTER`] lets go of the slot and the spare `Stream`.
+//!
+//! A handler panic costs only its request (500, or RST_STREAM once the head is out); any
+//! other panic in a stream's first poll drops that stream (the peer sees RST_STREAM), as
+//! a panicking task would. A handler that computes for a long time without awaiting delays
+//! the other streams of its connection (as on HTTP/1.1) instead of running beside them.
 
+use std::future::{Future, poll_fn};
 use std::net::SocketAddr;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::task::Poll;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use h2::server::SendResponse;
 use h2::{Reason, RecvStream};
-use http::{HeaderValue, Method, StatusCode, Version, header};
-use http_core::{RequestContext, RequestHead, Response, Stream, StreamHandler, catch_panic};
+use http::header::Entry;
+use http::{HeaderValue, Method, StatusCode, Uri, Version, header};
+use http_core::{Body, RequestContext, RequestHead, Response, Stream, StreamHandler, panic_message};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use super::transport::H2Transport;
+use super::transport::{H2Transport, ResetWatch};
 use crate::connection::ConnContext;
 use crate::io::{Linger, TimedIo};
+
+/// How long a connection keeps its buffers for streams (see `serve_h2_conn`) after its
+/// last stream.
+const RELEASE_IDLE_AFTER: Duration = Duration::from_secs(1);
 
 /// HTTP/2 settings and limits.
 #[derive(Debug, Clone)]
@@ -41,9 +65,11 @@ pub(crate) struct H2Config {
     pub(crate) max_body_bytes: u64,
 }
 
-/// Counters shared by a connection and its stream tasks.
+/// Counters shared by a connection and its streams.
 #[derive(Debug, Default)]
 pub(crate) struct ConnStats {
+    /// Streams running on tasks of their own (streams finished on the connection's task
+    /// are never counted).
     active: AtomicUsize,
     resets: AtomicUsize,
     idle: Notify,
@@ -66,6 +92,48 @@ impl Drop for ActiveStream {
     fn drop(&mut self) {
         if self.0.active.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.0.idle.notify_one();
+        }
+    }
+}
+
+/// A stream's future in its heap slot. `None` between streams: the connection keeps one
+/// slot and reuses it for every stream that finishes in its first poll.
+type Slot<F> = Pin<Box<Option<F>>>;
+
+/// A stream still pending after its first poll, moved to a task of its own.
+struct Spawned<F> {
+    slot: Slot<F>,
+    _active: ActiveStream,
+}
+
+impl<F: Future<Output = Option<Reuse>>> Future for Spawned<F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        match self.get_mut().slot.as_mut().as_pin_mut() {
+            // Its `Stream` is dropped, not handed back: the connection makes another if needed.
+            Some(stream) => stream.poll(cx).map(drop),
+            None => Poll::Ready(()),
+        }
+    }
+}
+
+/// `Host` for requests that carry only `:authority` (handlers read Host on every protocol).
+/// The value is kept per connection: its requests nearly always name the same authority,
+/// so they share one value instead of each copying and validating the authority again.
+#[derive(Default)]
+struct HostCache(Option<HeaderValue>);
+
+impl HostCache {
+    fn value(&mut self, uri: &Uri) -> Option<HeaderValue> {
+        let authority = uri.authority()?.as_str();
+        match &self.0 {
+            Some(v) if v.as_bytes() == authority.as_bytes() => Some(v.clone()),
+            _ => {
+                let v = HeaderValue::from_str(authority).ok()?;
+                self.0 = Some(v.clone());
+                Some(v)
+            }
         }
     }
 }
@@ -113,49 +181,115 @@ where
     };
     let stats = Arc::new(ConnStats { max_resets: cfg.max_peer_resets, ..Default::default() });
     let idle_timer = tokio::time::sleep(cfg.idle_timeout);
-    tokio::pin!(idle_timer);
+    let release_timer = tokio::time::sleep(RELEASE_IDLE_AFTER);
+    // Each registered once, not once per turn of the loop (registering takes a lock).
+    let graceful = cx.graceful.cancelled();
+    let mut idle_notified = pin!(stats.idle.notified());
+    let mut calm_notified = pin!(stats.calm.notified());
+    tokio::pin!(idle_timer, release_timer, graceful);
     let mut window_start = Instant::now();
     let mut going_away = false;
+    // Streams accepted but not started yet; the reused slot for their futures; the
+    // `Stream` (and transport) the last stream finished with, for the next one. All three
+    // are let go once the connection has been quiet for `RELEASE_IDLE_AFTER` (`holding`).
+    let mut batch = Vec::new();
+    let mut spare = None;
+    let mut spare_stream = None;
+    let mut holding = false;
+    let shared = Arc::new(Shared { handler: cx.handler.clone(), cfg: cfg.clone(), stats: stats.clone() });
+    let mut host = HostCache::default();
     loop {
         let idle = stats.active.load(Ordering::Acquire) == 0;
+        // How the connection ended, once it did: `Ok` for the peer closing it cleanly.
+        let mut ended: Option<Result<(), h2::Error>> = None;
         tokio::select! {
             accepted = conn.accept() => match accepted {
-                Some(Ok((request, respond))) => {
-                    stats.active.fetch_add(1, Ordering::AcqRel);
-                    let guard = ActiveStream(stats.clone());
-                    let handler = cx.handler.clone();
-                    let cfg = cfg.clone();
-                    let stats = stats.clone();
-                    // Boxed: the stream future is large (Stream, transport, handler future),
-                    // and tokio moves an unboxed one in and out of its task cell several
-                    // times per stream (spawn, completion), which showed up as ~6% of the
-                    // CPU time in memmove under h2load.
-                    tokio::spawn(Box::pin(async move {
-                        let _guard = guard;
-                        serve_stream(request, respond, peer, &*handler, &cfg, stats).await;
-                    }.in_current_span()));
+                Some(Ok(stream)) => {
+                    batch.push(stream);
+                    // Take every other stream the last read delivered before starting any,
+                    // so that no response is flushed on its own between two accepts.
+                    ended = poll_fn(|task| loop {
+                        match conn.poll_accept(task) {
+                            Poll::Ready(Some(Ok(stream))) => batch.push(stream),
+                            Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
+                            Poll::Ready(None) => return Poll::Ready(Some(Ok(()))),
+                            Poll::Pending => return Poll::Ready(None),
+                        }
+                    })
+                    .await;
                 }
-                Some(Err(e)) => {
-                    tracing::debug!(?peer, error = %e, "h2 connection ended with an error");
-                    break;
-                }
-                None => {
-                    linger.store(true, Ordering::Release);
-                    break;
-                }
+                Some(Err(e)) => ended = Some(Err(e)),
+                None => ended = Some(Ok(())),
             },
-            () = cx.graceful.cancelled(), if !going_away => {
+            () = &mut graceful, if !going_away => {
                 conn.graceful_shutdown();
                 going_away = true;
             }
-            () = stats.idle.notified() => {
+            () = &mut idle_notified => {
+                idle_notified.set(stats.idle.notified());
                 idle_timer.as_mut().reset(Instant::now() + cfg.idle_timeout);
             }
             () = &mut idle_timer, if idle && !going_away => {
                 conn.graceful_shutdown();
                 going_away = true;
             }
-            () = stats.calm.notified() => {}
+            () = &mut calm_notified => {
+                calm_notified.set(stats.calm.notified());
+            }
+            () = &mut release_timer, if holding => {
+                // Quiet for a while: an idle connection keeps no buffers for streams.
+                (batch, spare, spare_stream, holding) = (Vec::new(), None, None, false);
+            }
+        }
+        if !batch.is_empty() {
+            poll_fn(|task| {
+                for (request, respond) in batch.drain(..) {
+                    let span = request_span(&request);
+                    let host = host.value(request.uri());
+                    let start = Start { request, respond, host, peer, reuse: spare_stream.take(), span };
+                    let mut slot = spare.take().unwrap_or_else(|| Box::pin(None));
+                    slot.as_mut().set(Some(serve_stream(start, shared.clone())));
+                    let first = catch_unwind(AssertUnwindSafe(|| match slot.as_mut().as_pin_mut() {
+                        Some(stream) => stream.poll(task),
+                        None => Poll::Ready(None),
+                    }));
+                    match first {
+                        Ok(Poll::Pending) => {
+                            stats.active.fetch_add(1, Ordering::AcqRel);
+                            let active = ActiveStream(stats.clone());
+                            tokio::spawn(Spawned { slot, _active: active }.in_current_span());
+                            continue;
+                        }
+                        Ok(Poll::Ready(reuse)) => spare_stream = reuse,
+                        Err(payload) => {
+                            let panic = panic_message(&*payload);
+                            tracing::error!(?peer, %panic, "h2 stream panicked; dropping it");
+                        }
+                    }
+                    slot.as_mut().set(None);
+                    spare = Some(slot);
+                }
+                Poll::Ready(())
+            })
+            .await;
+            let now = Instant::now();
+            if stats.active.load(Ordering::Acquire) == 0 {
+                // The streams just served count as activity (no task's end will say so).
+                idle_timer.as_mut().reset(now + cfg.idle_timeout);
+            }
+            holding = true;
+            release_timer.as_mut().reset(now + RELEASE_IDLE_AFTER);
+        }
+        match ended {
+            None => {}
+            Some(Ok(())) => {
+                linger.store(true, Ordering::Release);
+                break;
+            }
+            Some(Err(e)) => {
+                tracing::debug!(?peer, error = %e, "h2 connection ended with an error");
+                break;
+            }
         }
         if window_start.elapsed() > cfg.peer_reset_window {
             window_start = Instant::now();
@@ -169,86 +303,139 @@ where
     }
 }
 
-async fn serve_stream<H: StreamHandler>(
-    request: http::Request<RecvStream>,
-    respond: SendResponse<Bytes>,
-    peer: Option<SocketAddr>,
-    handler: &H,
-    cfg: &super::conn::H2Config,
-    stats: Arc<ConnStats>,
-) {
-    let span = tracing::debug_span!(
+fn request_span(request: &http::Request<RecvStream>) -> tracing::Span {
+    tracing::debug_span!(
         "request",
         method = %request.method(),
         path = request.uri().path(),
         route = tracing::field::Empty,
         status = tracing::field::Empty,
         duration_ms = tracing::field::Empty,
-    );
-    let started = (!span.is_disabled()).then(std::time::Instant::now);
-    exchange(request, respond, peer, handler, cfg, stats).instrument(span.clone()).await;
-    if let Some(started) = started {
-        span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
-    }
+    )
 }
 
-async fn exchange<H: StreamHandler>(
+/// What every stream of a connection shares (one reference count per stream).
+struct Shared<H> {
+    handler: Arc<H>,
+    cfg: Arc<H2Config>,
+    stats: Arc<ConnStats>,
+}
+
+/// A finished stream's `Stream` (with its transport) and reset watch, for the next stream.
+struct Reuse {
+    stream: Box<Stream>,
+    watch: ResetWatch,
+}
+
+/// What a stream starts from.
+struct Start {
     request: http::Request<RecvStream>,
     respond: SendResponse<Bytes>,
+    /// `Host`, unless the request carries its own.
+    host: Option<HeaderValue>,
     peer: Option<SocketAddr>,
-    handler: &H,
-    cfg: &super::conn::H2Config,
-    stats: Arc<ConnStats>,
-) {
+    /// What the connection's previous stream finished with, to rearm instead of allocating.
+    reuse: Option<Reuse>,
+    /// The `request` span. It is entered around each poll of the handler and of the
+    /// engine's own steps, rather than by wrapping this whole (large) future in
+    /// `Instrumented`, which would move it once more.
+    span: tracing::Span,
+}
+
+/// One stream, start to end. Returns its `Stream` for the next stream when it ended cleanly.
+async fn serve_stream<H: StreamHandler>(start: Start, shared: Arc<Shared<H>>) -> Option<Reuse> {
+    let Start { request, respond, host, peer, reuse, span } = start;
+    let started = (!span.is_disabled()).then(std::time::Instant::now);
+    let cfg = &*shared.cfg;
     let (parts, recv) = request.into_parts();
     let body_empty = recv.is_end_stream();
     let is_head = parts.method == Method::HEAD;
     let mut headers = parts.headers;
-    if !headers.contains_key(header::HOST) {
-        // Handlers read Host on every protocol; HTTP/2 carries it as :authority.
-        if let Some(value) = parts.uri.authority().and_then(|a| HeaderValue::from_str(a.as_str()).ok()) {
-            headers.insert(header::HOST, value);
-        }
+    if let (Some(host), Entry::Vacant(e)) = (host, headers.entry(header::HOST)) {
+        e.insert(host);
     }
     let head = RequestHead { method: parts.method, uri: parts.uri, version: Version::HTTP_2, headers };
-    let transport = H2Transport::new(recv, respond, peer, stats, is_head, cfg.read_timeout, cfg.write_timeout);
-    let watch = transport.reset_watch();
-    let mut stream = Stream::new(Box::new(transport));
+    let (mut stream, watch) = match reuse {
+        Some(Reuse { mut stream, watch }) => {
+            h2_transport(&mut stream).rearm(recv, respond, is_head);
+            (stream, watch)
+        }
+        None => {
+            let stats = shared.stats.clone();
+            let transport = H2Transport::new(recv, respond, peer, stats, is_head, cfg.read_timeout, cfg.write_timeout);
+            let watch = transport.reset_watch();
+            (Box::new(Stream::new(Box::new(transport))), watch)
+        }
+    };
     stream.begin(head, RequestContext::with_peer(peer), cfg.max_body_bytes, body_empty);
     // A peer reset cancels the handler at once, whatever it is waiting for: a reset
     // stream's work must not go on (and its slot is already free for a new stream).
+    // A panic is caught here, around each poll, rather than by wrapping the handler's
+    // (large) future in `catch_panic`, which would move it once more.
     let outcome = {
-        let mut call = std::pin::pin!(catch_panic(handler.call(&mut stream)));
-        std::future::poll_fn(|cx| match call.as_mut().poll(cx) {
-            Poll::Ready(r) => Poll::Ready(Some(r)),
-            Poll::Pending => watch.poll_reset(cx).map(|()| None),
+        let mut call = pin!(shared.handler.call(&mut stream));
+        poll_fn(|cx| {
+            let _entered = span.enter();
+            match catch_unwind(AssertUnwindSafe(|| call.as_mut().poll(cx))) {
+                Ok(Poll::Ready(())) => Poll::Ready(Some(Ok(()))),
+                Err(payload) => Poll::Ready(Some(Err(panic_message(&*payload)))),
+                Ok(Poll::Pending) => watch.poll_reset(cx).map(|()| None),
+            }
         })
         .await
     };
-    let Some(outcome) = outcome else {
-        tracing::debug!(?peer, "stream reset by the peer; handler cancelled");
-        return;
-    };
+    let reset_by_peer = outcome.is_none();
+    let mut clean = true;
     match outcome {
-        Ok(()) => {
+        None => {
+            span.in_scope(|| tracing::debug!(?peer, "stream reset by the peer; handler cancelled"));
+            clean = false;
+        }
+        Some(Ok(())) => {
             if !stream.is_write_closed() {
-                let _ = stream.closewrite().await;
+                let _ = in_span(&span, stream.closewrite()).await;
             }
         }
-        Err(msg) => {
-            tracing::error!(?peer, panic = %msg, "handler panicked; answering 500 (or resetting the stream)");
+        Some(Err(msg)) => {
+            clean = false;
+            span.in_scope(|| {
+                tracing::error!(?peer, panic = %msg, "handler panicked; answering 500 (or resetting the stream)");
+            });
             if stream.is_head_sent()
-                || stream.write_response(Response::error(StatusCode::INTERNAL_SERVER_ERROR)).await.is_err()
+                || in_span(&span, stream.write_response(Response::error(StatusCode::INTERNAL_SERVER_ERROR)))
+                    .await
+                    .is_err()
             {
                 h2_transport(&mut stream).reset(Reason::INTERNAL_ERROR);
             }
         }
     }
-    if stream.is_aborted() {
-        tracing::debug!("response aborted; resetting the stream");
-        h2_transport(&mut stream).reset(Reason::INTERNAL_ERROR);
+    if !reset_by_peer {
+        if stream.is_aborted() {
+            span.in_scope(|| tracing::debug!("response aborted; resetting the stream"));
+            h2_transport(&mut stream).reset(Reason::INTERNAL_ERROR);
+            clean = false;
+        }
+        span.record("status", stream.status().as_u16());
     }
-    tracing::Span::current().record("status", stream.status().as_u16());
+    if let Some(started) = started {
+        span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
+    }
+    // The request's head and context (with whatever the handler put in its extensions)
+    // go now, not when the next stream arrives; so do the stream's `h2` handles.
+    drop(stream.take_request(Body::empty()));
+    h2_transport(&mut stream).release();
+    clean.then_some(Reuse { stream, watch })
+}
+
+/// Polls `fut` with `span` entered, as `Instrumented` does.
+async fn in_span<F: Future>(span: &tracing::Span, fut: F) -> F::Output {
+    let mut fut = pin!(fut);
+    poll_fn(|cx| {
+        let _entered = span.enter();
+        fut.as_mut().poll(cx)
+    })
+    .await
 }
 
 fn h2_transport(stream: &mut Stream) -> &mut H2Transport {

@@ -1,8 +1,13 @@
 //! One HTTP/2 stream as a [`Transport`] (RFC 9113 §8): request DATA read with flow
 //! control released as the handler consumes it, response HEADERS/DATA sent as flow
 //! control allows, trailers as a final HEADERS frame.
+//!
+//! A transport outlives its stream: once a stream is over, [`H2Transport::release`] lets
+//! go of its `h2` handles and [`H2Transport::rearm`] takes the next stream's, so a
+//! connection reuses one transport (and the `Stream` around it) for stream after stream.
 
 use std::any::Any;
+use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -12,7 +17,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use h2::server::SendResponse;
 use h2::{RecvStream, SendStream};
-use http::{HeaderMap, StatusCode, Version, header};
+use http::{HeaderMap, HeaderValue, StatusCode, Version, header};
 use http_core::{Error, ErrorKind, OutgoingHead, Transport};
 use tokio::time::{Instant, Sleep};
 
@@ -21,7 +26,8 @@ use super::conn::ConnStats;
 /// The sending half of a stream, shared by the transport and the stream task's
 /// [`ResetWatch`] (both are polled by the same task, so the lock is never contended).
 struct Sender {
-    respond: SendResponse<Bytes>,
+    /// `None` once the transport is released.
+    respond: Option<SendResponse<Bytes>>,
     send: Option<SendStream<Bytes>>,
     /// We reset the stream ourselves (write timeout, panic): not the peer's doing.
     local_reset: bool,
@@ -30,6 +36,10 @@ struct Sender {
 }
 
 impl Sender {
+    fn new(respond: SendResponse<Bytes>) -> Self {
+        Sender { respond: Some(respond), send: None, local_reset: false, peer_reset_counted: false }
+    }
+
     fn count_peer_reset(&mut self, stats: &ConnStats) {
         if !self.local_reset && !self.peer_reset_counted {
             self.peer_reset_counted = true;
@@ -54,14 +64,16 @@ impl ResetWatch {
     /// Ready once the peer reset the stream or the connection failed (the handler should
     /// be dropped); a peer reset is counted once.
     pub(crate) fn poll_reset(&self, cx: &mut Context<'_>) -> Poll<()> {
-        let mut sender = lock(&self.sender);
+        let mut guard = lock(&self.sender);
+        let sender = &mut *guard;
         if sender.local_reset {
             // The handler already got (or will get) the error of our own reset.
             return Poll::Pending;
         }
-        let polled = match sender.send.as_mut() {
-            Some(send) => send.poll_reset(cx),
-            None => sender.respond.poll_reset(cx),
+        let polled = match (&mut sender.send, &mut sender.respond) {
+            (Some(send), _) => send.poll_reset(cx),
+            (None, Some(respond)) => respond.poll_reset(cx),
+            (None, None) => return Poll::Ready(()),
         };
         match polled {
             Poll::Ready(Ok(_reason)) => {
@@ -76,7 +88,8 @@ impl ResetWatch {
 
 /// The transport of one HTTP/2 stream.
 pub(crate) struct H2Transport {
-    recv: RecvStream,
+    /// `None` once the transport is released.
+    recv: Option<RecvStream>,
     sender: Arc<Mutex<Sender>>,
     peer: Option<SocketAddr>,
     stats: Arc<ConnStats>,
@@ -103,8 +116,8 @@ impl H2Transport {
         write_timeout: Duration,
     ) -> Self {
         H2Transport {
-            recv,
-            sender: Arc::new(Mutex::new(Sender { respond, send: None, local_reset: false, peer_reset_counted: false })),
+            recv: Some(recv),
+            sender: Arc::new(Mutex::new(Sender::new(respond))),
             peer,
             stats,
             is_head,
@@ -124,13 +137,39 @@ impl H2Transport {
         ResetWatch { sender: self.sender.clone(), stats: self.stats.clone() }
     }
 
+    /// Lets go of the stream's `h2` handles (so `h2` can forget the stream now) and of its
+    /// request trailers.
+    pub(crate) fn release(&mut self) {
+        self.recv = None;
+        self.held = Bytes::new();
+        self.request_trailers = None;
+        let mut sender = lock(&self.sender);
+        sender.respond = None;
+        sender.send = None;
+    }
+
+    /// Takes the next stream of the same connection (after [`release`](Self::release)).
+    /// The [`ResetWatch`] made for this transport watches the new stream.
+    pub(crate) fn rearm(&mut self, recv: RecvStream, respond: SendResponse<Bytes>, is_head: bool) {
+        *lock(&self.sender) = Sender::new(respond);
+        self.recv = Some(recv);
+        self.is_head = is_head;
+        self.suppress_body = false;
+        self.finished = false;
+        self.held = Bytes::new();
+        self.request_trailers = None;
+        self.timer_armed = false;
+    }
+
     /// Resets the stream (a handler panicked or its body failed after the head).
     pub(crate) fn reset(&mut self, reason: h2::Reason) {
-        let mut sender = lock(&self.sender);
+        let mut guard = lock(&self.sender);
+        let sender = &mut *guard;
         if !sender.local_reset && !sender.peer_reset_counted {
-            match &mut sender.send {
-                Some(s) => s.send_reset(reason),
-                None => sender.respond.send_reset(reason),
+            match (&mut sender.send, &mut sender.respond) {
+                (Some(send), _) => send.send_reset(reason),
+                (None, Some(respond)) => respond.send_reset(reason),
+                (None, None) => {}
             }
         }
         sender.local_reset = true;
@@ -158,6 +197,27 @@ impl H2Transport {
     }
 }
 
+thread_local! {
+    /// The last `Content-Length` value made on this thread.
+    static LENGTH: RefCell<Option<(u64, HeaderValue)>> = const { RefCell::new(None) };
+}
+
+/// `n` as a `Content-Length` value. Responses of one kind tend to repeat their length, so
+/// the last value is kept per thread and shared instead of formatting and allocating anew.
+fn content_length(n: u64) -> HeaderValue {
+    LENGTH.with(|last| {
+        let mut last = last.borrow_mut();
+        match &*last {
+            Some((len, value)) if *len == n => value.clone(),
+            _ => {
+                let value = HeaderValue::from(n);
+                *last = Some((n, value.clone()));
+                value
+            }
+        }
+    })
+}
+
 /// Headers that are meaningless or forbidden in HTTP/2 (RFC 9113 §8.2.2).
 fn is_connection_specific(name: &header::HeaderName) -> bool {
     name == header::CONNECTION
@@ -181,16 +241,17 @@ impl Transport for H2Transport {
     }
 
     fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<Bytes>, Error>> {
-        match self.recv.poll_data(cx) {
+        let Some(recv) = self.recv.as_mut() else { return Poll::Ready(Err(Error::closed())) };
+        match recv.poll_data(cx) {
             Poll::Ready(Some(Ok(data))) => {
                 self.timer_armed = false;
                 // Capacity goes back to the peer only as the handler consumes data, so a
                 // slow handler slows its sender instead of buffering (RFC 9113 §5.2).
-                let _ = self.recv.flow_control().release_capacity(data.len());
+                let _ = recv.flow_control().release_capacity(data.len());
                 Poll::Ready(Ok(Some(data)))
             }
             Poll::Ready(Some(Err(e))) => Poll::Ready(Err(self.map_err(e))),
-            Poll::Ready(None) => match self.recv.poll_trailers(cx) {
+            Poll::Ready(None) => match recv.poll_trailers(cx) {
                 Poll::Ready(Ok(t)) => {
                     self.request_trailers = t;
                     Poll::Ready(Ok(None))
@@ -225,15 +286,16 @@ impl Transport for H2Transport {
             headers.remove("keep-alive");
             headers.remove("proxy-connection");
         }
-        if !headers.contains_key(header::DATE) {
-            headers.insert(header::DATE, crate::date::date_value());
+        if let header::Entry::Vacant(e) = headers.entry(header::DATE) {
+            e.insert(crate::date::date_value());
         }
         if let (Some(n), false) = (head.length, no_body) {
-            headers.insert(header::CONTENT_LENGTH, n.into());
+            headers.insert(header::CONTENT_LENGTH, content_length(n));
         }
         let end = head.end_stream || self.is_head || no_body;
         let mut sender = lock(&self.sender);
-        match sender.respond.send_response(response, end) {
+        let Some(respond) = sender.respond.as_mut() else { return Err(Error::closed()) };
+        match respond.send_response(response, end) {
             Ok(send) => {
                 self.suppress_body = self.is_head || no_body;
                 if end {
