@@ -18,6 +18,7 @@
 #
 # Options (defaults in brackets):
 #   --servers LIST      comma-separated: ours, hyper, axum, actix, canned [ours,hyper]
+#   --server NAME=PATH  add (or replace) a server, e.g. an older build for an A/B run
 #   --baseline NAME     ratios are X/NAME [hyper]
 #   --path P            request path [/plaintext]
 #   --connections N     wrk -c [64]
@@ -77,6 +78,7 @@ die() { echo "compare.sh: $*" >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --servers) servers="$2"; shift 2 ;;
+    --server) SERVERS[${2%%=*}]="${2#*=}"; shift 2 ;;
     --baseline) baseline="$2"; shift 2 ;;
     --path) path="$2"; shift 2 ;;
     --connections) connections="$2"; shift 2 ;;
@@ -220,6 +222,9 @@ measure() {
   requests=$(awk '/requests in/ { print $1 }' "$log.wrk")
   p50=$(to_us "$(awk '$1 == "50%" { print $2 }' "$log.wrk")")
   p99=$(to_us "$(awk '$1 == "99%" { print $2 }' "$log.wrk")")
+  # wrk sometimes prints a 99th percentile of 0 under deep pipelining (its histogram
+  # overflows); record that as unknown rather than as a perfect latency.
+  [[ "$p99" == "0.0" ]] && p99=nan
   errors=$(awk '/Socket errors:/ { gsub(",", ""); e += $4 + $6 + $8 + $10 } /Non-2xx/ { e += $NF } END { print e + 0 }' "$log.wrk")
   [[ -n "$rps" && -n "$requests" && "$requests" -gt 0 ]] || die "could not parse $log.wrk"
   ticks=$((c1 - c0))

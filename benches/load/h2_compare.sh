@@ -104,7 +104,7 @@ HZ=$(getconf CLK_TCK)
 out="${out:-$TARGET_DIR/load/h2-$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$out"
 raw="$out/results.tsv"
-printf 'round\tserver\treq_s\tsucceeded\tfailed\tcpu_ticks\tcpu_us_per_req\n' >"$raw"
+printf 'round\tserver\treq_s\tsucceeded\tfailed\tcpu_ticks\tcpu_us_per_req\tp50_us\tp99_us\n' >"$raw"
 
 # utime+stime in clock ticks (fields 14 and 15 of /proc/PID/stat; the command name in
 # field 2 may hold spaces, so count from after its closing paren).
@@ -149,7 +149,9 @@ for round in $(seq "$rounds"); do
     fi
     before=$(cpu_ticks "$server_pid")
     report="$out/$name.$round.h2load"
-    taskset -c "$load_cpus" h2load -n "$requests" -c "$clients" -m "$streams" "$url" >"$report" 2>&1 \
+    # --log-file: one line per request (start, status, microseconds to the end of the
+    # response), for the latency percentiles h2load does not print.
+    taskset -c "$load_cpus" h2load -n "$requests" -c "$clients" -m "$streams" --log-file="$report.log" "$url" >"$report" 2>&1 \
       || die "h2load failed against $name: $(tail -n 5 "$report")"
     after=$(cpu_ticks "$server_pid")
     stop_server
@@ -158,23 +160,30 @@ for round in $(seq "$rounds"); do
     failed=$(awk '/^requests:/ { print $10 }' "$report")
     ticks=$((after - before))
     cpu_us=$(awk -v t="$ticks" -v hz="$HZ" -v n="$requests" 'BEGIN { printf "%.2f", t * 1e6 / hz / n }')
+    read -r p50 p99 < <(cut -f3 "$report.log" | sort -n | awk '{ v[NR] = $1 }
+      END { if (NR == 0) print "nan nan"; else print v[int((NR - 1) * 0.50) + 1], v[int((NR - 1) * 0.99) + 1] }')
+    rm -f "$report.log"
     [[ "$succeeded" == "$requests" ]] || echo "warning: $name round $round: $succeeded of $requests succeeded ($failed failed)" >&2
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$rps" "$succeeded" "$failed" "$ticks" "$cpu_us" >>"$raw"
-    printf 'round %s %-6s %10s req/s  %s ok  %s failed  %6s µs CPU/req\n' "$round" "$name" "$rps" "$succeeded" "$failed" "$cpu_us" >&2
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$rps" "$succeeded" "$failed" "$ticks" "$cpu_us" "$p50" "$p99" >>"$raw"
+    printf 'round %s %-6s %10s req/s  %s ok  %s failed  %6s µs CPU/req  p50 %s µs  p99 %s µs\n' "$round" "$name" "$rps" "$succeeded" "$failed" "$cpu_us" "$p50" "$p99" >&2
   done
 done
 
-declare -A med_rps med_cpu
+declare -A med_rps med_cpu med_p50 med_p99
 for name in "${names[@]}"; do
   med_rps[$name]=$(awk -F'\t' -v n="$name" 'NR > 1 && $2 == n { print $3 }' "$raw" | median)
   med_cpu[$name]=$(awk -F'\t' -v n="$name" 'NR > 1 && $2 == n { print $7 }' "$raw" | median)
+  med_p50[$name]=$(awk -F'\t' -v n="$name" 'NR > 1 && $2 == n { print $8 }' "$raw" | median)
+  med_p99[$name]=$(awk -F'\t' -v n="$name" 'NR > 1 && $2 == n { print $9 }' "$raw" | median)
 done
 echo
-echo "| server | median req/s | median server CPU µs/request | req/s vs hyper | CPU/request vs hyper |"
-echo "|---|---:|---:|---:|---:|"
+echo "Medians of $rounds rounds (h2load -n $requests -c $clients -m $streams $path):"
+echo "| server | median req/s | median server CPU µs/request | p50 µs | p99 µs | req/s vs hyper | CPU/request vs hyper | p99 vs hyper |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 for name in "${names[@]}"; do
   awk -v n="$name" -v r="${med_rps[$name]}" -v c="${med_cpu[$name]}" -v hr="${med_rps[hyper]}" -v hc="${med_cpu[hyper]}" \
-    'BEGIN { printf "| %s | %.0f | %.2f | %.2f× | %.2f× |\n", n, r, c, r / hr, c / hc }'
+    -v p5="${med_p50[$name]}" -v p9="${med_p99[$name]}" -v hp9="${med_p99[hyper]}" \
+    'BEGIN { printf "| %s | %.0f | %.2f | %.0f | %.0f | %.2f× | %.2f× | %.2f× |\n", n, r, c, p5, p9, r / hr, c / hc, (hp9 > 0 ? p9 / hp9 : 0) }'
 done
 echo
 echo "raw results: $raw" >&2

@@ -251,6 +251,14 @@ impl Body {
         }
     }
 
+    /// The bytes of a whole body that is not backed by a file; the body itself otherwise.
+    pub(crate) fn into_full(self) -> Result<Bytes, Body> {
+        match self {
+            Body { kind: Kind::Full(b), file: None } => Ok(b),
+            other => Err(other),
+        }
+    }
+
     /// Polls the next frame; `None` at the end.
     ///
     /// ```

@@ -7,6 +7,9 @@ use std::pin::pin;
 
 /// Runs `fut`, turning a panic while polling it into `Err(message)`.
 ///
+/// A large future is best pinned where it is built and passed as `Pin<&mut F>` (itself a
+/// future), so it is not copied into this one: `catch_panic(std::pin::pin!(fut))`.
+///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let r = http_core::catch_panic(async { panic!("boom") }).await;

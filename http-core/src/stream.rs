@@ -903,7 +903,7 @@ impl Stream {
     /// ```
     pub async fn write_response(&mut self, response: Response) -> Result<(), Error> {
         self.check_not_started()?;
-        let (status, mut headers, mut body) = response.into_parts();
+        let (status, mut headers, body) = response.into_parts();
         self.status = status;
         let length = body.exact_len().or_else(|| declared_length(&headers));
         let end = body.is_empty() && self.trailers.is_none();
@@ -912,6 +912,23 @@ impl Stream {
         if end {
             return Ok(());
         }
+        // Bytes in hand (the common case) need one write, no frame loop. The general body
+        // writer runs boxed: this future is moved at every `.await` up the handler chain,
+        // and keeping the rare path's state out of it keeps those moves small.
+        match body.into_full() {
+            Ok(mut data) if self.trailers.is_none() => {
+                let r = poll_fn(|cx| self.transport.poll_write(cx, &mut data)).await;
+                self.abort_on_err(r)?;
+                self.closewrite().await
+            }
+            Ok(data) => Box::pin(self.write_body(Body::from(data))).await,
+            Err(body) => Box::pin(self.write_body(body)).await,
+        }
+    }
+
+    /// Writes a response body after its head: zero-copy from a file where the transport
+    /// can, otherwise frame by frame; then the trailers.
+    async fn write_body(&mut self, mut body: Body) -> Result<(), Error> {
         if let Some((file, mut offset, mut remaining)) = body.file_region() {
             // A file-backed body goes out zero-copy where the transport can; otherwise its
             // fallback frames are streamed below.

@@ -50,7 +50,8 @@ impl Layer for CatchPanics {
             let next = next.clone();
             async move {
                 let path = req.path().to_owned();
-                match catch_panic(next.call(req)).await {
+                let call = std::pin::pin!(next.call(req));
+                match catch_panic(call).await {
                     Ok(resp) => resp,
                     Err(msg) => {
                         tracing::error!(path = %path, panic = %msg, "handler panicked");
@@ -73,7 +74,10 @@ struct CatchStream {
 impl StreamHandler for CatchStream {
     async fn call(&self, s: &mut Stream) {
         let path = s.request().uri.path().to_owned();
-        let result = catch_panic(self.next.call(s)).await;
+        let result = {
+            let call = std::pin::pin!(self.next.call(s));
+            catch_panic(call).await
+        };
         if let Err(msg) = result {
             tracing::error!(path = %path, panic = %msg, "handler panicked");
             if !s.is_head_sent() {

@@ -755,7 +755,13 @@ where
     IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static,
     H: StreamHandler,
 {
-    match catch_panic(handler.call(&mut stream)).await {
+    // Pinned where it is built: handing the (kilobytes large) handler future to
+    // `catch_panic` by value would copy it twice more.
+    let outcome = {
+        let call = std::pin::pin!(handler.call(&mut stream));
+        catch_panic(call).await
+    };
+    match outcome {
         Ok(()) => {
             if !stream.is_write_closed() {
                 let _ = stream.closewrite().await;
