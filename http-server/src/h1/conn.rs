@@ -189,8 +189,15 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport
     /// Writes the output buffer and then `extra` (vectored) until both are empty.
     fn poll_write_all(&mut self, cx: &mut Context<'_>, extra: &mut Bytes) -> Poll<Result<(), Error>> {
         while !self.out.is_empty() || !extra.is_empty() {
-            let slices = [IoSlice::new(&self.out), IoSlice::new(extra)];
-            match Pin::new(&mut self.io).poll_write_vectored(cx, &slices) {
+            // One buffer (the usual case: heads and small bodies are copied into `out`) goes
+            // out with a plain send, which the kernel handles a little faster than writev.
+            let written = if extra.is_empty() {
+                Pin::new(&mut self.io).poll_write(cx, &self.out)
+            } else {
+                let slices = [IoSlice::new(&self.out), IoSlice::new(extra)];
+                Pin::new(&mut self.io).poll_write_vectored(cx, &slices)
+            };
+            match written {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(Error::closed())),
                 Poll::Ready(Ok(n)) => {
                     self.timer_armed = false;
