@@ -38,23 +38,11 @@
 #   --out DIR           raw results and server logs [target/load/<timestamp>]
 #
 # Adding a peer: build it as a binary under benches/ that takes --host/--port/--workers
-# and prints `listening on http://HOST:PORT` first; add a line to SERVERS.
+# and prints `listening on http://HOST:PORT` first; add a line to SERVERS in servers.sh.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$ROOT"
-TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-BIN="$TARGET_DIR/release"
-HERE="$ROOT/benches/load"
-
-PEER_BIN="$TARGET_DIR/peers/release"
-declare -A SERVERS=(
-  [ours]="$BIN/hello"
-  [hyper]="$BIN/hyper_hello"
-  [axum]="$PEER_BIN/axum_hello"
-  [actix]="$PEER_BIN/actix_hello"
-  [canned]="$PEER_BIN/canned"
-)
+# ROOT, TARGET_DIR, BIN, HERE, SERVERS, build_peers_for
+source "$(dirname "${BASH_SOURCE[0]}")/servers.sh"
 
 servers="ours,hyper"
 baseline="hyper"
@@ -113,9 +101,7 @@ command -v taskset >/dev/null || die "taskset (util-linux) is required"
 if [[ $build -eq 1 ]]; then
   echo "building release binaries (lto = fat: this takes a while)..." >&2
   cargo build --release -p examples -p benches >&2
-  if [[ ",$servers," == *,axum,* || ",$servers," == *,actix,* || ",$servers," == *,canned,* ]]; then
-    cargo build --release --manifest-path benches/peers/Cargo.toml --target-dir "$TARGET_DIR/peers" >&2
-  fi
+  build_peers_for "$servers"
 fi
 for n in "${names[@]}"; do [[ -x "${SERVERS[$n]}" ]] || die "${SERVERS[$n]} is missing (build it, or drop --no-build)"; done
 

@@ -33,18 +33,11 @@
 #   --out DIR         raw results and server logs [target/load/h2-<timestamp>]
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$ROOT"
-TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-BIN="$TARGET_DIR/release"
-
-PEER_BIN="$TARGET_DIR/peers/release"
-declare -A SERVERS=(
-  [ours]="$BIN/hello"
-  [hyper]="$BIN/hyper_h2c"
-  [axum]="$PEER_BIN/axum_hello"
-  [actix]="$PEER_BIN/actix_hello"
-)
+# ROOT, TARGET_DIR, BIN, SERVERS, build_peers_for; hyper's h2c peer is its own binary,
+# and canned speaks HTTP/1.1 only.
+source "$(dirname "${BASH_SOURCE[0]}")/servers.sh"
+SERVERS[hyper]="$BIN/hyper_h2c"
+unset 'SERVERS[canned]'
 
 servers="ours,hyper"
 
@@ -94,9 +87,7 @@ command -v taskset >/dev/null || die "taskset (util-linux) is required"
 if [[ $build -eq 1 ]]; then
   echo "building release binaries (lto = fat: this takes a while)..." >&2
   cargo build --release -p examples --bin hello -p benches --bin hyper_h2c >&2
-  if [[ ",$servers," == *,axum,* || ",$servers," == *,actix,* ]]; then
-    cargo build --release --manifest-path benches/peers/Cargo.toml --target-dir "$TARGET_DIR/peers" >&2
-  fi
+  build_peers_for "$servers"
 fi
 for n in "${names[@]}"; do [[ -x "${SERVERS[$n]}" ]] || die "${SERVERS[$n]} is missing (build it, or drop --no-build)"; done
 

@@ -24,12 +24,8 @@
 #          plaintext,json,pipelined,h2c,static,idle,alloc), --no-build.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$ROOT"
-TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-BIN="$TARGET_DIR/release"
-PEER_BIN="$TARGET_DIR/peers/release"
-HERE="$ROOT/benches/load"
+# ROOT, TARGET_DIR, BIN, HERE, SERVERS, build_peers_for
+source "$(dirname "${BASH_SOURCE[0]}")/servers.sh"
 
 rounds=3
 duration=5s
@@ -63,7 +59,7 @@ done
 if [[ $build -eq 1 ]]; then
   log "building release binaries (lto = fat: several minutes on a cold target dir)"
   cargo build --release -p examples -p benches -p http-server --bin fileserver >&2
-  cargo build --release --manifest-path benches/peers/Cargo.toml --target-dir "$TARGET_DIR/peers" >&2
+  build_peers_for axum,actix,canned
 fi
 
 {
@@ -127,12 +123,8 @@ if want idle; then
     echo '```'
   } >>"$summary"
   for name in ours hyper axum actix canned; do
-    case $name in
-      ours) bin="$BIN/hello" ;; hyper) bin="$BIN/hyper_hello" ;; axum) bin="$PEER_BIN/axum_hello" ;;
-      actix) bin="$PEER_BIN/actix_hello" ;; canned) bin="$PEER_BIN/canned" ;;
-    esac
     (ulimit -n 20000 2>/dev/null || true
-     "$BIN/idle_conns" --server "$bin" --name "$name" --connections "$idle_connections") | tee -a "$out/idle.txt" >&2 ||
+     "$BIN/idle_conns" --server "${SERVERS[$name]}" --name "$name" --connections "$idle_connections") | tee -a "$out/idle.txt" >&2 ||
       echo "$name: failed (see above)" >>"$out/idle.txt"
   done
   cat "$out/idle.txt" >>"$summary"
