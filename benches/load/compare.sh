@@ -41,7 +41,7 @@
 # and prints `listening on http://HOST:PORT` first; add a line to SERVERS in servers.sh.
 set -euo pipefail
 
-# ROOT, TARGET_DIR, BIN, HERE, SERVERS, build_peers_for
+# ROOT, TARGET_DIR, BIN, HERE, SERVERS, cpu_ticks, column_median, build_peers_for
 source "$(dirname "${BASH_SOURCE[0]}")/servers.sh"
 
 servers="ours,hyper"
@@ -123,9 +123,6 @@ raw="$out/results.tsv"
 printf 'round\tserver\treq_s\trequests\tcpu_ticks\tcpu_us_per_req\tp50_us\tp99_us\terrors\tforeign_cpu_pct\n' >"$raw"
 
 # ---- helpers --------------------------------------------------------------------------
-# utime+stime of a process in clock ticks (fields 14 and 15 of /proc/PID/stat; the
-# command name in field 2 may hold spaces, so count from after its closing paren).
-cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 
 # Busy and total jiffies summed over the CPUs in a taskset list like "0" or "0,2-3".
 cpu_list_expand() {
@@ -236,20 +233,16 @@ for ((r = 1; r <= rounds; r++)); do
 done
 
 # ---- medians and ratios ---------------------------------------------------------------
-median() { # server column
-  awk -F'\t' -v s="$1" -v c="$2" 'NR > 1 && $2 == s { print $c }' "$raw" | sort -g |
-    awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 echo
 echo "Medians of $rounds rounds ($mode, -c$connections, $duration):"
 printf '| %-8s | %12s | %14s | %10s | %10s | %10s |\n' server "req/s" "CPU us/req" "p50 us" "p99 us" "foreign %"
 printf '|%s|%s|%s|%s|%s|%s|\n' "----------" "-------------:" "---------------:" "-----------:" "-----------:" "-----------:"
 declare -A med_rps med_cpu med_p50 med_p99
 for n in "${names[@]}"; do
-  med_rps[$n]=$(median "$n" 3); med_cpu[$n]=$(median "$n" 6)
-  med_p50[$n]=$(median "$n" 7); med_p99[$n]=$(median "$n" 8)
+  med_rps[$n]=$(column_median "$raw" "$n" 3); med_cpu[$n]=$(column_median "$raw" "$n" 6)
+  med_p50[$n]=$(column_median "$raw" "$n" 7); med_p99[$n]=$(column_median "$raw" "$n" 8)
   printf '| %-8s | %12.0f | %14.3f | %10.1f | %10.1f | %10.1f |\n' "$n" "${med_rps[$n]}" "${med_cpu[$n]}" \
-    "${med_p50[$n]}" "${med_p99[$n]}" "$(median "$n" 10)"
+    "${med_p50[$n]}" "${med_p99[$n]}" "$(column_median "$raw" "$n" 10)"
 done
 if [[ -n "${med_rps[$baseline]:-}" ]]; then
   echo

@@ -33,7 +33,7 @@
 #   --out DIR         raw results and server logs [target/load/h2-<timestamp>]
 set -euo pipefail
 
-# ROOT, TARGET_DIR, BIN, SERVERS, build_peers_for; hyper's h2c peer is its own binary,
+# ROOT, TARGET_DIR, BIN, SERVERS, cpu_ticks, column_median, build_peers_for; hyper's h2c peer is its own binary,
 # and canned speaks HTTP/1.1 only.
 source "$(dirname "${BASH_SOURCE[0]}")/servers.sh"
 SERVERS[hyper]="$BIN/hyper_h2c"
@@ -97,9 +97,6 @@ mkdir -p "$out"
 raw="$out/results.tsv"
 printf 'round\tserver\treq_s\tsucceeded\tfailed\tcpu_ticks\tcpu_us_per_req\tp50_us\tp99_us\n' >"$raw"
 
-# utime+stime in clock ticks (fields 14 and 15 of /proc/PID/stat; the command name in
-# field 2 may hold spaces, so count from after its closing paren).
-cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 
 server_pid=""
 stop_server() {
@@ -129,7 +126,6 @@ start_server() {
   url="http://${line#listening on http://}$path"
 }
 
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 echo "h2load -n $requests -c $clients -m $streams $path; server taskset -c $server_cpus --workers 1, h2load taskset -c $load_cpus; $rounds rounds" >&2
 for round in $(seq "$rounds"); do
@@ -162,10 +158,10 @@ done
 
 declare -A med_rps med_cpu med_p50 med_p99
 for name in "${names[@]}"; do
-  med_rps[$name]=$(awk -F'\t' -v n="$name" 'NR > 1 && $2 == n { print $3 }' "$raw" | median)
-  med_cpu[$name]=$(awk -F'\t' -v n="$name" 'NR > 1 && $2 == n { print $7 }' "$raw" | median)
-  med_p50[$name]=$(awk -F'\t' -v n="$name" 'NR > 1 && $2 == n { print $8 }' "$raw" | median)
-  med_p99[$name]=$(awk -F'\t' -v n="$name" 'NR > 1 && $2 == n { print $9 }' "$raw" | median)
+  med_rps[$name]=$(column_median "$raw" "$name" 3)
+  med_cpu[$name]=$(column_median "$raw" "$name" 7)
+  med_p50[$name]=$(column_median "$raw" "$name" 8)
+  med_p99[$name]=$(column_median "$raw" "$name" 9)
 done
 echo
 echo "Medians of $rounds rounds (h2load -n $requests -c $clients -m $streams $path):"

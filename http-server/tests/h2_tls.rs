@@ -667,6 +667,41 @@ fn cont_len() -> usize {
     16 * 1024
 }
 
+/// Reads frames from `rd` (leftovers kept in `buf`) until `want` frames of type `ty` with
+/// the ACK flag came, each ACK's payload shown to `check`, within [`WAIT`]. Gives
+/// `Ok(true)` when all came, `Ok(false)` when the connection ended first, and the count.
+async fn count_acks(
+    rd: &mut tokio::net::tcp::OwnedReadHalf,
+    buf: &mut bytes::BytesMut,
+    ty: u8,
+    want: usize,
+    mut check: impl FnMut(&[u8]),
+) -> (Result<bool, tokio::time::error::Elapsed>, usize) {
+    let mut acks = 0usize;
+    let r = tokio::time::timeout(WAIT, async {
+        while acks < want {
+            match rd.read_buf(buf).await {
+                Ok(0) | Err(_) => return false,
+                Ok(_) => {}
+            }
+            while buf.len() >= 9 {
+                let len = u32::from_be_bytes([0, buf[0], buf[1], buf[2]]) as usize;
+                if buf.len() < 9 + len {
+                    break;
+                }
+                if buf[3] == ty && buf[4] & ACK != 0 {
+                    check(&buf[9..9 + len]);
+                    acks += 1;
+                }
+                let _ = buf.split_to(9 + len);
+            }
+        }
+        true
+    })
+    .await;
+    (r, acks)
+}
+
 /// SETTINGS flood from a client that also reads: every SETTINGS is acknowledged, the
 /// connection keeps working afterwards, and the server stays up.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -682,28 +717,8 @@ async fn settings_flood_with_reading_client_is_survived() {
         (r, wr)
     });
     // Count SETTINGS ACKs while the flood goes in.
-    let mut acks = 0usize;
     let mut buf = bytes::BytesMut::new();
-    let counted = tokio::time::timeout(WAIT, async {
-        while acks < N + 1 {
-            match rd.read_buf(&mut buf).await {
-                Ok(0) | Err(_) => return false,
-                Ok(_) => {}
-            }
-            while buf.len() >= 9 {
-                let len = u32::from_be_bytes([0, buf[0], buf[1], buf[2]]) as usize;
-                if buf.len() < 9 + len {
-                    break;
-                }
-                if buf[3] == SETTINGS && buf[4] & ACK != 0 {
-                    acks += 1;
-                }
-                let _ = buf.split_to(9 + len);
-            }
-        }
-        true
-    })
-    .await;
+    let (counted, acks) = count_acks(&mut rd, &mut buf, SETTINGS, N + 1, |_| {}).await;
     let (w, mut wr) = writer.await.unwrap();
     eprintln!("settings flood (reading client): {acks} ACKs for {} SETTINGS, write {w:?}", N + 1);
     assert!(matches!(w, Ok(Ok(()))), "the flood was read");
@@ -760,29 +775,8 @@ async fn ping_flood_with_reading_client_is_answered() {
     let flood: Vec<u8> = one.iter().copied().cycle().take(one.len() * N).collect();
     let (mut rd, mut wr) = raw.tcp.into_split();
     let writer = tokio::spawn(async move { tokio::time::timeout(WAIT, wr.write_all(&flood)).await });
-    let mut pongs = 0usize;
     let mut buf = bytes::BytesMut::new();
-    let r = tokio::time::timeout(WAIT, async {
-        while pongs < N {
-            match rd.read_buf(&mut buf).await {
-                Ok(0) | Err(_) => return false,
-                Ok(_) => {}
-            }
-            while buf.len() >= 9 {
-                let len = u32::from_be_bytes([0, buf[0], buf[1], buf[2]]) as usize;
-                if buf.len() < 9 + len {
-                    break;
-                }
-                if buf[3] == PING && buf[4] & ACK != 0 {
-                    assert_eq!(&buf[9..9 + len], b"pingpong");
-                    pongs += 1;
-                }
-                let _ = buf.split_to(9 + len);
-            }
-        }
-        true
-    })
-    .await;
+    let (r, pongs) = count_acks(&mut rd, &mut buf, PING, N, |payload| assert_eq!(payload, b"pingpong")).await;
     eprintln!("ping flood (reading client): {pongs} PING ACKs for {N} PINGs");
     assert!(matches!(writer.await.unwrap(), Ok(Ok(()))), "the flood was read");
     assert_eq!(r, Ok(true), "every PING answered ({pongs})");

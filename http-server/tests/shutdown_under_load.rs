@@ -90,6 +90,27 @@ async fn h1_get(addr: std::net::SocketAddr) -> Result<(u16, Vec<u8>), String> {
     Ok((status, body))
 }
 
+/// A stream's outcome: (head, body, trailers) or the h2 error that cut it.
+type H2Outcome = Result<(http::response::Parts, Vec<u8>, Option<http::HeaderMap>), h2::Error>;
+
+/// Five h2c connections carrying [`IN_FLIGHT`] GET /x streams between them; the client
+/// handles (for streams opened later) and the streams' tasks.
+async fn h2_in_flight(
+    addr: std::net::SocketAddr,
+) -> (Vec<h2::client::SendRequest<Bytes>>, Vec<tokio::task::JoinHandle<H2Outcome>>) {
+    let mut senders = Vec::new();
+    for _ in 0..5 {
+        senders.push(h2_client(TcpStream::connect(addr).await.unwrap()).await);
+    }
+    let streams = (0..IN_FLIGHT)
+        .map(|i| {
+            let mut send = senders[i % senders.len()].clone();
+            tokio::spawn(async move { h2_get(&mut send, "/x").await })
+        })
+        .collect();
+    (senders, streams)
+}
+
 async fn assert_refused(addr: std::net::SocketAddr) {
     match tokio::time::timeout(Duration::from_secs(2), TcpStream::connect(addr)).await {
         Ok(Err(_)) => {}
@@ -162,16 +183,7 @@ async fn h2_close_lets_500_in_flight_streams_finish() {
     let _serial = SERIAL.lock().await;
     let (server, started) = start(Duration::from_millis(1500)).await;
     let addr = server.local_addr();
-    let mut senders = Vec::new();
-    for _ in 0..5 {
-        senders.push(h2_client(TcpStream::connect(addr).await.unwrap()).await);
-    }
-    let streams: Vec<_> = (0..IN_FLIGHT)
-        .map(|i| {
-            let mut send = senders[i % senders.len()].clone();
-            tokio::spawn(async move { h2_get(&mut send, "/x").await })
-        })
-        .collect();
+    let (senders, streams) = h2_in_flight(addr).await;
     wait_started(&started, IN_FLIGHT).await;
     let t0 = Instant::now();
     let closing = tokio::spawn({
@@ -204,16 +216,8 @@ async fn h2_forceclose_cuts_500_in_flight_streams_at_once() {
     let _serial = SERIAL.lock().await;
     let (server, started) = start(Duration::from_secs(30)).await;
     let addr = server.local_addr();
-    let mut senders = Vec::new();
-    for _ in 0..5 {
-        senders.push(h2_client(TcpStream::connect(addr).await.unwrap()).await);
-    }
-    let streams: Vec<_> = (0..IN_FLIGHT)
-        .map(|i| {
-            let mut send = senders[i % senders.len()].clone();
-            tokio::spawn(async move { h2_get(&mut send, "/x").await })
-        })
-        .collect();
+    // The client handles stay alive until the end, as the streams' connections do.
+    let (_senders, streams) = h2_in_flight(addr).await;
     wait_started(&started, IN_FLIGHT).await;
     let t0 = Instant::now();
     bounded(Duration::from_secs(3), "forceclose()", server.forceclose()).await;
