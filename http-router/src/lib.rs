@@ -1,6 +1,5 @@
 #![doc = include_str!("../README.md")]
 
-mod adapt;
 mod cookies;
 mod error;
 mod middleware;
@@ -9,7 +8,6 @@ mod percent;
 mod router;
 mod trie;
 
-pub use adapt::{StreamAsHandler, into_handler};
 pub use cookies::{Cookie, CookieError, SameSite, SetCookie, cookies_from, getcookie, getcookies, parse_cookies};
 pub use error::RouteError;
 pub use middleware::{

@@ -7,10 +7,9 @@ use std::sync::Arc;
 
 use http_core::{
     BoxHandler, BoxStreamHandler, Handler, HeaderValue, Method, Params, Request, Response, StatusCode, Stream,
-    StreamHandler, header, streamhandler,
+    StreamHandler, header, serve_as_stream, stream_as_serve,
 };
 
-use crate::adapt::StreamAsHandler;
 use crate::error::RouteError;
 use crate::middleware::Middleware;
 use crate::pattern::{MethodKey, RegexCache, Segment, Shape, parse_path, split_method};
@@ -36,11 +35,11 @@ fn compile(endpoint: &Endpoint, outer: &[Middleware], inner: &[Middleware]) -> C
     match endpoint {
         Endpoint::Serve(h) => {
             let serve = layers.fold(h.clone(), |h, m| m.wrap(h));
-            Compiled { stream: BoxStreamHandler::new(streamhandler(serve.clone())), serve }
+            Compiled { stream: BoxStreamHandler::new(serve_as_stream(serve.clone())), serve }
         }
         Endpoint::Stream(h) => {
             let stream = layers.fold(h.clone(), |h, m| m.wrap_stream(h));
-            Compiled { serve: BoxHandler::new(StreamAsHandler::from_boxed(stream.clone())), stream }
+            Compiled { serve: BoxHandler::new(stream_as_serve(stream.clone())), stream }
         }
     }
 }

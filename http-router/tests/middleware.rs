@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use http_core::{
-    BoxHandler, BoxStreamHandler, Handler, Method, Request, Stream, StreamHandler, streamhandler, testing,
+    BoxHandler, BoxStreamHandler, Handler, Method, Request, Stream, StreamHandler, serve_as_stream, testing,
 };
 use http_router::{Layer, Middleware, Router, body_limit, catch_panics, handlertimeout};
 
@@ -68,7 +68,7 @@ fn order_router(log: &Log) -> Router {
             "serve"
         }
     };
-    let stream = streamhandler(move |_r: Request| {
+    let stream = serve_as_stream(move |_r: Request| {
         let log = l2.clone();
         async move {
             log.lock().unwrap().push("h".into());
@@ -153,7 +153,7 @@ async fn timed_out_handlers_are_dropped_with_their_guards() {
     let t = || handlertimeout(Duration::from_millis(30));
     let router = Router::new()
         .route_with("GET /serve", slow_serve, [t()])
-        .route_stream_with("GET /stream", streamhandler(slow_stream), [t()])
+        .route_stream_with("GET /stream", serve_as_stream(slow_stream), [t()])
         .route_with("GET /fast", |_r: Request| async { "fast" }, [t()]);
     let cases: &[(&str, bool, u16, &str, usize)] = &[
         ("/serve", false, 503, "handler timed out", 1),

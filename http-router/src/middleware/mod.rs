@@ -2,7 +2,7 @@
 //!
 //! A [`Layer`] wraps a serve-style [`BoxHandler`] ([`Layer::wrap`]) and a stream handler
 //! ([`Layer::wrap_stream`]). Any `Fn(BoxHandler) -> BoxHandler` is a layer; its stream form
-//! runs the stream handler through [`into_handler`](crate::into_handler) (buffering the
+//! runs the stream handler through [`stream_as_serve`](http_core::stream_as_serve) (buffering the
 //! request body, streaming the response). The ready-made layers implement both forms
 //! natively:
 //!
@@ -41,9 +41,7 @@ mod timeout;
 
 use std::sync::Arc;
 
-use http_core::{BoxHandler, BoxStreamHandler, streamhandler};
-
-use crate::adapt::StreamAsHandler;
+use http_core::{BoxHandler, BoxStreamHandler, serve_as_stream, stream_as_serve};
 
 pub use limit::{BodyLimit, body_limit};
 pub use logging::{LOG_TARGET, Logging, logging};
@@ -80,11 +78,11 @@ pub trait Layer: Send + Sync + 'static {
 
     /// Wraps a stream handler. The default adapts `next` into a serve-style handler, wraps
     /// that with [`wrap`](Layer::wrap) and runs the result through
-    /// [`streamhandler`](http_core::streamhandler), so the request body is read (up to
+    /// [`serve_as_stream`](http_core::serve_as_stream), so the request body is read (up to
     /// the server's `max_body_bytes`) before `next` runs.
     fn wrap_stream(&self, next: BoxStreamHandler) -> BoxStreamHandler {
-        let serve = self.wrap(BoxHandler::new(StreamAsHandler::from_boxed(next)));
-        BoxStreamHandler::new(streamhandler(serve))
+        let serve = self.wrap(BoxHandler::new(stream_as_serve(next)));
+        BoxStreamHandler::new(serve_as_stream(serve))
     }
 }
 
