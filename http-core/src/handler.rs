@@ -6,6 +6,7 @@
 //! handlers: serve-style code runs through [`serve_as_stream`](crate::serve_as_stream), as
 //! in HTTP.jl; the adapters for both directions are in [`adapt`](crate::adapt).
 
+use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -256,6 +257,12 @@ impl BoxStreamHandler {
     /// # }
     /// ```
     pub fn from_serve(handler: impl Handler) -> Self {
+        let any: &dyn Any = &handler;
+        if let Some(boxed) = any.downcast_ref::<BoxHandler>() {
+            // Already boxed: share it rather than boxing it again.
+            let stream = Arc::new(crate::serve_as_stream(boxed.clone()));
+            return BoxStreamHandler { stream, serve: Some(boxed.clone()) };
+        }
         let shared = Arc::new(handler);
         let serve = BoxHandler(shared.clone());
         BoxStreamHandler { stream: Arc::new(crate::serve_as_stream(SharedHandler(shared))), serve: Some(serve) }

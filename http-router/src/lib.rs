@@ -15,7 +15,7 @@ pub use middleware::{
     handlertimeout, layer_fn, logging,
 };
 pub use percent::{InvalidPercentEncoding, percent_decode};
-pub use router::{AllowedMethods, Match, MatchError, Router, getparam, getparams, getroute};
+pub use router::{AllowedMethods, Match, MatchError, Router, getparam, getroute};
 
 /// Builds a [`Router`] from a route map, Starlark's `http.serve({...})` quick start:
 /// `"PATTERN" => handler` pairs, where a handler is any `async fn(Request) -> impl

@@ -41,7 +41,7 @@ mod timeout;
 
 use std::sync::Arc;
 
-use http_core::{BoxHandler, BoxStreamHandler, serve_as_stream, stream_as_serve};
+use http_core::{BoxHandler, BoxStreamHandler, stream_as_serve};
 
 pub use limit::{BodyLimit, body_limit};
 pub use logging::{LOG_TARGET, Logging, logging};
@@ -81,8 +81,7 @@ pub trait Layer: Send + Sync + 'static {
     /// [`serve_as_stream`](http_core::serve_as_stream), so the request body is read (up to
     /// the server's `max_body_bytes`) before `next` runs.
     fn wrap_stream(&self, next: BoxStreamHandler) -> BoxStreamHandler {
-        let serve = self.wrap(BoxHandler::new(stream_as_serve(next)));
-        BoxStreamHandler::new(serve_as_stream(serve))
+        BoxStreamHandler::from_serve(self.wrap(BoxHandler::new(stream_as_serve(next))))
     }
 }
 
@@ -167,6 +166,16 @@ impl Middleware {
     /// ```
     pub fn wrap_stream(&self, next: BoxStreamHandler) -> BoxStreamHandler {
         self.0.wrap_stream(next)
+    }
+
+    /// Wraps a compiled handler: its serve form through [`Layer::wrap`] when it has one
+    /// (so serve-style handlers stay serve-style through every layer), otherwise the
+    /// stream handler through [`Layer::wrap_stream`].
+    pub(crate) fn apply(&self, next: BoxStreamHandler) -> BoxStreamHandler {
+        match next.serve_form() {
+            Some(serve) => BoxStreamHandler::from_serve(self.0.wrap(serve.clone())),
+            None => self.0.wrap_stream(next),
+        }
     }
 }
 
