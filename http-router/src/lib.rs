@@ -8,13 +8,12 @@ mod percent;
 mod router;
 mod trie;
 
-pub use cookies::{Cookie, CookieError, SameSite, SetCookie, cookies_from, getcookie, getcookies, parse_cookies};
+pub use cookies::{Cookie, CookieError, SameSite, SetCookie, cookies_from, getcookie, parse_cookies};
 pub use error::RouteError;
 pub use middleware::{
     BodyLimit, CatchPanics, HandlerTimeout, LOG_TARGET, Layer, Logging, Middleware, body_limit, catch_panics,
     handlertimeout, layer_fn, logging,
 };
-pub use percent::{InvalidPercentEncoding, percent_decode};
 pub use router::{AllowedMethods, Match, MatchError, Router, getparam, getroute};
 
 /// Builds a [`Router`] from a route map, Starlark's `http.serve({...})` quick start:
