@@ -240,6 +240,11 @@ impl BoxStreamHandler {
     /// # }
     /// ```
     pub fn new(handler: impl StreamHandler) -> Self {
+        let any: &dyn Any = &handler;
+        if let Some(boxed) = any.downcast_ref::<BoxStreamHandler>() {
+            // Already boxed: keep it (and its serve form) rather than boxing it again.
+            return boxed.clone();
+        }
         BoxStreamHandler { stream: Arc::new(handler), serve: None }
     }
 

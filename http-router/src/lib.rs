@@ -11,8 +11,8 @@ mod trie;
 pub use cookies::{Cookie, CookieError, SameSite, SetCookie, cookies_from, getcookie, parse_cookies};
 pub use error::RouteError;
 pub use middleware::{
-    BodyLimit, CatchPanics, HandlerTimeout, LOG_TARGET, Layer, Logging, Middleware, body_limit, catch_panics,
-    handlertimeout, layer_fn, logging,
+    AnyHandler, BodyLimit, CatchPanics, FromFn, HandlerTimeout, LOG_TARGET, Layer, Logging, Middleware, Next,
+    ServeStyle, StreamStyle, body_limit, catch_panics, from_fn, handlertimeout, layer_fn, logging,
 };
 pub use router::{AllowedMethods, Match, MatchError, Router, getparam, getroute};
 

@@ -14,8 +14,12 @@ type Log = Arc<Mutex<Vec<String>>>;
 
 /// A serve-only layer (a plain closure): stream routes reach it through the adapter.
 fn closure_layer(log: &Log, name: &'static str) -> Middleware {
+    Middleware::new(closure_fn(log, name))
+}
+
+fn closure_fn(log: &Log, name: &'static str) -> impl Fn(BoxHandler) -> BoxHandler + Send + Sync + 'static {
     let log = log.clone();
-    Middleware::new(move |next: BoxHandler| {
+    move |next: BoxHandler| {
         let log = log.clone();
         BoxHandler::new(move |req: Request| {
             let (next, log) = (next.clone(), log.clone());
@@ -26,7 +30,7 @@ fn closure_layer(log: &Log, name: &'static str) -> Middleware {
                 r
             }
         })
-    })
+    }
 }
 
 /// A layer with a native stream form.
@@ -50,8 +54,8 @@ impl StreamHandler for NativeStream {
 }
 
 impl Layer for Native {
-    fn wrap(&self, next: BoxHandler) -> BoxHandler {
-        closure_layer(&self.log, self.name).wrap(next)
+    fn wrap_serve(&self, next: BoxHandler) -> BoxHandler {
+        closure_fn(&self.log, self.name)(next)
     }
     fn wrap_stream(&self, next: BoxStreamHandler) -> BoxStreamHandler {
         BoxStreamHandler::new(NativeStream { log: self.log.clone(), name: self.name, next })

@@ -63,11 +63,7 @@ pub struct StreamAsServe(BoxStreamHandler);
 /// # }
 /// ```
 pub fn stream_as_serve(handler: impl StreamHandler) -> StreamAsServe {
-    let any: &dyn Any = &handler;
-    match any.downcast_ref::<BoxStreamHandler>() {
-        Some(boxed) => StreamAsServe(boxed.clone()),
-        None => StreamAsServe(BoxStreamHandler::new(handler)),
-    }
+    StreamAsServe(BoxStreamHandler::new(handler))
 }
 
 #[derive(Default)]

@@ -52,7 +52,7 @@ fn too_large() -> Response {
 }
 
 impl Layer for BodyLimit {
-    fn wrap(&self, next: BoxHandler) -> BoxHandler {
+    fn wrap_serve(&self, next: BoxHandler) -> BoxHandler {
         let max = self.max_bytes;
         BoxHandler::new(move |mut req: Request| {
             let next = next.clone();
@@ -117,7 +117,7 @@ mod tests {
 
     #[tokio::test]
     async fn serve_table() {
-        let h = body_limit(5).wrap(echo_len());
+        let h = body_limit(5).wrap_serve(echo_len());
         let cases: Vec<(Request, u16, &str)> = vec![
             (Request::new(Method::POST, "/").with_body("12345"), 200, "5"),
             (Request::new(Method::POST, "/").with_body("123456"), 413, "Payload Too Large"),
