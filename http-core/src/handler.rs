@@ -120,16 +120,27 @@ impl std::fmt::Debug for BoxHandler {
 
 /// A listen-style handler: reads the request and writes the response on a [`Stream`].
 ///
-/// Implemented for every `async fn(&mut Stream)`:
+/// Implemented for every `async fn(&mut Stream)` and every async closure
+/// `async |s: &mut Stream| { … }` that captures nothing:
 ///
 /// ```
-/// use http_core::{Stream, StreamHandler, BoxStreamHandler};
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use http_core::{BoxStreamHandler, Method, Request, Stream, testing};
 /// async fn hello(s: &mut Stream) {
 ///     let _ = s.write("hello").await;
 /// }
 /// let h = BoxStreamHandler::new(hello);
+/// let closure = async |s: &mut Stream| {
+///     let _ = s.write("from a closure").await;
+/// };
+/// assert_eq!(testing::call_stream(&closure, Request::new(Method::GET, "/")).await.text(), "from a closure");
 /// # let _ = h;
+/// # }
 /// ```
+///
+/// A closure that captures state (its future borrows the closure, which Rust's `Fn`
+/// traits cannot express) goes through [`stream_fn`].
+///
 ///
 /// What the engine does after the handler returns: an unstarted response is sent with
 /// the status and headers set so far and an empty body; a started one is closed.
@@ -192,6 +203,31 @@ where
     fn call<'a>(&'a self, stream: &'a mut Stream) -> impl Future<Output = ()> + Send + 'a {
         self.call_stream(stream)
     }
+}
+
+/// Makes a capturing closure a stream handler: the closure returns its future boxed,
+/// `move |s| Box::pin(async move { … })`. (A closure capturing nothing needs no helper:
+/// `async |s: &mut Stream| { … }` is a [`StreamHandler`] as it is.)
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use std::sync::Arc;
+/// use http_core::{Method, Request, stream_fn, testing};
+/// let greeting = Arc::new(String::from("hello"));
+/// let h = stream_fn(move |s| {
+///     let greeting = greeting.clone();
+///     Box::pin(async move {
+///         let _ = s.write(format!("{greeting} {}", s.request().uri.path())).await;
+///     })
+/// });
+/// assert_eq!(testing::call_stream(&h, Request::new(Method::GET, "/you")).await.text(), "hello /you");
+/// # }
+/// ```
+pub fn stream_fn<F>(f: F) -> F
+where
+    F: for<'a> Fn(&'a mut Stream) -> BoxFuture<'a, ()> + Send + Sync + 'static,
+{
+    f
 }
 
 trait DynStreamHandler: Send + Sync + 'static {

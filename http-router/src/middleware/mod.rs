@@ -157,7 +157,7 @@ impl Middleware {
         self.apply(handler.into_stream_handler())
     }
 
-    /// Wraps a compiled handler: its serve form through [`Layer::wrap`] when it has one
+    /// Wraps a compiled handler: its serve form through [`Layer::wrap_serve`] when it has one
     /// (so serve-style handlers stay serve-style through every layer), otherwise the
     /// stream handler through [`Layer::wrap_stream`].
     pub(crate) fn apply(&self, next: BoxStreamHandler) -> BoxStreamHandler {

@@ -46,17 +46,21 @@ impl Router {
     }
 
     /// Adds a stream (listen-style) route; see [`route`](Router::route) for the pattern.
+    /// Its parameters are in the stream's context: `s.context().params().get("id")`.
     ///
     /// # Panics
     /// Like [`route`](Router::route).
     ///
     /// ```
-    /// use http_core::Stream;
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use http_core::{Method, Request, Stream, testing};
     /// async fn events(s: &mut Stream) {
-    ///     let _ = s.write("data: hi\n\n").await;
+    ///     let topic = s.context().params().get("topic").unwrap_or("all").to_owned();
+    ///     let _ = s.write(format!("data: {topic}\n\n")).await;
     /// }
-    /// let r = http_router::Router::new().route_stream("GET /events", events);
-    /// assert_eq!(r.len(), 1);
+    /// let r = http_router::Router::new().route_stream("GET /events/{topic}", events);
+    /// assert_eq!(testing::call_stream(&r, Request::new(Method::GET, "/events/news")).await.text(), "data: news\n\n");
+    /// # }
     /// ```
     pub fn route_stream(self, pattern: &str, handler: impl StreamHandler) -> Self {
         self.try_route_stream(pattern, handler).unwrap_or_else(|e| panic!("{e}"))
