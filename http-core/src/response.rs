@@ -239,10 +239,8 @@ impl Response {
     /// ```
     pub fn with_trailers(mut self, trailers: HeaderMap) -> Self {
         let names: Vec<&str> = trailers.keys().map(HeaderName::as_str).collect();
-        if let Ok(value) = HeaderValue::from_str(&names.join(", ")) {
-            if !names.is_empty() {
-                self.headers.insert(TRAILER, value);
-            }
+        if let (false, Ok(value)) = (names.is_empty(), HeaderValue::from_str(&names.join(", "))) {
+            self.headers.insert(TRAILER, value);
         }
         self.body = std::mem::take(&mut self.body).with_trailers(trailers);
         self
