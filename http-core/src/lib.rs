@@ -2,6 +2,7 @@
 
 mod body;
 mod context;
+pub mod engine;
 mod error;
 #[cfg(feature = "json")]
 mod form;
@@ -14,6 +15,7 @@ mod plain;
 #[cfg(feature = "json")]
 mod rejection;
 mod request;
+mod respond;
 mod response;
 mod state;
 mod stream;
@@ -31,7 +33,7 @@ pub use handler::{
 pub use panic::{catch_panic, panic_message};
 pub use request::{Request, RequestHead};
 pub use response::{IntoResponse, Response};
-pub use stream::{OutgoingHead, Stream, Transport};
+pub use stream::Stream;
 
 #[cfg(feature = "json")]
 pub use form::from_urlencoded;

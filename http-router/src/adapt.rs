@@ -7,7 +7,6 @@
 //! stays streamed, and dropping the response drops the handler's future (its cleanup runs).
 //! No task is spawned.
 
-use std::any::Any;
 use std::collections::VecDeque;
 use std::future::{Future, poll_fn};
 use std::net::SocketAddr;
@@ -16,9 +15,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
+use http_core::engine::{OutgoingHead, Transport};
 use http_core::{
-    Body, BoxStreamHandler, Error, Frame, Handler, HeaderMap, OutgoingHead, Request, Response, StatusCode, Stream,
-    StreamHandler, Transport, Version,
+    Body, BoxStreamHandler, Error, Frame, Handler, HeaderMap, Request, Response, StatusCode, Stream, StreamHandler,
+    Version,
 };
 
 /// Body bytes buffered between the handler and the response consumer before the handler's
@@ -103,10 +103,6 @@ struct PipeTransport {
 }
 
 impl Transport for PipeTransport {
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-
     fn version(&self) -> Version {
         Version::HTTP_11
     }
@@ -204,9 +200,10 @@ impl Handler for StreamAsHandler {
             let transport =
                 PipeTransport { body, peer: ctx.peer_addr(), request_trailers: None, shared: shared.clone() };
             let mut driver: Driver = Box::pin(async move {
-                let mut stream = Stream::new(Box::new(transport));
+                let mut stream = Stream::new(transport);
                 stream.begin(head, ctx, u64::MAX, empty);
-                handler.call(&mut stream).await;
+                let stream: &mut Stream = &mut stream;
+                handler.call(stream).await;
                 if !stream.is_write_closed() {
                     let _ = stream.closewrite().await;
                 }

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::BytesMut;
-use http_core::StreamHandler;
+use http_core::{Stream, StreamHandler};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
@@ -65,7 +65,7 @@ async fn serve_cleartext<H: StreamHandler>(mut tcp: TcpStream, peer: SocketAddr,
         _ => return,
     };
     if start[..n] != PREFACE[..n] {
-        let transport = Box::new(H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone()));
+        let transport = Box::new(Stream::new(H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone())));
         serve_connection(transport, &*cx.handler).await;
         return;
     }
@@ -87,8 +87,9 @@ async fn serve_cleartext<H: StreamHandler>(mut tcp: TcpStream, peer: SocketAddr,
     if buf.starts_with(PREFACE) {
         Box::pin(serve_h2(Rewind::new(buf.freeze(), tcp), Some(peer), cx)).await;
     } else {
-        let transport =
-            Box::new(H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone()).with_buffered(buf));
+        let transport = Box::new(Stream::new(
+            H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone()).with_buffered(buf),
+        ));
         serve_connection(transport, &*cx.handler).await;
     }
 }
@@ -120,7 +121,7 @@ async fn serve_tls<H: StreamHandler>(tcp: TcpStream, peer: SocketAddr, tls: &Tls
     if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
         serve_h2(stream, Some(peer), cx).await;
     } else {
-        let transport = Box::new(H1Transport::new(stream, Some(peer), cx.h1.clone(), cx.graceful.clone()));
+        let transport = Box::new(Stream::new(H1Transport::new(stream, Some(peer), cx.h1.clone(), cx.graceful.clone())));
         serve_connection(transport, &*cx.handler).await;
     }
 }

@@ -14,7 +14,6 @@
 //! connection keeps a full-size read buffer and its slot — zero allocations per request —
 //! until it has been idle for [`RELEASE_IDLE_AFTER`].
 
-use std::any::Any;
 use std::future::poll_fn;
 use std::io::IoSlice;
 use std::net::SocketAddr;
@@ -25,9 +24,8 @@ use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
 use http::{HeaderMap, Method, StatusCode, Version, header};
-use http_core::{
-    Error, ErrorKind, OutgoingHead, RequestContext, Response, Stream, StreamHandler, Transport, catch_panic,
-};
+use http_core::engine::{OutgoingHead, Transport};
+use http_core::{Error, ErrorKind, RequestContext, Response, Stream, StreamHandler, catch_panic};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::time::{Instant, Sleep};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
@@ -421,10 +419,6 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport
 }
 
 impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> Transport for H1Transport<IO> {
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-
     fn version(&self) -> Version {
         if self.http10 { Version::HTTP_10 } else { Version::HTTP_11 }
     }
@@ -678,30 +672,29 @@ fn poll_read_head<IO: AsyncRead>(
 /// span `request` (`method`, `path`, `route` once a router matched, `status`,
 /// `duration_ms`) around each exchange. Disabled spans cost a level check and nothing is
 /// allocated for them.
-pub(crate) async fn serve_connection<IO, H>(transport: Box<H1Transport<IO>>, handler: &H)
+pub(crate) async fn serve_connection<IO, H>(stream: Box<Stream<H1Transport<IO>>>, handler: &H)
 where
     IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static,
     H: StreamHandler,
 {
-    let span = tracing::debug_span!("connection", proto = "h1", peer = ?transport.peer);
-    serve_connection_inner(transport, handler).instrument(span).await
+    let span = tracing::debug_span!("connection", proto = "h1", peer = ?stream.transport().peer);
+    serve_connection_inner(stream, handler).instrument(span).await
 }
 
-async fn serve_connection_inner<IO, H>(transport: Box<H1Transport<IO>>, handler: &H)
+async fn serve_connection_inner<IO, H>(mut stream: Box<Stream<H1Transport<IO>>>, handler: &H)
 where
     IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static,
     H: StreamHandler,
 {
-    let peer = transport.peer;
-    let max_body = transport.cfg.max_body_bytes;
-    let mut stream = Box::new(Stream::new(transport));
+    let peer = stream.transport().peer;
+    let max_body = stream.transport().cfg.max_body_bytes;
     // The exchange (handler and response writer: kilobytes of future state) runs in a slot
     // of its own, reused while requests keep coming and freed when the connection falls
     // idle, so an idle connection holds only this loop's small state.
     let mut slot = None;
     let mut first = true;
     loop {
-        let t = h1::<IO>(&mut stream);
+        let t = stream.transport_mut();
         let parsed = match t.read_head(first).await {
             Ok(NextHead::Request(p)) => p,
             Ok(NextHead::Released) => {
@@ -741,57 +734,57 @@ where
             // once, its memory serves the next connection; a second request soon after
             // makes the connection hot, and then buffers and slot stay until it idles.
             slot = None;
-            h1::<IO>(&mut stream).release_buffers();
+            stream.transport_mut().release_buffers();
         }
         if let Some(started) = started {
-            span.record("status", stream.status().as_u16());
+            span.record("status", (&*stream as &Stream).status().as_u16());
             span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
         }
         if !keep_alive {
             break;
         }
     }
-    h1::<IO>(&mut stream).shutdown().await;
+    stream.transport_mut().shutdown().await;
 }
 
 /// Runs the handler for the request `stream` was begun with, answers 500 if it panicked
 /// before responding, and finishes the exchange; gives the stream back with whether the
 /// connection stays open.
-async fn run_exchange<IO, H>(mut stream: Box<Stream>, handler: &H) -> (Box<Stream>, bool)
+async fn run_exchange<IO, H>(
+    mut stream: Box<Stream<H1Transport<IO>>>,
+    handler: &H,
+) -> (Box<Stream<H1Transport<IO>>>, bool)
 where
     IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static,
     H: StreamHandler,
 {
     // Pinned where it is built: handing the (kilobytes large) handler future to
     // `catch_panic` by value would copy it twice more.
+    let user: &mut Stream = &mut *stream;
     let outcome = {
-        let call = std::pin::pin!(handler.call(&mut stream));
+        let call = std::pin::pin!(handler.call(user));
         catch_panic(call).await
     };
     match outcome {
         Ok(()) => {
-            if !stream.is_write_closed() {
-                let _ = stream.closewrite().await;
+            if !user.is_write_closed() {
+                let _ = user.closewrite().await;
             }
         }
         Err(msg) => {
-            tracing::error!(peer = ?stream.peer_addr(), panic = %msg, "handler panicked; answering 500");
+            tracing::error!(peer = ?user.peer_addr(), panic = %msg, "handler panicked; answering 500");
             // A started response cannot become a 500: it is cut off instead.
-            if stream.is_head_sent()
-                || stream.write_response(Response::error(StatusCode::INTERNAL_SERVER_ERROR)).await.is_err()
+            if user.is_head_sent()
+                || user.write_response(Response::error(StatusCode::INTERNAL_SERVER_ERROR)).await.is_err()
             {
-                h1::<IO>(&mut stream).abort();
+                stream.transport_mut().abort();
             }
         }
     }
-    if stream.is_aborted() {
+    if (&*stream as &Stream).is_aborted() {
         tracing::debug!("response aborted; closing the connection");
-        h1::<IO>(&mut stream).abort();
+        stream.transport_mut().abort();
     }
-    let keep_alive = h1::<IO>(&mut stream).finish_request().await;
+    let keep_alive = stream.transport_mut().finish_request().await;
     (stream, keep_alive)
-}
-
-fn h1<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static>(stream: &mut Stream) -> &mut H1Transport<IO> {
-    stream.transport_mut::<H1Transport<IO>>().expect("the stream carries the HTTP/1 transport")
 }

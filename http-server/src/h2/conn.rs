@@ -323,7 +323,7 @@ struct Shared<H> {
 
 /// A finished stream's `Stream` (with its transport) and reset watch, for the next stream.
 struct Reuse {
-    stream: Box<Stream>,
+    stream: Box<Stream<H2Transport>>,
     watch: ResetWatch,
 }
 
@@ -357,14 +357,14 @@ async fn serve_stream<H: StreamHandler>(start: Start, shared: Arc<Shared<H>>) ->
     let head = RequestHead { method: parts.method, uri: parts.uri, version: Version::HTTP_2, headers };
     let (mut stream, watch) = match reuse {
         Some(Reuse { mut stream, watch }) => {
-            h2_transport(&mut stream).rearm(recv, respond, is_head);
+            stream.transport_mut().rearm(recv, respond, is_head);
             (stream, watch)
         }
         None => {
             let stats = shared.stats.clone();
             let transport = H2Transport::new(recv, respond, peer, stats, is_head, cfg.read_timeout, cfg.write_timeout);
             let watch = transport.reset_watch();
-            (Box::new(Stream::new(Box::new(transport))), watch)
+            (Box::new(Stream::new(transport)), watch)
         }
     };
     stream.begin(head, RequestContext::with_peer(peer), cfg.max_body_bytes, body_empty);
@@ -372,8 +372,9 @@ async fn serve_stream<H: StreamHandler>(start: Start, shared: Arc<Shared<H>>) ->
     // stream's work must not go on (and its slot is already free for a new stream).
     // A panic is caught here, around each poll, rather than by wrapping the handler's
     // (large) future in `catch_panic`, which would move it once more.
+    let user: &mut Stream = &mut *stream;
     let outcome = {
-        let mut call = pin!(shared.handler.call(&mut stream));
+        let mut call = pin!(shared.handler.call(user));
         poll_fn(|cx| {
             let _entered = span.enter();
             match catch_unwind(AssertUnwindSafe(|| call.as_mut().poll(cx))) {
@@ -392,8 +393,8 @@ async fn serve_stream<H: StreamHandler>(start: Start, shared: Arc<Shared<H>>) ->
             clean = false;
         }
         Some(Ok(())) => {
-            if !stream.is_write_closed() {
-                let _ = in_span(&span, stream.closewrite()).await;
+            if !user.is_write_closed() {
+                let _ = in_span(&span, user.closewrite()).await;
             }
         }
         Some(Err(msg)) => {
@@ -401,30 +402,30 @@ async fn serve_stream<H: StreamHandler>(start: Start, shared: Arc<Shared<H>>) ->
             span.in_scope(|| {
                 tracing::error!(?peer, panic = %msg, "handler panicked; answering 500 (or resetting the stream)");
             });
-            if stream.is_head_sent()
-                || in_span(&span, stream.write_response(Response::error(StatusCode::INTERNAL_SERVER_ERROR)))
+            if user.is_head_sent()
+                || in_span(&span, user.write_response(Response::error(StatusCode::INTERNAL_SERVER_ERROR)))
                     .await
                     .is_err()
             {
-                h2_transport(&mut stream).reset(Reason::INTERNAL_ERROR);
+                stream.transport_mut().reset(Reason::INTERNAL_ERROR);
             }
         }
     }
     if !reset_by_peer {
-        if stream.is_aborted() {
+        if (&*stream as &Stream).is_aborted() {
             span.in_scope(|| tracing::debug!("response aborted; resetting the stream"));
-            h2_transport(&mut stream).reset(Reason::INTERNAL_ERROR);
+            stream.transport_mut().reset(Reason::INTERNAL_ERROR);
             clean = false;
         }
-        span.record("status", stream.status().as_u16());
+        span.record("status", (&*stream as &Stream).status().as_u16());
     }
     if let Some(started) = started {
         span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
     }
     // The request's head and context (with whatever the handler put in its extensions)
     // go now, not when the next stream arrives; so do the stream's `h2` handles.
-    drop(stream.take_request(Body::empty()));
-    h2_transport(&mut stream).release();
+    drop((&mut *stream as &mut Stream).take_request(Body::empty()));
+    stream.transport_mut().release();
     clean.then_some(Reuse { stream, watch })
 }
 
@@ -436,8 +437,4 @@ async fn in_span<F: Future>(span: &tracing::Span, fut: F) -> F::Output {
         fut.as_mut().poll(cx)
     })
     .await
-}
-
-fn h2_transport(stream: &mut Stream) -> &mut H2Transport {
-    stream.transport_mut::<H2Transport>().expect("the stream carries the HTTP/2 transport")
 }

@@ -6,7 +6,6 @@
 //! go of its `h2` handles and [`H2Transport::rearm`] takes the next stream's, so a
 //! connection reuses one transport (and the `Stream` around it) for stream after stream.
 
-use std::any::Any;
 use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -18,7 +17,8 @@ use bytes::Bytes;
 use h2::server::SendResponse;
 use h2::{RecvStream, SendStream};
 use http::{HeaderMap, HeaderValue, StatusCode, Version, header};
-use http_core::{Error, ErrorKind, OutgoingHead, Transport};
+use http_core::engine::{OutgoingHead, Transport};
+use http_core::{Error, ErrorKind};
 use tokio::time::{Instant, Sleep};
 
 use super::conn::ConnStats;
@@ -228,10 +228,6 @@ fn is_connection_specific(name: &header::HeaderName) -> bool {
 }
 
 impl Transport for H2Transport {
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-
     fn version(&self) -> Version {
         Version::HTTP_2
     }
