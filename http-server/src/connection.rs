@@ -16,7 +16,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
-use crate::h1::conn::{ConnConfig, H1Transport, serve_connection};
+use crate::h1::conn::{ConnConfig, H1Transport};
+use crate::h1::dispatch::serve_connection;
 use crate::h2::conn::{H2Config, serve_h2};
 use crate::io::Rewind;
 use crate::tls::TlsConfig;

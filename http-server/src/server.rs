@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::connection::{ConnContext, serve_tcp};
 use crate::h1::conn::ConnConfig;
-use crate::h1::decode::HeadLimits;
+use crate::h1::role::HeadLimits;
 use crate::h2::conn::H2Config;
 use crate::options::ServerOptions;
 use crate::tls::TlsConfig;
