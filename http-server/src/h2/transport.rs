@@ -21,7 +21,7 @@ use http_core::engine::{OutgoingHead, Transport};
 use http_core::{Error, ErrorKind};
 use tokio::time::{Instant, Sleep};
 
-use super::conn::ConnStats;
+use super::stats::ConnStats;
 
 /// The sending half of a stream, shared by the transport and the stream task's
 /// [`ResetWatch`] (both are polled by the same task, so the lock is never contended).
