@@ -495,9 +495,12 @@ pub(crate) fn encode_head(
     out.put_u8(b' ');
     out.put_slice(status.canonical_reason().unwrap_or("Unknown").as_bytes());
     out.put_slice(b"\r\n");
+    // A 101 keeps the handler's `Connection: upgrade` and says nothing of persistence:
+    // the connection is handed over (RFC 9110 §7.8).
+    let switching = status == StatusCode::SWITCHING_PROTOCOLS;
     let mut has_date = false;
     for (name, value) in headers {
-        if is_framing_header(name) {
+        if is_framing_header(name) && !(switching && name == header::CONNECTION) {
             continue;
         }
         if name == header::DATE {
@@ -522,10 +525,12 @@ pub(crate) fn encode_head(
         Framing::Chunked => out.put_slice(b"transfer-encoding: chunked\r\n"),
         Framing::NoBody | Framing::CloseDelimited => {}
     }
-    if !keep_alive {
-        out.put_slice(b"connection: close\r\n");
-    } else if http10_client {
-        out.put_slice(b"connection: keep-alive\r\n");
+    if !switching {
+        if !keep_alive {
+            out.put_slice(b"connection: close\r\n");
+        } else if http10_client {
+            out.put_slice(b"connection: keep-alive\r\n");
+        }
     }
     out.put_slice(b"\r\n");
 }

@@ -33,6 +33,7 @@ use h2::server::SendResponse;
 use h2::{Reason, RecvStream};
 use http::header::Entry;
 use http::{HeaderValue, Method, StatusCode, Uri, Version, header};
+use http_core::engine::ConnectProtocol;
 use http_core::{Body, RequestContext, RequestHead, Response, Stream, StreamHandler, panic_message};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
@@ -147,7 +148,9 @@ async fn serve_h2_conn<IO, H>(
         .initial_connection_window_size(cfg.initial_connection_window_size)
         .max_header_list_size(cfg.max_header_list_size)
         .max_send_buffer_size(cfg.max_send_buffer_size)
-        .max_pending_accept_reset_streams(cfg.max_pending_accept_reset_streams);
+        .max_pending_accept_reset_streams(cfg.max_pending_accept_reset_streams)
+        // RFC 8441: extended CONNECT, for handlers that take over a stream (`Stream::upgrade`).
+        .enable_connect_protocol();
     let mut conn = match tokio::time::timeout(cfg.handshake_timeout, builder.handshake::<_, Bytes>(io)).await {
         Ok(Ok(c)) => c,
         Ok(Err(e)) => {
@@ -333,6 +336,11 @@ async fn serve_stream<H: StreamHandler>(start: Start, shared: Arc<Shared<H>>) ->
     if let (Some(host), Entry::Vacant(e)) = (host, headers.entry(header::HOST)) {
         e.insert(host);
     }
+    let mut ctx = RequestContext::with_peer(peer);
+    if let Some(protocol) = parts.extensions.get::<h2::ext::Protocol>() {
+        // An extended CONNECT (RFC 8441 §4): `Stream::upgrade_protocol` reads it.
+        ctx.extensions_mut().insert(ConnectProtocol::new(protocol.as_str()));
+    }
     let head = RequestHead { method: parts.method, uri: parts.uri, version: Version::HTTP_2, headers };
     let (mut stream, watch) = match reuse {
         Some(Reuse { mut stream, watch }) => {
@@ -346,7 +354,7 @@ async fn serve_stream<H: StreamHandler>(start: Start, shared: Arc<Shared<H>>) ->
             (Box::new(Stream::new(transport)), watch)
         }
     };
-    stream.begin(head, RequestContext::with_peer(peer), cfg.max_body_bytes, body_empty);
+    stream.begin(head, ctx, cfg.max_body_bytes, body_empty);
     // A peer reset cancels the handler at once, whatever it is waiting for: a reset
     // stream's work must not go on (and its slot is already free for a new stream).
     // A panic is caught here, around each poll, rather than by wrapping the handler's
