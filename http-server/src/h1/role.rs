@@ -103,6 +103,11 @@ impl HeadParser {
                 check_partial(buf, limits)?;
                 return Ok(None);
             }
+            // RFC 9112 §2.3: a higher minor version of HTTP/1 is served as HTTP/1.1.
+            Err(httparse::Error::Version) if let Some((b'1', minor)) = request_line_version(buf) => {
+                buf[minor] = b'1';
+                return self.parse(buf, limits);
+            }
             Err(e) => return Err(map_httparse_error(e, buf, limits)),
         };
         // The target's own limit first: a long target is a 414 whether or not it also makes
@@ -201,7 +206,8 @@ fn map_httparse_error(e: httparse::Error, buf: &[u8], limits: &HeadLimits) -> Er
         httparse::Error::TooManyHeaders => {
             Error::parse(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "too many header fields")
         }
-        httparse::Error::Version if looks_like_other_version(buf) => {
+        // A well-formed version with another major: 505; anything else is malformed.
+        httparse::Error::Version if request_line_version(buf).is_some_and(|(major, _)| major != b'1') => {
             Error::parse(StatusCode::HTTP_VERSION_NOT_SUPPORTED, "unsupported HTTP version")
         }
         httparse::Error::Token | httparse::Error::Version => {
@@ -220,15 +226,23 @@ fn map_httparse_error(e: httparse::Error, buf: &[u8], limits: &HeadLimits) -> Er
     }
 }
 
-/// `HTTP/d.d` with a version other than 1.0/1.1 → 505 rather than 400.
-fn looks_like_other_version(buf: &[u8]) -> bool {
+/// The version of a request line of the right shape (RFC 9112 §3: `method SP
+/// request-target SP HTTP-version`, a target without spaces, `HTTP/DIGIT.DIGIT`): its
+/// major digit and the index of its minor digit in `buf`. `None` for any other line (a
+/// space in the target, a version like `HTTP/2` or `HTTP/1.x`).
+fn request_line_version(buf: &[u8]) -> Option<(u8, usize)> {
     let line = &buf[..memchr(b'\n', buf).unwrap_or(buf.len())];
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let Some(sp) = line.iter().rposition(|&b| b == b' ') else { return false };
-    match &line[sp + 1..] {
-        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor] => major.is_ascii_digit() && minor.is_ascii_digit(),
-        [b'H', b'T', b'T', b'P', b'/', major] => major.is_ascii_digit(),
-        _ => false,
+    let mut parts = line.split(|&b| b == b' ');
+    let (method, target, version) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || method.is_empty() || target.is_empty() {
+        return None;
+    }
+    match version {
+        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor] if major.is_ascii_digit() && minor.is_ascii_digit() => {
+            Some((*major, line.len() - 1))
+        }
+        _ => None,
     }
 }
 
@@ -604,7 +618,13 @@ mod tests {
             ("GET / HTTP/1.1\r\nHost: a\r\nX: a\rb\r\n\r\n", 400),
             ("GET / HTTP/1.1\rHost: a\r\n\r\n", 400),
             ("GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
-            ("GET / HTTP/1.2\r\nHost: a\r\n\r\n", 505),
+            ("GET / HTTP/3.1\r\nHost: a\r\n\r\n", 505),
+            ("GET / HTTP/1.2\r\nHost: a\r\n\r\n", 200),
+            ("GET /a b HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            ("GET /a HTTP/2.0 HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            ("GET / HTTP/2\r\nHost: a\r\n\r\n", 400),
+            ("GET / HTTP/1.x\r\nHost: a\r\n\r\n", 400),
+            ("GET  / HTTP/2.0\r\nHost: a\r\n\r\n", 400),
             ("GET / HTTX/1.1\r\nHost: a\r\n\r\n", 400),
             ("GET foo HTTP/1.1\r\nHost: a\r\n\r\n", 400),
             ("GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400),
