@@ -697,6 +697,18 @@ mod tests {
     }
 
     #[test]
+    fn switching_protocols_keeps_the_handlers_connection_header() {
+        let mut h = HeaderMap::new();
+        h.insert("connection", "upgrade".parse().unwrap());
+        h.insert("upgrade", "echo".parse().unwrap());
+        let mut out = BytesMut::new();
+        encode_head(&mut out, StatusCode::SWITCHING_PROTOCOLS, &h, Framing::NoBody, false, false);
+        let s = String::from_utf8(out.to_vec()).unwrap();
+        assert!(s.starts_with("HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: echo\r\n"), "{s}");
+        assert!(!s.contains("close"), "{s}");
+    }
+
+    #[test]
     fn decimal() {
         for n in [0u64, 7, 10, 12345, u64::MAX] {
             let mut out = BytesMut::new();
