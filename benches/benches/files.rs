@@ -1,4 +1,4 @@
-//! Static-file answer micro-benchmarks (issue 7): what `servecontent` computes before any
+//! Static-file answer micro-benchmarks: what `servecontent` computes before any
 //! byte is read, through the public `http_server::files` API.
 //!
 //! * `files_precondition/*`: `check_preconditions` for a GET with the content's strong

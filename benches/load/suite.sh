@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole load-comparison suite (issue 7), one command:
+# The whole load-comparison suite, one command:
 #
 #   bash benches/load/suite.sh                 # 3 rounds, ~20 minutes
 #   bash benches/load/suite.sh --rounds 5
