@@ -62,12 +62,14 @@
 //! Static files are in `files/`, apart from the engines: handlers like any other.
 
 /// Micro-benchmark entry points into the crate-private HTTP/1 decoder and encoder (see
-/// `benches/benches/h1.rs`); not a supported API.
+/// `benches/benches/h1.rs`); not a supported API. Feature `bench-api`.
+#[cfg(feature = "bench-api")]
 #[doc(hidden)]
 #[path = "bench_api.rs"]
 pub mod __bench;
 /// Fuzzing and differential-testing entry points into the crate-private HTTP/1 decoder
-/// (see `fuzz/` and `tests/smuggling.rs`); not a supported API.
+/// (see `fuzz/` and `tests/smuggling.rs`); not a supported API. Feature `fuzz-api`.
+#[cfg(feature = "fuzz-api")]
 #[doc(hidden)]
 #[path = "fuzz.rs"]
 pub mod __fuzz;

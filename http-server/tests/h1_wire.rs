@@ -1,5 +1,5 @@
-//! Exact HTTP/1.1 wire behaviour over raw TCP: every RFC 9112 rule of issue 2 (points 4
-//! and 5) as a case table, plus the exchanges a table cannot express (pipelining,
+//! Exact HTTP/1.1 wire behaviour over raw TCP: the RFC 9112 message-syntax and framing rules
+//! the engine enforces, as a case table, plus the exchanges a table cannot express (pipelining,
 //! 100-continue, HEAD, HTTP/1.0 close-delimited bodies).
 
 mod common;

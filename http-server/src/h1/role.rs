@@ -168,6 +168,7 @@ pub(crate) fn collect_fields(
 }
 
 /// Decodes one head with fresh scratch space (tests, fuzzing).
+#[cfg(any(test, feature = "bench-api", feature = "fuzz-api"))]
 pub(crate) fn parse_head(buf: &mut BytesMut, limits: &HeadLimits) -> Result<Option<ParsedHead>, Error> {
     HeadParser::default().parse(buf, limits)
 }
