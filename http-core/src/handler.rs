@@ -155,10 +155,11 @@ pub trait StreamHandler: Send + Sync + 'static {
     ///     let _ = s.write("hello").await;
     /// }
     /// let (head, body, ctx) = Request::new(Method::GET, "/").into_parts();
-    /// let mut stream = Stream::new(Box::new(MemoryTransport::default()));
+    /// let mut stream = Stream::new(MemoryTransport::default());
     /// stream.begin(head, ctx, 1024, body.is_empty());
-    /// StreamHandler::call(&hello, &mut stream).await;
-    /// assert!(stream.is_head_sent());
+    /// let user: &mut Stream = &mut stream;
+    /// StreamHandler::call(&hello, user).await;
+    /// assert!(user.is_head_sent());
     /// # }
     /// ```
     fn call<'a>(&'a self, stream: &'a mut Stream) -> impl Future<Output = ()> + Send + 'a;

@@ -3,6 +3,7 @@
 pub mod adapt;
 mod body;
 mod context;
+pub mod engine;
 mod error;
 #[cfg(feature = "json")]
 mod form;
@@ -15,6 +16,7 @@ mod plain;
 #[cfg(feature = "json")]
 mod rejection;
 mod request;
+mod respond;
 mod response;
 mod state;
 mod stream;
@@ -22,6 +24,7 @@ mod test_client;
 pub mod testing;
 #[cfg(feature = "tower")]
 pub mod tower;
+mod upgrade;
 
 pub use adapt::{ServeAsStream, StreamAsServe, serve_as_stream, stream_as_serve};
 pub use body::{Body, BodySender, Frame};
@@ -31,7 +34,8 @@ pub use handler::{BoxFuture, BoxHandler, BoxStreamHandler, Handler, StreamFn, St
 pub use panic::{catch_panic, panic_message};
 pub use request::{Request, RequestHead};
 pub use response::{IntoResponse, Response};
-pub use stream::{OutgoingHead, Stream, Transport};
+pub use stream::Stream;
+pub use upgrade::Upgraded;
 
 #[cfg(feature = "json")]
 pub use form::from_urlencoded;

@@ -1,9 +1,10 @@
 //! The [`Stream`]: one request/response exchange, read and written incrementally.
 //!
 //! This is HTTP.jl's `HTTP.Stream` for listen-style handlers, and the one object every
-//! protocol engine hands to user code: HTTP/1.1 and HTTP/2 each implement [`Transport`],
-//! and user code sees the same `Stream` whichever carried the request. Serve-style
-//! handlers are adapted onto it by [`streamhandler`](crate::streamhandler).
+//! protocol engine hands to user code: HTTP/1.1 and HTTP/2 each implement
+//! [`Transport`](crate::engine::Transport), and user code sees the same `Stream` whichever
+//! carried the request. Serve-style handlers are adapted onto it by
+//! [`serve_as_stream`](crate::serve_as_stream).
 //!
 //! Lifecycle (RFC 9110 §6, message = head + content + trailers):
 //! 1. [`startread`](Stream::startread) returns the request head;
@@ -12,164 +13,24 @@
 //! 3. [`set_status`](Stream::set_status) and [`set_header`](Stream::set_header) shape the
 //!    response head, sent by [`startwrite`](Stream::startwrite) or the first write;
 //! 4. [`write`](Stream::write) sends body bytes; [`add_trailer`](Stream::add_trailer)
-//!    queues trailers; [`closewrite`](Stream::closewrite) ends the response.
+//!    queues trailers; [`closewrite`](Stream::closewrite) ends the response (the writing
+//!    side lives in `respond.rs`).
 
-use std::any::Any;
 use std::future::poll_fn;
 use std::net::SocketAddr;
-use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
 use http::header::{CONTENT_LENGTH, HeaderName};
 use http::{HeaderMap, HeaderValue, StatusCode, Version};
 
-use crate::body::{Body, Frame};
+use crate::body::Body;
 use crate::context::RequestContext;
+use crate::engine::Transport;
 use crate::error::{Error, ErrorKind};
 use crate::request::{Request, RequestHead};
-use crate::response::Response;
-
-/// A response head as handed to a [`Transport`].
-///
-/// ```
-/// use http_core::{HeaderMap, OutgoingHead, StatusCode};
-/// let mut headers = HeaderMap::new();
-/// // what `Stream::closewrite` hands the transport for an empty 204 response:
-/// let head = OutgoingHead {
-///     status: StatusCode::NO_CONTENT,
-///     headers: &mut headers,
-///     may_take: false,
-///     length: Some(0),
-///     end_stream: true,
-/// };
-/// assert!(head.end_stream && head.headers.is_empty());
-/// ```
-#[derive(Debug)]
-pub struct OutgoingHead<'a> {
-    /// Status code.
-    pub status: StatusCode,
-    /// Header fields as the handler set them. Engines write their own framing
-    /// (`Content-Length`, `Transfer-Encoding`) and skip those names here.
-    pub headers: &'a mut HeaderMap,
-    /// True when nothing reads `headers` after `send_head` (a whole `Response` being
-    /// written), so an engine that needs the map owned (HTTP/2 hands it to `h2`) may
-    /// `std::mem::take` it instead of cloning. False for a `Stream`'s own response headers,
-    /// which middleware may still read after the handler.
-    pub may_take: bool,
-    /// The exact body length, when known.
-    pub length: Option<u64>,
-    /// True when no body bytes and no trailers follow.
-    pub end_stream: bool,
-}
-
-impl OutgoingHead<'_> {
-    /// The header map, owned: taken when [`may_take`](Self::may_take) allows, cloned
-    /// otherwise. For engines that hand the map on (HTTP/2, in-memory transports).
-    ///
-    /// ```
-    /// use http_core::{HeaderMap, OutgoingHead, StatusCode};
-    /// let mut headers = HeaderMap::new();
-    /// headers.insert("x-a", "1".parse().unwrap());
-    /// let mut head =
-    ///     OutgoingHead { status: StatusCode::OK, headers: &mut headers, may_take: true, length: None, end_stream: false };
-    /// assert_eq!(head.owned_headers().len(), 1);
-    /// assert!(headers.is_empty(), "taken, not copied");
-    /// ```
-    pub fn owned_headers(&mut self) -> HeaderMap {
-        if self.may_take { std::mem::take(self.headers) } else { self.headers.clone() }
-    }
-}
-
-/// What a protocol engine implements to carry a [`Stream`]. Not needed by applications.
-///
-/// Poll-style so it stays object-safe; the `Stream` wraps each call in an async method.
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// # use http_core::{Method, Request, Stream, testing};
-/// use std::any::Any;
-/// use std::net::SocketAddr;
-/// use std::task::{Context, Poll};
-/// use bytes::Bytes;
-/// use http_core::{Error, HeaderMap, OutgoingHead, Transport, Version};
-/// /// Discards the request body and collects the response body.
-/// #[derive(Default)]
-/// struct Collect { out: Vec<u8> }
-/// impl Transport for Collect {
-///     fn as_any_mut(&mut self) -> &mut dyn Any { self }
-///     fn version(&self) -> Version { Version::HTTP_11 }
-///     fn peer_addr(&self) -> Option<SocketAddr> { None }
-///     fn poll_read(&mut self, _: &mut Context<'_>) -> Poll<Result<Option<Bytes>, Error>> { Poll::Ready(Ok(None)) }
-///     fn take_request_trailers(&mut self) -> Option<HeaderMap> { None }
-///     fn send_head(&mut self, _: OutgoingHead<'_>) -> Result<(), Error> { Ok(()) }
-///     fn poll_write(&mut self, _: &mut Context<'_>, data: &mut Bytes) -> Poll<Result<(), Error>> {
-///         self.out.extend_from_slice(&std::mem::take(data));
-///         Poll::Ready(Ok(()))
-///     }
-///     fn poll_flush(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Error>> { Poll::Ready(Ok(())) }
-///     fn poll_finish(&mut self, _: &mut Context<'_>, _: Option<&HeaderMap>) -> Poll<Result<(), Error>> { Poll::Ready(Ok(())) }
-/// }
-/// let mut s = Stream::new(Box::new(Collect::default()));
-/// s.write("hi").await.unwrap();
-/// s.closewrite().await.unwrap();
-/// assert_eq!(s.transport_mut::<Collect>().unwrap().out, b"hi");
-/// # }
-/// ```
-pub trait Transport: Send + 'static {
-    /// For the engine to reach its own type behind the `Stream`.
-    fn as_any_mut(&mut self) -> &mut dyn Any;
-    /// The protocol version on the wire.
-    fn version(&self) -> Version;
-    /// The client's address.
-    fn peer_addr(&self) -> Option<SocketAddr>;
-    /// The next request-body chunk; `Ok(None)` at its end.
-    fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<Bytes>, Error>>;
-    /// The request's trailers, once the body has been read to its end.
-    fn take_request_trailers(&mut self) -> Option<HeaderMap>;
-    /// Commits the response head (buffered; sent with the first flush). With
-    /// `end_stream` the response is complete and nothing else is called for it.
-    fn send_head(&mut self, head: OutgoingHead<'_>) -> Result<(), Error>;
-    /// Writes all of `data` (consuming it), applying the write timeout.
-    fn poll_write(&mut self, cx: &mut Context<'_>, data: &mut Bytes) -> Poll<Result<(), Error>>;
-    /// Sends `*remaining` bytes of `file` from `*offset` as the response body, without
-    /// copying them through user space where the transport can (`sendfile(2)`), advancing
-    /// both as bytes go out. `Ready(Ok(true))`: the whole region was handled;
-    /// `Ready(Ok(false))`: not supported here, nothing was sent, and the caller streams the
-    /// body's frames instead. Called at most once per response, before any body bytes.
-    /// Default: not supported.
-    ///
-    /// ```
-    /// # use std::task::{Context, Poll};
-    /// # use http_core::{Error, Transport};
-    /// fn unsupported<T: Transport>(t: &mut T, cx: &mut Context<'_>, f: &std::fs::File) -> bool {
-    ///     let (mut offset, mut remaining) = (0, 10);
-    ///     matches!(t.poll_send_file(cx, f, &mut offset, &mut remaining), Poll::Ready(Ok(false)))
-    /// }
-    /// ```
-    fn poll_send_file(
-        &mut self,
-        cx: &mut Context<'_>,
-        file: &std::fs::File,
-        offset: &mut u64,
-        remaining: &mut u64,
-    ) -> Poll<Result<bool, Error>> {
-        let _ = (cx, file, offset, remaining);
-        Poll::Ready(Ok(false))
-    }
-    /// Pushes buffered bytes to the peer.
-    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>>;
-    /// Takes back a response header map once its head was encoded, so the engine can reuse
-    /// its allocation (HTTP/1 parses the next request's fields into it). Default: drop it.
-    fn recycle_headers(&mut self, headers: HeaderMap) {
-        drop(headers);
-    }
-    /// Ends the response body, sending `trailers` where the protocol and peer allow.
-    /// Engines flush after the handler returns, so this need not flush.
-    fn poll_finish(&mut self, cx: &mut Context<'_>, trailers: Option<&HeaderMap>) -> Poll<Result<(), Error>>;
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum WriteState {
+pub(crate) enum WriteState {
     NotStarted,
     Streaming,
     Finished,
@@ -193,78 +54,24 @@ enum WriteState {
 ///     let _ = s.closewrite().await;
 /// }
 /// ```
-pub struct Stream {
-    transport: Box<dyn Transport>,
-    head: RequestHead,
-    ctx: RequestContext,
-    max_body_bytes: u64,
-    read_done: bool,
-    pending: Bytes,
-    status: StatusCode,
-    headers: HeaderMap,
-    trailers: Option<HeaderMap>,
-    write: WriteState,
+///
+/// `Stream` is `Stream<dyn Transport>`: the engine that carries the exchange owns it as
+/// `Stream<ItsTransport>` (see [`engine`](crate::engine)) and hands it over unsized.
+pub struct Stream<T: ?Sized + Transport = dyn Transport> {
+    pub(crate) head: RequestHead,
+    pub(crate) ctx: RequestContext,
+    pub(crate) max_body_bytes: u64,
+    pub(crate) read_done: bool,
+    pub(crate) pending: Bytes,
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) trailers: Option<HeaderMap>,
+    pub(crate) write: WriteState,
+    /// Last, so that `Stream<T>` unsizes to `Stream<dyn Transport>`.
+    pub(crate) transport: T,
 }
 
 impl Stream {
-    /// A stream over `transport`. For protocol engines.
-    ///
-    /// ```
-    /// use http_core::{Stream, testing::MemoryTransport};
-    /// let s = Stream::new(Box::new(MemoryTransport::default()));
-    /// assert_eq!((s.status(), s.is_head_sent()), (http_core::StatusCode::OK, false));
-    /// ```
-    pub fn new(transport: Box<dyn Transport>) -> Self {
-        Stream {
-            transport,
-            head: RequestHead::default(),
-            ctx: RequestContext::default(),
-            max_body_bytes: u64::MAX,
-            read_done: false,
-            pending: Bytes::new(),
-            status: StatusCode::OK,
-            headers: HeaderMap::new(),
-            trailers: None,
-            write: WriteState::NotStarted,
-        }
-    }
-
-    /// Prepares the stream for the next request on the same transport, reusing buffers.
-    /// For protocol engines.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// # use http_core::{Method, Request, Stream, testing};
-    /// use http_core::testing::MemoryTransport;
-    /// let mut s = Stream::new(Box::new(MemoryTransport::default()));
-    /// let (head, body, ctx) = Request::new(Method::GET, "/next").into_parts();
-    /// s.begin(head, ctx, 1 << 20, body.is_empty());
-    /// assert_eq!((s.request().uri.path(), s.max_body_bytes(), s.eof()), ("/next", 1 << 20, true));
-    /// # }
-    /// ```
-    pub fn begin(&mut self, head: RequestHead, ctx: RequestContext, max_body_bytes: u64, body_empty: bool) {
-        self.head = head;
-        self.ctx = ctx;
-        self.max_body_bytes = max_body_bytes;
-        self.read_done = body_empty;
-        self.pending = Bytes::new();
-        self.status = StatusCode::OK;
-        self.headers.clear();
-        self.trailers = None;
-        self.write = WriteState::NotStarted;
-    }
-
-    /// The engine's own transport type. For protocol engines.
-    ///
-    /// ```
-    /// use http_core::{Stream, testing::MemoryTransport};
-    /// let mut s = Stream::new(Box::new(MemoryTransport::default()));
-    /// assert!(s.transport_mut::<MemoryTransport>().is_some());
-    /// ```
-    pub fn transport_mut<T: Transport>(&mut self) -> Option<&mut T> {
-        self.transport.as_any_mut().downcast_mut::<T>()
-    }
-
     /// HTTP.jl's `startread`: the request head. The body stays on the stream.
     ///
     /// ```
@@ -312,6 +119,25 @@ impl Stream {
     /// ```
     pub fn context(&self) -> &RequestContext {
         &self.ctx
+    }
+
+    /// A route parameter, as [`Request::param`](crate::Request::param) gives it for a
+    /// serve-style handler (HTTP.jl's `getparam`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # use http_core::{Method, Request, Stream, testing};
+    /// async fn user(s: &mut Stream) {
+    ///     let id = s.param("id").unwrap_or("?").to_owned();
+    ///     let _ = s.write(format!("user {id}")).await;
+    /// }
+    /// let mut req = Request::new(Method::GET, "/users/7");
+    /// req.context_mut().params_mut().push("id", "7");
+    /// assert_eq!(testing::call_stream(&user, req).await.text(), "user 7");
+    /// # }
+    /// ```
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.ctx.params().get(name)
     }
 
     /// The request context, mutably.
@@ -565,7 +391,7 @@ impl Stream {
     }
 
     /// Takes the request out of the stream (head, context and the given body).
-    /// Used by [`streamhandler`](crate::streamhandler).
+    /// Used by [`serve_as_stream`](crate::serve_as_stream).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -741,245 +567,20 @@ impl Stream {
         self.write == WriteState::Aborted
     }
 
-    fn check_not_started(&self) -> Result<(), Error> {
+    pub(crate) fn check_not_started(&self) -> Result<(), Error> {
         if self.write == WriteState::NotStarted {
             Ok(())
         } else {
             Err(Error::new(ErrorKind::State, "response head already written"))
         }
     }
-
-    /// HTTP.jl's `startwrite`: commits the response head. A `Content-Length` header set
-    /// before this fixes the body length; otherwise the body is streamed (chunked on HTTP/1.1).
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// # use http_core::{Method, Request, Stream, testing};
-    /// async fn h(s: &mut Stream) {
-    ///     s.set_header("content-length", "5").unwrap();
-    ///     s.startwrite().await.unwrap(); // the head is committed with Content-Length: 5
-    ///     s.write("hello").await.unwrap();
-    /// }
-    /// let r = testing::call_stream(&h, Request::new(Method::GET, "/")).await;
-    /// assert_eq!((r.header("content-length"), r.text().as_str()), (Some("5"), "hello"));
-    /// # }
-    /// ```
-    pub async fn startwrite(&mut self) -> Result<(), Error> {
-        if self.write != WriteState::NotStarted {
-            return Ok(());
-        }
-        let length = declared_length(&self.headers);
-        self.commit_head(None, length, false)
-    }
-
-    fn commit_head(
-        &mut self,
-        headers: Option<&mut HeaderMap>,
-        length: Option<u64>,
-        end_stream: bool,
-    ) -> Result<(), Error> {
-        let (headers, may_take) = match headers {
-            Some(h) => (h, true),
-            None => (&mut self.headers, false),
-        };
-        let head = OutgoingHead { status: self.status, headers, may_take, length, end_stream };
-        match self.transport.send_head(head) {
-            Ok(()) => {
-                self.write = if end_stream { WriteState::Finished } else { WriteState::Streaming };
-                Ok(())
-            }
-            Err(e) => {
-                self.write = WriteState::Aborted;
-                Err(e)
-            }
-        }
-    }
-
-    /// Writes body bytes, committing the head first if needed.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// # use http_core::{Method, Request, Stream, testing};
-    /// async fn h(s: &mut Stream) {
-    ///     for part in ["one ", "two ", "three"] {
-    ///         if s.write(part).await.is_err() {
-    ///             return; // the client went away
-    ///         }
-    ///     }
-    /// }
-    /// assert_eq!(testing::call_stream(&h, Request::new(Method::GET, "/")).await.text(), "one two three");
-    /// # }
-    /// ```
-    pub async fn write(&mut self, data: impl Into<Bytes>) -> Result<(), Error> {
-        let mut data = data.into();
-        self.startwrite().await?;
-        if self.write != WriteState::Streaming {
-            return Err(Error::new(ErrorKind::State, "response already finished"));
-        }
-        if data.is_empty() {
-            return Ok(());
-        }
-        let r = poll_fn(|cx| self.transport.poll_write(cx, &mut data)).await;
-        self.abort_on_err(r)
-    }
-
-    /// Pushes buffered response bytes to the client now.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// # use http_core::{Method, Request, Stream, testing};
-    /// async fn progress(s: &mut Stream) {
-    ///     for pct in [50, 100] {
-    ///         let _ = s.write(format!("{pct}%\n")).await;
-    ///         let _ = s.flush().await; // reaches the client now, not when the handler returns
-    ///     }
-    /// }
-    /// assert_eq!(testing::call_stream(&progress, Request::new(Method::GET, "/")).await.text(), "50%\n100%\n");
-    /// # }
-    /// ```
-    pub async fn flush(&mut self) -> Result<(), Error> {
-        self.startwrite().await?;
-        let r = poll_fn(|cx| self.transport.poll_flush(cx)).await;
-        self.abort_on_err(r)
-    }
-
-    /// HTTP.jl's `closewrite`: ends the response, sending queued trailers.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// # use http_core::{Method, Request, Stream, testing};
-    /// async fn h(s: &mut Stream) {
-    ///     s.write("bye").await.unwrap();
-    ///     s.closewrite().await.unwrap();
-    ///     assert!(s.write("more").await.is_err(), "the response is over");
-    /// }
-    /// assert_eq!(testing::call_stream(&h, Request::new(Method::GET, "/")).await.text(), "bye");
-    /// # }
-    /// ```
-    pub async fn closewrite(&mut self) -> Result<(), Error> {
-        match self.write {
-            WriteState::Finished => return Ok(()),
-            WriteState::Aborted => return Err(Error::closed()),
-            WriteState::NotStarted => {
-                let length = declared_length(&self.headers).or(Some(0));
-                let end = length == Some(0) && self.trailers.is_none();
-                self.commit_head(None, length, end)?;
-                if end {
-                    // The engine flushes once the exchange is over (batching pipelined responses).
-                    return Ok(());
-                }
-            }
-            WriteState::Streaming => {}
-        }
-        let trailers = self.trailers.take();
-        let r = poll_fn(|cx| self.transport.poll_finish(cx, trailers.as_ref())).await;
-        if r.is_ok() {
-            self.write = WriteState::Finished;
-        }
-        self.abort_on_err(r)
-    }
-
-    fn abort_on_err(&mut self, r: Result<(), Error>) -> Result<(), Error> {
-        if r.is_err() {
-            self.write = WriteState::Aborted;
-        }
-        r
-    }
-
-    /// Sends a whole [`Response`]: head, body (streamed frame by frame) and trailers.
-    /// A body with a known length goes out with Content-Length.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// # use http_core::{Method, Request, Stream, testing};
-    /// use http_core::{Response, StatusCode};
-    /// async fn h(s: &mut Stream) {
-    ///     let resp = Response::new(StatusCode::CREATED).with_header("location", "/items/1").with_body("made");
-    ///     s.write_response(resp).await.unwrap();
-    /// }
-    /// let r = testing::call_stream(&h, Request::new(Method::POST, "/items")).await;
-    /// assert_eq!((r.status.as_u16(), r.header("location"), r.text().as_str()), (201, Some("/items/1"), "made"));
-    /// # }
-    /// ```
-    pub async fn write_response(&mut self, response: Response) -> Result<(), Error> {
-        self.check_not_started()?;
-        let (status, mut headers, body) = response.into_parts();
-        self.status = status;
-        let length = body.exact_len().or_else(|| declared_length(&headers));
-        let end = body.is_empty() && self.trailers.is_none();
-        self.commit_head(Some(&mut headers), if end { Some(0) } else { length }, end)?;
-        self.transport.recycle_headers(headers);
-        if end {
-            return Ok(());
-        }
-        // Bytes in hand (the common case) need one write, no frame loop. The general body
-        // writer runs boxed: this future is moved at every `.await` up the handler chain,
-        // and keeping the rare path's state out of it keeps those moves small.
-        match body.into_full() {
-            Ok(mut data) if self.trailers.is_none() => {
-                let r = poll_fn(|cx| self.transport.poll_write(cx, &mut data)).await;
-                self.abort_on_err(r)?;
-                self.closewrite().await
-            }
-            Ok(data) => Box::pin(self.write_body(Body::from(data))).await,
-            Err(body) => Box::pin(self.write_body(body)).await,
-        }
-    }
-
-    /// Writes a response body after its head: zero-copy from a file where the transport
-    /// can, otherwise frame by frame; then the trailers.
-    async fn write_body(&mut self, mut body: Body) -> Result<(), Error> {
-        if let Some((file, mut offset, mut remaining)) = body.file_region() {
-            // A file-backed body goes out zero-copy where the transport can; otherwise its
-            // fallback frames are streamed below.
-            if self.trailers.is_none() {
-                let r = poll_fn(|cx| self.transport.poll_send_file(cx, file, &mut offset, &mut remaining)).await;
-                match r {
-                    Ok(true) => return self.closewrite().await,
-                    Ok(false) => {}
-                    Err(e) => {
-                        self.write = WriteState::Aborted;
-                        return Err(e);
-                    }
-                }
-            }
-        }
-        loop {
-            // Flush whatever is buffered whenever the body has nothing ready, so streamed
-            // responses (SSE, progress output) reach the client as they are produced.
-            let frame = match poll_fn(|cx| Poll::Ready(body.poll_frame(cx))).await {
-                Poll::Ready(f) => f,
-                Poll::Pending => {
-                    let r = poll_fn(|cx| self.transport.poll_flush(cx)).await;
-                    self.abort_on_err(r)?;
-                    body.next_frame().await
-                }
-            };
-            let Some(frame) = frame else { break };
-            match frame {
-                Ok(Frame::Data(mut d)) => {
-                    let r = poll_fn(|cx| self.transport.poll_write(cx, &mut d)).await;
-                    self.abort_on_err(r)?;
-                }
-                Ok(Frame::Trailers(t)) => {
-                    self.trailers.get_or_insert_with(HeaderMap::new).extend(t);
-                    break;
-                }
-                Err(e) => {
-                    self.write = WriteState::Aborted;
-                    return Err(e);
-                }
-            }
-        }
-        self.closewrite().await
-    }
 }
 
-fn declared_length(headers: &HeaderMap) -> Option<u64> {
+pub(crate) fn declared_length(headers: &HeaderMap) -> Option<u64> {
     headers.get(CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
 }
 
-impl std::fmt::Debug for Stream {
+impl<T: ?Sized + Transport> std::fmt::Debug for Stream<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Stream")
             .field("method", &self.head.method)

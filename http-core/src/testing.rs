@@ -4,7 +4,6 @@
 //! in-memory [`Transport`] that behaves like the real engines (the same `Stream` methods,
 //! HEAD bodies suppressed, trailers kept).
 
-use std::any::Any;
 use std::net::SocketAddr;
 use std::task::{Context, Poll};
 
@@ -12,10 +11,11 @@ use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, Method, StatusCode, Version};
 
 use crate::body::{Body, Frame};
+use crate::engine::{OutgoingHead, Transport};
 use crate::error::Error;
 use crate::handler::{Handler, StreamHandler};
 use crate::request::Request;
-use crate::stream::{OutgoingHead, Stream, Transport};
+use crate::stream::Stream;
 
 pub use crate::test_client::{TestClient, TestRequest};
 
@@ -110,14 +110,14 @@ pub async fn call_stream<H: StreamHandler>(handler: &H, req: Request) -> TestRes
     let (head, body, ctx) = req.into_parts();
     let is_head = head.method == Method::HEAD;
     let empty = body.is_empty();
-    let mut stream = Stream::new(Box::new(MemoryTransport { body, is_head, ..Default::default() }));
+    let mut stream = Stream::new(MemoryTransport { body, is_head, ..Default::default() });
     stream.begin(head, ctx, 64 * 1024 * 1024, empty);
-    handler.call(&mut stream).await;
-    if !stream.is_write_closed() {
-        let _ = stream.closewrite().await;
+    let user: &mut Stream = &mut stream;
+    handler.call(user).await;
+    if !user.is_write_closed() {
+        let _ = user.closewrite().await;
     }
-    let t = stream.transport_mut::<MemoryTransport>().expect("memory transport");
-    std::mem::take(&mut t.out)
+    std::mem::take(&mut stream.transport_mut().out)
 }
 
 /// An in-memory [`Transport`]: the request body comes from a [`Body`], the response is
@@ -128,11 +128,11 @@ pub async fn call_stream<H: StreamHandler>(handler: &H, req: Request) -> TestRes
 /// use http_core::testing::MemoryTransport;
 /// use http_core::{Method, Request, Stream};
 /// let (head, body, ctx) = Request::new(Method::GET, "/").into_parts();
-/// let mut stream = Stream::new(Box::new(MemoryTransport::default()));
+/// let mut stream = Stream::new(MemoryTransport::default());
 /// stream.begin(head, ctx, 1024, body.is_empty());
-/// stream.write("over memory").await.unwrap();
-/// stream.closewrite().await.unwrap();
-/// assert!(stream.transport_mut::<MemoryTransport>().is_some());
+/// let user: &mut Stream = &mut stream;
+/// user.write("over memory").await.unwrap();
+/// user.closewrite().await.unwrap();
 /// # }
 /// ```
 #[derive(Debug, Default)]
@@ -145,10 +145,6 @@ pub struct MemoryTransport {
 }
 
 impl Transport for MemoryTransport {
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-
     fn version(&self) -> Version {
         Version::HTTP_11
     }
@@ -233,6 +229,31 @@ mod tests {
         let r = call_stream(&h, req).await;
         assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
         assert!(!called.load(std::sync::atomic::Ordering::SeqCst));
+    }
+
+    #[tokio::test]
+    async fn upgrade_checks_before_touching_the_response() {
+        async fn h(s: &mut Stream) {
+            // Wrong status for HTTP/1.1: refused, the response is still open.
+            assert!(s.upgrade().await.is_err());
+            assert!(!s.is_head_sent());
+            s.set_status(StatusCode::SWITCHING_PROTOCOLS).unwrap();
+            // The in-memory transport has no connection to hand over.
+            assert!(s.upgrade().await.is_err());
+            assert!(s.is_aborted());
+        }
+        let req =
+            Request::new(Method::GET, "/").with_header("connection", "keep-alive, Upgrade").with_header("upgrade", "x");
+        let r = call_stream(&h, req).await;
+        assert_eq!(r.status, StatusCode::SWITCHING_PROTOCOLS);
+
+        async fn not_asked(s: &mut Stream) {
+            s.set_status(StatusCode::SWITCHING_PROTOCOLS).unwrap();
+            assert!(s.upgrade().await.is_err());
+            assert!(!s.is_head_sent(), "a request that asks for no upgrade gets none");
+            s.set_status(StatusCode::OK).unwrap();
+        }
+        assert_eq!(call_stream(&not_asked, Request::new(Method::GET, "/")).await.status, StatusCode::OK);
     }
 
     #[tokio::test]

@@ -14,7 +14,7 @@ pub use middleware::{
     AnyHandler, BodyLimit, CatchPanics, FromFn, HandlerTimeout, LOG_TARGET, Layer, Logging, Middleware, Next,
     ServeStyle, StreamStyle, body_limit, catch_panics, from_fn, handlertimeout, layer_fn, logging,
 };
-pub use router::{AllowedMethods, Match, MatchError, Router, getparam, getroute};
+pub use router::{AllowedMethods, Match, MatchError, Router};
 
 /// Builds a [`Router`] from a route map, Starlark's `http.serve({...})` quick start:
 /// `"PATTERN" => handler` pairs, where a handler is any `async fn(Request) -> impl

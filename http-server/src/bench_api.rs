@@ -1,7 +1,7 @@
 //! Entry points for the criterion micro-benchmarks (`benches/benches/h1.rs`).
 //!
-//! The HTTP/1 head parser, body decoders and response encoder are crate-private (`h1::decode`,
-//! `h1::encode`), so that their types can change freely. The benchmarks need to time exactly
+//! The HTTP/1 head parser, body decoders and response encoder are crate-private (`h1::role`,
+//! `h1::decode`), so that their types can change freely. The benchmarks need to time exactly
 //! the code the connection runs, without a socket; this module wraps it in a few functions
 //! with plain inputs and outputs, and does nothing else around the call, so a benchmark times
 //! only the engine's own work. The limits are [`ServerOptions`](crate::ServerOptions)'s
@@ -11,8 +11,13 @@
 use bytes::BytesMut;
 use http::{HeaderMap, StatusCode};
 
-use crate::h1::decode::{BodyDecoder, BodyLength, Decoded, HeadLimits, HeadParser, parse_head as decode_head};
-use crate::h1::encode::{Framing, encode_head};
+use crate::h1::decode::{BodyDecoder, Decoded};
+use crate::h1::role::{BodyLength, Framing, HeadLimits, HeadParser, encode_head, parse_head as decode_head};
+
+/// The precondition evaluator of [`files`](crate::files), crate-private there.
+pub use crate::files::conditional::{Precondition, check_preconditions};
+/// The Range field parser, crate-private in [`files`](crate::files).
+pub use crate::files::range::parse_range_specs;
 
 /// The head limits of a default [`ServerOptions`](crate::ServerOptions).
 fn default_limits() -> HeadLimits {
@@ -21,7 +26,7 @@ fn default_limits() -> HeadLimits {
 }
 
 /// Parses and validates one request head at the start of `buf` with fresh scratch space
-/// (`h1::decode::parse_head`, default limits): httparse's tokenizer, then the target,
+/// (`h1::role::parse_head`, default limits): httparse's tokenizer, then the target,
 /// Host, framing and connection checks and the request's `HeaderMap` (allocated here). On
 /// success the head's bytes are removed from `buf` and the number of header fields is
 /// returned; `Err` carries the status the connection would answer (0: head incomplete).
@@ -90,7 +95,7 @@ pub fn decode_chunked(buf: &mut BytesMut) -> Result<usize, u16> {
     }
 }
 
-/// Appends a response head to `out` with `h1::encode::encode_head`, as the connection does
+/// Appends a response head to `out` with `h1::role::encode_head`, as the connection does
 /// for an HTTP/1.1 keep-alive response: the status line, `headers` (minus framing fields),
 /// a cached `date` unless `headers` has one, then `content-length` (`Some`) or
 /// `transfer-encoding: chunked` (`None`).

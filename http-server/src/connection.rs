@@ -11,12 +11,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::BytesMut;
-use http_core::StreamHandler;
+use http_core::{Stream, StreamHandler};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
-use crate::h1::conn::{ConnConfig, H1Transport, serve_connection};
+use crate::h1::conn::{ConnConfig, H1Transport};
+use crate::h1::dispatch::serve_connection;
 use crate::h2::conn::{H2Config, serve_h2};
 use crate::io::Rewind;
 use crate::tls::TlsConfig;
@@ -65,12 +66,12 @@ async fn serve_cleartext<H: StreamHandler>(mut tcp: TcpStream, peer: SocketAddr,
         _ => return,
     };
     if start[..n] != PREFACE[..n] {
-        let transport = Box::new(H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone()));
+        let transport = Box::new(Stream::new(H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone())));
         serve_connection(transport, &*cx.handler).await;
         return;
     }
     if n == PREFACE.len() {
-        Box::pin(serve_h2(Rewind::new(bytes::Bytes::new(), tcp), Some(peer), cx)).await;
+        Box::pin(serve_h2(Rewind::new(bytes::Bytes::new(), tcp), Some(peer), cx.handler, cx.h2, cx.graceful)).await;
         return;
     }
     // Rare: a preface prefix arrived alone. Read until the rest decides.
@@ -85,10 +86,11 @@ async fn serve_cleartext<H: StreamHandler>(mut tcp: TcpStream, peer: SocketAddr,
         }
     }
     if buf.starts_with(PREFACE) {
-        Box::pin(serve_h2(Rewind::new(buf.freeze(), tcp), Some(peer), cx)).await;
+        Box::pin(serve_h2(Rewind::new(buf.freeze(), tcp), Some(peer), cx.handler, cx.h2, cx.graceful)).await;
     } else {
-        let transport =
-            Box::new(H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone()).with_buffered(buf));
+        let transport = Box::new(Stream::new(
+            H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone()).with_buffered(buf),
+        ));
         serve_connection(transport, &*cx.handler).await;
     }
 }
@@ -118,9 +120,9 @@ async fn serve_tls<H: StreamHandler>(tcp: TcpStream, peer: SocketAddr, tls: &Tls
         }
     };
     if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
-        serve_h2(stream, Some(peer), cx).await;
+        serve_h2(stream, Some(peer), cx.handler, cx.h2, cx.graceful).await;
     } else {
-        let transport = Box::new(H1Transport::new(stream, Some(peer), cx.h1.clone(), cx.graceful.clone()));
+        let transport = Box::new(Stream::new(H1Transport::new(stream, Some(peer), cx.h1.clone(), cx.graceful.clone())));
         serve_connection(transport, &*cx.handler).await;
     }
 }

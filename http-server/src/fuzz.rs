@@ -1,14 +1,20 @@
 //! Entry points for the fuzz targets (`fuzz/`) and the differential request-smuggling check
 //! (`tests/smuggling.rs`).
 //!
-//! The HTTP/1 head parser and body decoders are crate-private (`h1::decode`), so that their
+//! The HTTP/1 head parser and body decoders are crate-private (`h1::role`, `h1::decode`), so that their
 //! types can change freely. Fuzzing and the smuggling check need to call exactly the code
 //! the connection runs, without a socket; this module wraps it in a few functions with
 //! plain inputs and outputs. It is `#[doc(hidden)]` and not part of the supported API.
 
 use bytes::BytesMut;
 
-use crate::h1::decode::{BodyDecoder, BodyLength, Decoded, HeadLimits, parse_head};
+use crate::h1::decode::{BodyDecoder, Decoded};
+use crate::h1::role::{BodyLength, HeadLimits, parse_head};
+
+/// The Range and precondition parsers of [`files`](crate::files), crate-private there.
+pub use crate::files::conditional::{Precondition, check_preconditions, if_range_holds};
+/// The Range field parser and its cap, crate-private in [`files`](crate::files).
+pub use crate::files::range::{MAX_RANGES, RangeSpec, parse_range_specs};
 
 /// The default limits of [`ServerOptions`](crate::ServerOptions), as the head parser sees them.
 const LIMITS: HeadLimits = HeadLimits { max_header_bytes: 32 * 1024, max_uri_bytes: 8 * 1024, max_headers: 100 };

@@ -6,7 +6,6 @@
 //! stays streamed, and dropping the response drops the handler's future (its cleanup runs).
 //! No task is spawned.
 
-use std::any::Any;
 use std::collections::VecDeque;
 use std::future::{Future, poll_fn};
 use std::net::SocketAddr;
@@ -18,11 +17,12 @@ use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, StatusCode, Version};
 
 use crate::body::{Body, Frame};
+use crate::engine::{OutgoingHead, Transport};
 use crate::error::Error;
 use crate::handler::{BoxStreamHandler, Handler, StreamHandler};
 use crate::request::Request;
 use crate::response::Response;
-use crate::stream::{OutgoingHead, Stream, Transport};
+use crate::stream::Stream;
 
 /// Body bytes buffered between the handler and the response consumer before the handler's
 /// writes wait.
@@ -89,10 +89,6 @@ struct PipeTransport {
 }
 
 impl Transport for PipeTransport {
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-
     fn version(&self) -> Version {
         Version::HTTP_11
     }
@@ -187,9 +183,10 @@ async fn pipe(handler: BoxStreamHandler, req: Request) -> Response {
     let shared = Arc::new(Mutex::new(Shared::default()));
     let transport = PipeTransport { body, peer: ctx.peer_addr(), request_trailers: None, shared: shared.clone() };
     let mut driver: Driver = Box::pin(async move {
-        let mut stream = Stream::new(Box::new(transport));
-        stream.begin(head, ctx, u64::MAX, empty);
-        handler.call(&mut stream).await;
+        let mut typed = Stream::new(transport);
+        typed.begin(head, ctx, u64::MAX, empty);
+        let stream: &mut Stream = &mut typed;
+        handler.call(stream).await;
         if !stream.is_write_closed() {
             let _ = stream.closewrite().await;
         }

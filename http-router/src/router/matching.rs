@@ -56,7 +56,7 @@ pub struct Match<'r, 'p> {
 }
 
 impl<'r, 'p> Match<'r, 'p> {
-    /// The registered path pattern (`/users/{id}`), what [`getroute`](crate::getroute) returns.
+    /// The registered path pattern (`/users/{id}`), what [`Request::route`](http_core::Request::route) returns.
     ///
     /// ```
     /// use http_core::{Method, Request};

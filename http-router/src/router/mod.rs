@@ -7,13 +7,11 @@
 //! | `compile.rs` | middleware compilation |
 //! | `answers.rs` | the router's own 404, 405, 400 and OPTIONS answers (RFC 9110 §15.5.6, §9.3.7) |
 //! | `matching.rs` | the match API ([`Router::at`], [`Match`]) |
-//! | `shims.rs` | HTTP.jl's `getroute` and `getparam` |
 
 mod answers;
 mod compile;
 mod matching;
 mod register;
-mod shims;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -28,7 +26,6 @@ pub use answers::AllowedMethods;
 use answers::{Answer, Fallbacks};
 pub use matching::{Match, MatchError};
 use matching::{Outcome, path_of};
-pub use shims::{getparam, getroute};
 
 /// One route: its handler as registered, its own middleware, and both compiled together
 /// with the router-wide middleware.

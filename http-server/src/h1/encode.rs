@@ -1,80 +1,12 @@
-//! HTTP/1.1 response encoding (RFC 9112 §4, §6, §7): status line, header fields, body
-//! framing (Content-Length, chunked, close-delimited) and the trailer section.
-//!
-//! Everything is appended to the connection's reusable output buffer; nothing allocates
-//! once that buffer has grown to its working size.
+//! HTTP/1.1 response body framing (RFC 9112 §6–§7): chunk-size lines, the last chunk and
+//! trailer section, and the short error responses the connection answers on its own.
+//! The response head itself is encoded by [`role`](super::role).
 
 use bytes::{BufMut, BytesMut};
-use http::header::{self, HeaderName};
-use http::{HeaderMap, StatusCode};
+use http::{HeaderMap, StatusCode, header};
+use http_core::{Error, ErrorKind};
 
-/// How a response body is framed on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Framing {
-    /// No body may follow (1xx, 204, 304) — no framing headers either.
-    NoBody,
-    /// `Content-Length: n`.
-    Length(u64),
-    /// `Transfer-Encoding: chunked`.
-    Chunked,
-    /// Unknown length to an HTTP/1.0 client: the body ends when the connection closes.
-    CloseDelimited,
-}
-
-/// Names the encoder writes itself, so a handler's own copies are skipped.
-fn is_framing_header(name: &HeaderName) -> bool {
-    name == header::CONTENT_LENGTH || name == header::TRANSFER_ENCODING || name == header::CONNECTION
-}
-
-/// Appends the status line and header section.
-pub(crate) fn encode_head(
-    out: &mut BytesMut,
-    status: StatusCode,
-    headers: &HeaderMap,
-    framing: Framing,
-    keep_alive: bool,
-    http10_client: bool,
-) {
-    out.reserve(128 + headers.len() * 32);
-    out.put_slice(b"HTTP/1.1 ");
-    out.put_slice(status.as_str().as_bytes());
-    out.put_u8(b' ');
-    out.put_slice(status.canonical_reason().unwrap_or("Unknown").as_bytes());
-    out.put_slice(b"\r\n");
-    let mut has_date = false;
-    for (name, value) in headers {
-        if is_framing_header(name) {
-            continue;
-        }
-        if name == header::DATE {
-            has_date = true;
-        }
-        out.put_slice(name.as_str().as_bytes());
-        out.put_slice(b": ");
-        out.put_slice(value.as_bytes());
-        out.put_slice(b"\r\n");
-    }
-    if !has_date {
-        out.put_slice(b"date: ");
-        crate::date::append_date(out);
-        out.put_slice(b"\r\n");
-    }
-    match framing {
-        Framing::Length(n) => {
-            out.put_slice(b"content-length: ");
-            put_decimal(out, n);
-            out.put_slice(b"\r\n");
-        }
-        Framing::Chunked => out.put_slice(b"transfer-encoding: chunked\r\n"),
-        Framing::NoBody | Framing::CloseDelimited => {}
-    }
-    if !keep_alive {
-        out.put_slice(b"connection: close\r\n");
-    } else if http10_client {
-        out.put_slice(b"connection: keep-alive\r\n");
-    }
-    out.put_slice(b"\r\n");
-}
+use super::role::{Framing, encode_head};
 
 /// Appends a chunk-size line for `len` bytes of data.
 pub(crate) fn encode_chunk_head(out: &mut BytesMut, len: usize) {
@@ -117,45 +49,99 @@ pub(crate) fn encode_error(out: &mut BytesMut, status: StatusCode) {
     out.put_slice(reason.as_bytes());
 }
 
-fn put_decimal(out: &mut BytesMut, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
+/// The response being written: what its request allows, and the framing chosen for it.
+#[derive(Debug)]
+pub(crate) struct BodyWriter {
+    /// The request was HEAD: the head says what a GET would get, no body follows.
+    pub(crate) is_head: bool,
+    /// The client speaks HTTP/1.0 (no chunked framing).
+    pub(crate) http10: bool,
+    /// The client sent `TE: trailers`.
+    pub(crate) accepts_trailers: bool,
+    pub(crate) framing: Framing,
+    /// Content-Length bytes still to send.
+    pub(crate) remaining: u64,
+    /// No body bytes go out (HEAD, or a status without a body).
+    pub(crate) suppress_body: bool,
+    trailers_ok: bool,
+    /// A write was framed (chunk head written, length counted) and its bytes are not all out.
+    writing_chunk: bool,
+}
+
+impl BodyWriter {
+    pub(crate) fn new(is_head: bool, http10: bool, accepts_trailers: bool) -> Self {
+        BodyWriter {
+            is_head,
+            http10,
+            accepts_trailers,
+            framing: Framing::NoBody,
+            remaining: 0,
+            suppress_body: false,
+            trailers_ok: false,
+            writing_chunk: false,
         }
     }
-    out.put_slice(&digits[i..]);
+
+    /// Takes the framing of the head just encoded.
+    pub(crate) fn start(&mut self, framing: Framing) {
+        self.framing = framing;
+        self.suppress_body = self.is_head || framing == Framing::NoBody;
+        self.trailers_ok = framing == Framing::Chunked && self.accepts_trailers;
+        self.remaining = if let Framing::Length(n) = framing { n } else { 0 };
+    }
+
+    /// True between [`frame_write`](Self::frame_write) and [`end_write`](Self::end_write).
+    pub(crate) fn is_mid_write(&self) -> bool {
+        self.writing_chunk
+    }
+
+    /// Frames a write of `len` body bytes: counts them against Content-Length, or appends
+    /// their chunk-size line.
+    pub(crate) fn frame_write(&mut self, out: &mut BytesMut, len: usize) -> Result<(), Error> {
+        match self.framing {
+            Framing::Length(_) => {
+                if len as u64 > self.remaining {
+                    return Err(Error::new(ErrorKind::State, "body longer than its Content-Length"));
+                }
+                self.remaining -= len as u64;
+            }
+            Framing::Chunked => encode_chunk_head(out, len),
+            Framing::CloseDelimited | Framing::NoBody => {}
+        }
+        self.writing_chunk = true;
+        Ok(())
+    }
+
+    /// Ends a framed write (a chunk's CRLF).
+    pub(crate) fn end_write(&mut self, out: &mut BytesMut) {
+        if self.framing == Framing::Chunked {
+            out.extend_from_slice(b"\r\n");
+        }
+        self.writing_chunk = false;
+    }
+
+    /// Ends the body: the last chunk with `trailers` (where the client takes them), or a
+    /// check that the Content-Length was met.
+    pub(crate) fn finish(&mut self, out: &mut BytesMut, trailers: Option<&HeaderMap>) -> Result<(), Error> {
+        match self.framing {
+            Framing::Chunked if !self.suppress_body => {
+                encode_last_chunk(out, if self.trailers_ok { trailers } else { None });
+            }
+            Framing::Length(_) if self.remaining > 0 && !self.suppress_body => {
+                return Err(Error::new(ErrorKind::State, "body shorter than its Content-Length"));
+            }
+            _ => {}
+        }
+        if trailers.is_some() && !self.trailers_ok {
+            tracing::debug!("trailers dropped: the client did not send `TE: trailers` or the body is not chunked");
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn head(framing: Framing, keep_alive: bool, h10: bool) -> String {
-        let mut h = HeaderMap::new();
-        h.insert("x-a", "1".parse().unwrap());
-        h.insert("content-length", "999".parse().unwrap());
-        let mut out = BytesMut::new();
-        encode_head(&mut out, StatusCode::OK, &h, framing, keep_alive, h10);
-        String::from_utf8(out.to_vec()).unwrap()
-    }
-
-    #[test]
-    fn heads() {
-        let s = head(Framing::Length(5), true, false);
-        assert!(s.starts_with("HTTP/1.1 200 OK\r\nx-a: 1\r\ndate: "), "{s}");
-        assert!(s.ends_with("content-length: 5\r\n\r\n"), "{s}");
-        assert!(!s.contains("999"), "handler's Content-Length is replaced: {s}");
-        assert!(head(Framing::Chunked, true, false).contains("transfer-encoding: chunked\r\n"));
-        assert!(head(Framing::CloseDelimited, false, true).ends_with("connection: close\r\n\r\n"));
-        assert!(head(Framing::Length(0), true, true).ends_with("connection: keep-alive\r\n\r\n"));
-        let nb = head(Framing::NoBody, true, false);
-        assert!(!nb.contains("content-length") && !nb.contains("transfer-encoding"), "{nb}");
-    }
 
     #[test]
     fn chunk_sizes_are_lower_hex() {
@@ -169,14 +155,5 @@ mod tests {
         let mut out = BytesMut::new();
         encode_last_chunk(&mut out, Some(&t));
         assert_eq!(&out[..], b"0\r\nx-sum: 1\r\n\r\n");
-    }
-
-    #[test]
-    fn decimal() {
-        for n in [0u64, 7, 10, 12345, u64::MAX] {
-            let mut out = BytesMut::new();
-            put_decimal(&mut out, n);
-            assert_eq!(std::str::from_utf8(&out).unwrap(), n.to_string());
-        }
     }
 }

@@ -1,0 +1,141 @@
+//! Running the handler for each HTTP/1.1 request of a connection: the loop that takes a
+//! head from [`conn`](super::conn), begins the exchange on the connection's `Stream`, runs
+//! the handler in the exchange slot (a panic before the response becomes a 500), and
+//! finishes the exchange, under a `request` span.
+//!
+//! The exchange (handler and response writer: kilobytes of future state) runs in a slot of
+//! its own, reused while requests keep coming and freed when the connection falls idle,
+//! so an idle connection holds only this loop's small state; see [`io`](super::io) for
+//! the buffers' side of the same rule.
+
+use http::StatusCode;
+use http_core::{RequestContext, Response, Stream, StreamHandler, catch_panic};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tracing::Instrument;
+
+use super::conn::{H1Transport, NextHead};
+use super::role::BodyLength;
+use super::sendfile::SendFile;
+
+/// Serves HTTP/1.1 on the connection `stream` carries until the peer leaves, keep-alive
+/// ends, the server shuts down, or a handler took the connection over
+/// (`Stream::upgrade`: the loop then ends without touching the socket again).
+///
+/// Tracing: a DEBUG span `connection` (`proto`, `peer`) around the connection and a DEBUG
+/// span `request` (`method`, `path`, `route` once a router matched, `status`,
+/// `duration_ms`) around each exchange. Disabled spans cost a level check and nothing is
+/// allocated for them.
+pub(crate) async fn serve_connection<IO, H>(stream: Box<Stream<H1Transport<IO>>>, handler: &H)
+where
+    IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static,
+    H: StreamHandler,
+{
+    let span = tracing::debug_span!("connection", proto = "h1", peer = ?stream.transport().peer);
+    serve_connection_inner(stream, handler).instrument(span).await
+}
+
+async fn serve_connection_inner<IO, H>(mut stream: Box<Stream<H1Transport<IO>>>, handler: &H)
+where
+    IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static,
+    H: StreamHandler,
+{
+    let peer = stream.transport().peer;
+    let max_body = stream.transport().cfg.max_body_bytes;
+    // The exchange runs in a slot of its own (see the module docs).
+    let mut slot = None;
+    let mut first = true;
+    loop {
+        let t = stream.transport_mut();
+        let parsed = match t.read_head(first).await {
+            Ok(NextHead::Request(p)) => p,
+            Ok(NextHead::Released) => {
+                slot = None;
+                continue;
+            }
+            Ok(NextHead::Close) => break,
+            Err(e) => {
+                t.reject(&e).await;
+                break;
+            }
+        };
+        first = false;
+        let warm = t.is_hot();
+        t.begin_request(&parsed);
+        let body_empty = parsed.body == BodyLength::Empty;
+        let span = tracing::debug_span!(
+            "request",
+            method = %parsed.head.method,
+            path = parsed.head.uri.path(),
+            route = tracing::field::Empty,
+            status = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        let started = (!span.is_disabled()).then(std::time::Instant::now);
+        stream.begin(parsed.head, RequestContext::with_peer(peer), max_body, body_empty);
+        let exchange = slot.get_or_insert_with(|| Box::pin(None));
+        exchange.set(Some(run_exchange::<IO, H>(stream, handler)));
+        let running = exchange.as_mut().as_pin_mut().expect("just set");
+        // Wrapping the exchange in its span costs a level check when nobody listens.
+        let (back, keep_alive) =
+            if span.is_disabled() { running.await } else { running.instrument(span.clone()).await };
+        exchange.set(None);
+        stream = back;
+        if !warm {
+            // A lone request (on a new or long-idle connection) keeps nothing: freed at
+            // once, its memory serves the next connection; a second request soon after
+            // makes the connection hot, and then buffers and slot stay until it idles.
+            slot = None;
+            stream.transport_mut().release_buffers();
+        }
+        if let Some(started) = started {
+            span.record("status", (&*stream as &Stream).status().as_u16());
+            span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
+        }
+        if !keep_alive {
+            break;
+        }
+    }
+    stream.transport_mut().shutdown().await;
+}
+
+/// Runs the handler for the request `stream` was begun with, answers 500 if it panicked
+/// before responding, and finishes the exchange; gives the stream back with whether the
+/// connection stays open.
+async fn run_exchange<IO, H>(
+    mut stream: Box<Stream<H1Transport<IO>>>,
+    handler: &H,
+) -> (Box<Stream<H1Transport<IO>>>, bool)
+where
+    IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static,
+    H: StreamHandler,
+{
+    // Pinned where it is built: handing the (kilobytes large) handler future to
+    // `catch_panic` by value would copy it twice more.
+    let user: &mut Stream = &mut *stream;
+    let outcome = {
+        let call = std::pin::pin!(handler.call(user));
+        catch_panic(call).await
+    };
+    match outcome {
+        Ok(()) => {
+            if !user.is_write_closed() {
+                let _ = user.closewrite().await;
+            }
+        }
+        Err(msg) => {
+            tracing::error!(peer = ?user.peer_addr(), panic = %msg, "handler panicked; answering 500");
+            // A started response cannot become a 500: it is cut off instead.
+            if user.is_head_sent()
+                || user.write_response(Response::error(StatusCode::INTERNAL_SERVER_ERROR)).await.is_err()
+            {
+                stream.transport_mut().abort();
+            }
+        }
+    }
+    if (&*stream as &Stream).is_aborted() {
+        tracing::debug!("response aborted; closing the connection");
+        stream.transport_mut().abort();
+    }
+    let keep_alive = stream.transport_mut().finish_request().await;
+    (stream, keep_alive)
+}

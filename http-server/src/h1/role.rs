@@ -1,0 +1,720 @@
+//! The HTTP/1.1 server role (RFC 9112): what a request head may be and what a response
+//! head says.
+//!
+//! Request heads (§2–§3, §5): `httparse` tokenizes the request line and header fields;
+//! everything after that is ours: the request-target form and length (414), Host (§3.2),
+//! Content-Length and Transfer-Encoding (§6.1–§6.3: the rules that prevent request
+//! smuggling), Expect, and the connection options. Header values are sliced from the read
+//! buffer without copying. The pieces that do not depend on the request role (collecting
+//! fields into a `HeaderMap`, the list and number syntax) take no server state, so a
+//! response-head parser for a client can sit beside them.
+//!
+//! Response heads (§4, §6): the body framing a response gets ([`response_framing`]) and the
+//! status line and header section ([`encode_head`]), appended to the connection's reusable
+//! output buffer; nothing allocates once that buffer has grown to its working size.
+
+use std::mem::MaybeUninit;
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use http::header::{self, HeaderName};
+use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, Version};
+use http_core::{Error, RequestHead};
+
+/// Limits applied while decoding.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HeadLimits {
+    pub(crate) max_header_bytes: usize,
+    pub(crate) max_uri_bytes: usize,
+    pub(crate) max_headers: usize,
+}
+
+/// How the request body is framed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyLength {
+    /// No body.
+    Empty,
+    /// Exactly this many bytes (Content-Length).
+    Exact(u64),
+    /// Chunked transfer coding.
+    Chunked,
+}
+
+/// A decoded and validated request head.
+#[derive(Debug)]
+pub(crate) struct ParsedHead {
+    pub(crate) head: RequestHead,
+    pub(crate) body: BodyLength,
+    /// The client allows the connection to persist after this request.
+    pub(crate) keep_alive: bool,
+    /// `Expect: 100-continue` was sent.
+    pub(crate) expect_continue: bool,
+    /// `TE: trailers` was sent: the client accepts trailer fields.
+    pub(crate) accepts_trailers: bool,
+}
+
+const MAX_HEADERS_ARRAY: usize = 128;
+
+pub(crate) fn bad(why: &'static str) -> Error {
+    Error::parse(StatusCode::BAD_REQUEST, why)
+}
+
+/// Decodes request heads for one connection, reusing its scratch space: the list of field
+/// positions and a recycled [`HeaderMap`] (the previous response's, as hyper does), so a
+/// keep-alive request costs no allocation here once the connection is warm.
+#[derive(Debug, Default)]
+pub(crate) struct HeadParser {
+    fields: Vec<(HeaderName, usize, usize)>,
+    spare: Option<HeaderMap>,
+}
+
+impl HeadParser {
+    /// Keeps `map` (cleared) to hold the next request's fields.
+    pub(crate) fn recycle(&mut self, mut map: HeaderMap) {
+        if self.spare.is_none() && map.capacity() <= 4 * MAX_HEADERS_ARRAY {
+            map.clear();
+            self.spare = Some(map);
+        }
+    }
+
+    /// Gives back the field scratch and the spare header map (an idle connection's
+    /// share of memory); the next head allocates them again.
+    pub(crate) fn release(&mut self) {
+        self.fields = Vec::new();
+        self.spare = None;
+    }
+
+    /// Tries to decode a head from the start of `buf`. `Ok(None)` means more bytes are
+    /// needed; on success the head's bytes are removed from `buf`.
+    pub(crate) fn parse(&mut self, buf: &mut BytesMut, limits: &HeadLimits) -> Result<Option<ParsedHead>, Error> {
+        // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request-line.
+        while buf.starts_with(b"\r\n") {
+            buf.advance(2);
+        }
+        while buf.starts_with(b"\n") {
+            buf.advance(1);
+        }
+        let mut slots = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS_ARRAY];
+        let max = limits.max_headers.min(MAX_HEADERS_ARRAY);
+        let mut req = httparse::Request::new(&mut []);
+        let base = buf.as_ptr() as usize;
+        let len = match req.parse_with_uninit_headers(buf, &mut slots[..max]) {
+            Ok(httparse::Status::Complete(len)) => len,
+            Ok(httparse::Status::Partial) => {
+                check_partial(buf, limits)?;
+                return Ok(None);
+            }
+            // RFC 9112 §2.3: a higher minor version of HTTP/1 is served as HTTP/1.1.
+            Err(httparse::Error::Version) if let Some((b'1', minor)) = request_line_version(buf) => {
+                buf[minor] = b'1';
+                return self.parse(buf, limits);
+            }
+            Err(e) => return Err(map_httparse_error(e, buf, limits)),
+        };
+        // The target's own limit first: a long target is a 414 whether or not it also makes
+        // the head longer than max_header_bytes (and whatever the read segmentation was).
+        let path = req.path.unwrap_or("");
+        if path.len() > limits.max_uri_bytes {
+            return Err(Error::parse(StatusCode::URI_TOO_LONG, "request target over max_uri_bytes"));
+        }
+        if len > limits.max_header_bytes {
+            return Err(Error::parse(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "request head over max_header_bytes",
+            ));
+        }
+        let version = if req.version == Some(0) { Version::HTTP_10 } else { Version::HTTP_11 };
+        let method = Method::from_bytes(req.method.unwrap_or("").as_bytes()).map_err(|_| bad("invalid method"))?;
+        // Record where each piece sits so values can be sliced from the frozen head (no copy).
+        let offset = |s: &[u8]| s.as_ptr() as usize - base;
+        let path_range = (offset(path.as_bytes()), path.len());
+        self.fields.clear();
+        for h in req.headers.iter() {
+            let name = HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| bad("invalid header name"))?;
+            self.fields.push((name, offset(h.value), h.value.len()));
+        }
+        let head_bytes = buf.split_to(len).freeze();
+
+        let uri = parse_target(&method, head_bytes.slice(path_range.0..path_range.0 + path_range.1))?;
+        let mut summary = FieldSummary::default();
+        let headers = collect_fields(&mut self.fields, &head_bytes, self.spare.take().unwrap_or_default(), |n, v| {
+            summary.observe(n, v)
+        })?;
+        let framing = summary.finish(version)?;
+        Ok(Some(ParsedHead { head: RequestHead { method, uri, version, headers }, ..framing }))
+    }
+}
+
+/// Builds a head's `HeaderMap` from the recorded field positions (`name`, value start,
+/// value length) in the frozen head bytes, slicing values without copying, and shows each
+/// field to `observe` (the role's framing and connection checks). Reuses `map` (cleared).
+/// Role-neutral: a response-head parser uses it as well.
+#[inline]
+pub(crate) fn collect_fields(
+    fields: &mut Vec<(HeaderName, usize, usize)>,
+    head: &Bytes,
+    mut map: HeaderMap,
+    mut observe: impl FnMut(&HeaderName, &[u8]),
+) -> Result<HeaderMap, Error> {
+    map.reserve(fields.len());
+    for (name, start, n) in fields.drain(..) {
+        observe(&name, &head[start..start + n]);
+        // httparse already rejected control characters; this cannot fail for its output,
+        // but stays checked.
+        let value =
+            HeaderValue::from_maybe_shared(head.slice(start..start + n)).map_err(|_| bad("invalid header value"))?;
+        map.append(name, value);
+    }
+    Ok(map)
+}
+
+/// Decodes one head with fresh scratch space (tests, fuzzing).
+#[cfg(any(test, feature = "bench-api", feature = "fuzz-api"))]
+pub(crate) fn parse_head(buf: &mut BytesMut, limits: &HeadLimits) -> Result<Option<ParsedHead>, Error> {
+    HeadParser::default().parse(buf, limits)
+}
+
+/// A partial head: decide 414 / 431 before waiting for more bytes.
+fn check_partial(buf: &[u8], limits: &HeadLimits) -> Result<(), Error> {
+    let target_too_long = match memchr(b'\n', buf) {
+        None => buf.len() > limits.max_uri_bytes + 64,
+        Some(nl) => target_len(&buf[..nl]) > limits.max_uri_bytes,
+    };
+    if target_too_long {
+        Err(Error::parse(StatusCode::URI_TOO_LONG, "request line over max_uri_bytes"))
+    } else if buf.len() > limits.max_header_bytes {
+        Err(Error::parse(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "request head over max_header_bytes"))
+    } else {
+        Ok(())
+    }
+}
+
+/// The length of the request-target in a complete request line (between its first and
+/// last space), 0 when the line has no such shape.
+fn target_len(line: &[u8]) -> usize {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    match (memchr(b' ', line), line.iter().rposition(|&b| b == b' ')) {
+        (Some(first), Some(last)) if last > first => last - first - 1,
+        _ => 0,
+    }
+}
+
+pub(crate) fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|&b| b == needle)
+}
+
+fn map_httparse_error(e: httparse::Error, buf: &[u8], limits: &HeadLimits) -> Error {
+    match e {
+        httparse::Error::TooManyHeaders => {
+            Error::parse(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "too many header fields")
+        }
+        // A well-formed version with another major: 505; anything else is malformed.
+        httparse::Error::Version if request_line_version(buf).is_some_and(|(major, _)| major != b'1') => {
+            Error::parse(StatusCode::HTTP_VERSION_NOT_SUPPORTED, "unsupported HTTP version")
+        }
+        httparse::Error::Token | httparse::Error::Version => {
+            // A long target with a bad tail: report the length problem first.
+            let line = &buf[..memchr(b'\n', buf).unwrap_or(buf.len())];
+            if line.len() > limits.max_uri_bytes + 64 {
+                Error::parse(StatusCode::URI_TOO_LONG, "request line over max_uri_bytes")
+            } else {
+                bad("malformed request line")
+            }
+        }
+        httparse::Error::HeaderName => bad("invalid header name (whitespace before colon, obs-fold or bad token)"),
+        httparse::Error::HeaderValue => bad("invalid header value"),
+        httparse::Error::NewLine => bad("invalid line ending (bare CR)"),
+        httparse::Error::Status => bad("malformed request line"),
+    }
+}
+
+/// The version of a request line of the right shape (RFC 9112 §3: `method SP
+/// request-target SP HTTP-version`, a target without spaces, `HTTP/DIGIT.DIGIT`): its
+/// major digit and the index of its minor digit in `buf`. `None` for any other line (a
+/// space in the target, a version like `HTTP/2` or `HTTP/1.x`).
+fn request_line_version(buf: &[u8]) -> Option<(u8, usize)> {
+    let line = &buf[..memchr(b'\n', buf).unwrap_or(buf.len())];
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let mut parts = line.split(|&b| b == b' ');
+    let (method, target, version) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || method.is_empty() || target.is_empty() {
+        return None;
+    }
+    match version {
+        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor] if major.is_ascii_digit() && minor.is_ascii_digit() => {
+            Some((*major, line.len() - 1))
+        }
+        _ => None,
+    }
+}
+
+/// RFC 9112 §3.2: origin-form, absolute-form, authority-form (CONNECT), asterisk-form (OPTIONS).
+fn parse_target(method: &Method, raw: Bytes) -> Result<Uri, Error> {
+    let first = raw.first().copied();
+    let ok_form = match first {
+        Some(b'/') => true,
+        Some(b'*') => raw.len() == 1 && method == Method::OPTIONS,
+        Some(_) if method == Method::CONNECT => true,
+        Some(_) => {
+            raw.len() > 7 && (raw[..7].eq_ignore_ascii_case(b"http://") || raw[..8].eq_ignore_ascii_case(b"https://"))
+        }
+        None => false,
+    };
+    if !ok_form {
+        return Err(bad("invalid request-target form"));
+    }
+    Uri::from_maybe_shared(raw).map_err(|_| bad("invalid request-target"))
+}
+
+/// What the framing and connection-management fields say, gathered in the same pass that
+/// builds the header map (no hashed lookups afterwards). Errors are recorded, not raised,
+/// so [`finish`](Self::finish) reports them in RFC order whatever order the fields came in.
+#[derive(Debug, Default)]
+struct FieldSummary {
+    hosts: u8,
+    host_ok: bool,
+    cl_seen: bool,
+    cl: Option<u64>,
+    /// Length of the first Content-Length item's text.
+    cl_text_len: usize,
+    cl_error: Option<&'static str>,
+    te_seen: bool,
+    te_codings: usize,
+    te_last_chunked: bool,
+    te_unknown: bool,
+    te_error: Option<&'static str>,
+    conn_close: bool,
+    conn_keep_alive: bool,
+    expect_continue: Option<bool>,
+    accepts_trailers: bool,
+}
+
+impl FieldSummary {
+    fn observe(&mut self, name: &HeaderName, value: &[u8]) {
+        if name == header::HOST {
+            if self.hosts == 0 {
+                self.host_ok = valid_host(value);
+            }
+            self.hosts = self.hosts.saturating_add(1);
+        } else if name == header::CONTENT_LENGTH {
+            self.cl_seen = true;
+            for item in comma_list_all(value) {
+                if self.cl_error.is_some() {
+                    break;
+                }
+                match parse_decimal(item) {
+                    None => self.cl_error = Some("invalid Content-Length"),
+                    // Repeated values must be the same text, not just the same number: `05`
+                    // next to `5` is refused, as strict parsers (h11) do. For all-digit items
+                    // of equal value, equal length means equal text.
+                    Some(n) if self.cl.is_some_and(|l| l != n || self.cl_text_len != item.len()) => {
+                        self.cl_error = Some("conflicting Content-Length values");
+                    }
+                    Some(n) => {
+                        self.cl = Some(n);
+                        self.cl_text_len = item.len();
+                    }
+                }
+            }
+        } else if name == header::TRANSFER_ENCODING {
+            self.te_seen = true;
+            for coding in comma_list_all(value) {
+                if self.te_error.is_some() {
+                    break;
+                }
+                if coding.is_empty() {
+                    self.te_error = Some("empty transfer coding");
+                } else if self.te_last_chunked {
+                    // chunked must be applied exactly once, last.
+                    self.te_error = Some("chunked is not the final transfer coding");
+                } else {
+                    self.te_codings += 1;
+                    if coding.eq_ignore_ascii_case(b"chunked") {
+                        self.te_last_chunked = true;
+                    } else {
+                        self.te_unknown = true;
+                    }
+                }
+            }
+        } else if name == header::CONNECTION {
+            for token in comma_list(value) {
+                if token.eq_ignore_ascii_case(b"close") {
+                    self.conn_close = true;
+                } else if token.eq_ignore_ascii_case(b"keep-alive") {
+                    self.conn_keep_alive = true;
+                }
+            }
+        } else if name == header::EXPECT {
+            if self.expect_continue.is_none() {
+                self.expect_continue = Some(value.eq_ignore_ascii_case(b"100-continue"));
+            }
+        } else if name == header::TE && comma_list(value).any(|t| t.eq_ignore_ascii_case(b"trailers")) {
+            self.accepts_trailers = true;
+        }
+    }
+
+    fn finish(self, version: Version) -> Result<ParsedHead, Error> {
+        // Host (RFC 9112 §3.2): exactly one on HTTP/1.1; never more than one.
+        match self.hosts {
+            0 if version == Version::HTTP_11 => return Err(bad("missing Host header")),
+            0 => {}
+            1 if !self.host_ok => return Err(bad("malformed Host header")),
+            1 => {}
+            _ => return Err(bad("duplicate Host header")),
+        }
+        let body = self.body_length(version)?;
+        let keep_alive = !self.conn_close && (version == Version::HTTP_11 || self.conn_keep_alive);
+        let expect_continue = match self.expect_continue {
+            None => false,
+            Some(true) => version == Version::HTTP_11 && body != BodyLength::Empty,
+            Some(false) => return Err(Error::parse(StatusCode::EXPECTATION_FAILED, "unsupported expectation")),
+        };
+        Ok(ParsedHead {
+            head: RequestHead::default(),
+            body,
+            keep_alive,
+            expect_continue,
+            accepts_trailers: self.accepts_trailers,
+        })
+    }
+
+    /// RFC 9112 §6.1–§6.3: how long is the body, refusing every ambiguous combination.
+    fn body_length(&self, version: Version) -> Result<BodyLength, Error> {
+        if self.te_seen {
+            if self.cl_seen {
+                return Err(bad("both Content-Length and Transfer-Encoding"));
+            }
+            if version == Version::HTTP_10 {
+                return Err(bad("Transfer-Encoding in an HTTP/1.0 request"));
+            }
+            if let Some(why) = self.te_error {
+                return Err(bad(why));
+            }
+            if self.te_codings == 0 || !self.te_last_chunked {
+                return Err(bad("final transfer coding is not chunked"));
+            }
+            if self.te_unknown {
+                return Err(Error::parse(StatusCode::NOT_IMPLEMENTED, "unsupported transfer coding"));
+            }
+            return Ok(BodyLength::Chunked);
+        }
+        if self.cl_seen {
+            if let Some(why) = self.cl_error {
+                return Err(bad(why));
+            }
+            return match self.cl {
+                Some(0) => Ok(BodyLength::Empty),
+                Some(n) => Ok(BodyLength::Exact(n)),
+                None => Err(bad("invalid Content-Length")),
+            };
+        }
+        Ok(BodyLength::Empty)
+    }
+}
+
+fn parse_decimal(s: &[u8]) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 || !s.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    s.iter().try_fold(0u64, |acc, &d| acc.checked_mul(10)?.checked_add(u64::from(d - b'0')))
+}
+
+fn valid_host(h: &[u8]) -> bool {
+    h.iter().all(|&b| HOST_BYTE[b as usize])
+}
+
+/// The bytes a Host field may hold (RFC 3986 §3.2.2 reg-name / IP-literal, and a port):
+/// unreserved, sub-delims, `:`, `[`, `]` and `%` — one table lookup per byte.
+static HOST_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let extra = b".-_~!$&'()*+,;=:[]%";
+    let mut i = 0;
+    while i < extra.len() {
+        t[extra[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+fn trim(s: &[u8]) -> &[u8] {
+    let start = s.iter().position(|b| !matches!(b, b' ' | b'\t')).unwrap_or(s.len());
+    let end = s.iter().rposition(|b| !matches!(b, b' ' | b'\t')).map_or(start, |e| e + 1);
+    &s[start..end]
+}
+
+/// Comma-separated list elements, trimmed, empty ones skipped.
+fn comma_list(v: &[u8]) -> impl Iterator<Item = &[u8]> {
+    v.split(|&b| b == b',').map(trim).filter(|s| !s.is_empty())
+}
+
+/// Comma-separated list elements, trimmed, empty ones kept (so `chunked,` is caught).
+fn comma_list_all(v: &[u8]) -> impl Iterator<Item = &[u8]> {
+    v.split(|&b| b == b',').map(trim)
+}
+
+/// How a response body is framed on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Framing {
+    /// No body may follow (1xx, 204, 304) — no framing headers either.
+    NoBody,
+    /// `Content-Length: n`.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+    /// Unknown length to an HTTP/1.0 client: the body ends when the connection closes.
+    CloseDelimited,
+}
+
+/// The framing a response gets (RFC 9112 §6.1–§6.3): none for 1xx, 204 and 304; its
+/// Content-Length when the length is known, unless it declares trailers to a client that
+/// takes them (those need chunked); otherwise chunked, or close-delimited for an HTTP/1.0
+/// client.
+pub(crate) fn response_framing(
+    status: StatusCode,
+    length: Option<u64>,
+    declares_trailers: bool,
+    accepts_trailers: bool,
+    http10: bool,
+) -> Framing {
+    if status.is_informational() || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
+        return Framing::NoBody;
+    }
+    match length {
+        Some(n) if !(declares_trailers && accepts_trailers && !http10) => Framing::Length(n),
+        _ if http10 => Framing::CloseDelimited,
+        _ => Framing::Chunked,
+    }
+}
+
+/// Names the encoder writes itself, so a handler's own copies are skipped.
+fn is_framing_header(name: &HeaderName) -> bool {
+    name == header::CONTENT_LENGTH || name == header::TRANSFER_ENCODING || name == header::CONNECTION
+}
+
+/// Appends the status line and header section.
+pub(crate) fn encode_head(
+    out: &mut BytesMut,
+    status: StatusCode,
+    headers: &HeaderMap,
+    framing: Framing,
+    keep_alive: bool,
+    http10_client: bool,
+) {
+    out.reserve(128 + headers.len() * 32);
+    out.put_slice(b"HTTP/1.1 ");
+    out.put_slice(status.as_str().as_bytes());
+    out.put_u8(b' ');
+    out.put_slice(status.canonical_reason().unwrap_or("Unknown").as_bytes());
+    out.put_slice(b"\r\n");
+    // A 101 keeps the handler's `Connection: upgrade` and says nothing of persistence:
+    // the connection is handed over (RFC 9110 §7.8).
+    let switching = status == StatusCode::SWITCHING_PROTOCOLS;
+    let mut has_date = false;
+    for (name, value) in headers {
+        if is_framing_header(name) && !(switching && name == header::CONNECTION) {
+            continue;
+        }
+        if name == header::DATE {
+            has_date = true;
+        }
+        out.put_slice(name.as_str().as_bytes());
+        out.put_slice(b": ");
+        out.put_slice(value.as_bytes());
+        out.put_slice(b"\r\n");
+    }
+    if !has_date {
+        out.put_slice(b"date: ");
+        crate::date::append_date(out);
+        out.put_slice(b"\r\n");
+    }
+    match framing {
+        Framing::Length(n) => {
+            out.put_slice(b"content-length: ");
+            put_decimal(out, n);
+            out.put_slice(b"\r\n");
+        }
+        Framing::Chunked => out.put_slice(b"transfer-encoding: chunked\r\n"),
+        Framing::NoBody | Framing::CloseDelimited => {}
+    }
+    if !switching {
+        if !keep_alive {
+            out.put_slice(b"connection: close\r\n");
+        } else if http10_client {
+            out.put_slice(b"connection: keep-alive\r\n");
+        }
+    }
+    out.put_slice(b"\r\n");
+}
+
+fn put_decimal(out: &mut BytesMut, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.put_slice(&digits[i..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: HeadLimits = HeadLimits { max_header_bytes: 8192, max_uri_bytes: 1024, max_headers: 32 };
+
+    fn parse(raw: &str) -> Result<Option<ParsedHead>, Error> {
+        parse_head(&mut BytesMut::from(raw.as_bytes()), &LIMITS)
+    }
+
+    fn status_of(raw: &str) -> u16 {
+        match parse(raw) {
+            Ok(Some(_)) => 200,
+            Ok(None) => 0,
+            Err(e) => e.status().as_u16(),
+        }
+    }
+
+    #[test]
+    fn head_verdicts() {
+        let long_target = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "a".repeat(2000));
+        let longer_than_head = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "a".repeat(9000));
+        let cases: &[(&str, u16)] = &[
+            ("GET / HTTP/1.1\r\nHost: a\r\n\r\n", 200),
+            ("GET / HTTP/1.0\r\n\r\n", 200),
+            ("\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", 200),
+            ("GET / HTTP/1.1\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n", 200),
+            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 3\r\n\r\n", 200),
+            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 4\r\n\r\n", 400),
+            // Found by the h11 differential check: equal numbers, different text.
+            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 05\r\nContent-Length: 5\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 05\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 05\r\n\r\n", 200),
+            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +1\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
+            ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: CHUNKED\r\n\r\n", 200),
+            ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked,\r\n\r\n", 400),
+            ("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nX : a\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nX(: a\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nX: a\rb\r\n\r\n", 400),
+            ("GET / HTTP/1.1\rHost: a\r\n\r\n", 400),
+            ("GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
+            ("GET / HTTP/3.1\r\nHost: a\r\n\r\n", 505),
+            ("GET / HTTP/1.2\r\nHost: a\r\n\r\n", 200),
+            ("GET /a b HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            ("GET /a HTTP/2.0 HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            ("GET / HTTP/2\r\nHost: a\r\n\r\n", 400),
+            ("GET / HTTP/1.x\r\nHost: a\r\n\r\n", 400),
+            ("GET  / HTTP/2.0\r\nHost: a\r\n\r\n", 400),
+            ("GET / HTTX/1.1\r\nHost: a\r\n\r\n", 400),
+            ("GET foo HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            ("GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            ("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", 200),
+            ("GET http://a/b HTTP/1.1\r\nHost: a\r\n\r\n", 200),
+            ("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n", 200),
+            ("POST / HTTP/1.1\r\nHost: a\r\nExpect: something\r\n\r\n", 417),
+            (&long_target, 414),
+            // Longer than max_header_bytes too: still the target's 414, not 431.
+            (&longer_than_head, 414),
+            ("GET / HTTP/1.1\r\nHost: a\r\n", 0),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(status_of(raw), *want, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn oversized_partial_heads() {
+        let mut buf = BytesMut::from(format!("GET /{}", "a".repeat(2000)).as_bytes());
+        assert_eq!(parse_head(&mut buf, &LIMITS).unwrap_err().status(), 414);
+        let mut buf = BytesMut::from(format!("GET / HTTP/1.1\r\nX: {}", "a".repeat(9000)).as_bytes());
+        assert_eq!(parse_head(&mut buf, &LIMITS).unwrap_err().status(), 431);
+        // A complete but over-long request line with the head still partial: 414 as well.
+        let mut buf = BytesMut::from(format!("GET /{} HTTP/1.1\r\nX: a", "a".repeat(9000)).as_bytes());
+        assert_eq!(parse_head(&mut buf, &LIMITS).unwrap_err().status(), 414);
+        let mut buf =
+            BytesMut::from(format!("GET /{} HTTP/1.1\r\nX: {}", "a".repeat(500), "b".repeat(9000)).as_bytes());
+        assert_eq!(parse_head(&mut buf, &LIMITS).unwrap_err().status(), 431);
+        let many: String = (0..40).map(|i| format!("X{i}: a\r\n")).collect();
+        assert_eq!(status_of(&format!("GET / HTTP/1.1\r\nHost: a\r\n{many}\r\n")), 431);
+    }
+
+    #[test]
+    fn framing_and_options() {
+        let p = parse(
+            "POST /x?y HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nConnection: close\r\nTE: trailers\r\n\r\nhello",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(p.body, BodyLength::Exact(5));
+        assert!(!p.keep_alive);
+        assert!(p.accepts_trailers);
+        assert_eq!(p.head.uri.query(), Some("y"));
+        let p = parse("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").unwrap().unwrap();
+        assert!(p.keep_alive);
+        let p = parse("GET / HTTP/1.0\r\n\r\n").unwrap().unwrap();
+        assert!(!p.keep_alive);
+    }
+    fn head(framing: Framing, keep_alive: bool, h10: bool) -> String {
+        let mut h = HeaderMap::new();
+        h.insert("x-a", "1".parse().unwrap());
+        h.insert("content-length", "999".parse().unwrap());
+        let mut out = BytesMut::new();
+        encode_head(&mut out, StatusCode::OK, &h, framing, keep_alive, h10);
+        String::from_utf8(out.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn heads() {
+        let s = head(Framing::Length(5), true, false);
+        assert!(s.starts_with("HTTP/1.1 200 OK\r\nx-a: 1\r\ndate: "), "{s}");
+        assert!(s.ends_with("content-length: 5\r\n\r\n"), "{s}");
+        assert!(!s.contains("999"), "handler's Content-Length is replaced: {s}");
+        assert!(head(Framing::Chunked, true, false).contains("transfer-encoding: chunked\r\n"));
+        assert!(head(Framing::CloseDelimited, false, true).ends_with("connection: close\r\n\r\n"));
+        assert!(head(Framing::Length(0), true, true).ends_with("connection: keep-alive\r\n\r\n"));
+        let nb = head(Framing::NoBody, true, false);
+        assert!(!nb.contains("content-length") && !nb.contains("transfer-encoding"), "{nb}");
+    }
+
+    #[test]
+    fn switching_protocols_keeps_the_handlers_connection_header() {
+        let mut h = HeaderMap::new();
+        h.insert("connection", "upgrade".parse().unwrap());
+        h.insert("upgrade", "echo".parse().unwrap());
+        let mut out = BytesMut::new();
+        encode_head(&mut out, StatusCode::SWITCHING_PROTOCOLS, &h, Framing::NoBody, false, false);
+        let s = String::from_utf8(out.to_vec()).unwrap();
+        assert!(s.starts_with("HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: echo\r\n"), "{s}");
+        assert!(!s.contains("close"), "{s}");
+    }
+
+    #[test]
+    fn decimal() {
+        for n in [0u64, 7, 10, 12345, u64::MAX] {
+            let mut out = BytesMut::new();
+            put_decimal(&mut out, n);
+            assert_eq!(std::str::from_utf8(&out).unwrap(), n.to_string());
+        }
+    }
+}
