@@ -1,0 +1,174 @@
+//! The `fetch` binary, judged by its exit codes (curl's), its stdout and its stderr,
+//! against our server in-process and raw TCP servers.
+
+mod support;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use support::*;
+use tokio::io::AsyncWriteExt;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs fetch with `args` (and `stdin`, when given) off the runtime's thread, so the
+/// in-process servers keep serving.
+async fn fetch(args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let stdin = stdin.map(<[u8]>::to_vec);
+    let out = bounded(Duration::from_secs(30), "fetch", async {
+        tokio::task::spawn_blocking(move || {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_fetch"))
+                .args(&args)
+                .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("fetch runs");
+            if let Some(data) = stdin {
+                let mut pipe = child.stdin.take().unwrap();
+                pipe.write_all(&data).unwrap();
+            }
+            child.wait_with_output().unwrap()
+        })
+        .await
+        .unwrap()
+    })
+    .await;
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Exit codes, each with the one stderr line that explains it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_codes_follow_curl() {
+    let server = serve_routes().await;
+    let cert = make_cert();
+    let tls = serve_routes_tls(&cert).await;
+    let refused = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
+    let bad_status = raw_server(b"HTTP/1.1 abc OK\r\n\r\n".to_vec()).await;
+    let conflicting = raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab".to_vec()).await;
+    let bad_chunk = raw_server(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nxyz\r\n".to_vec()).await;
+    let huge_head = raw_server(format!("HTTP/1.1 200 OK\r\nX: {}\r\n\r\n", "a".repeat(1 << 20)).into_bytes()).await;
+    let short = raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial".to_vec()).await;
+    let silent = scripted_server(|s, _| async move {
+        tokio::time::sleep(Duration::from_secs(20)).await;
+        drop(s);
+    })
+    .await;
+    let base = server.url();
+    let tls_url = format!("https://localhost:{}/hello", tls.local_addr().port());
+    let plain_as_tls = format!("https://localhost:{}/hello", server.local_addr().port());
+    let cacert = std::env::temp_dir().join(format!("fetch-test-ca-{}.pem", std::process::id()));
+    std::fs::write(&cacert, &cert.cert_pem).unwrap();
+    let cacert = cacert.to_str().unwrap().to_owned();
+    let cases: Vec<(Vec<String>, i32, &str)> = vec![
+        (vec![format!("{base}/hello")], 0, ""),
+        (vec![format!("http://{refused}/")], 7, "could not connect"),
+        (vec!["http://nonexistent.invalid/".into()], 6, "could not resolve"),
+        (vec![bad_status.url("/")], 8, "malformed"),
+        (vec![conflicting.url("/")], 8, "Content-Length"),
+        (vec![bad_chunk.url("/")], 8, "chunk"),
+        (vec![huge_head.url("/")], 8, "size limit"),
+        (vec![short.url("/")], 18, "shorter"),
+        (vec!["-f".into(), format!("{base}/status/404")], 22, "404"),
+        (vec![format!("{base}/status/404")], 0, ""),
+        (vec!["-m".into(), "0.3".into(), silent.url("/")], 28, "timed out"),
+        (vec![plain_as_tls], 35, "TLS handshake"),
+        (
+            vec!["-L".into(), "--max-redirs".into(), "2".into(), format!("{base}/redirect/302")],
+            47,
+            "too many redirects",
+        ),
+        (vec![tls_url.clone()], 60, "certificate"),
+        (vec!["--cacert".into(), cacert.clone(), tls_url], 0, ""),
+    ];
+    for (args, want, says) in cases {
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = fetch(&argv, None).await;
+        assert_eq!(run.code, want, "{args:?}: {}", run.stderr);
+        if want != 0 {
+            assert_eq!(run.stderr.lines().count(), 1, "{args:?}: one line on stderr: {:?}", run.stderr);
+            assert!(run.stderr.contains(says), "{args:?}: {:?}", run.stderr);
+            let quiet = fetch(&[&["-s"], &argv[..]].concat(), None).await;
+            assert_eq!((quiet.code, quiet.stderr.as_str()), (want, ""), "{args:?} with -s");
+        }
+    }
+    let failed = fetch(&["-f", &format!("{base}/status/500")], None).await;
+    assert_eq!((failed.code, failed.stdout.as_str()), (22, ""), "-f prints no body");
+    let _ = std::fs::remove_file(&cacert);
+    server.forceclose().await;
+    tls.forceclose().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn include_head_redirects_and_bodies() {
+    let server = serve_routes().await;
+    let base = server.url();
+    let run = fetch(&["-i", &format!("{base}/hello")], None).await;
+    assert!(run.stdout.starts_with("HTTP/1.1 200 OK\r\n"), "{:?}", run.stdout);
+    assert!(run.stdout.ends_with("\r\n\r\nhello"), "{:?}", run.stdout);
+    let run = fetch(&["-i", "--http2-prior-knowledge", &format!("{base}/hello")], None).await;
+    assert!(run.stdout.starts_with("HTTP/2 200\r\n"), "{:?}", run.stdout);
+    // -L: the redirect's head block comes first; 303 turns the POST into a GET.
+    let run = fetch(&["-i", "-L", "-d", "x=1", &format!("{base}/redirect/303?/echo")], None).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("HTTP/1.1 303 See Other\r\n"), "{:?}", run.stdout);
+    assert!(run.stdout.contains("x-method: GET\r\n"), "{:?}", run.stdout);
+    // -d is a POST with a form body; --data-binary @- streams stdin (chunked).
+    let run = fetch(&["-i", "-d", "a=1", "-d", "b=2", &format!("{base}/echo")], None).await;
+    assert!(run.stdout.contains("x-method: POST") && run.stdout.ends_with("a=1&b=2"), "{:?}", run.stdout);
+    let data = vec![b'z'; 300_000];
+    let run = fetch(&["--data-binary", "@-", &format!("{base}/echo")], Some(&data)).await;
+    assert_eq!(run.stdout.len(), data.len(), "{}", run.stderr);
+    // -X HEAD: no body read, whatever Content-Length says.
+    let run = fetch(&["-i", "-X", "HEAD", &format!("{base}/hello")], None).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("content-length: 5\r\n") && run.stdout.ends_with("\r\n\r\n"), "{:?}", run.stdout);
+    // -o writes the body to a file.
+    let out = std::env::temp_dir().join(format!("fetch-test-out-{}", std::process::id()));
+    let run = fetch(&["-o", out.to_str().unwrap(), &format!("{base}/hello")], None).await;
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "hello");
+    let _ = std::fs::remove_file(&out);
+    server.forceclose().await;
+}
+
+/// Several URLs in order over one connection; -v says the protocol and the reuse.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_urls_reuse_the_connection() {
+    let server = serve_routes().await;
+    let url = format!("{}/peer", server.url());
+    for (flag, protocol) in [("--http1.1", "HTTP/1.1"), ("--http2-prior-knowledge", "HTTP/2")] {
+        let run = fetch(&["-v", flag, &url, &url, &url], None).await;
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(run.stdout.len() % 3, 0);
+        let third = run.stdout.len() / 3;
+        assert!(run.stdout[..third] == run.stdout[third..2 * third], "one client port: {}", run.stdout);
+        assert_eq!(run.stderr.matches("re-using").count(), 2, "{}", run.stderr);
+        assert!(run.stderr.contains(protocol), "{}", run.stderr);
+    }
+    server.forceclose().await;
+}
+
+/// A response that the server closes as soon as its head is out is cut short.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn body_cut_short_is_never_silent() {
+    let server = scripted_server(|mut s, _| async move {
+        if read_head(&mut s).await {
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\ndata\r\n").await;
+        }
+    })
+    .await;
+    let run = fetch(&[&server.url("/")], None).await;
+    assert_eq!(run.code, 18, "{}", run.stderr);
+    assert_eq!(run.stdout, "data", "what came is written, and the exit code says it is not all");
+}
