@@ -52,6 +52,7 @@ pub struct ClientBuilder {
     max_head_bytes: usize,
     max_body_bytes: Option<u64>,
     headers: HeaderMap,
+    decompress: bool,
     error: Option<Error>,
 }
 
@@ -74,6 +75,7 @@ impl Default for ClientBuilder {
             max_head_bytes: 1024 * 1024,
             max_body_bytes: None,
             headers,
+            decompress: true,
             error: None,
         }
     }
@@ -160,6 +162,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Send `accept-encoding: gzip, deflate, br, zstd` and decode the body as its
+    /// Content-Encoding says (the headers stay as they came). A request that sets its own
+    /// Accept-Encoding gets the body as sent. Default: on.
+    pub fn decompress(mut self, on: bool) -> Self {
+        self.decompress = on;
+        self
+    }
+
     /// The client.
     pub fn build(self) -> Result<Client> {
         if let Some(e) = self.error {
@@ -181,6 +191,7 @@ impl ClientBuilder {
                 max_head_bytes: self.max_head_bytes,
                 max_body_bytes: self.max_body_bytes,
                 headers: self.headers,
+                decompress: self.decompress,
             }),
         })
     }

@@ -16,6 +16,7 @@ use http_core::Body;
 use crate::body::try_clone;
 use crate::builder::{ClientBuilder, HttpVersion};
 use crate::connect::{self, Io, TlsConfigs};
+use crate::decode::ContentDecoder;
 use crate::error::{Error, ErrorKind, Result};
 use crate::h1::{H1Conn, RequestHead, Timeouts};
 use crate::pool::Pool;
@@ -54,6 +55,7 @@ pub(crate) struct ClientInner {
     pub(crate) max_head_bytes: usize,
     pub(crate) max_body_bytes: Option<u64>,
     pub(crate) headers: HeaderMap,
+    pub(crate) decompress: bool,
 }
 
 /// A request ready to go.
@@ -244,18 +246,28 @@ impl Client {
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
         );
         let mut headers = self.merged_headers(headers);
+        // Decode only what this client asked for: a caller's own Accept-Encoding means the
+        // caller decodes.
+        let decode = self.inner.decompress && !headers.contains_key(header::ACCEPT_ENCODING);
+        if decode {
+            headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(crate::decode::ACCEPT_ENCODING));
+        }
         if let Some(auth) = target.basic_auth.as_ref().filter(|_| !headers.contains_key(header::AUTHORIZATION)) {
             let value = HeaderValue::from_str(auth).map_err(|e| Error::new(ErrorKind::Builder, e))?;
             headers.insert(header::AUTHORIZATION, value);
         }
         let replay = if idempotent { try_clone(&body) } else { None };
-        match self.send_once(method, target, &headers, body, t, false).await {
+        let mut res = match self.send_once(method, target, &headers, body, t, false).await {
             Err(e) if e.is_retryable() && replay.is_some() => {
                 tracing::debug!("retrying on a new connection: {e}");
                 self.send_once(method, target, &headers, replay.unwrap_or_default(), t, true).await
             }
             other => other,
+        }?;
+        if decode && *method != Method::HEAD {
+            res.decoder = ContentDecoder::for_headers(&res.headers);
         }
+        Ok(res)
     }
 
     fn merged_headers(&self, headers: &HeaderMap) -> HeaderMap {
@@ -299,6 +311,7 @@ impl Client {
             max_body: self.inner.max_body_bytes,
             received: 0,
             max_trailer_bytes: self.inner.max_head_bytes,
+            decoder: None,
         };
         match conn {
             Conn::H2(handle, reused) => {

@@ -4,6 +4,7 @@ mod body;
 mod builder;
 mod client;
 mod connect;
+mod decode;
 mod error;
 mod h1;
 mod h2;

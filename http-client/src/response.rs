@@ -7,6 +7,7 @@ use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, StatusCode, Version};
 use http_core::engine::h1::{BodyDecoder, Decoded, ParsedResponseHead};
 
+use crate::decode::ContentDecoder;
 use crate::error::{Error, ErrorKind, Result};
 use crate::h1::{H1Conn, Timeouts};
 use crate::pool::Pool;
@@ -81,6 +82,8 @@ pub struct Response {
     pub(crate) max_body: Option<u64>,
     pub(crate) received: u64,
     pub(crate) max_trailer_bytes: usize,
+    /// Undoes the Content-Encoding, when the client asked for one.
+    pub(crate) decoder: Option<ContentDecoder>,
 }
 
 impl std::fmt::Debug for Response {
@@ -159,17 +162,39 @@ impl Response {
         }
     }
 
-    /// The next piece of the body; `None` at its end.
+    /// The next piece of the body (decoded, when the client asked for a content coding);
+    /// `None` at its end.
     pub async fn chunk(&mut self) -> Result<Option<Bytes>> {
-        let got = self.next_raw().await.map_err(|e| e.in_body().with_url(&self.url))?;
+        let got = self.next_decoded().await.map_err(|e| e.in_body().with_url(&self.url))?;
         if let Some(b) = &got {
             self.received += b.len() as u64;
             if self.max_body.is_some_and(|m| self.received > m) {
                 self.source = Source::Empty;
+                self.decoder = None;
                 return Err(Error::bare(ErrorKind::BodyTooLarge).with_url(&self.url));
             }
         }
         Ok(got)
+    }
+
+    async fn next_decoded(&mut self) -> Result<Option<Bytes>> {
+        loop {
+            let raw = self.next_raw().await?;
+            let Some(decoder) = &mut self.decoder else { return Ok(raw) };
+            let out = match raw {
+                Some(b) => decoder.push(&b)?,
+                None => match self.decoder.take() {
+                    Some(d) => d.finish()?,
+                    None => Bytes::new(),
+                },
+            };
+            if !out.is_empty() {
+                return Ok(Some(out));
+            }
+            if self.decoder.is_none() {
+                return Ok(None);
+            }
+        }
     }
 
     /// The whole body.

@@ -292,3 +292,24 @@ async fn error_for_status_and_body_limit() {
     assert!(err.is_body());
     server.forceclose().await;
 }
+
+#[tokio::test]
+async fn content_codings_are_decoded_when_the_client_asked() {
+    let server = serve_routes().await;
+    for coding in ["gzip", "zstd"] {
+        let url = format!("{}/coded/{coding}", server.url());
+        let res = client().get(&url).send().await.unwrap();
+        assert_eq!(res.headers()["x-accept-encoding"], "gzip, deflate, br, zstd");
+        assert_eq!(res.text().await.unwrap(), CODED_TEXT, "{coding}");
+        let h2 = Client::builder().http_version(HttpVersion::Http2PriorKnowledge).build().unwrap();
+        assert_eq!(h2.get(&url).send().await.unwrap().text().await.unwrap(), CODED_TEXT, "{coding} over h2c");
+        // Off, or the caller's own Accept-Encoding: the body as sent.
+        let off = Client::builder().decompress(false).build().unwrap();
+        let res = off.get(&url).send().await.unwrap();
+        assert_eq!(res.headers()["x-accept-encoding"], "-");
+        assert_ne!(res.bytes().await.unwrap(), CODED_TEXT.as_bytes());
+        let own = client().get(&url).header("accept-encoding", coding).send().await.unwrap();
+        assert_ne!(own.bytes().await.unwrap(), CODED_TEXT.as_bytes());
+    }
+    server.forceclose().await;
+}

@@ -133,6 +133,11 @@ async fn include_head_redirects_and_bodies() {
     let run = fetch(&["-i", "-X", "HEAD", &format!("{base}/hello")], None).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("content-length: 5\r\n") && run.stdout.ends_with("\r\n\r\n"), "{:?}", run.stdout);
+    // --compressed: asked for and decoded; without it, nothing is offered.
+    let run = fetch(&["--compressed", &format!("{base}/coded/gzip")], None).await;
+    assert_eq!(run.stdout, CODED_TEXT, "{}", run.stderr);
+    let run = fetch(&["-i", &format!("{base}/coded/gzip")], None).await;
+    assert!(run.stdout.contains("x-accept-encoding: -\r\n"), "{:?}", run.stdout);
     // -o writes the body to a file.
     let out = std::env::temp_dir().join(format!("fetch-test-out-{}", std::process::id()));
     let run = fetch(&["-o", out.to_str().unwrap(), &format!("{base}/hello")], None).await;

@@ -122,6 +122,7 @@ fn build_client(args: &Args) -> Result<Client, Failure> {
     };
     let mut b = Client::builder()
         .http_version(version)
+        .decompress(args.compressed)
         .redirect(if args.location { Policy::limited(args.max_redirs) } else { Policy::none() })
         // curl waits as long as data keeps coming; -m bounds the whole transfer.
         .read_timeout(None)
@@ -133,9 +134,6 @@ fn build_client(args: &Args) -> Result<Client, Failure> {
         let pem =
             std::fs::read(path).map_err(|e| Failure(77, format!("cannot read CA file {}: {e}", path.display())))?;
         b = b.ca_certificates_pem(pem);
-    }
-    if args.compressed {
-        b = b.default_header("accept-encoding", "gzip, deflate, br, zstd");
     }
     b.build().map_err(Failure::from)
 }

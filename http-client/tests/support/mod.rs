@@ -24,7 +24,9 @@ pub use common_h2::{TestCert, bounded, make_cert, opts, start_tls};
 /// - `/peer` → the client's port (so a test counts connections at the server);
 /// - `/echo` → the request body, with `x-method`, `x-auth` and `x-cookie` telling what came;
 /// - `/status/N` → status N;
-/// - `/redirect/N?URL` → status N with `Location: URL`.
+/// - `/redirect/N?URL` → status N with `Location: URL`;
+/// - `/coded/CODING` → [`CODED_TEXT`] in that content coding (gzip or zstd), with
+///   `x-accept-encoding` telling what the client offered.
 async fn route(mut req: Request) -> Response {
     let path = req.path().to_owned();
     let query = req.query().unwrap_or("").to_owned();
@@ -50,9 +52,28 @@ async fn route(mut req: Request) -> Response {
             let code = p["/redirect/".len()..].parse().unwrap_or(302);
             Response::new(StatusCode::from_u16(code).unwrap()).with_header("location", &query)
         }
+        p if p.starts_with("/coded/") => {
+            let coding = &p["/coded/".len()..];
+            let body = match coding {
+                "gzip" => {
+                    use std::io::Write;
+                    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                    e.write_all(CODED_TEXT.as_bytes()).unwrap();
+                    e.finish().unwrap()
+                }
+                _ => zstd::stream::encode_all(CODED_TEXT.as_bytes(), 3).unwrap(),
+            };
+            Response::new(StatusCode::OK)
+                .with_header("content-encoding", coding)
+                .with_header("x-accept-encoding", &seen(&req, "accept-encoding"))
+                .with_body(body)
+        }
         _ => Response::new(StatusCode::NOT_FOUND).with_body("not found"),
     }
 }
+
+/// What `/coded/…` sends, encoded.
+pub const CODED_TEXT: &str = "the same words again and again, the same words again and again";
 
 /// Our server (HTTP/1.1 and h2c) on an ephemeral port, serving [`route`].
 pub async fn serve_routes() -> Server {
