@@ -313,3 +313,30 @@ async fn content_codings_are_decoded_when_the_client_asked() {
     }
     server.forceclose().await;
 }
+
+#[tokio::test]
+async fn h2_refused_stream_is_retried_and_resets_are_typed() {
+    let h2c = || Client::builder().http_version(HttpVersion::Http2PriorKnowledge).build().unwrap();
+    // The first connection refuses every stream; a GET goes again on a new connection.
+    let refusing = h2_server(|conn, _| if conn == 0 { H2Act::Refuse } else { H2Act::Ok }).await;
+    let (body, reused, version) = bounded(WAIT, "refused GET", text(&h2c(), &refusing.url("/"))).await;
+    assert_eq!((body.as_str(), reused, version), ("ok", false, Version::HTTP_2));
+    assert_eq!(refusing.connections(), 2);
+    // A POST is not sent again.
+    let refusing = h2_server(|conn, _| if conn == 0 { H2Act::Refuse } else { H2Act::Ok }).await;
+    let err = h2c().post(&refusing.url("/")).body("x").send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::StreamReset, "{err}");
+    // A reset after the head, and a body shorter than its content-length.
+    for act in [H2Act::Reset, H2Act::ShortBody] {
+        let server = h2_server(match act {
+            H2Act::Reset => |_, _| H2Act::Reset,
+            _ => |_, _| H2Act::ShortBody,
+        })
+        .await;
+        let got = bounded(WAIT, "reset", async { h2c().get(&server.url("/")).send().await?.bytes().await }).await;
+        let err = got.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::StreamReset, "{act:?}: {err}");
+        // The reset may come with the head or after it; the short body is a body error.
+        assert!(err.is_body() || matches!(act, H2Act::Reset), "{act:?}");
+    }
+}

@@ -64,6 +64,7 @@ async fn exit_codes_follow_curl() {
         drop(s);
     })
     .await;
+    let reset = h2_server(|_, _| H2Act::ShortBody).await;
     let base = server.url();
     let tls_url = format!("https://localhost:{}/hello", tls.local_addr().port());
     let plain_as_tls = format!("https://localhost:{}/hello", server.local_addr().port());
@@ -89,6 +90,7 @@ async fn exit_codes_follow_curl() {
             "too many redirects",
         ),
         (vec![tls_url.clone()], 60, "certificate"),
+        (vec!["--http2-prior-knowledge".into(), reset.url("/")], 92, "HTTP/2 stream"),
         (vec!["--cacert".into(), cacert.clone(), tls_url], 0, ""),
     ];
     for (args, want, says) in cases {

@@ -150,3 +150,39 @@ where
     });
     RawServer { addr, accepted }
 }
+
+/// What the raw HTTP/2 server does with a stream.
+#[derive(Clone, Copy, Debug)]
+pub enum H2Act {
+    Ok,
+    Refuse,
+    Reset,
+    ShortBody,
+}
+
+/// An h2c server (the `h2` crate) whose `act(connection, stream)` decides each stream.
+pub async fn h2_server(act: fn(usize, usize) -> H2Act) -> RawServer {
+    scripted_server(move |tcp, conn_no| async move {
+        let Ok(mut conn) = h2::server::handshake(tcp).await else { return };
+        let mut stream_no = 0;
+        while let Some(Ok((_req, mut respond))) = conn.accept().await {
+            let action = act(conn_no, stream_no);
+            stream_no += 1;
+            match action {
+                H2Act::Refuse => respond.send_reset(h2::Reason::REFUSED_STREAM),
+                H2Act::Reset => {
+                    let _ = respond.send_response(http::Response::new(()), false);
+                    respond.send_reset(h2::Reason::INTERNAL_ERROR);
+                }
+                H2Act::ShortBody | H2Act::Ok => {
+                    let short = matches!(action, H2Act::ShortBody);
+                    let res = http::Response::builder().header("content-length", if short { "10" } else { "2" });
+                    if let Ok(mut body) = respond.send_response(res.body(()).unwrap(), false) {
+                        let _ = body.send_data(bytes::Bytes::from_static(if short { b"abc" } else { b"ok" }), true);
+                    }
+                }
+            }
+        }
+    })
+    .await
+}
