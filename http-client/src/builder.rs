@@ -10,6 +10,7 @@ use crate::client::{Client, ClientInner};
 use crate::connect::{TlsConfigs, roots_from_pem, system_roots};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pool::{Pool, PoolConfig};
+use crate::proxy::Proxies;
 use crate::redirect::Policy;
 
 /// Which HTTP versions a client speaks.
@@ -53,6 +54,7 @@ pub struct ClientBuilder {
     max_body_bytes: Option<u64>,
     headers: HeaderMap,
     decompress: bool,
+    proxy_from_env: bool,
     error: Option<Error>,
 }
 
@@ -76,6 +78,7 @@ impl Default for ClientBuilder {
             max_body_bytes: None,
             headers,
             decompress: true,
+            proxy_from_env: true,
             error: None,
         }
     }
@@ -170,6 +173,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Use the proxies the environment names (`http_proxy`, `HTTPS_PROXY`/`https_proxy`,
+    /// `NO_PROXY`/`no_proxy`), read when the client is built. Default: on.
+    pub fn proxy_from_env(mut self, on: bool) -> Self {
+        self.proxy_from_env = on;
+        self
+    }
+
     /// The client.
     pub fn build(self) -> Result<Client> {
         if let Some(e) = self.error {
@@ -192,6 +202,7 @@ impl ClientBuilder {
                 max_body_bytes: self.max_body_bytes,
                 headers: self.headers,
                 decompress: self.decompress,
+                proxies: if self.proxy_from_env { Proxies::from_env() } else { Proxies::default() },
             }),
         })
     }

@@ -56,6 +56,7 @@ pub(crate) struct ClientInner {
     pub(crate) max_body_bytes: Option<u64>,
     pub(crate) headers: HeaderMap,
     pub(crate) decompress: bool,
+    pub(crate) proxies: crate::proxy::Proxies,
 }
 
 /// A request ready to go.
@@ -291,11 +292,15 @@ impl Client {
         fresh: bool,
     ) -> Result<Response> {
         let pool = &self.inner.pool;
-        let origin = &target.origin;
+        let proxy = self.inner.proxies.for_target(target);
+        // Plain HTTP through a proxy: connections to the proxy are pooled and shared by
+        // every target; a CONNECT tunnel belongs to its target's origin.
+        let forward = proxy.filter(|_| target.origin.scheme == Scheme::Http);
+        let origin = forward.map_or(&target.origin, |p| &p.origin);
         let conn = match (fresh, pool.h2(origin), pool.take_h1(origin)) {
             (false, Some(h2), _) => Conn::H2(h2, true),
             (false, None, Some(h1)) => Conn::H1(h1),
-            _ => self.connect(target).await?,
+            _ => self.connect(target, proxy).await?,
         };
         let mut res = Response {
             status: StatusCode::OK,
@@ -330,7 +335,18 @@ impl Client {
                     if recv.is_end_stream() || *method == Method::HEAD { Source::Empty } else { Source::H2(recv) };
             }
             Conn::H1(mut conn) => {
-                let head = RequestHead { method, target: &target.path_and_query, host: &target.authority, headers };
+                let absolute;
+                let mut with_auth;
+                let (request_target, headers) = match forward {
+                    Some(p) => {
+                        absolute = target.to_string();
+                        with_auth = headers.clone();
+                        crate::proxy::add_proxy_auth(&mut with_auth, p);
+                        (absolute.as_str(), &with_auth)
+                    }
+                    None => (target.path_and_query.as_str(), headers),
+                };
+                let head = RequestHead { method, target: request_target, host: &target.authority, headers };
                 conn.write_request(&head, &mut body, t).await?;
                 let limits = ResponseLimits { max_head_bytes: self.inner.max_head_bytes, ..ResponseLimits::default() };
                 let parsed = conn.read_head(method, &limits, t, &mut res.history).await?;
@@ -356,14 +372,19 @@ impl Client {
         Ok(res)
     }
 
-    async fn connect(&self, target: &Target) -> Result<Conn> {
+    async fn connect(&self, target: &Target, proxy: Option<&Target>) -> Result<Conn> {
         let inner = &self.inner;
         let origin = &target.origin;
         let t = Timeouts { read: Some(inner.connect_timeout), deadline: None };
-        let tcp = connect::tcp(origin, inner.connect_timeout).await?;
+        let mut tcp = connect::tcp(proxy.map_or(origin, |p| &p.origin), inner.connect_timeout).await?;
         let (io, h2) = match origin.scheme {
-            Scheme::Http => (Io::Tcp(tcp), inner.version == HttpVersion::Http2PriorKnowledge),
+            Scheme::Http => (Io::Tcp(tcp), proxy.is_none() && inner.version == HttpVersion::Http2PriorKnowledge),
             Scheme::Https => {
+                if let Some(p) = proxy {
+                    let mut conn = H1Conn::new(Io::Tcp(tcp));
+                    crate::proxy::tunnel(&mut conn, p, target, &t).await?;
+                    tcp = conn.into_tcp().ok_or_else(|| Error::new(ErrorKind::Connect, "proxy tunnel"))?;
+                }
                 let config = match inner.version {
                     HttpVersion::Http1Only => inner.tls.h1.clone(),
                     HttpVersion::Auto => inner.tls.h2_and_h1.clone(),

@@ -75,6 +75,14 @@ impl H1Conn {
         H1Conn { io, rbuf: BytesMut::with_capacity(8 * 1024), reused: false, idle_since: Instant::now() }
     }
 
+    /// The TCP stream of a cleartext connection (a proxy tunnel, before TLS).
+    pub(crate) fn into_tcp(self) -> Option<tokio::net::TcpStream> {
+        match self.io {
+            Io::Tcp(s) => Some(s),
+            Io::Tls(_) => None,
+        }
+    }
+
     /// True when the peer has not closed it and sent nothing unasked (checked without
     /// waiting).
     pub(crate) fn looks_alive(&mut self) -> bool {

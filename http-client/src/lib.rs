@@ -9,6 +9,7 @@ mod error;
 mod h1;
 mod h2;
 mod pool;
+mod proxy;
 pub mod redirect;
 mod response;
 mod url;

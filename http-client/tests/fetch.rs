@@ -19,12 +19,23 @@ struct Run {
 /// Runs fetch with `args` (and `stdin`, when given) off the runtime's thread, so the
 /// in-process servers keep serving.
 async fn fetch(args: &[&str], stdin: Option<&[u8]>) -> Run {
+    fetch_env(args, stdin, &[]).await
+}
+
+/// [`fetch`] with `env` set, and no proxy variables but those.
+async fn fetch_env(args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Run {
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let stdin = stdin.map(<[u8]>::to_vec);
     let out = bounded(Duration::from_secs(30), "fetch", async {
         tokio::task::spawn_blocking(move || {
-            let mut child = Command::new(env!("CARGO_BIN_EXE_fetch"))
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_fetch"));
+            for var in ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "no_proxy", "NO_PROXY"] {
+                cmd.env_remove(var);
+            }
+            let mut child = cmd
                 .args(&args)
+                .envs(env)
                 .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -178,4 +189,38 @@ async fn body_cut_short_is_never_silent() {
     let run = fetch(&[&server.url("/")], None).await;
     assert_eq!(run.code, 18, "{}", run.stderr);
     assert_eq!(run.stdout, "data", "what came is written, and the exit code says it is not all");
+}
+
+/// Proxies from the environment: absolute-form for http://, CONNECT for https://,
+/// upper-case HTTP_PROXY ignored, NO_PROXY honoured.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxies_from_the_environment() {
+    let proxy = proxy_server().await;
+    let server = serve_routes().await;
+    let cert = make_cert();
+    let tls = serve_routes_tls(&cert).await;
+    let proxy_url = format!("http://user:pa%20ss@{}", proxy.addr);
+    let run = fetch_env(&["http://example.invalid/a?b=1"], None, &[("http_proxy", &proxy_url)]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("proxied: GET http://example.invalid/a?b=1 HTTP/1.1\r\n"), "{:?}", run.stdout);
+    assert!(run.stdout.contains("host: example.invalid\r\n"), "{:?}", run.stdout);
+    assert!(run.stdout.contains("proxy-authorization: Basic dXNlcjpwYSBzcw==\r\n"), "{:?}", run.stdout);
+    let direct = format!("{}/hello", server.url());
+    let run = fetch_env(&[&direct], None, &[("HTTP_PROXY", &proxy_url)]).await;
+    assert_eq!(run.stdout, "hello", "upper-case HTTP_PROXY is not read");
+    let run = fetch_env(&[&direct], None, &[("http_proxy", &proxy_url), ("NO_PROXY", "127.0.0.1")]).await;
+    assert_eq!(run.stdout, "hello", "NO_PROXY");
+    let before = proxy.connections();
+    let cacert = std::env::temp_dir().join(format!("fetch-proxy-ca-{}.pem", std::process::id()));
+    std::fs::write(&cacert, &cert.cert_pem).unwrap();
+    let secure = format!("https://localhost:{}/hello", tls.local_addr().port());
+    for var in ["HTTPS_PROXY", "https_proxy"] {
+        let run = fetch_env(&["--cacert", cacert.to_str().unwrap(), "-v", &secure], None, &[(var, &proxy_url)]).await;
+        assert_eq!((run.code, run.stdout.as_str()), (0, "hello"), "{var}: {}", run.stderr);
+        assert!(run.stderr.contains("HTTP/2"), "h2 through the tunnel: {}", run.stderr);
+    }
+    assert_eq!(proxy.connections(), before + 2, "both went through the proxy");
+    let _ = std::fs::remove_file(&cacert);
+    server.forceclose().await;
+    tls.forceclose().await;
 }

@@ -186,3 +186,32 @@ pub async fn h2_server(act: fn(usize, usize) -> H2Act) -> RawServer {
     })
     .await
 }
+
+/// A forward proxy: absolute-form requests are answered `proxied: <request head>` (so a
+/// test sees what came), `CONNECT host:port` opens a tunnel. Counts connections.
+pub async fn proxy_server() -> RawServer {
+    scripted_server(|mut s, _| async move {
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            match s.read(&mut byte).await {
+                Ok(1) => head.push(byte[0]),
+                _ => return,
+            }
+        }
+        let head = String::from_utf8_lossy(&head).into_owned();
+        if let Some(rest) = head.strip_prefix("CONNECT ") {
+            let authority = rest.split(' ').next().unwrap_or("").to_owned();
+            let Ok(mut upstream) = TcpStream::connect(authority.replace("localhost", "127.0.0.1")).await else {
+                return;
+            };
+            let _ = s.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").await;
+            let _ = tokio::io::copy_bidirectional(&mut s, &mut upstream).await;
+        } else {
+            let body = format!("proxied: {head}");
+            let reply = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+            let _ = s.write_all(reply.as_bytes()).await;
+        }
+    })
+    .await
+}

@@ -118,11 +118,13 @@ fn too_large() -> Error {
     Error::parse(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "response head over the size limit")
 }
 
-/// RFC 9112 §6.3, in order: no body for HEAD, 1xx, 204 and 304; chunked when it is the
+/// RFC 9112 §6.3, in order: no body for HEAD, a 2xx to CONNECT (a tunnel follows), 1xx,
+/// 204 and 304; chunked when it is the
 /// final transfer coding (whatever Content-Length says); until close for another final
 /// coding; the Content-Length, which must be one valid value; else until close.
 fn response_length(f: &FramingFields, status: StatusCode, method: &Method) -> Result<Option<BodyLength>, Error> {
     if method == Method::HEAD
+        || (method == Method::CONNECT && status.is_success())
         || status.is_informational()
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED
@@ -179,6 +181,7 @@ mod tests {
             ("HTTP/1.1 204 No Content\r\n\r\n", Method::GET, 204, Some(Empty), true),
             ("HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n", Method::GET, 304, Some(Empty), true),
             ("HTTP/1.1 100 Continue\r\n\r\n", Method::POST, 100, Some(Empty), true),
+            ("HTTP/1.1 200 Connection established\r\n\r\n", Method::CONNECT, 200, Some(Empty), true),
             (
                 "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\n",
                 Method::GET,
