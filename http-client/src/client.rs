@@ -483,6 +483,13 @@ impl RequestBuilder {
         }
     }
 
+    /// Starts the request with a body written through the returned
+    /// [`RequestWriter`](crate::RequestWriter) (HTTP.jl's `HTTP.open`); a body set with
+    /// [`body`](Self::body) is replaced.
+    pub fn open(self) -> crate::RequestWriter {
+        crate::RequestWriter::start(self)
+    }
+
     /// Sends it.
     pub async fn send(self) -> Result<Response> {
         let client = self.client.clone();

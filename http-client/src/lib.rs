@@ -8,6 +8,7 @@ mod decode;
 mod error;
 mod h1;
 mod h2;
+mod open;
 mod pool;
 mod proxy;
 pub mod redirect;
@@ -19,6 +20,7 @@ pub use builder::{ClientBuilder, HttpVersion};
 pub use client::{Client, Request, RequestBuilder};
 pub use error::{Error, ErrorKind, Result};
 pub use http_core::{Body, BodySender, Frame};
+pub use open::RequestWriter;
 pub use response::{Hop, Response};
 
 pub use bytes::Bytes;
@@ -51,4 +53,22 @@ pub async fn get(url: &str) -> Result<Response> {
 /// ```
 pub async fn request(method: Method, url: &str, headers: HeaderMap, body: impl Into<Body>) -> Result<Response> {
     Client::shared().request(method, url).headers(headers).body(body).send().await
+}
+
+/// HTTP.jl's `HTTP.open(method, url, headers)`: the request starts, its body is written
+/// through the [`RequestWriter`], then its response is read.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// # let server = http_server::Server::serve(http_server::ServerOptions::new().host("127.0.0.1").port(0), |mut req: http_core::Request| async move { req.take_body().collect(1 << 20).await.unwrap() }).await.unwrap();
+/// use http_client::{HeaderMap, Method};
+/// let mut w = http_client::open(Method::POST, &server.url(), HeaderMap::new());
+/// w.write("streamed").await.unwrap();
+/// let mut res = w.response().await.unwrap();
+/// assert_eq!(res.chunk().await.unwrap().unwrap(), "streamed");
+/// # server.forceclose().await;
+/// # }
+/// ```
+pub fn open(method: Method, url: &str, headers: HeaderMap) -> RequestWriter {
+    Client::shared().request(method, url).headers(headers).open()
 }

@@ -340,3 +340,33 @@ async fn h2_refused_stream_is_retried_and_resets_are_typed() {
         assert!(err.is_body() || matches!(act, H2Act::Reset), "{act:?}");
     }
 }
+
+/// The streaming form: pieces written over time reach the server as one body (chunked on
+/// HTTP/1.1, DATA frames on h2c), with trailers; the response is then read.
+#[tokio::test]
+async fn open_streams_the_body_then_reads_the_response() {
+    let (server, _app) = common_h2::start(opts()).await;
+    let url = format!("{}/echo", server.url());
+    for version in [HttpVersion::Http1Only, HttpVersion::Http2PriorKnowledge] {
+        let client = Client::builder().http_version(version).build().unwrap();
+        let mut w = client.post(&url).open();
+        for i in 0..5 {
+            w.write(format!("piece {i};")).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let mut trailers = http_client::HeaderMap::new();
+        trailers.insert("x-sum", "5".parse().unwrap());
+        w.write_trailers(trailers).await.unwrap();
+        let res = bounded(WAIT, "streamed request", w.response()).await.unwrap();
+        assert_eq!(res.text().await.unwrap(), "piece 0;piece 1;piece 2;piece 3;piece 4;", "{version:?}");
+    }
+    // A request that fails reports its error through the writer.
+    let free = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
+    let mut w = client().post(&format!("http://{free}/")).open();
+    let err = match w.write("x").await {
+        Err(e) => e,
+        Ok(()) => w.response().await.unwrap_err(),
+    };
+    assert!(err.is_connect(), "{err}");
+    server.forceclose().await;
+}
