@@ -13,6 +13,7 @@ mod pool;
 mod proxy;
 pub mod redirect;
 mod response;
+mod sse;
 mod url;
 
 pub use body::body_from_reader;
@@ -20,8 +21,11 @@ pub use builder::{ClientBuilder, HttpVersion};
 pub use client::{Client, Request, RequestBuilder};
 pub use error::{Error, ErrorKind, Result};
 pub use http_core::{Body, BodySender, Frame};
+#[doc(no_inline)]
+pub use http_sse::SSEEvent;
 pub use open::RequestWriter;
 pub use response::{Hop, Response};
+pub use sse::{DEFAULT_RETRY, EventSource};
 
 pub use bytes::Bytes;
 pub use http::{self, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version, header};

@@ -197,7 +197,7 @@ async fn malformed_responses_are_typed_errors() {
 #[tokio::test]
 async fn idle_closed_connection_is_retried_for_idempotent_requests() {
     let server = scripted_server(|mut s, i| async move {
-        if read_head(&mut s).await {
+        if read_head(&mut s).await.is_some() {
             let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").await;
         }
         if i % 2 == 0 {

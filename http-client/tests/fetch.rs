@@ -181,7 +181,7 @@ async fn several_urls_reuse_the_connection() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn body_cut_short_is_never_silent() {
     let server = scripted_server(|mut s, _| async move {
-        if read_head(&mut s).await {
+        if read_head(&mut s).await.is_some() {
             let _ = s.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\ndata\r\n").await;
         }
     })
@@ -223,4 +223,39 @@ async fn proxies_from_the_environment() {
     let _ = std::fs::remove_file(&cacert);
     server.forceclose().await;
     tls.forceclose().await;
+}
+
+/// `--sse`: JSON lines as events arrive; reconnection after `retry:` with Last-Event-ID;
+/// a 204 ends it (exit 0); a failing status or another content type fails it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sse_reconnects_with_the_last_event_id_until_204() {
+    const STREAM: &str = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n";
+    let server = scripted_server(|mut s, i| async move {
+        let Some(head) = read_head(&mut s).await else { return };
+        let last_id = head.lines().find_map(|l| l.strip_prefix("last-event-id: ")).unwrap_or("none").to_owned();
+        let reply = match i {
+            0 => format!("{STREAM}: a comment\nretry: 100\nid: 1\ndata: a\n\nevent: tick\ndata: b\ndata: c\n\n"),
+            1 => format!("{STREAM}data: after {last_id}\n\nid: 2\nevent:\ndata: \"quoted\"\n\n"),
+            _ => format!("HTTP/1.1 204 No Content\r\nx-last: {last_id}\r\n\r\n"),
+        };
+        let _ = s.write_all(reply.as_bytes()).await;
+    })
+    .await;
+    let run = fetch(&["--sse", "-m", "10", &server.url("/events")], None).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let want = [
+        r#"{"id":"1","event":"message","data":"a"}"#,
+        r#"{"id":"1","event":"tick","data":"b\nc"}"#,
+        r#"{"id":"1","event":"message","data":"after 1"}"#,
+        r#"{"id":"2","event":"message","data":"\"quoted\""}"#,
+    ];
+    assert_eq!(run.stdout.lines().collect::<Vec<_>>(), want);
+    assert_eq!(server.connections(), 3);
+    let routes = serve_routes().await;
+    for (path, code) in [("/status/404", 22), ("/status/500", 22), ("/hello", 1), ("/status/202", 1)] {
+        let run = fetch(&["--sse", &format!("{}{path}", routes.url())], None).await;
+        assert_eq!(run.code, code, "{path}: {}", run.stderr);
+        assert_eq!(run.stderr.lines().count(), 1, "{path}: {}", run.stderr);
+    }
+    routes.forceclose().await;
 }

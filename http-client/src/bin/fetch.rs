@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use http_client::redirect::Policy;
-use http_client::{Body, Client, HttpVersion, Method, Response, Version};
+use http_client::{Body, Client, ErrorKind, HeaderName, HeaderValue, HttpVersion, Method, Response, Version};
 
 /// Transfers data from or to HTTP servers, as curl does.
 #[derive(Debug, Parser)]
@@ -59,6 +59,10 @@ struct Args {
     /// The limit on each whole transfer, in seconds.
     #[arg(short = 'm', long = "max-time", value_name = "SECS")]
     max_time: Option<f64>,
+    /// Read Server-Sent Events: one JSON line {"id","event","data"} per event, reconnecting
+    /// after `retry:` with Last-Event-ID, until a 204.
+    #[arg(long = "sse")]
+    sse: bool,
     /// Ask for a compressed response and decode it.
     #[arg(long = "compressed")]
     compressed: bool,
@@ -163,6 +167,9 @@ fn request_body(args: &Args) -> Result<Option<Body>, Failure> {
 }
 
 async fn transfer(client: &Client, args: &Args, url: &str) -> Result<(), Failure> {
+    if args.sse {
+        return events(client, args, url).await;
+    }
     let body = request_body(args)?;
     let method = match &args.method {
         Some(m) => Method::from_bytes(m.as_bytes()).map_err(|_| Failure(2, format!("invalid method {m:?}")))?,
@@ -170,14 +177,9 @@ async fn transfer(client: &Client, args: &Args, url: &str) -> Result<(), Failure
         None => Method::GET,
     };
     let mut req = client.request(method, url);
-    let mut has_content_type = false;
-    for h in &args.headers {
-        let Some((name, value)) = h.split_once(':') else {
-            return Err(Failure(2, format!("invalid header {h:?}: expected 'Name: value'")));
-        };
-        has_content_type |= name.trim().eq_ignore_ascii_case("content-type");
-        req = req.header(name.trim(), value.trim());
-    }
+    let headers: http_client::HeaderMap = parse_headers(&args.headers)?.into_iter().collect();
+    let has_content_type = headers.contains_key(http_client::header::CONTENT_TYPE);
+    req = req.headers(headers);
     if let Some(body) = body {
         if !has_content_type {
             req = req.header("content-type", "application/x-www-form-urlencoded");
@@ -219,6 +221,48 @@ async fn transfer(client: &Client, args: &Args, url: &str) -> Result<(), Failure
     let progress = args.output.is_some() && !args.silent && std::io::stderr().is_terminal();
     copy_body(&mut res, &mut out, progress).await?;
     out.flush().map_err(write_err)
+}
+
+/// `--sse`: each event as one JSON line, flushed as it arrives.
+async fn events(client: &Client, args: &Args, url: &str) -> Result<(), Failure> {
+    let mut source = http_client::EventSource::new(client, url);
+    for (name, value) in parse_headers(&args.headers)? {
+        source = source.header(name, value);
+    }
+    let mut out = std::io::stdout().lock();
+    while let Some(ev) = source.next().await {
+        let ev = ev.map_err(|e| {
+            let code = match e.kind() {
+                ErrorKind::Status(s) if s.as_u16() < 400 => 1,
+                k => k.exit_code() as u8,
+            };
+            Failure(code, e.to_string())
+        })?;
+        let event = ev.event.as_deref().filter(|e| !e.is_empty()).unwrap_or("message");
+        let json = |s: &str| serde_json::Value::from(s).to_string();
+        let line = format!(
+            "{{\"id\":{},\"event\":{},\"data\":{}}}",
+            json(source.last_event_id()),
+            json(event),
+            json(&ev.data)
+        );
+        writeln!(out, "{line}").and_then(|()| out.flush()).map_err(|e| Failure(23, format!("write error: {e}")))?;
+    }
+    Ok(())
+}
+
+/// `-H 'Name: value'` options as header fields.
+fn parse_headers(raw: &[String]) -> Result<Vec<(HeaderName, HeaderValue)>, Failure> {
+    raw.iter()
+        .map(|h| {
+            let bad = || Failure(2, format!("invalid header {h:?}: expected 'Name: value'"));
+            let (name, value) = h.split_once(':').ok_or_else(bad)?;
+            Ok((
+                HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| bad())?,
+                HeaderValue::from_str(value.trim()).map_err(|_| bad())?,
+            ))
+        })
+        .collect()
 }
 
 async fn copy_body(res: &mut Response, out: &mut Box<dyn Write>, progress: bool) -> Result<(), Failure> {
@@ -287,7 +331,6 @@ mod tests {
 
     #[test]
     fn kinds_map_to_curl_exit_codes() {
-        use http_client::ErrorKind;
         let cases =
             [(ErrorKind::Resolve, 6), (ErrorKind::Connect, 7), (ErrorKind::Malformed, 8), (ErrorKind::Certificate, 60)];
         for (kind, code) in cases {

@@ -103,17 +103,17 @@ impl RawServer {
     }
 }
 
-/// Reads until a blank line ends a request head; false at end of file.
-pub async fn read_head(s: &mut TcpStream) -> bool {
+/// Reads until a blank line ends a request head; `None` at end of file.
+pub async fn read_head(s: &mut TcpStream) -> Option<String> {
     let mut buf = Vec::new();
     let mut byte = [0u8; 1];
     while !buf.ends_with(b"\r\n\r\n") {
         match s.read(&mut byte).await {
             Ok(1) => buf.push(byte[0]),
-            _ => return false,
+            _ => return None,
         }
     }
-    true
+    Some(String::from_utf8_lossy(&buf).into_owned())
 }
 
 /// A server answering every connection's first request with `reply`, then closing.
@@ -121,7 +121,7 @@ pub async fn raw_server(reply: Vec<u8>) -> RawServer {
     scripted_server(move |mut s, _| {
         let reply = reply.clone();
         async move {
-            if read_head(&mut s).await {
+            if read_head(&mut s).await.is_some() {
                 let _ = s.write_all(&reply).await;
                 let _ = s.flush().await;
             }
@@ -191,15 +191,7 @@ pub async fn h2_server(act: fn(usize, usize) -> H2Act) -> RawServer {
 /// test sees what came), `CONNECT host:port` opens a tunnel. Counts connections.
 pub async fn proxy_server() -> RawServer {
     scripted_server(|mut s, _| async move {
-        let mut head = Vec::new();
-        let mut byte = [0u8; 1];
-        while !head.ends_with(b"\r\n\r\n") {
-            match s.read(&mut byte).await {
-                Ok(1) => head.push(byte[0]),
-                _ => return,
-            }
-        }
-        let head = String::from_utf8_lossy(&head).into_owned();
+        let Some(head) = read_head(&mut s).await else { return };
         if let Some(rest) = head.strip_prefix("CONNECT ") {
             let authority = rest.split(' ').next().unwrap_or("").to_owned();
             let Ok(mut upstream) = TcpStream::connect(authority.replace("localhost", "127.0.0.1")).await else {
