@@ -13,6 +13,7 @@ mod pool;
 mod proxy;
 pub mod redirect;
 mod response;
+mod service;
 mod sse;
 mod url;
 
@@ -25,6 +26,7 @@ pub use http_core::{Body, BodySender, Frame};
 pub use http_sse::SSEEvent;
 pub use open::RequestWriter;
 pub use response::{Hop, Response};
+pub use service::ResponseFuture;
 pub use sse::{DEFAULT_RETRY, EventSource};
 
 pub use bytes::Bytes;

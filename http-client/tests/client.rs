@@ -370,3 +370,18 @@ async fn open_streams_the_body_then_reads_the_response() {
     assert!(err.is_connect(), "{err}");
     server.forceclose().await;
 }
+
+/// The client under a tower layer (a timeout) through `Service`.
+#[tokio::test]
+async fn tower_layers_wrap_the_client() {
+    use tower::{Service, ServiceBuilder, ServiceExt};
+    let server = serve_routes().await;
+    let mut svc = ServiceBuilder::new().timeout(Duration::from_secs(5)).service(client());
+    for _ in 0..3 {
+        let req = http::Request::get(format!("{}/hello", server.url())).body(http_client::Body::empty()).unwrap();
+        let ready = ServiceExt::<http::Request<http_client::Body>>::ready(&mut svc).await.unwrap();
+        let res = ready.call(req).await.unwrap();
+        assert_eq!(res.text().await.unwrap(), "hello");
+    }
+    server.forceclose().await;
+}
