@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# HTTP/2 and TLS interop: showcase against independent clients (issue 6).
+# HTTP/2 and TLS interop: showcase against independent clients.
 #
 #   curl --http2-prior-knowledge   h2c on the cleartext port (/plaintext, /echo, HEAD)
 #   nghttp -v                      h2c frames, trailers in a trailing HEADERS frame

@@ -15,7 +15,7 @@ CLIENTS=${1:-100}
 SECONDS_=${2:-15}
 RATE=${3:-20M}
 FILESERVER=${FILESERVER:-target/release/fileserver}
-[[ -x "$FILESERVER" ]] || cargo build --release -q -p http-server --bin fileserver
+[[ -x "$FILESERVER" ]] || cargo build --release -q -p http-server --features cli --bin fileserver
 
 WORK=$(mktemp -d /tmp/large-rss.XXXXXX)
 PIDS=()

@@ -18,7 +18,7 @@ if [[ -z "$NGINX" ]] || ! command -v curl >/dev/null; then
 fi
 FILESERVER=${FILESERVER:-target/release/fileserver}
 if [[ ! -x "$FILESERVER" ]]; then
-    cargo build --release -q -p http-server --bin fileserver
+    cargo build --release -q -p http-server --features cli --bin fileserver
 fi
 
 WORK=$(mktemp -d /tmp/nginx-compare.XXXXXX)

@@ -24,7 +24,7 @@ if [[ -z "$NGINX" ]] || ! command -v wrk >/dev/null; then
     exit 0
 fi
 FILESERVER=${FILESERVER:-target/release/fileserver}
-[[ -x "$FILESERVER" ]] || cargo build --release -q -p http-server --bin fileserver
+[[ -x "$FILESERVER" ]] || cargo build --release -q -p http-server --features cli --bin fileserver
 
 WORK=$(mktemp -d /tmp/static-load.XXXXXX)
 PIDS=()

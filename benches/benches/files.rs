@@ -1,4 +1,4 @@
-//! Static-file answer micro-benchmarks (issue 7): what `servecontent` computes before any
+//! Static-file answer micro-benchmarks: what `servecontent` computes before any
 //! byte is read, through the public `http_server::files` API.
 //!
 //! * `files_precondition/*`: `check_preconditions` for a GET with the content's strong
@@ -23,9 +23,8 @@ use std::time::{Duration, UNIX_EPOCH};
 use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use http_core::{HeaderMap, HeaderValue, Method, Request, StatusCode};
-use http_server::files::{
-    Content, ETag, Precondition, RangeOutcome, check_preconditions, parse_range_specs, resolve_range, servecontent,
-};
+use http_server::__bench::{Precondition, check_preconditions, parse_range_specs};
+use http_server::files::{Content, ETag, RangeOutcome, resolve_range, servecontent};
 
 fn preconditions(c: &mut Criterion) {
     let tag = ETag::from_bytes(&[b'x'; 1024]);

@@ -1,4 +1,4 @@
-//! HTTP/1.1 engine micro-benchmarks (issue 7): the request-head parser and validator, the
+//! HTTP/1.1 engine micro-benchmarks: the request-head parser and validator, the
 //! chunked body decoder and the response-head encoder, each exactly as the connection runs it
 //! (through `http_server::__bench`, default `ServerOptions` limits).
 //!

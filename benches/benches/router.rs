@@ -1,4 +1,4 @@
-//! Router benchmarks (issue 3): match time over a 1,000-route table against `matchit` in
+//! Router benchmarks: match time over a 1,000-route table against `matchit` in
 //! the same run, per route class, and registration time of 10,000 routes.
 //!
 //! `matchit` has no regex constraints and no single-segment `*`; for those classes it

@@ -1,4 +1,4 @@
-//! Server-Sent Events encoding micro-benchmarks (issue 7): `SSEEvent` to wire bytes through
+//! Server-Sent Events encoding micro-benchmarks: `SSEEvent` to wire bytes through
 //! the public `http_sse` API.
 //!
 //! Three events: a small data-only one (`data: {"tick":42}`), one with `event`, `id` and

@@ -6,7 +6,7 @@
 # CPU time (utime+stime, /proc/PID/stat fields 14+15) before and after the measured run.
 # Prints per-round results, then the medians and ratios against the baseline peer.
 #
-#   benches/load/compare.sh                              # issue 2: plaintext, ours vs hyper
+#   benches/load/compare.sh                              # plaintext, ours vs hyper
 #   benches/load/compare.sh --path /json --rounds 5
 #   benches/load/compare.sh --pipeline 16                # wrk Lua script, 16 deep
 #   benches/load/compare.sh --servers ours,hyper,axum,actix,canned

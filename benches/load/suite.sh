@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole load-comparison suite (issue 7), one command:
+# The whole load-comparison suite, one command:
 #
 #   bash benches/load/suite.sh                 # 3 rounds, ~20 minutes
 #   bash benches/load/suite.sh --rounds 5
@@ -58,7 +58,9 @@ done
 
 if [[ $build -eq 1 ]]; then
   log "building release binaries (lto = fat: several minutes on a cold target dir)"
-  cargo build --release -p examples -p benches -p http-server --bin fileserver >&2
+  # `--bins` (not `--bin fileserver`, which would build only that one): hello, the hyper
+  # peers, idle_conns, alloc_count and fileserver (which needs http-server's `cli` feature)
+  cargo build --release -p examples -p benches -p http-server --features http-server/cli --bins >&2
   build_peers_for axum,actix,canned
 fi
 

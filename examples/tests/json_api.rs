@@ -80,6 +80,7 @@ async fn plain_example_table() {
         ("POST", "/echo", "hi there", 200, text, "hi there"),
         ("POST", "/echo", "[1,2]", 200, json, "[1,2]"),
         ("GET", "/greet?name=Ada", "", 200, json, r#"{"message":"Hello, Ada!"}"#),
+        ("GET", "/greet?x=1&name=Ada%20L%C3%B6+B.", "", 200, json, r#"{"message":"Hello, Ada Lö B.!"}"#),
         ("GET", "/greet", "", 200, json, r#"{"message":"Hello, World!"}"#),
         ("POST", "/items", "pen", 201, json, r#"{"created":"pen"}"#),
         ("GET", "/nope", "", 404, text, "Not Found"),

@@ -11,11 +11,11 @@ use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http_core::{HeaderMap, HeaderName, HeaderValue, Method, Request};
-use http_server::__fuzz::{self, ChunkedVerdict, Framing, HeadVerdict, RequestVerdict};
-use http_server::files::{
-    ETag, MAX_RANGES, PathError, Precondition, RangeOutcome, RangeSpec, SafePath, check_preconditions, if_range_holds,
-    parse_range_specs, resolve_range,
+use http_server::__fuzz::{
+    self, ChunkedVerdict, Framing, HeadVerdict, MAX_RANGES, Precondition, RangeSpec, RequestVerdict,
+    check_preconditions, if_range_holds, parse_range_specs,
 };
+use http_server::files::{ETag, PathError, RangeOutcome, SafePath, resolve_range};
 
 /// Splits the input at its first `\0` (or keeps it whole): a "control" prefix steering the
 /// check, and the payload.

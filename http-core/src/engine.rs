@@ -18,9 +18,10 @@ use bytes::Bytes;
 use http::{HeaderMap, StatusCode, Version};
 
 use crate::context::RequestContext;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::request::RequestHead;
 use crate::stream::{Stream, WriteState};
+use crate::upgrade::Upgraded;
 
 /// A response head as handed to a [`Transport`].
 ///
@@ -157,6 +158,22 @@ pub trait Transport: Send + 'static {
     fn recycle_headers(&mut self, headers: HeaderMap) {
         drop(headers);
     }
+    /// Hands the connection or stream over for [`Stream::upgrade`], after `send_head` took
+    /// its 101 (HTTP/1.1) or 2xx (HTTP/2 extended CONNECT) head: flushes everything
+    /// buffered, then gives up the I/O, with the bytes already read after the request head.
+    /// The engine must not touch that I/O again. Default: not supported.
+    ///
+    /// ```
+    /// # use std::task::{Context, Poll};
+    /// # use http_core::engine::Transport;
+    /// fn unsupported<T: Transport>(t: &mut T, cx: &mut Context<'_>) -> bool {
+    ///     matches!(t.poll_upgrade(cx), Poll::Ready(Err(_)))
+    /// }
+    /// ```
+    fn poll_upgrade(&mut self, cx: &mut Context<'_>) -> Poll<Result<Upgraded, Error>> {
+        let _ = cx;
+        Poll::Ready(Err(Error::new(ErrorKind::State, "this transport cannot hand over its connection")))
+    }
     /// Ends the response body, sending `trailers` where the protocol and peer allow.
     /// Engines flush after the handler returns, so this need not flush.
     fn poll_finish(&mut self, cx: &mut Context<'_>, trailers: Option<&HeaderMap>) -> Poll<Result<(), Error>>;
@@ -231,5 +248,36 @@ impl<T: Transport> Stream<T> {
     /// ```
     pub fn transport(&self) -> &T {
         &self.transport
+    }
+}
+
+/// The `:protocol` of an HTTP/2 extended CONNECT (RFC 8441 §4), put in the request
+/// context's extensions by the engine; read it with [`Stream::upgrade_protocol`].
+///
+/// ```
+/// use http_core::engine::ConnectProtocol;
+/// assert_eq!(ConnectProtocol::new("websocket").as_str(), "websocket");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectProtocol(Box<str>);
+
+impl ConnectProtocol {
+    /// The protocol `name`.
+    ///
+    /// ```
+    /// let p = http_core::engine::ConnectProtocol::new("echo");
+    /// # assert_eq!(p.as_str(), "echo");
+    /// ```
+    pub fn new(name: &str) -> Self {
+        ConnectProtocol(name.into())
+    }
+
+    /// The protocol name.
+    ///
+    /// ```
+    /// assert_eq!(http_core::engine::ConnectProtocol::new("echo").as_str(), "echo");
+    /// ```
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }

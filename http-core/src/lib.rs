@@ -23,6 +23,7 @@ mod test_client;
 pub mod testing;
 #[cfg(feature = "tower")]
 pub mod tower;
+mod upgrade;
 
 pub use body::{Body, BodySender, Frame};
 pub use context::{Deadline, Params, RequestContext};
@@ -34,6 +35,7 @@ pub use panic::{catch_panic, panic_message};
 pub use request::{Request, RequestHead};
 pub use response::{IntoResponse, Response};
 pub use stream::Stream;
+pub use upgrade::Upgraded;
 
 #[cfg(feature = "json")]
 pub use form::from_urlencoded;

@@ -5,6 +5,10 @@
 //! keeps it in the parameter; the file server refuses it). `+` is not a
 //! space in paths and stays `+`. A `%` not followed by two hex digits, or bytes that do not
 //! decode to UTF-8, make the segment invalid (the router and the file server answer 400).
+//!
+//! Query strings are decoded the way HTML forms encode them (WHATWG URL,
+//! `application/x-www-form-urlencoded`): [`query_param`] splits on `&` and `=` first, then
+//! decodes the name and the value, where `+` is a space.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -68,6 +72,39 @@ pub fn percent_decode(segment: &str) -> Result<Cow<'_, str>, InvalidPercentEncod
     String::from_utf8(out).map(Cow::Owned).map_err(|_| InvalidPercentEncoding)
 }
 
+/// The value of the first `name=value` pair in a query string (without the `?`) whose
+/// decoded name is `name`, decoded: `%XX` escapes, and `+` as a space. A pair without `=`
+/// has the empty value; a pair whose encoding is broken is passed over. Borrows when there
+/// is nothing to decode.
+///
+/// ```
+/// use http_core::percent::query_param;
+/// let q = "name=Ada%20Lovelace&city=S%C3%A3o+Paulo&flag&bad=%zz";
+/// assert_eq!(query_param(q, "name").as_deref(), Some("Ada Lovelace"));
+/// assert_eq!(query_param(q, "city").as_deref(), Some("São Paulo"));
+/// assert_eq!(query_param(q, "flag").as_deref(), Some(""));
+/// assert_eq!(query_param(q, "bad"), None);
+/// assert_eq!(query_param(q, "missing"), None);
+/// ```
+pub fn query_param<'a>(query: &'a str, name: &str) -> Option<Cow<'a, str>> {
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        if form_decode(k).ok()? != name {
+            return None;
+        }
+        form_decode(v).ok()
+    })
+}
+
+/// [`percent_decode`] with `+` as a space (form encoding).
+fn form_decode(s: &str) -> Result<Cow<'_, str>, InvalidPercentEncoding> {
+    if s.contains('+') {
+        percent_decode(&s.replace('+', " ")).map(|c| Cow::Owned(c.into_owned()))
+    } else {
+        percent_decode(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,5 +135,24 @@ mod tests {
     #[test]
     fn borrowed_without_percent() {
         assert!(matches!(percent_decode("abc").unwrap(), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn query_param_table() {
+        let q = "a=1&b=x+y&c=%26%3D&a=2&e&%6Eame=n&broken=%zz&plus=%2B";
+        let rows: &[(&str, Option<&str>)] = &[
+            ("a", Some("1")),
+            ("b", Some("x y")),
+            ("c", Some("&=")),
+            ("e", Some("")),
+            ("name", Some("n")),
+            ("broken", None),
+            ("plus", Some("+")),
+            ("z", None),
+        ];
+        for (name, want) in rows {
+            assert_eq!(query_param(q, name).as_deref(), *want, "{name}");
+        }
+        assert!(matches!(query_param("a=1", "a"), Some(Cow::Borrowed(_))));
     }
 }

@@ -1,5 +1,5 @@
 //! Plain-string handlers for quick scripts: `(method, path, query, body) -> String`, the
-//! Langoost `http.serve` convention. See [`plain`](crate::plain).
+//! smallest handler shape (four strings in, one out). See [`plain`](crate::plain).
 
 use std::future::Future;
 
@@ -93,8 +93,7 @@ async fn parts(mut req: Request) -> Result<Parts, Response> {
 #[derive(Debug, Clone)]
 pub struct PlainHandler<F>(F);
 
-/// Adapts `fn(method, path, query, body) -> String` into a [`Handler`] (the Langoost
-/// `http.serve` convention).
+/// Adapts `fn(method, path, query, body) -> String` into a [`Handler`].
 ///
 /// The returned string becomes the response:
 ///
@@ -114,18 +113,19 @@ pub struct PlainHandler<F>(F);
 /// work, but a slow one holds up its worker thread (use [`plain_async`], or
 /// `tokio::task::spawn_blocking` inside). [`plain_async`] takes an async function of owned
 /// strings. Both get the path and query exactly as sent (percent-encoded, query without
-/// `?`, empty when absent) and the body as UTF-8 text: a body that is not UTF-8 is
+/// `?`, empty when absent; [`percent::query_param`](crate::percent::query_param) reads one
+/// decoded value) and the body as UTF-8 text: a body that is not UTF-8 is
 /// answered 400 without calling the function; one over 10 MiB, 413.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use http_core::{plain, testing::TestClient};
+/// use http_core::{percent::query_param, plain, testing::TestClient};
 ///
 /// fn handle(method: &str, path: &str, query: &str, body: &str) -> String {
 ///     match (method, path) {
 ///         (_, "/health") => r#"{"status": "ok"}"#.to_owned(),
 ///         ("POST", "/echo") => body.to_owned(),
-///         (_, "/greet") => format!("Hello, {}!", query.strip_prefix("name=").unwrap_or("World")),
+///         (_, "/greet") => format!("Hello, {}!", query_param(query, "name").unwrap_or("World".into())),
 ///         _ => "404 Not Found".to_owned(),
 ///     }
 /// }
@@ -134,6 +134,7 @@ pub struct PlainHandler<F>(F);
 /// let r = client.get("/health").await;
 /// assert_eq!(r.header("content-type"), Some("application/json"));
 /// assert_eq!(client.get("/greet?name=Ada").await.text(), "Hello, Ada!");
+/// assert_eq!(client.get("/greet?name=Ada%20L.").await.text(), "Hello, Ada L.!");
 /// let r = client.get("/nope").await;
 /// assert_eq!((r.status.as_u16(), r.text().as_str()), (404, "Not Found"));
 /// # }

@@ -38,7 +38,7 @@ impl Stream {
         self.commit_head(None, length, false)
     }
 
-    fn commit_head(
+    pub(crate) fn commit_head(
         &mut self,
         headers: Option<&mut HeaderMap>,
         length: Option<u64>,

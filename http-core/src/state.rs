@@ -138,8 +138,8 @@ impl<H: Clone, T> Clone for WithState<H, T> {
 ///    handlers: `s.context().state::<T>()`). Costs one extension insert per request.
 ///
 /// Mutable state needs interior mutability that is safe across threads: atomics, a
-/// `Mutex`, or [`SharedMap`] — the Rust form of Langoost's global key-value store
-/// (`runtime.core.share` / `fetch`), with an atomic [`update`](SharedMap::update) so
+/// `Mutex`, or [`SharedMap`] — a global key-value store (`share` / `fetch`, as scripting
+/// runtimes' HTTP servers offer one), with an atomic [`update`](SharedMap::update) so
 /// read-modify-write sequences such as counters stay exact under concurrent requests.
 ///
 /// ```
@@ -228,12 +228,13 @@ impl<H: StreamHandler, T: Send + Sync + 'static> StreamHandler for WithState<H, 
     }
 }
 
-/// A concurrent key-value store shared by all requests: Langoost's global store
-/// (`runtime.core.share(key, value)` / `fetch(key)`). Cloning shares the same map.
+/// A concurrent key-value store shared by all requests, the global store scripting
+/// runtimes' HTTP servers offer (`share(key, value)` / `fetch(key)`). Cloning shares the
+/// same map.
 ///
 /// Every method takes the lock for its own duration only (never across an `.await`), so
 /// each is atomic; [`update`](Self::update) makes read-modify-write atomic too — the
-/// Langoost sequence `fetch` then `share` is not, and loses counts under concurrency.
+/// sequence `fetch` then `share` is not, and loses counts under concurrency.
 ///
 /// ```
 /// use http_core::SharedMap;
@@ -282,7 +283,7 @@ impl<V: Clone> SharedMap<V> {
         Self::default()
     }
 
-    /// Stores `value` under `key` (Langoost's `share`), returning the previous value.
+    /// Stores `value` under `key`, returning the previous value.
     ///
     /// ```
     /// let s: http_core::SharedMap = http_core::SharedMap::new();
@@ -293,7 +294,7 @@ impl<V: Clone> SharedMap<V> {
         self.write().insert(key.into(), value.into())
     }
 
-    /// A copy of the value under `key` (Langoost's `fetch`).
+    /// A copy of the value under `key`.
     ///
     /// ```
     /// let s: http_core::SharedMap = http_core::SharedMap::new();

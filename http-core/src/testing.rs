@@ -232,6 +232,31 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn upgrade_checks_before_touching_the_response() {
+        async fn h(s: &mut Stream) {
+            // Wrong status for HTTP/1.1: refused, the response is still open.
+            assert!(s.upgrade().await.is_err());
+            assert!(!s.is_head_sent());
+            s.set_status(StatusCode::SWITCHING_PROTOCOLS).unwrap();
+            // The in-memory transport has no connection to hand over.
+            assert!(s.upgrade().await.is_err());
+            assert!(s.is_aborted());
+        }
+        let req =
+            Request::new(Method::GET, "/").with_header("connection", "keep-alive, Upgrade").with_header("upgrade", "x");
+        let r = call_stream(&h, req).await;
+        assert_eq!(r.status, StatusCode::SWITCHING_PROTOCOLS);
+
+        async fn not_asked(s: &mut Stream) {
+            s.set_status(StatusCode::SWITCHING_PROTOCOLS).unwrap();
+            assert!(s.upgrade().await.is_err());
+            assert!(!s.is_head_sent(), "a request that asks for no upgrade gets none");
+            s.set_status(StatusCode::OK).unwrap();
+        }
+        assert_eq!(call_stream(&not_asked, Request::new(Method::GET, "/")).await.status, StatusCode::OK);
+    }
+
+    #[tokio::test]
     async fn untouched_stream_answers_empty_200() {
         async fn nothing(_s: &mut Stream) {}
         let r = call_stream(&nothing, Request::new(Method::GET, "/")).await;

@@ -14,6 +14,11 @@ use http::{HeaderMap, StatusCode};
 use crate::h1::decode::{BodyDecoder, Decoded};
 use crate::h1::role::{BodyLength, Framing, HeadLimits, HeadParser, encode_head, parse_head as decode_head};
 
+/// The precondition evaluator of [`files`](crate::files), crate-private there.
+pub use crate::files::conditional::{Precondition, check_preconditions};
+/// The Range field parser, crate-private in [`files`](crate::files).
+pub use crate::files::range::parse_range_specs;
+
 /// The head limits of a default [`ServerOptions`](crate::ServerOptions).
 fn default_limits() -> HeadLimits {
     let o = crate::ServerOptions::new();

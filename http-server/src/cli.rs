@@ -28,8 +28,8 @@ pub struct CommonArgs {
     /// Port to bind; 0 picks a free port.
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
-    /// Runtime worker threads (default: the number of cores).
-    #[arg(long)]
+    /// Runtime worker threads, at least 1 (default: the number of cores).
+    #[arg(long, value_parser = parse_workers)]
     pub workers: Option<usize>,
     /// TLS certificate chain (PEM); with --tls-key, serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN).
     #[arg(long, value_name = "PEM", requires = "tls_key")]
@@ -97,9 +97,23 @@ impl CommonArgs {
     pub fn runtime(&self) -> std::io::Result<tokio::runtime::Runtime> {
         let mut b = tokio::runtime::Builder::new_multi_thread();
         if let Some(n) = self.workers {
-            b.worker_threads(n.max(1));
+            if n == 0 {
+                return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, WORKERS_ZERO));
+            }
+            b.worker_threads(n);
         }
         b.enable_all().build()
+    }
+}
+
+const WORKERS_ZERO: &str = "--workers must be at least 1 (a runtime needs a worker thread)";
+
+/// `--workers`: a whole number of threads, at least 1.
+fn parse_workers(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err(WORKERS_ZERO.trim_start_matches("--workers ").to_owned()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("{s:?} is not a number of threads: {e}")),
     }
 }
 
@@ -141,7 +155,8 @@ pub fn init_logging(quiet: bool) {
 
 /// Runs a binary's server: builds the runtime, starts the server with the options from
 /// the flags (TLS included), prints the `listening on` line, reloads the certificate on
-/// SIGHUP, and shuts down gracefully on Ctrl-C/SIGTERM.
+/// SIGHUP (a server without TLS logs and ignores SIGHUP), and shuts down gracefully on
+/// Ctrl-C/SIGTERM.
 ///
 /// ```no_run
 /// use clap::Parser;
@@ -170,19 +185,22 @@ where
     rt.block_on(async {
         let server = start(options).await?;
         announce(&server);
+        // SIGHUP's default action ends the process: take it over, with or without TLS.
         #[cfg(unix)]
-        if let (Some(cert), Some(key)) = (args.tls_cert.clone(), args.tls_key.clone()) {
+        if let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
             let server = server.clone();
-            if let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
-                tokio::spawn(async move {
-                    while hup.recv().await.is_some() {
-                        match server.reload_tls(&cert, &key) {
+            let files = args.tls_cert.clone().zip(args.tls_key.clone());
+            tokio::spawn(async move {
+                while hup.recv().await.is_some() {
+                    match &files {
+                        None => tracing::info!("SIGHUP ignored: no TLS certificate to reload"),
+                        Some((cert, key)) => match server.reload_tls(cert, key) {
                             Ok(()) => tracing::info!("TLS certificate reloaded"),
                             Err(e) => tracing::error!(error = %e, "TLS reload failed; keeping the old certificate"),
-                        }
+                        },
                     }
-                });
-            }
+                }
+            });
         }
         server.shutdown_on_signal().await;
         Ok(())
@@ -229,4 +247,42 @@ pub fn listen_main<H: http_core::StreamHandler>(about: &'static str, handler: H)
     let args = common_args(about)?;
     init_logging(false);
     run(&args, |opts| Server::listen(opts, handler))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        common: CommonArgs,
+    }
+
+    #[test]
+    fn workers_flag_table() {
+        let rows: [(&str, Result<Option<usize>, &str>); 4] = [
+            ("", Ok(None)),
+            ("3", Ok(Some(3))),
+            ("0", Err("must be at least 1")),
+            ("many", Err("is not a number of threads")),
+        ];
+        for (value, want) in rows {
+            let argv: Vec<&str> = if value.is_empty() { vec!["prog"] } else { vec!["prog", "--workers", value] };
+            match (Cli::try_parse_from(argv), want) {
+                (Ok(cli), Ok(w)) => assert_eq!(cli.common.workers, w, "{value}"),
+                (Err(e), Err(text)) => assert!(e.to_string().contains(text), "{value}: {e}"),
+                (got, want) => panic!("{value}: got {:?}, want {want:?}", got.map(|c| c.common.workers)),
+            }
+        }
+    }
+
+    #[test]
+    fn zero_workers_built_in_code_is_an_error_too() {
+        let args = CommonArgs { host: "127.0.0.1".into(), port: 0, workers: Some(0), tls_cert: None, tls_key: None };
+        let err = args.runtime().unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("--workers must be at least 1"), "{err}");
+    }
 }

@@ -71,7 +71,7 @@ async fn serve_cleartext<H: StreamHandler>(mut tcp: TcpStream, peer: SocketAddr,
         return;
     }
     if n == PREFACE.len() {
-        Box::pin(serve_h2(Rewind::new(bytes::Bytes::new(), tcp), Some(peer), cx)).await;
+        Box::pin(serve_h2(Rewind::new(bytes::Bytes::new(), tcp), Some(peer), cx.handler, cx.h2, cx.graceful)).await;
         return;
     }
     // Rare: a preface prefix arrived alone. Read until the rest decides.
@@ -86,7 +86,7 @@ async fn serve_cleartext<H: StreamHandler>(mut tcp: TcpStream, peer: SocketAddr,
         }
     }
     if buf.starts_with(PREFACE) {
-        Box::pin(serve_h2(Rewind::new(buf.freeze(), tcp), Some(peer), cx)).await;
+        Box::pin(serve_h2(Rewind::new(buf.freeze(), tcp), Some(peer), cx.handler, cx.h2, cx.graceful)).await;
     } else {
         let transport = Box::new(Stream::new(
             H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone()).with_buffered(buf),
@@ -120,7 +120,7 @@ async fn serve_tls<H: StreamHandler>(tcp: TcpStream, peer: SocketAddr, tls: &Tls
         }
     };
     if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
-        serve_h2(stream, Some(peer), cx).await;
+        serve_h2(stream, Some(peer), cx.handler, cx.h2, cx.graceful).await;
     } else {
         let transport = Box::new(Stream::new(H1Transport::new(stream, Some(peer), cx.h1.clone(), cx.graceful.clone())));
         serve_connection(transport, &*cx.handler).await;

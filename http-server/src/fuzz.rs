@@ -11,6 +11,11 @@ use bytes::BytesMut;
 use crate::h1::decode::{BodyDecoder, Decoded};
 use crate::h1::role::{BodyLength, HeadLimits, parse_head};
 
+/// The Range and precondition parsers of [`files`](crate::files), crate-private there.
+pub use crate::files::conditional::{Precondition, check_preconditions, if_range_holds};
+/// The Range field parser and its cap, crate-private in [`files`](crate::files).
+pub use crate::files::range::{MAX_RANGES, RangeSpec, parse_range_specs};
+
 /// The default limits of [`ServerOptions`](crate::ServerOptions), as the head parser sees them.
 const LIMITS: HeadLimits = HeadLimits { max_header_bytes: 32 * 1024, max_uri_bytes: 8 * 1024, max_headers: 100 };
 /// Trailer-section bound used by the connection (same as the head limit).

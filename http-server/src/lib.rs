@@ -17,14 +17,59 @@
 //!     http_server::serve(ServerOptions::new().port(8080), |_req: Request| async { "Hello, World!" }).await
 //! }
 //! ```
+//!
+//! ## Reading the source
+//!
+//! The files in the order a request flows through them:
+//!
+//! 1. `server.rs`: binds, accepts (the connection limit, backoff on accept errors), spawns
+//!    a task per connection and tracks it for graceful and forced shutdown; `options.rs`
+//!    holds the knobs, `tls.rs` the certificates.
+//! 2. `connection.rs`: picks the engine. On the TLS port, the handshake and ALPN; on the
+//!    cleartext port, a peek at the first bytes: the HTTP/2 preface goes to HTTP/2,
+//!    anything else to HTTP/1.1 (`io.rs` replays sniffed bytes for HTTP/2).
+//!
+//! HTTP/1.1 (`h1/`, split as hyper's `proto/h1`):
+//!
+//! 3. `h1/io.rs`: the socket's buffered reads and writes, the read/write timers, cold
+//!    stack reads and buffer release for idle connections;
+//! 4. `h1/role.rs`: the request head parsed and validated (target, Host, Content-Length
+//!    and Transfer-Encoding, Expect, connection options);
+//! 5. `h1/conn.rs`: the connection state machine (waiting for heads under the idle and
+//!    header timeouts, keep-alive, pipelining, draining, lingering close) and its
+//!    `H1Transport`, the `http_core::engine::Transport` behind the handler's `Stream`;
+//! 6. `h1/dispatch.rs`: begins the exchange and runs the handler in the exchange slot
+//!    (a panic before the response becomes a 500), under the `request` span;
+//! 7. the handler, with `&mut Stream` (`http_core`'s `stream.rs` for reading and the head,
+//!    `respond.rs` for writing); its reads go through `h1/decode.rs` (body framing:
+//!    Content-Length, chunked, trailers), its writes through `h1/role.rs` (the response
+//!    head) and `h1/encode.rs` (chunks, last chunk and trailers), a file body through
+//!    `h1/sendfile.rs`; `date.rs` makes the `Date` header;
+//! 8. back in `h1/conn.rs`: the exchange is finished (flush unless pipelined requests
+//!    wait) and the next head awaited, or the connection closed.
+//!
+//! HTTP/2 (`h2/`, on the `h2` crate):
+//!
+//! 3. `h2/conn.rs`: the handshake and SETTINGS, accepting streams, running each one's
+//!    handler on the connection's task (moved to a task of its own if it waits), idle
+//!    timeout, GOAWAY, and the abuse limits; `io.rs` bounds its writes (`TimedIo`) and
+//!    lingers at the end (`Linger`);
+//! 4. `h2/transport.rs`: one stream as the `Transport` behind the handler's `Stream`
+//!    (flow control both ways, trailers, resets); `h2/stats.rs` counts what the
+//!    connection and its streams share;
+//! 5. `h2/upgrade.rs`: a stream a handler took over after an extended CONNECT.
+//!
+//! Static files are in `files/`, apart from the engines: handlers like any other.
 
 /// Micro-benchmark entry points into the crate-private HTTP/1 decoder and encoder (see
-/// `benches/benches/h1.rs`); not a supported API.
+/// `benches/benches/h1.rs`); not a supported API. Feature `bench-api`.
+#[cfg(feature = "bench-api")]
 #[doc(hidden)]
 #[path = "bench_api.rs"]
 pub mod __bench;
 /// Fuzzing and differential-testing entry points into the crate-private HTTP/1 decoder
-/// (see `fuzz/` and `tests/smuggling.rs`); not a supported API.
+/// (see `fuzz/` and `tests/smuggling.rs`); not a supported API. Feature `fuzz-api`.
+#[cfg(feature = "fuzz-api")]
 #[doc(hidden)]
 #[path = "fuzz.rs"]
 pub mod __fuzz;

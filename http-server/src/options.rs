@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | `host` | `127.0.0.1` | the listening address (loopback unless told otherwise) |
 //! | `port` | `8080` | `0` picks a free port |
-//! | `read_header_timeout` | 10 s | from a connection's start (or a request's first byte) to the end of its head: the slowloris guard; answered 408 |
+//! | `read_header_timeout` | 10 s | from a connection's start (or a request's first byte) to the end of its head: the slowloris guard; a connection that sent nothing is closed silently, a started request answered 408 |
 //! | `read_timeout` | 30 s | each read of a request body must make progress within it |
 //! | `write_timeout` | 30 s | each write of a response must make progress within it |
 //! | `idle_timeout` | 60 s | a keep-alive connection waiting for its next request |

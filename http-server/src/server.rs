@@ -452,11 +452,21 @@ async fn shutdown_signal() {
     }
 }
 
+/// Resolves the host and binds; an error names the host it could not resolve or the
+/// address it could not listen on.
 async fn bind(options: &ServerOptions) -> io::Result<TcpListener> {
-    let mut addrs = tokio::net::lookup_host((options.host.as_str(), options.port)).await?;
-    let addr = addrs
-        .next()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::AddrNotAvailable, format!("cannot resolve {}", options.host)))?;
+    let host = options.host.as_str();
+    let mut addrs = tokio::net::lookup_host((host, options.port))
+        .await
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot resolve host {host:?}: {e}")))?;
+    let addr = addrs.next().ok_or_else(|| {
+        io::Error::new(io::ErrorKind::AddrNotAvailable, format!("cannot resolve host {host:?}: no addresses"))
+    })?;
+    bind_any(addr, options).map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))
+}
+
+/// Binds `addr`; with `listenany`, a port in use moves on to the next 100, then any port.
+fn bind_any(addr: SocketAddr, options: &ServerOptions) -> io::Result<TcpListener> {
     match bind_addr(addr, options) {
         Err(e) if e.kind() == io::ErrorKind::AddrInUse && options.listenany && addr.port() != 0 => {
             for port in addr.port().saturating_add(1)..=addr.port().saturating_add(100) {

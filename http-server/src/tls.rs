@@ -34,14 +34,24 @@ fn invalid(what: impl std::fmt::Display) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, what.to_string())
 }
 
-fn build(cert_pem: &[u8], key_pem: &[u8]) -> io::Result<ServerConfig> {
+/// The certificate chain in a PEM text (leaf first).
+fn chain_from(cert_pem: &[u8]) -> io::Result<Vec<CertificateDer<'static>>> {
     let chain = CertificateDer::pem_slice_iter(cert_pem)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| invalid(format!("certificate PEM: {e}")))?;
     if chain.is_empty() {
         return Err(invalid("no certificate found in the certificate PEM"));
     }
-    let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|e| invalid(format!("private key PEM: {e}")))?;
+    Ok(chain)
+}
+
+/// The private key in a PEM text.
+fn key_from(key_pem: &[u8]) -> io::Result<PrivateKeyDer<'static>> {
+    PrivateKeyDer::from_pem_slice(key_pem).map_err(|e| invalid(format!("private key PEM: {e}")))
+}
+
+/// The rustls configuration: TLS 1.3 and 1.2, no client auth, ALPN `h2` then `http/1.1`.
+fn configure(chain: Vec<CertificateDer<'static>>, key: PrivateKeyDer<'static>) -> io::Result<ServerConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
@@ -51,6 +61,23 @@ fn build(cert_pem: &[u8], key_pem: &[u8]) -> io::Result<ServerConfig> {
         .map_err(invalid)?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
+}
+
+fn build(cert_pem: &[u8], key_pem: &[u8]) -> io::Result<ServerConfig> {
+    configure(chain_from(cert_pem)?, key_from(key_pem)?)
+}
+
+/// [`build`] from files; an error names the file (certificate or key) it is about.
+fn build_from_files(cert: &Path, key: &Path) -> io::Result<ServerConfig> {
+    fn labelled(what: &str, path: &Path, e: io::Error) -> io::Error {
+        io::Error::new(e.kind(), format!("TLS {what} file {}: {e}", path.display()))
+    }
+    let chain = std::fs::read(cert).and_then(|pem| chain_from(&pem)).map_err(|e| labelled("certificate", cert, e))?;
+    let key_der = std::fs::read(key).and_then(|pem| key_from(&pem)).map_err(|e| labelled("key", key, e))?;
+    configure(chain, key_der).map_err(|e| {
+        let msg = format!("TLS certificate file {} with key file {}: {e}", cert.display(), key.display());
+        io::Error::new(e.kind(), msg)
+    })
 }
 
 impl TlsConfig {
@@ -86,7 +113,8 @@ impl TlsConfig {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn from_pem_files(cert: impl AsRef<Path>, key: impl AsRef<Path>) -> io::Result<Self> {
-        Self::from_pem(&std::fs::read(cert)?, &std::fs::read(key)?)
+        let config = build_from_files(cert.as_ref(), key.as_ref())?;
+        Ok(TlsConfig { current: Arc::new(RwLock::new(Arc::new(config))) })
     }
 
     /// Replaces the certificate and key; new connections use them, open ones keep theirs.
@@ -125,7 +153,9 @@ impl TlsConfig {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn reload_from_pem_files(&self, cert: impl AsRef<Path>, key: impl AsRef<Path>) -> io::Result<()> {
-        self.reload_from_pem(&std::fs::read(cert)?, &std::fs::read(key)?)
+        let config = Arc::new(build_from_files(cert.as_ref(), key.as_ref())?);
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = config;
+        Ok(())
     }
 
     pub(crate) fn current(&self) -> Arc<ServerConfig> {

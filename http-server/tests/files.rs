@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use bytes::Bytes;
 use http_core::testing::{self, TestResponse};
 use http_core::{Method, Request, StatusCode};
-use http_server::files::{Content, FileServer, FileServerOptions, MAX_RANGES, fileserver, servecontent, servefile};
+use http_server::__fuzz::MAX_RANGES;
+use http_server::files::{Content, FileServer, FileServerOptions, fileserver, servecontent, servefile};
 use http_server::{Server, ServerOptions};
 
 const ALPHA: &str = "abcdefghijklmnopqrstuvwxyz";

@@ -1,5 +1,5 @@
-//! Exact HTTP/1.1 wire behaviour over raw TCP: every RFC 9112 rule of issue 2 (points 4
-//! and 5) as a case table, plus the exchanges a table cannot express (pipelining,
+//! Exact HTTP/1.1 wire behaviour over raw TCP: the RFC 9112 message-syntax and framing rules
+//! the engine enforces, as a case table, plus the exchanges a table cannot express (pipelining,
 //! 100-continue, HEAD, HTTP/1.0 close-delimited bodies).
 
 mod common;
@@ -362,6 +362,19 @@ fn cases() -> Vec<Case> {
         // Versions.
         case("HTTP/2.0 request line", format!("GET / HTTP/2.0\r\n{H}\r\n"), 505, true),
         case("HTTP/3.0 request line", format!("GET / HTTP/3.0\r\n{H}\r\n"), 505, true),
+        case("HTTP/3.1 request line", format!("GET / HTTP/3.1\r\n{H}\r\n"), 505, true),
+        // Not `method SP target SP HTTP/x.y`: malformed, whatever the last word says.
+        case("space in the target", format!("GET /a b HTTP/1.1\r\n{H}\r\n"), 400, true),
+        case("space in the target before HTTP/2.0", format!("GET /a b HTTP/2.0\r\n{H}\r\n"), 400, true),
+        case("version without a minor", format!("GET / HTTP/2\r\n{H}\r\n"), 400, true),
+        case("version with a letter", format!("GET / HTTP/1.x\r\n{H}\r\n"), 400, true),
+        // RFC 9112 §2.3: a higher HTTP/1 minor version is served as HTTP/1.1.
+        ok_body(
+            "HTTP/1.2 served as HTTP/1.1",
+            format!("GET / HTTP/1.2\r\n{H}\r\n"),
+            false,
+            "GET / HTTP/1.1 len=0 body= trailers=",
+        ),
         ok_body("HTTP/1.0 closes by default", "GET / HTTP/1.0\r\n\r\n", true, "GET / HTTP/1.0 len=0 body= trailers="),
         ok_body(
             "HTTP/1.0 keep-alive when asked",

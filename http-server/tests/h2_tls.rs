@@ -1,6 +1,6 @@
 //! HTTP/2 (h2c prior knowledge and TLS+ALPN) and TLS, checked with independent clients:
 //! the `h2` crate's client, hyper's http2 client, tokio-rustls, and raw frames/records
-//! for what a well-behaved client will not send (issue 6: floods, rapid reset, TLS 1.1).
+//! for what a well-behaved client will not send (floods, rapid reset, TLS 1.1).
 
 mod common_h2;
 

@@ -1,4 +1,4 @@
-//! `idle_conns`: resident memory per idle keep-alive connection (issue 7).
+//! `idle_conns`: resident memory per idle keep-alive connection.
 //!
 //! Starts a server binary (anything that takes `--host/--port/--workers` and prints
 //! `listening on http://HOST:PORT` first), or attaches to a running one (`--attach

@@ -11,5 +11,8 @@
 use http_core::plain;
 
 fn main() -> std::io::Result<()> {
-    http_server::cli::serve_main("Langoost-style plain-string handler", plain(examples::features::plain::handle))
+    http_server::cli::serve_main(
+        "Plain-string handler: (method, path, query, body) -> String",
+        plain(examples::features::plain::handle),
+    )
 }

@@ -6,7 +6,7 @@
 //! ```text
 //! cargo run --bin traced -- --port 8080
 //! curl localhost:8080/users/7; curl localhost:8080/panic
-//! # stderr: ... request{method=GET path=/users/7 route=/users/{id} status=200 duration_ms=0.1}: close ...
+//! # stderr: ... request{method=GET path="/users/7" route="/users/{id}" status=200 duration_ms=0.196963}: close ...
 //! ```
 
 use clap::Parser;
@@ -39,6 +39,8 @@ fn main() -> std::io::Result<()> {
         .with_env_filter(filter)
         .with_span_events(FmtSpan::CLOSE)
         .with_writer(std::io::stderr)
+        // colours only on a terminal: redirected to a file or a pipe, stderr stays plain text
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let router = Router::new().route("GET /users/{id}", user).route("GET /panic", panics);
     cli::run(&cli.common, |opts| Server::serve(opts, router))

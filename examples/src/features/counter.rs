@@ -1,4 +1,4 @@
-//! Shared state (issue 9): a visit counter and a Langoost-style global key-value store,
+//! Shared state: a visit counter and a global key-value store (`share` / `fetch`),
 //! reached from every handler through [`with_state`], exact under concurrent requests.
 //!
 //! | route | does |

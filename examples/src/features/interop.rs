@@ -1,4 +1,4 @@
-//! tower interop (issue 9): tower-http layers as middleware on our `Router`, and an axum
+//! tower interop: tower-http layers as middleware on our `Router`, and an axum
 //! app mounted inside it.
 //!
 //! | route | served by |

@@ -1,4 +1,4 @@
-//! JSON and forms (issue 9): typed request bodies and query strings with clear 400 / 413 /
+//! JSON and forms: typed request bodies and query strings with clear 400 / 413 /
 //! 415 answers, and JSON responses.
 //!
 //! | route | does |

@@ -1,4 +1,4 @@
-//! Routing (issue 3): path parameters and `handlertimeout`.
+//! Routing: path parameters and `handlertimeout`.
 //!
 //! - `GET /users/{id}` answers with the id;
 //! - `GET /slow` sleeps for a second under `handlertimeout(100 ms)`, so it answers

@@ -64,7 +64,8 @@ struct Fields {
 
 impl Fields {
     fn emit(&self, bytes: Option<u64>) {
-        let ms = self.start.elapsed().as_secs_f64() * 1000.0;
+        // Rounded to the microsecond, so it prints as `0.019` or `18.878`, not `0.018878000000000002`.
+        let ms = (self.start.elapsed().as_secs_f64() * 1e6).round() / 1e3;
         tracing::info!(
             target: LOG_TARGET,
             method = %self.method,
@@ -213,6 +214,8 @@ mod tests {
         for want in ["method=POST", "path=/users", "route=\"/users\"", "status=201", "bytes=5", "duration_ms="] {
             assert!(out.contains(want), "missing {want} in {out}");
         }
+        let ms = out.split("duration_ms=").nth(1).and_then(|v| v.split_whitespace().next()).unwrap();
+        assert!(ms.split_once('.').is_none_or(|(_, frac)| frac.len() <= 3), "duration_ms={ms}: microseconds at most");
     }
 
     #[tokio::test(flavor = "current_thread")]

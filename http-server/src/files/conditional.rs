@@ -19,16 +19,9 @@ use super::etag::{ETag, TagList};
 
 /// What the preconditions of a request decide.
 ///
-/// ```
-/// use std::time::{Duration, UNIX_EPOCH};
-/// use http_core::{HeaderMap, Method};
-/// use http_server::files::{Precondition, check_preconditions};
-/// let modified = UNIX_EPOCH + Duration::from_secs(784111777); // Sun, 06 Nov 1994 08:49:37 GMT
-/// let mut h = HeaderMap::new();
-/// h.insert("if-modified-since", "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap());
-/// assert_eq!(check_preconditions(&Method::GET, &h, None, Some(modified)), Precondition::NotModified);
-/// assert_eq!(check_preconditions(&Method::GET, &h, None, Some(modified + Duration::from_secs(60))), Precondition::Proceed);
-/// ```
+/// Crate-private: outside the crate only through `__fuzz`/`__bench` (features `fuzz-api`,
+/// `bench-api`).
+#[cfg_attr(not(any(feature = "fuzz-api", feature = "bench-api")), allow(unreachable_pub))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Precondition {
     /// Go on and answer the request.
@@ -42,15 +35,9 @@ pub enum Precondition {
 /// Evaluates `If-Match`, `If-Unmodified-Since`, `If-None-Match` and `If-Modified-Since`
 /// against the current validators, in RFC 9110 §13.2.2's order.
 ///
-/// ```
-/// use http_core::{HeaderMap, Method};
-/// use http_server::files::{ETag, Precondition, check_preconditions};
-/// let tag = ETag::strong("v1").unwrap();
-/// let mut h = HeaderMap::new();
-/// h.insert("if-none-match", "\"v1\"".parse().unwrap());
-/// assert_eq!(check_preconditions(&Method::GET, &h, Some(&tag), None), Precondition::NotModified);
-/// assert_eq!(check_preconditions(&Method::PUT, &h, Some(&tag), None), Precondition::Failed);
-/// ```
+/// Crate-private: outside the crate only through `__fuzz`/`__bench` (features `fuzz-api`,
+/// `bench-api`).
+#[cfg_attr(not(any(feature = "fuzz-api", feature = "bench-api")), allow(unreachable_pub))]
 pub fn check_preconditions(
     method: &Method,
     headers: &HeaderMap,
@@ -87,15 +74,8 @@ pub fn check_preconditions(
 /// entity tag strongly matches the current one, or its date equals the Last-Modified time.
 /// A weak tag in `If-Range` never matches (RFC 9110 §13.1.5).
 ///
-/// ```
-/// use http_core::HeaderMap;
-/// use http_server::files::{ETag, if_range_holds};
-/// let tag = ETag::strong("v1").unwrap();
-/// let mut h = HeaderMap::new();
-/// assert!(if_range_holds(&h, Some(&tag), None));
-/// h.insert("if-range", "\"v0\"".parse().unwrap());
-/// assert!(!if_range_holds(&h, Some(&tag), None));
-/// ```
+/// Crate-private: outside the crate only through `__fuzz` (feature `fuzz-api`).
+#[cfg_attr(not(feature = "fuzz-api"), allow(unreachable_pub))]
 pub fn if_range_holds(headers: &HeaderMap, etag: Option<&ETag>, last_modified: Option<SystemTime>) -> bool {
     let Some(value) = headers.get(IF_RANGE) else { return true };
     let Ok(value) = value.to_str() else { return false };
@@ -210,5 +190,23 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(IF_RANGE, "\"v1\"".parse().unwrap());
         assert!(!if_range_holds(&h, None, Some(lm())), "no current tag: no match");
+    }
+
+    #[test]
+    fn method_decides_304_or_412() {
+        let tag = ETag::strong("v1").unwrap();
+        let mut h = HeaderMap::new();
+        h.insert("if-none-match", "\"v1\"".parse().unwrap());
+        assert_eq!(check_preconditions(&Method::GET, &h, Some(&tag), None), Precondition::NotModified);
+        assert_eq!(check_preconditions(&Method::PUT, &h, Some(&tag), None), Precondition::Failed);
+    }
+
+    #[test]
+    fn if_range_absent_or_mismatched() {
+        let tag = ETag::strong("v1").unwrap();
+        let mut h = HeaderMap::new();
+        assert!(if_range_holds(&h, Some(&tag), None));
+        h.insert("if-range", "\"v0\"".parse().unwrap());
+        assert!(!if_range_holds(&h, Some(&tag), None));
     }
 }

@@ -1,5 +1,8 @@
 //! [`servefile`]: answering a request with one file (or a folder's index file), and the
-//! file-system lookup that [`FileServer`](super::FileServer) shares.
+//! file-system lookup that [`FileServer`](super::FileServer) shares: a folder URL without
+//! its trailing `/` is redirected (301, RFC 9110 §15.4.2), precompressed siblings are
+//! chosen by `Accept-Encoding` (RFC 9110 §12.5.3) with `Vary`, and the Cache-Control rules
+//! apply (RFC 9111 §5.2.2).
 
 use std::future::Future;
 use std::io::{self, Read};
@@ -9,11 +12,12 @@ use std::sync::Arc;
 use http_core::header::{ALLOW, CACHE_CONTROL, CONTENT_ENCODING, LOCATION, VARY};
 use http_core::{HeaderMap, HeaderValue, Method, Request, RequestHead, Response, StatusCode};
 
-use super::content::{Content, servecontent_head};
+use super::content::Content;
 use super::etag::ETag;
-use super::fileserver::{FileServerOptions, looks_fingerprinted};
 use super::listing;
+use super::options::{FileServerOptions, looks_fingerprinted};
 use super::path::{Jail, PathError, SafePath, stays_inside};
+use super::respond::servecontent_head;
 
 /// HTTP.jl's `servefile`: answers a GET or HEAD request with the file at `path`, through
 /// [`servecontent`](super::servecontent) (validators, preconditions, ranges).
@@ -333,7 +337,7 @@ fn open_file(s: &Settings, ask: &Ask, path: &Path) -> Outcome {
     }
     // With inline I/O, files big enough for `sendfile` are not read here: the engine may send
     // them zero-copy (and streams them otherwise).
-    let sendfile = s.inline_io && meta.len() >= super::content::SENDFILE_MIN;
+    let sendfile = s.inline_io && meta.len() >= super::chunks::SENDFILE_MIN;
     let mut content = if ask.read_small && meta.len() <= s.small_file_limit && !sendfile {
         // Exactly the size fstat gave: `take` ends the read there, with no EOF probe read.
         let mut buf = Vec::with_capacity(meta.len() as usize);

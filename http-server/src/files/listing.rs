@@ -6,11 +6,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 /// Escapes text for HTML element content and quoted attribute values.
-///
-/// ```
-/// assert_eq!(http_server::files::html_escape("<a href='x'>&\""), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;");
-/// ```
-pub fn html_escape(s: &str) -> String {
+pub(crate) fn html_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -107,5 +103,10 @@ mod tests {
         assert!(!html.contains("<script>"));
         assert!(html.contains("href=\"../\""));
         assert!(!render("/", &[]).contains("../"));
+    }
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(html_escape("<a href='x'>&\""), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;");
     }
 }

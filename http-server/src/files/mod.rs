@@ -4,7 +4,7 @@
 //! * [`servecontent`] answers a request from a [`Content`]: in-memory bytes, a file, or any
 //!   seekable async reader. It sends Content-Type, Content-Length, Last-Modified, a strong
 //!   [`ETag`] and `Accept-Ranges: bytes`, evaluates the preconditions
-//!   ([`check_preconditions`], RFC 9110 §13.2.2 order) and byte ranges ([`resolve_range`]:
+//!   (RFC 9110 §13, in §13.2.2's order) and byte ranges (RFC 9110 §14, [`resolve_range`]:
 //!   206, `multipart/byteranges`, 416).
 //! * [`servefile`] serves one file (or a folder's index) for GET and HEAD.
 //! * [`fileserver`] is a [`Handler`](http_core::Handler) for a whole folder: safe path
@@ -39,22 +39,27 @@
 //! # std::fs::remove_dir_all(&root)?; Ok(()) }
 //! ```
 
-mod conditional;
+mod chunks;
+pub(crate) mod conditional;
 mod content;
 mod etag;
 mod file;
 mod fileserver;
 mod listing;
 mod mime;
+mod multipart;
+mod options;
 mod path;
-mod range;
+pub(crate) mod range;
+mod respond;
+mod sniff;
 
-pub use conditional::{Precondition, check_preconditions, if_range_holds};
-pub use content::{Content, DEFAULT_CHUNK_SIZE, servecontent, servecontent_head};
+pub use content::{Content, DEFAULT_CHUNK_SIZE};
 pub use etag::ETag;
 pub use file::{servefile, servefile_with};
-pub use fileserver::{FileServer, FileServerOptions, fileserver, looks_fingerprinted};
-pub use listing::html_escape;
+pub use fileserver::{FileServer, fileserver};
 pub use mime::content_type_for;
+pub use options::FileServerOptions;
 pub use path::{PathError, SafePath};
-pub use range::{ByteRange, MAX_RANGES, RangeOutcome, RangeSpec, parse_range_specs, resolve_range};
+pub use range::{ByteRange, RangeOutcome, resolve_range};
+pub use respond::{servecontent, servecontent_head};

@@ -1,4 +1,5 @@
-//! Turning a request path into a file inside a root, safely.
+//! Turning a request path (RFC 3986 §3.3 segments, §2.1 percent-encoding) into a file inside
+//! a root, safely.
 //!
 //! [`SafePath::parse`] works on the raw (still percent-encoded) path:
 //! 1. it splits on `/` **before** decoding, and rejects an encoded slash (`%2f`) or

@@ -15,11 +15,8 @@
 
 /// The most ranges one `Range` field may list; past this the field is ignored (200 full).
 ///
-/// ```
-/// use http_server::files::{MAX_RANGES, RangeOutcome, resolve_range};
-/// let many = (0..=MAX_RANGES as u64).map(|i| format!("{}-{}", i * 10, i * 10)).collect::<Vec<_>>().join(",");
-/// assert_eq!(resolve_range(&format!("bytes={many}"), 1000), RangeOutcome::Full, "too many: ignored");
-/// ```
+/// Crate-private: outside the crate only through `__fuzz` (feature `fuzz-api`).
+#[cfg_attr(not(feature = "fuzz-api"), allow(unreachable_pub))]
 pub const MAX_RANGES: usize = 16;
 
 /// One satisfiable byte range, resolved against a size: `start..=end`, both inclusive.
@@ -64,13 +61,9 @@ impl ByteRange {
 
 /// One range as written in the field, before the size is known.
 ///
-/// ```
-/// use http_server::files::{RangeSpec, parse_range_specs};
-/// assert_eq!(
-///     parse_range_specs("bytes=0-9,100-,-5"),
-///     Some(vec![RangeSpec::FromTo(0, 9), RangeSpec::From(100), RangeSpec::Suffix(5)])
-/// );
-/// ```
+/// Crate-private: outside the crate only through `__fuzz`/`__bench` (features `fuzz-api`,
+/// `bench-api`).
+#[cfg_attr(not(any(feature = "fuzz-api", feature = "bench-api")), allow(unreachable_pub))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RangeSpec {
     /// `first-last`.
@@ -104,11 +97,9 @@ pub enum RangeOutcome {
 /// Parses the ranges of a `Range` field; `None` when it is malformed or lists more than
 /// [`MAX_RANGES`] ranges.
 ///
-/// ```
-/// use http_server::files::{RangeSpec, parse_range_specs};
-/// assert_eq!(parse_range_specs("bytes=0-4, -3"), Some(vec![RangeSpec::FromTo(0, 4), RangeSpec::Suffix(3)]));
-/// assert_eq!(parse_range_specs("bytes=5-3"), None);
-/// ```
+/// Crate-private: outside the crate only through `__fuzz`/`__bench` (features `fuzz-api`,
+/// `bench-api`).
+#[cfg_attr(not(any(feature = "fuzz-api", feature = "bench-api")), allow(unreachable_pub))]
 pub fn parse_range_specs(value: &str) -> Option<Vec<RangeSpec>> {
     let (unit, set) = value.trim().split_once('=')?;
     if !unit.trim().eq_ignore_ascii_case("bytes") {
@@ -241,5 +232,19 @@ mod tests {
             panic!("the cap itself is allowed")
         };
         assert_eq!(r.len(), MAX_RANGES);
+    }
+
+    #[test]
+    fn parse_specs_table() {
+        use RangeSpec::*;
+        let rows: [(&str, Option<Vec<RangeSpec>>); 4] = [
+            ("bytes=0-9,100-,-5", Some(vec![FromTo(0, 9), From(100), Suffix(5)])),
+            ("bytes=0-4, -3", Some(vec![FromTo(0, 4), Suffix(3)])),
+            ("bytes=5-3", None),
+            ("pages=1-2", None),
+        ];
+        for (value, want) in rows {
+            assert_eq!(parse_range_specs(value), want, "{value}");
+        }
     }
 }

@@ -17,7 +17,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, Method, StatusCode, Version, header};
 use http_core::engine::{OutgoingHead, Transport};
-use http_core::{Error, ErrorKind};
+use http_core::{Error, ErrorKind, Upgraded};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
@@ -74,6 +74,8 @@ pub(crate) struct H1Transport<IO> {
     body: BodyReader,
     /// The response being written.
     resp: BodyWriter,
+    /// A `101 Switching Protocols` head was sent: the connection is being handed over.
+    switching: bool,
 }
 
 impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport<IO> {
@@ -89,6 +91,7 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport
             keep_alive: true,
             body: BodyReader::new(BodyLength::Empty, false),
             resp: BodyWriter::new(false, false, false),
+            switching: false,
         }
     }
 
@@ -170,6 +173,7 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport
         self.keep_alive = p.keep_alive;
         let http10 = p.head.version == Version::HTTP_10;
         self.resp = BodyWriter::new(p.head.method == Method::HEAD, http10, p.accepts_trailers);
+        self.switching = false;
     }
 
     /// Answers a request that could not be decoded, then the connection closes.
@@ -238,6 +242,10 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport
 
     /// Closes the connection: flush, half-close, and linger briefly over unread input.
     pub(crate) async fn shutdown(&mut self) {
+        if self.io.is_taken() {
+            // Upgraded: the socket belongs to the handler's protocol now.
+            return;
+        }
         let _ = self.io.flush_out().await;
         self.io.shutdown_write().await;
         if !self.io.read_eof && (!self.body.decoder.is_done() || !self.io.rbuf.is_empty()) {
@@ -330,6 +338,11 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> Transport f
         {
             self.keep_alive = false;
         }
+        if status == StatusCode::SWITCHING_PROTOCOLS {
+            // Whatever follows is not HTTP/1.1 any more (RFC 9110 §15.2.2).
+            self.switching = true;
+            self.keep_alive = false;
+        }
         self.resp.start(framing);
         encode_head(&mut self.io.out, status, head.headers, framing, self.keep_alive, self.resp.http10);
         if head.end_stream && framing == Framing::Chunked && !self.resp.suppress_body {
@@ -393,6 +406,17 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> Transport f
         self.resp.remaining -= before - *remaining;
         let r = ready!(r);
         Poll::Ready(self.write_failed(r))
+    }
+
+    fn poll_upgrade(&mut self, cx: &mut Context<'_>) -> Poll<Result<Upgraded, Error>> {
+        if !self.switching {
+            return Poll::Ready(Err(Error::new(ErrorKind::State, "an HTTP/1.1 upgrade needs a 101 head")));
+        }
+        ready!(self.io.poll_flush_out(cx))?;
+        match self.io.take_io() {
+            Some((io, read_ahead)) => Poll::Ready(Ok(Upgraded::new(io, read_ahead))),
+            None => Poll::Ready(Err(Error::closed())),
+        }
     }
 
     fn poll_finish(&mut self, cx: &mut Context<'_>, trailers: Option<&HeaderMap>) -> Poll<Result<(), Error>> {

@@ -17,7 +17,9 @@ use super::conn::{H1Transport, NextHead};
 use super::role::BodyLength;
 use super::sendfile::SendFile;
 
-/// Serves HTTP/1.1 on `io` until the peer leaves, keep-alive ends or the server shuts down.
+/// Serves HTTP/1.1 on the connection `stream` carries until the peer leaves, keep-alive
+/// ends, the server shuts down, or a handler took the connection over
+/// (`Stream::upgrade`: the loop then ends without touching the socket again).
 ///
 /// Tracing: a DEBUG span `connection` (`proto`, `peer`) around the connection and a DEBUG
 /// span `request` (`method`, `path`, `route` once a router matched, `status`,

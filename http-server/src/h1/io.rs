@@ -54,7 +54,8 @@ pub(crate) enum HeadWait {
 
 /// The socket with its read and write buffers and the inactivity timer.
 pub(crate) struct Buffered<IO> {
-    io: IO,
+    /// `None` once handed over by [`take_io`](Self::take_io) (a connection upgrade).
+    io: Option<IO>,
     /// Bytes read and not yet decoded.
     pub(crate) rbuf: BytesMut,
     /// Bytes encoded and not yet written.
@@ -75,7 +76,7 @@ pub(crate) struct Buffered<IO> {
 impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
     pub(crate) fn new(io: IO, read_timeout: Duration, write_timeout: Duration) -> Self {
         Buffered {
-            io,
+            io: Some(io),
             rbuf: BytesMut::new(),
             out: BytesMut::new(),
             read_eof: false,
@@ -103,7 +104,8 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
         if self.rbuf.capacity() - self.rbuf.len() < READ_RESERVE {
             self.rbuf.reserve(READ_RESERVE * 2);
         }
-        match tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, &mut self.rbuf) {
+        let Some(io) = self.io.as_mut() else { return Poll::Ready(Err(Error::closed())) };
+        match tokio_util::io::poll_read_buf(Pin::new(io), cx, &mut self.rbuf) {
             Poll::Ready(Ok(n)) => {
                 self.timer_armed = false;
                 if n == 0 {
@@ -122,13 +124,14 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
     /// Writes the output buffer and then `extra` (vectored) until both are empty.
     pub(crate) fn poll_write_all(&mut self, cx: &mut Context<'_>, extra: &mut Bytes) -> Poll<Result<(), Error>> {
         while !self.out.is_empty() || !extra.is_empty() {
+            let Some(io) = self.io.as_mut() else { return Poll::Ready(Err(Error::closed())) };
             // One buffer (the usual case: heads and small bodies are copied into `out`) goes
             // out with a plain send, which the kernel handles a little faster than writev.
             let written = if extra.is_empty() {
-                Pin::new(&mut self.io).poll_write(cx, &self.out)
+                Pin::new(io).poll_write(cx, &self.out)
             } else {
                 let slices = [IoSlice::new(&self.out), IoSlice::new(extra)];
-                Pin::new(&mut self.io).poll_write_vectored(cx, &slices)
+                Pin::new(io).poll_write_vectored(cx, &slices)
             };
             match written {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(Error::closed())),
@@ -152,7 +155,8 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
     /// Writes the output buffer and flushes the socket.
     pub(crate) fn poll_flush_out(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         ready!(self.poll_write_all(cx, &mut Bytes::new()))?;
-        match Pin::new(&mut self.io).poll_flush(cx) {
+        let Some(io) = self.io.as_mut() else { return Poll::Ready(Ok(())) };
+        match Pin::new(io).poll_flush(cx) {
             Poll::Ready(r) => Poll::Ready(r.map_err(Error::from)),
             Poll::Pending => {
                 ready!(self.poll_timer(cx, self.write_timeout));
@@ -196,7 +200,8 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
         self.timer_armed = false;
         self.timer.as_mut().reset(wake_at);
         poll_fn(|cx| {
-            if let Poll::Ready(r) = poll_read_head(Pin::new(&mut self.io), cx, &mut self.rbuf, self.hot) {
+            let Some(io) = self.io.as_mut() else { return Poll::Ready(HeadWait::Read(Ok(0))) };
+            if let Poll::Ready(r) = poll_read_head(Pin::new(io), cx, &mut self.rbuf, self.hot) {
                 return Poll::Ready(HeadWait::Read(r));
             }
             if self.timer.as_mut().poll(cx).is_ready() {
@@ -221,7 +226,7 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
         remaining: &mut u64,
         may_fall_back: bool,
     ) -> Poll<Result<bool, Error>> {
-        if !self.io.can_sendfile() {
+        if !self.io.as_ref().is_some_and(SendFile::can_sendfile) {
             return Poll::Ready(Ok(false));
         }
         // The head (and anything before it) goes first.
@@ -230,7 +235,8 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
         let start = *remaining;
         while *remaining > 0 {
             let len = (*remaining).min(SENDFILE_MAX) as usize;
-            match self.io.poll_sendfile(cx, file, *offset, len) {
+            let Some(io) = self.io.as_mut() else { return Poll::Ready(Err(Error::closed())) };
+            match io.poll_sendfile(cx, file, *offset, len) {
                 Poll::Ready(Ok(0)) => {
                     return Poll::Ready(Err(Error::new(ErrorKind::State, "file shorter than its body length")));
                 }
@@ -261,18 +267,21 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
 
     /// Half-closes the socket (`write_timeout` applies).
     pub(crate) async fn shutdown_write(&mut self) {
-        let _ = tokio::time::timeout(self.write_timeout, self.io.shutdown()).await;
+        if let Some(io) = self.io.as_mut() {
+            let _ = tokio::time::timeout(self.write_timeout, io.shutdown()).await;
+        }
     }
 
     /// Reads and discards input until end of stream, `deadline` or `budget` bytes.
     pub(crate) async fn discard_input(&mut self, deadline: Instant, mut budget: usize) {
+        let Some(io) = self.io.as_mut() else { return };
         // The scratch buffer lives on the stack of each poll, not in this future
         // (which would make every connection's task 4 KiB larger).
         let discard = poll_fn(|cx| {
             while budget > 0 {
                 let mut scratch = [const { std::mem::MaybeUninit::<u8>::uninit() }; 4096];
                 let mut read = tokio::io::ReadBuf::uninit(&mut scratch);
-                match ready!(Pin::new(&mut self.io).poll_read(cx, &mut read)) {
+                match ready!(Pin::new(&mut *io).poll_read(cx, &mut read)) {
                     Ok(()) if !read.filled().is_empty() => budget = budget.saturating_sub(read.filled().len()),
                     _ => break,
                 }
@@ -280,6 +289,21 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
             Poll::Ready(())
         });
         let _ = tokio::time::timeout_at(deadline, discard).await;
+    }
+}
+
+impl<IO> Buffered<IO> {
+    /// Hands the socket over (a connection upgrade), with the bytes read and not decoded.
+    /// Everything else on the connection sees it closed from then on.
+    pub(crate) fn take_io(&mut self) -> Option<(IO, Bytes)> {
+        let io = self.io.take()?;
+        self.read_eof = true;
+        Some((io, self.rbuf.split().freeze()))
+    }
+
+    /// True once the socket was handed over.
+    pub(crate) fn is_taken(&self) -> bool {
+        self.io.is_none()
     }
 }
 

@@ -92,6 +92,11 @@ impl HeadParser {
                 check_partial(buf, limits)?;
                 return Ok(None);
             }
+            // RFC 9112 §2.3: a higher minor version of HTTP/1 is served as HTTP/1.1.
+            Err(httparse::Error::Version) if let Some((b'1', minor)) = request_line_version(buf) => {
+                buf[minor] = b'1';
+                return self.parse(buf, limits);
+            }
             Err(e) => return Err(map_httparse_error(e, buf, limits)),
         };
         // The target's own limit first: a long target is a 414 whether or not it also makes
@@ -129,6 +134,7 @@ impl HeadParser {
 }
 
 /// Decodes one head with fresh scratch space (tests, fuzzing).
+#[cfg(any(test, feature = "bench-api", feature = "fuzz-api"))]
 pub(crate) fn parse_head(buf: &mut BytesMut, limits: &HeadLimits) -> Result<Option<ParsedHead>, Error> {
     HeadParser::default().parse(buf, limits)
 }
@@ -163,7 +169,8 @@ fn map_httparse_error(e: httparse::Error, buf: &[u8], limits: &HeadLimits) -> Er
         httparse::Error::TooManyHeaders => {
             Error::parse(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "too many header fields")
         }
-        httparse::Error::Version if looks_like_other_version(buf) => {
+        // A well-formed version with another major: 505; anything else is malformed.
+        httparse::Error::Version if request_line_version(buf).is_some_and(|(major, _)| major != b'1') => {
             Error::parse(StatusCode::HTTP_VERSION_NOT_SUPPORTED, "unsupported HTTP version")
         }
         httparse::Error::Token | httparse::Error::Version => {
@@ -182,15 +189,23 @@ fn map_httparse_error(e: httparse::Error, buf: &[u8], limits: &HeadLimits) -> Er
     }
 }
 
-/// `HTTP/d.d` with a version other than 1.0/1.1 → 505 rather than 400.
-fn looks_like_other_version(buf: &[u8]) -> bool {
+/// The version of a request line of the right shape (RFC 9112 §3: `method SP
+/// request-target SP HTTP-version`, a target without spaces, `HTTP/DIGIT.DIGIT`): its
+/// major digit and the index of its minor digit in `buf`. `None` for any other line (a
+/// space in the target, a version like `HTTP/2` or `HTTP/1.x`).
+fn request_line_version(buf: &[u8]) -> Option<(u8, usize)> {
     let line = &buf[..memchr(b'\n', buf).unwrap_or(buf.len())];
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let Some(sp) = line.iter().rposition(|&b| b == b' ') else { return false };
-    match &line[sp + 1..] {
-        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor] => major.is_ascii_digit() && minor.is_ascii_digit(),
-        [b'H', b'T', b'T', b'P', b'/', major] => major.is_ascii_digit(),
-        _ => false,
+    let mut parts = line.split(|&b| b == b' ');
+    let (method, target, version) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || method.is_empty() || target.is_empty() {
+        return None;
+    }
+    match version {
+        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor] if major.is_ascii_digit() && minor.is_ascii_digit() => {
+            Some((*major, line.len() - 1))
+        }
+        _ => None,
     }
 }
 
@@ -379,9 +394,12 @@ pub(crate) fn encode_head(
     out.put_u8(b' ');
     out.put_slice(status.canonical_reason().unwrap_or("Unknown").as_bytes());
     out.put_slice(b"\r\n");
+    // A 101 keeps the handler's `Connection: upgrade` and says nothing of persistence:
+    // the connection is handed over (RFC 9110 §7.8).
+    let switching = status == StatusCode::SWITCHING_PROTOCOLS;
     let mut has_date = false;
     for (name, value) in headers {
-        if is_framing_header(name) {
+        if is_framing_header(name) && !(switching && name == header::CONNECTION) {
             continue;
         }
         if name == header::DATE {
@@ -406,10 +424,12 @@ pub(crate) fn encode_head(
         Framing::Chunked => out.put_slice(b"transfer-encoding: chunked\r\n"),
         Framing::NoBody | Framing::CloseDelimited => {}
     }
-    if !keep_alive {
-        out.put_slice(b"connection: close\r\n");
-    } else if http10_client {
-        out.put_slice(b"connection: keep-alive\r\n");
+    if !switching {
+        if !keep_alive {
+            out.put_slice(b"connection: close\r\n");
+        } else if http10_client {
+            out.put_slice(b"connection: keep-alive\r\n");
+        }
     }
     out.put_slice(b"\r\n");
 }
@@ -469,7 +489,13 @@ mod tests {
             ("GET / HTTP/1.1\r\nHost: a\r\nX: a\rb\r\n\r\n", 400),
             ("GET / HTTP/1.1\rHost: a\r\n\r\n", 400),
             ("GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
-            ("GET / HTTP/1.2\r\nHost: a\r\n\r\n", 505),
+            ("GET / HTTP/3.1\r\nHost: a\r\n\r\n", 505),
+            ("GET / HTTP/1.2\r\nHost: a\r\n\r\n", 200),
+            ("GET /a b HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            ("GET /a HTTP/2.0 HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            ("GET / HTTP/2\r\nHost: a\r\n\r\n", 400),
+            ("GET / HTTP/1.x\r\nHost: a\r\n\r\n", 400),
+            ("GET  / HTTP/2.0\r\nHost: a\r\n\r\n", 400),
             ("GET / HTTX/1.1\r\nHost: a\r\n\r\n", 400),
             ("GET foo HTTP/1.1\r\nHost: a\r\n\r\n", 400),
             ("GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400),
@@ -539,5 +565,17 @@ mod tests {
         assert!(head(Framing::Length(0), true, true).ends_with("connection: keep-alive\r\n\r\n"));
         let nb = head(Framing::NoBody, true, false);
         assert!(!nb.contains("content-length") && !nb.contains("transfer-encoding"), "{nb}");
+    }
+
+    #[test]
+    fn switching_protocols_keeps_the_handlers_connection_header() {
+        let mut h = HeaderMap::new();
+        h.insert("connection", "upgrade".parse().unwrap());
+        h.insert("upgrade", "echo".parse().unwrap());
+        let mut out = BytesMut::new();
+        encode_head(&mut out, StatusCode::SWITCHING_PROTOCOLS, &h, Framing::NoBody, false, false);
+        let s = String::from_utf8(out.to_vec()).unwrap();
+        assert!(s.starts_with("HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: echo\r\n"), "{s}");
+        assert!(!s.contains("close"), "{s}");
     }
 }

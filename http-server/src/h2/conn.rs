@@ -24,7 +24,7 @@ use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::{Pin, pin};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -33,14 +33,15 @@ use h2::server::SendResponse;
 use h2::{Reason, RecvStream};
 use http::header::Entry;
 use http::{HeaderValue, Method, StatusCode, Uri, Version, header};
+use http_core::engine::ConnectProtocol;
 use http_core::{Body, RequestContext, RequestHead, Response, Stream, StreamHandler, panic_message};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::Notify;
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use super::stats::{ActiveStream, ConnStats};
 use super::transport::{H2Transport, ResetWatch};
-use crate::connection::ConnContext;
 use crate::io::{Linger, TimedIo};
 
 /// How long a connection keeps its buffers for streams (see `serve_h2_conn`) after its
@@ -63,37 +64,6 @@ pub(crate) struct H2Config {
     pub(crate) read_timeout: Duration,
     pub(crate) write_timeout: Duration,
     pub(crate) max_body_bytes: u64,
-}
-
-/// Counters shared by a connection and its streams.
-#[derive(Debug, Default)]
-pub(crate) struct ConnStats {
-    /// Streams running on tasks of their own (streams finished on the connection's task
-    /// are never counted).
-    active: AtomicUsize,
-    resets: AtomicUsize,
-    idle: Notify,
-    calm: Notify,
-    max_resets: usize,
-}
-
-impl ConnStats {
-    /// A stream was reset by the peer.
-    pub(crate) fn peer_reset(&self) {
-        if self.resets.fetch_add(1, Ordering::AcqRel) + 1 > self.max_resets {
-            self.calm.notify_one();
-        }
-    }
-}
-
-struct ActiveStream(Arc<ConnStats>);
-
-impl Drop for ActiveStream {
-    fn drop(&mut self) {
-        if self.0.active.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.0.idle.notify_one();
-        }
-    }
 }
 
 /// A stream's future in its heap slot. `None` between streams: the connection keeps one
@@ -142,21 +112,32 @@ impl HostCache {
 ///
 /// Tracing: a DEBUG span `connection` (`proto`, `peer`) around the connection, and under
 /// it a DEBUG span `request` (`method`, `path`, `route`, `status`, `duration_ms`) per stream.
-pub(crate) async fn serve_h2<IO, H>(io: IO, peer: Option<SocketAddr>, cx: ConnContext<H>)
-where
+/// `graceful` is the server's shutdown signal: once cancelled, the connection sends GOAWAY
+/// and ends when its streams have.
+pub(crate) async fn serve_h2<IO, H>(
+    io: IO,
+    peer: Option<SocketAddr>,
+    handler: Arc<H>,
+    cfg: Arc<H2Config>,
+    graceful: CancellationToken,
+) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     H: StreamHandler,
 {
     let span = tracing::debug_span!("connection", proto = "h2", peer = ?peer);
-    serve_h2_conn(io, peer, cx).instrument(span).await
+    serve_h2_conn(io, peer, handler, cfg, graceful).instrument(span).await
 }
 
-async fn serve_h2_conn<IO, H>(io: IO, peer: Option<SocketAddr>, cx: ConnContext<H>)
-where
+async fn serve_h2_conn<IO, H>(
+    io: IO,
+    peer: Option<SocketAddr>,
+    handler: Arc<H>,
+    cfg: Arc<H2Config>,
+    graceful: CancellationToken,
+) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     H: StreamHandler,
 {
-    let cfg = cx.h2.clone();
     // Armed when the connection ends gracefully, so the socket lingers (see `Linger`).
     let linger = Arc::new(AtomicBool::new(false));
     let io = TimedIo::new(Linger::new(io, linger.clone()), cfg.write_timeout);
@@ -167,7 +148,9 @@ where
         .initial_connection_window_size(cfg.initial_connection_window_size)
         .max_header_list_size(cfg.max_header_list_size)
         .max_send_buffer_size(cfg.max_send_buffer_size)
-        .max_pending_accept_reset_streams(cfg.max_pending_accept_reset_streams);
+        .max_pending_accept_reset_streams(cfg.max_pending_accept_reset_streams)
+        // RFC 8441: extended CONNECT, for handlers that take over a stream (`Stream::upgrade`).
+        .enable_connect_protocol();
     let mut conn = match tokio::time::timeout(cfg.handshake_timeout, builder.handshake::<_, Bytes>(io)).await {
         Ok(Ok(c)) => c,
         Ok(Err(e)) => {
@@ -183,7 +166,7 @@ where
     let idle_timer = tokio::time::sleep(cfg.idle_timeout);
     let release_timer = tokio::time::sleep(RELEASE_IDLE_AFTER);
     // Each registered once, not once per turn of the loop (registering takes a lock).
-    let graceful = cx.graceful.cancelled();
+    let graceful = graceful.cancelled();
     let mut idle_notified = pin!(stats.idle.notified());
     let mut calm_notified = pin!(stats.calm.notified());
     tokio::pin!(idle_timer, release_timer, graceful);
@@ -196,7 +179,7 @@ where
     let mut spare = None;
     let mut spare_stream = None;
     let mut holding = false;
-    let shared = Arc::new(Shared { handler: cx.handler.clone(), cfg: cfg.clone(), stats: stats.clone() });
+    let shared = Arc::new(Shared { handler, cfg: cfg.clone(), stats: stats.clone() });
     let mut host = HostCache::default();
     loop {
         let idle = stats.active.load(Ordering::Acquire) == 0;
@@ -255,8 +238,7 @@ where
                     }));
                     match first {
                         Ok(Poll::Pending) => {
-                            stats.active.fetch_add(1, Ordering::AcqRel);
-                            let active = ActiveStream(stats.clone());
+                            let active = ActiveStream::new(stats.clone());
                             tokio::spawn(Spawned { slot, _active: active }.in_current_span());
                             continue;
                         }
@@ -354,6 +336,11 @@ async fn serve_stream<H: StreamHandler>(start: Start, shared: Arc<Shared<H>>) ->
     if let (Some(host), Entry::Vacant(e)) = (host, headers.entry(header::HOST)) {
         e.insert(host);
     }
+    let mut ctx = RequestContext::with_peer(peer);
+    if let Some(protocol) = parts.extensions.get::<h2::ext::Protocol>() {
+        // An extended CONNECT (RFC 8441 §4): `Stream::upgrade_protocol` reads it.
+        ctx.extensions_mut().insert(ConnectProtocol::new(protocol.as_str()));
+    }
     let head = RequestHead { method: parts.method, uri: parts.uri, version: Version::HTTP_2, headers };
     let (mut stream, watch) = match reuse {
         Some(Reuse { mut stream, watch }) => {
@@ -367,7 +354,7 @@ async fn serve_stream<H: StreamHandler>(start: Start, shared: Arc<Shared<H>>) ->
             (Box::new(Stream::new(transport)), watch)
         }
     };
-    stream.begin(head, RequestContext::with_peer(peer), cfg.max_body_bytes, body_empty);
+    stream.begin(head, ctx, cfg.max_body_bytes, body_empty);
     // A peer reset cancels the handler at once, whatever it is waiting for: a reset
     // stream's work must not go on (and its slot is already free for a new stream).
     // A panic is caught here, around each poll, rather than by wrapping the handler's

@@ -18,10 +18,11 @@ use h2::server::SendResponse;
 use h2::{RecvStream, SendStream};
 use http::{HeaderMap, HeaderValue, StatusCode, Version, header};
 use http_core::engine::{OutgoingHead, Transport};
-use http_core::{Error, ErrorKind};
+use http_core::{Error, ErrorKind, Upgraded};
 use tokio::time::{Instant, Sleep};
 
-use super::conn::ConnStats;
+use super::stats::ConnStats;
+use super::upgrade::H2Upgraded;
 
 /// The sending half of a stream, shared by the transport and the stream task's
 /// [`ResetWatch`] (both are polled by the same task, so the lock is never contended).
@@ -33,11 +34,14 @@ struct Sender {
     local_reset: bool,
     /// This stream's peer reset was already counted toward the rapid-reset limit.
     peer_reset_counted: bool,
+    /// The stream was handed over to the handler ([`Transport::poll_upgrade`]): its
+    /// resets are the handler's business.
+    upgraded: bool,
 }
 
 impl Sender {
     fn new(respond: SendResponse<Bytes>) -> Self {
-        Sender { respond: Some(respond), send: None, local_reset: false, peer_reset_counted: false }
+        Sender { respond: Some(respond), send: None, local_reset: false, peer_reset_counted: false, upgraded: false }
     }
 
     fn count_peer_reset(&mut self, stats: &ConnStats) {
@@ -66,8 +70,9 @@ impl ResetWatch {
     pub(crate) fn poll_reset(&self, cx: &mut Context<'_>) -> Poll<()> {
         let mut guard = lock(&self.sender);
         let sender = &mut *guard;
-        if sender.local_reset {
-            // The handler already got (or will get) the error of our own reset.
+        if sender.local_reset || sender.upgraded {
+            // The handler already got (or will get) the error of our own reset; or the
+            // stream is the handler's now, and it sees a reset as an I/O error.
             return Poll::Pending;
         }
         let polled = match (&mut sender.send, &mut sender.respond) {
@@ -329,6 +334,20 @@ impl Transport for H2Transport {
             return Poll::Ready(Ok(()));
         }
         self.poll_send_held(cx, false)
+    }
+
+    fn poll_upgrade(&mut self, cx: &mut Context<'_>) -> Poll<Result<Upgraded, Error>> {
+        if self.finished || self.suppress_body {
+            return Poll::Ready(Err(Error::new(ErrorKind::State, "the response ended the stream")));
+        }
+        ready!(self.poll_send_held(cx, false))?;
+        let mut sender = lock(&self.sender);
+        let (Some(send), Some(recv)) = (sender.send.take(), self.recv.take()) else {
+            return Poll::Ready(Err(Error::closed()));
+        };
+        sender.upgraded = true;
+        self.finished = true;
+        Poll::Ready(Ok(Upgraded::new(H2Upgraded::new(send, recv), Bytes::new())))
     }
 
     fn poll_finish(&mut self, cx: &mut Context<'_>, trailers: Option<&HeaderMap>) -> Poll<Result<(), Error>> {

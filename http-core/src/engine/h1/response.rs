@@ -77,6 +77,13 @@ pub fn parse_response_head(
         Ok(httparse::Status::Partial) if buf.len() > limits.max_head_bytes => return Err(too_large()),
         Ok(httparse::Status::Partial) => return Ok(None),
         Err(httparse::Error::TooManyHeaders) => return Err(too_large()),
+        // RFC 9112 §2.3: a higher minor version of HTTP/1 is read as HTTP/1.1.
+        Err(httparse::Error::Version)
+            if buf.len() > 9 && buf.starts_with(b"HTTP/1.") && buf[7].is_ascii_digit() && buf[8] == b' ' =>
+        {
+            buf[7] = b'1';
+            return parse_response_head(buf, limits, method);
+        }
         Err(httparse::Error::Version | httparse::Error::Status | httparse::Error::Token) => {
             return Err(bad("malformed status line"));
         }
@@ -190,6 +197,7 @@ mod tests {
                 false,
             ),
             ("HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\n", Method::GET, 200, Some(Exact(1)), false),
+            ("HTTP/1.2 200 OK\r\nContent-Length: 1\r\n\r\n", Method::GET, 200, Some(Exact(1)), true),
             (
                 "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\n",
                 Method::GET,
@@ -204,6 +212,8 @@ mod tests {
         let bad: &[(&str, &str)] = &[
             ("HTTP/1.1 2000 OK\r\n\r\n", "malformed status line"),
             ("HTTP/2 200\r\n\r\n", "malformed status line"),
+            ("HTTP/2.0 200 OK\r\n\r\n", "malformed status line"),
+            ("HTTP/1.x 200 OK\r\n\r\n", "malformed status line"),
             ("HTTX/1.1 200 OK\r\n\r\n", "malformed status line"),
             ("HTTP/1.1 OK\r\n\r\n", "malformed status line"),
             ("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", "conflicting Content-Length"),

@@ -1,0 +1,365 @@
+//! [`FileServerOptions`]: the settings of [`fileserver`](super::fileserver) and
+//! [`servefile_with`](super::servefile_with), and the rule that tells fingerprinted file
+//! names apart (for their long-lived `Cache-Control`, RFC 9111 §5.2.2).
+
+use http_core::HeaderValue;
+
+use super::content::DEFAULT_CHUNK_SIZE;
+
+/// Options for [`fileserver`](super::fileserver) (and [`servefile_with`](super::servefile_with)). Every setter
+/// says its default.
+///
+/// ```
+/// use http_server::files::FileServerOptions;
+/// let opts = FileServerOptions::new()
+///     .spa_fallback("index.html")
+///     .cache_control("public, max-age=300")
+///     .fingerprinted_cache_control("public, max-age=31536000, immutable")
+///     .precompressed(true);
+/// # let _ = opts;
+/// ```
+#[derive(Debug, Clone)]
+pub struct FileServerOptions {
+    pub(crate) index: Option<String>,
+    pub(crate) spa_fallback: Option<String>,
+    pub(crate) cache_control: Option<HeaderValue>,
+    pub(crate) fingerprinted_cache_control: Option<HeaderValue>,
+    pub(crate) spa_cache_control: Option<HeaderValue>,
+    pub(crate) precompressed: bool,
+    pub(crate) listing: bool,
+    pub(crate) dotfiles: bool,
+    pub(crate) follow_symlinks: bool,
+    pub(crate) strip_prefix: Option<String>,
+    pub(crate) chunk_size: usize,
+    pub(crate) small_file_limit: u64,
+    pub(crate) inline_io: bool,
+}
+
+impl Default for FileServerOptions {
+    fn default() -> Self {
+        FileServerOptions {
+            index: Some("index.html".into()),
+            spa_fallback: None,
+            cache_control: None,
+            fingerprinted_cache_control: None,
+            spa_cache_control: Some(HeaderValue::from_static("no-cache")),
+            precompressed: false,
+            listing: false,
+            dotfiles: false,
+            follow_symlinks: false,
+            strip_prefix: None,
+            chunk_size: DEFAULT_CHUNK_SIZE,
+            small_file_limit: 128 * 1024,
+            inline_io: false,
+        }
+    }
+}
+
+fn header_value(v: &str) -> HeaderValue {
+    HeaderValue::from_str(v).expect("a valid header value")
+}
+
+impl FileServerOptions {
+    /// The defaults.
+    ///
+    /// ```
+    /// let opts = http_server::files::FileServerOptions::new();
+    /// assert!(format!("{opts:?}").contains("index: Some(\"index.html\")"));
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The file served for a folder's URL (with its trailing `/`). Default `index.html`;
+    /// `None` serves no index file.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::{Method, Request, testing};
+    /// use http_server::files::{FileServerOptions, fileserver};
+    /// # let root = std::env::temp_dir().join(format!("fs-doc-index-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&root)?;
+    /// std::fs::write(root.join("home.html"), "home")?;
+    /// let fs = fileserver(&root, FileServerOptions::new().index(Some("home.html")))?;
+    /// assert_eq!(testing::call(&fs, Request::new(Method::GET, "/")).await.text(), "home");
+    /// let fs = fileserver(&root, FileServerOptions::new().index(None))?;
+    /// assert_eq!(testing::call(&fs, Request::new(Method::GET, "/")).await.status, 404);
+    /// # std::fs::remove_dir_all(&root)?; Ok(()) }
+    /// ```
+    pub fn index(mut self, name: Option<&str>) -> Self {
+        self.index = name.map(str::to_owned);
+        self
+    }
+
+    /// Single-page-app fallback: a missing path whose last segment has no `.` (so it looks
+    /// like a client-side route, not a file) is answered with this file, named relative to
+    /// the root, with status 200. A missing asset (`/app.js`) stays 404. Default: none.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::{Method, Request, testing};
+    /// use http_server::files::{FileServerOptions, fileserver};
+    /// # let root = std::env::temp_dir().join(format!("fs-doc-spa-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&root)?;
+    /// std::fs::write(root.join("app.html"), "shell")?;
+    /// let fs = fileserver(&root, FileServerOptions::new().spa_fallback("/app.html"))?;
+    /// let r = testing::call(&fs, Request::new(Method::GET, "/settings/profile")).await;
+    /// assert_eq!((r.status.as_u16(), r.text().as_str()), (200, "shell"));
+    /// assert_eq!(testing::call(&fs, Request::new(Method::GET, "/missing.css")).await.status, 404);
+    /// # std::fs::remove_dir_all(&root)?; Ok(()) }
+    /// ```
+    pub fn spa_fallback(mut self, file: &str) -> Self {
+        self.spa_fallback = Some(file.trim_start_matches('/').to_owned());
+        self
+    }
+
+    /// Cache-Control for every file. Default: none sent. Panics on an invalid header value.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::{Method, Request, testing};
+    /// use http_server::files::{FileServerOptions, fileserver};
+    /// # let root = std::env::temp_dir().join(format!("fs-doc-cc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&root)?;
+    /// std::fs::write(root.join("a.txt"), "a")?;
+    /// let fs = fileserver(&root, FileServerOptions::new().cache_control("public, max-age=300"))?;
+    /// let r = testing::call(&fs, Request::new(Method::GET, "/a.txt")).await;
+    /// assert_eq!(r.header("cache-control"), Some("public, max-age=300"));
+    /// # std::fs::remove_dir_all(&root)?; Ok(()) }
+    /// ```
+    pub fn cache_control(mut self, value: &str) -> Self {
+        self.cache_control = Some(header_value(value));
+        self
+    }
+
+    /// Cache-Control for files whose name carries a content hash, as bundlers write them: a
+    /// `.` or `-` separated part of 8 to 64 letters and digits with at least one of each,
+    /// before the extension (`app.3f2a9c1b.js`, `index-BPvgi06w.css`; not
+    /// `jquery-3.7.1.min.js`), e.g. `public, max-age=31536000, immutable`. Default: none
+    /// (they get [`cache_control`](Self::cache_control)'s value).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::{Method, Request, testing};
+    /// use http_server::files::{FileServerOptions, fileserver};
+    /// # let root = std::env::temp_dir().join(format!("fs-doc-fcc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&root)?;
+    /// std::fs::write(root.join("app.3f2a9c1b.js"), "1")?;
+    /// std::fs::write(root.join("app.js"), "2")?;
+    /// let opts = FileServerOptions::new().cache_control("no-cache").fingerprinted_cache_control("max-age=31536000, immutable");
+    /// let fs = fileserver(&root, opts)?;
+    /// let hashed = testing::call(&fs, Request::new(Method::GET, "/app.3f2a9c1b.js")).await;
+    /// assert_eq!(hashed.header("cache-control"), Some("max-age=31536000, immutable"));
+    /// let plain = testing::call(&fs, Request::new(Method::GET, "/app.js")).await;
+    /// assert_eq!(plain.header("cache-control"), Some("no-cache"));
+    /// # std::fs::remove_dir_all(&root)?; Ok(()) }
+    /// ```
+    pub fn fingerprinted_cache_control(mut self, value: &str) -> Self {
+        self.fingerprinted_cache_control = Some(header_value(value));
+        self
+    }
+
+    /// Cache-Control for the SPA shell (the fallback file, however it is reached).
+    /// Default `no-cache`, so a new deploy is picked up at once; `None` sends none.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::{Method, Request, testing};
+    /// use http_server::files::{FileServerOptions, fileserver};
+    /// # let root = std::env::temp_dir().join(format!("fs-doc-scc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&root)?;
+    /// std::fs::write(root.join("index.html"), "shell")?;
+    /// let opts = FileServerOptions::new().spa_fallback("index.html").spa_cache_control(Some("no-store"));
+    /// let fs = fileserver(&root, opts)?;
+    /// let r = testing::call(&fs, Request::new(Method::GET, "/some/route")).await;
+    /// assert_eq!(r.header("cache-control"), Some("no-store"));
+    /// # std::fs::remove_dir_all(&root)?; Ok(()) }
+    /// ```
+    pub fn spa_cache_control(mut self, value: Option<&str>) -> Self {
+        self.spa_cache_control = value.map(header_value);
+        self
+    }
+
+    /// Serves `FILE.br` / `FILE.gz` siblings, when they exist and the client's
+    /// Accept-Encoding takes them (br first), with Content-Encoding; every answer for a file
+    /// that has such a sibling carries `Vary: Accept-Encoding`. Default off.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::{Method, Request, testing};
+    /// use http_server::files::{FileServerOptions, fileserver};
+    /// # let root = std::env::temp_dir().join(format!("fs-doc-pre-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&root)?;
+    /// std::fs::write(root.join("app.js"), "console.log(1)")?;
+    /// std::fs::write(root.join("app.js.gz"), b"\x1f\x8b (gzip bytes)")?;
+    /// let fs = fileserver(&root, FileServerOptions::new().precompressed(true))?;
+    /// let req = Request::new(Method::GET, "/app.js").with_header("accept-encoding", "gzip");
+    /// let r = testing::call(&fs, req).await;
+    /// assert_eq!(r.header("content-encoding"), Some("gzip"));
+    /// assert!(r.header("vary").is_some_and(|v| v.eq_ignore_ascii_case("accept-encoding")));
+    /// # std::fs::remove_dir_all(&root)?; Ok(()) }
+    /// ```
+    pub fn precompressed(mut self, on: bool) -> Self {
+        self.precompressed = on;
+        self
+    }
+
+    /// Lists a folder that has no index file (an HTML page, names escaped and sorted).
+    /// Default off (404).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::{Method, Request, testing};
+    /// use http_server::files::{FileServerOptions, fileserver};
+    /// # let root = std::env::temp_dir().join(format!("fs-doc-list-{}", std::process::id()));
+    /// # std::fs::create_dir_all(root.join("pub"))?;
+    /// std::fs::write(root.join("pub/notes.txt"), "n")?;
+    /// let fs = fileserver(&root, FileServerOptions::new().listing(true))?;
+    /// let r = testing::call(&fs, Request::new(Method::GET, "/pub/")).await;
+    /// assert!(r.text().contains("notes.txt"));
+    /// # std::fs::remove_dir_all(&root)?; Ok(()) }
+    /// ```
+    pub fn listing(mut self, on: bool) -> Self {
+        self.listing = on;
+        self
+    }
+
+    /// Serves dotfiles and dot-folders (`.env`, `.git/`). Default off: they are 404
+    /// (`.well-known` is always served).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::{Method, Request, testing};
+    /// use http_server::files::{FileServerOptions, fileserver};
+    /// # let root = std::env::temp_dir().join(format!("fs-doc-dot-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&root)?;
+    /// std::fs::write(root.join(".htaccess"), "x")?;
+    /// let hidden = fileserver(&root, FileServerOptions::new())?;
+    /// assert_eq!(testing::call(&hidden, Request::new(Method::GET, "/.htaccess")).await.status, 404);
+    /// let shown = fileserver(&root, FileServerOptions::new().dotfiles(true))?;
+    /// assert_eq!(testing::call(&shown, Request::new(Method::GET, "/.htaccess")).await.text(), "x");
+    /// # std::fs::remove_dir_all(&root)?; Ok(()) }
+    /// ```
+    pub fn dotfiles(mut self, on: bool) -> Self {
+        self.dotfiles = on;
+        self
+    }
+
+    /// Follows symlinks that lead outside the root. Default off: such paths are 404.
+    /// Symlinks that stay inside the root are always followed.
+    ///
+    /// ```
+    /// let opts = http_server::files::FileServerOptions::new().follow_symlinks(true);
+    /// assert!(format!("{opts:?}").contains("follow_symlinks: true"));
+    /// ```
+    pub fn follow_symlinks(mut self, on: bool) -> Self {
+        self.follow_symlinks = on;
+        self
+    }
+
+    /// A URL prefix to remove before mapping the path to the root, for mounting under a
+    /// router path (`/static` → `/static/app.js` serves `ROOT/app.js`); a path outside the
+    /// prefix is 404. Default: none.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::{Method, Request, testing};
+    /// use http_server::files::{FileServerOptions, fileserver};
+    /// # let root = std::env::temp_dir().join(format!("fs-doc-strip-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&root)?;
+    /// std::fs::write(root.join("app.js"), "js")?;
+    /// let fs = fileserver(&root, FileServerOptions::new().strip_prefix("/static/"))?;
+    /// assert_eq!(testing::call(&fs, Request::new(Method::GET, "/static/app.js")).await.text(), "js");
+    /// assert_eq!(testing::call(&fs, Request::new(Method::GET, "/app.js")).await.status, 404);
+    /// # std::fs::remove_dir_all(&root)?; Ok(()) }
+    /// ```
+    pub fn strip_prefix(mut self, prefix: &str) -> Self {
+        let p = prefix.trim_end_matches('/');
+        self.strip_prefix = (!p.is_empty()).then(|| p.to_owned());
+        self
+    }
+
+    /// How many bytes each read of a large file takes (the most a response holds in memory
+    /// is two of these). Default 64 KiB.
+    ///
+    /// ```
+    /// let opts = http_server::files::FileServerOptions::new().chunk_size(0);
+    /// assert!(format!("{opts:?}").contains("chunk_size: 1"), "at least one byte");
+    /// ```
+    pub fn chunk_size(mut self, bytes: usize) -> Self {
+        self.chunk_size = bytes.max(1);
+        self
+    }
+
+    /// Files up to this size are read in the same blocking call that opens them, instead of
+    /// being streamed. Default 128 KiB.
+    ///
+    /// ```
+    /// let opts = http_server::files::FileServerOptions::new().small_file_limit(4096);
+    /// assert!(format!("{opts:?}").contains("small_file_limit: 4096"));
+    /// ```
+    pub fn small_file_limit(mut self, bytes: u64) -> Self {
+        self.small_file_limit = bytes;
+        self
+    }
+
+    /// Makes the file-system calls (lookup, open, reads) on the runtime thread that runs the
+    /// request, as nginx does in its event loop, instead of handing each one to tokio's
+    /// blocking pool. That saves two thread switches per call (on the benchmark machine about
+    /// 17 µs of CPU per small-file request), but a slow disk or network file system then
+    /// stalls every connection on that thread. Default off; the `fileserver` binary turns it
+    /// on (`--io-threads` turns it off there).
+    ///
+    /// With it on, file bodies of 16 KiB or more (whole files and single ranges, not
+    /// multipart) are sent with `sendfile(2)` on cleartext HTTP/1.1 connections (Linux,
+    /// the BSDs), straight from the page cache to the socket; over TLS and HTTP/2 they are
+    /// read and copied in chunks as before. Such files are then not read whole up front
+    /// ([`small_file_limit`](Self::small_file_limit) applies below 16 KiB only).
+    ///
+    /// ```
+    /// let opts = http_server::files::FileServerOptions::new().inline_io(true);
+    /// # let _ = opts;
+    /// ```
+    pub fn inline_io(mut self, on: bool) -> Self {
+        self.inline_io = on;
+        self
+    }
+}
+
+/// True when a file name carries a content hash, as bundlers write them: a `.` or `-`
+/// separated part of 8 to 64 letters and digits with at least one of each, before the
+/// extension (`app.3f2a9c1b.js`, `index-BPvgi06w.css`). `jquery-3.7.1.min.js` or
+/// `photo-20240101.jpg` do not. Such names get
+/// [`FileServerOptions::fingerprinted_cache_control`].
+pub(crate) fn looks_fingerprinted(name: &str) -> bool {
+    let Some((stem, _ext)) = name.rsplit_once('.') else { return false };
+    stem.split(['.', '-']).skip(1).any(|p| {
+        (8..=64).contains(&p.len())
+            && p.bytes().all(|b| b.is_ascii_alphanumeric())
+            && p.bytes().any(|b| b.is_ascii_digit())
+            && p.bytes().any(|b| b.is_ascii_alphabetic())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_table() {
+        let rows = [
+            ("app.3f2a9c1b.js", true),
+            ("index-BPvgi06w.css", true),
+            ("chunk.a1b2c3d4e5f6.min.js", true),
+            ("app.js", false),
+            ("jquery-3.7.1.min.js", false),
+            ("photo-20240101.jpg", false),
+            ("deadbeef.js", false),
+            ("readme-appendix.txt", false),
+            ("noext", false),
+        ];
+        for (name, want) in rows {
+            assert_eq!(looks_fingerprinted(name), want, "{name}");
+        }
+    }
+}
