@@ -91,6 +91,11 @@ impl Request {
     }
 
     /// The header fields.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The header fields, to change.
     pub fn headers_mut(&mut self) -> &mut HeaderMap {
         &mut self.headers
     }

@@ -41,8 +41,11 @@ pub(crate) async fn send(
     mut body: Body,
     t: &Timeouts,
 ) -> Result<http::Response<h2::RecvStream>> {
-    let mut send =
-        t.run("waiting for an HTTP/2 stream", handle.clone().ready()).await?.map_err(|e| map_error(e, true))?;
+    // Nothing was sent yet: a connection that failed while pooled is always safe to leave.
+    let mut send = t
+        .run("waiting for an HTTP/2 stream", handle.clone().ready())
+        .await?
+        .map_err(|e| map_error(e, true).retryable(true))?;
     let mut req = Request::builder().method(method).uri(uri).body(()).map_err(|e| Error::new(ErrorKind::Builder, e))?;
     for (name, value) in headers {
         // Connection-specific fields do not exist in HTTP/2 (RFC 9113 §8.2.2).

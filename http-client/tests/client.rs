@@ -322,6 +322,14 @@ async fn h2_refused_stream_is_retried_and_resets_are_typed() {
     let (body, reused, version) = bounded(WAIT, "refused GET", text(&h2c(), &refusing.url("/"))).await;
     assert_eq!((body.as_str(), reused, version), ("ok", false, Version::HTTP_2));
     assert_eq!(refusing.connections(), 2);
+    // A pooled connection the server closed (GOAWAY) while idle: a new one is opened.
+    let closing = h2_server(|_, _| H2Act::OkThenGoAway).await;
+    let client = h2c();
+    assert_eq!(text(&client, &closing.url("/")).await.0, "ok");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (body, reused, _) = bounded(WAIT, "GET after GOAWAY", text(&client, &closing.url("/"))).await;
+    assert_eq!((body.as_str(), reused), ("ok", false));
+    assert_eq!(closing.connections(), 2);
     // A POST is not sent again.
     let refusing = h2_server(|conn, _| if conn == 0 { H2Act::Refuse } else { H2Act::Ok }).await;
     let err = h2c().post(&refusing.url("/")).body("x").send().await.unwrap_err();

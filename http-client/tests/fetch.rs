@@ -140,8 +140,10 @@ async fn include_head_redirects_and_bodies() {
     let run = fetch(&["-i", "-d", "a=1", "-d", "b=2", &format!("{base}/echo")], None).await;
     assert!(run.stdout.contains("x-method: POST") && run.stdout.ends_with("a=1&b=2"), "{:?}", run.stdout);
     let data = vec![b'z'; 300_000];
-    let run = fetch(&["--data-binary", "@-", &format!("{base}/echo")], Some(&data)).await;
-    assert_eq!(run.stdout.len(), data.len(), "{}", run.stderr);
+    for version in ["--http1.1", "--http2-prior-knowledge"] {
+        let run = fetch(&[version, "--data-binary", "@-", &format!("{base}/echo")], Some(&data)).await;
+        assert_eq!(run.stdout.len(), data.len(), "{version}: {}", run.stderr);
+    }
     // -X HEAD: no body read, whatever Content-Length says.
     let run = fetch(&["-i", "-X", "HEAD", &format!("{base}/hello")], None).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -258,4 +260,22 @@ async fn sse_reconnects_with_the_last_event_id_until_204() {
         assert_eq!(run.stderr.lines().count(), 1, "{path}: {}", run.stderr);
     }
     routes.forceclose().await;
+}
+
+/// IPv6 literals: `http://[::1]:PORT/` reaches a server on the IPv6 loopback.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ipv6_literal_urls() {
+    let Ok(listener) = std::net::TcpListener::bind("[::1]:0") else {
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), b"SKIPPED: no IPv6 loopback on this machine\n");
+        return;
+    };
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let server = http_server::Server::serve(opts().host("::1").port(port), |_: http_core::Request| async { "six" })
+        .await
+        .expect("server on [::1]");
+    let run = fetch(&["-i", &format!("http://[::1]:{port}/x?y#frag")], None).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.ends_with("six"), "{:?}", run.stdout);
+    server.forceclose().await;
 }

@@ -155,6 +155,8 @@ where
 #[derive(Clone, Copy, Debug)]
 pub enum H2Act {
     Ok,
+    /// Answer, then close the connection gracefully (GOAWAY).
+    OkThenGoAway,
     Refuse,
     Reset,
     ShortBody,
@@ -174,11 +176,14 @@ pub async fn h2_server(act: fn(usize, usize) -> H2Act) -> RawServer {
                     let _ = respond.send_response(http::Response::new(()), false);
                     respond.send_reset(h2::Reason::INTERNAL_ERROR);
                 }
-                H2Act::ShortBody | H2Act::Ok => {
+                H2Act::ShortBody | H2Act::Ok | H2Act::OkThenGoAway => {
                     let short = matches!(action, H2Act::ShortBody);
                     let res = http::Response::builder().header("content-length", if short { "10" } else { "2" });
                     if let Ok(mut body) = respond.send_response(res.body(()).unwrap(), false) {
                         let _ = body.send_data(bytes::Bytes::from_static(if short { b"abc" } else { b"ok" }), true);
+                    }
+                    if matches!(action, H2Act::OkThenGoAway) {
+                        conn.graceful_shutdown();
                     }
                 }
             }
