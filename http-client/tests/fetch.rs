@@ -253,6 +253,16 @@ async fn sse_reconnects_with_the_last_event_id_until_204() {
     ];
     assert_eq!(run.stdout.lines().collect::<Vec<_>>(), want);
     assert_eq!(server.connections(), 3);
+    // -m bounds the whole stream, reconnections included.
+    let endless = scripted_server(|mut s, _| async move {
+        if read_head(&mut s).await.is_some() {
+            let _ = s.write_all(format!("{STREAM}retry: 50\ndata: tick\n\n").as_bytes()).await;
+        }
+    })
+    .await;
+    let run = fetch(&["--sse", "-m", "1", &endless.url("/")], None).await;
+    assert_eq!(run.code, 28, "{}", run.stderr);
+    assert!(run.stdout.lines().count() > 2, "reconnected: {}", run.stdout);
     let routes = serve_routes().await;
     for (path, code) in [("/status/404", 22), ("/status/500", 22), ("/hello", 1), ("/status/202", 1)] {
         let run = fetch(&["--sse", &format!("{}{path}", routes.url())], None).await;

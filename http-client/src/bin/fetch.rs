@@ -168,7 +168,13 @@ fn request_body(args: &Args) -> Result<Option<Body>, Failure> {
 
 async fn transfer(client: &Client, args: &Args, url: &str) -> Result<(), Failure> {
     if args.sse {
-        return events(client, args, url).await;
+        // -m bounds the whole event stream, reconnections included.
+        return match args.max_time {
+            None => events(client, args, url).await,
+            Some(m) => tokio::time::timeout(secs(m), events(client, args, url))
+                .await
+                .unwrap_or_else(|_| Err(Failure(28, format!("timed out ({url}): max time {m} s")))),
+        };
     }
     let body = request_body(args)?;
     let method = match &args.method {
