@@ -81,3 +81,48 @@ impl Pool {
         self.inner.lock().unwrap_or_else(|e| e.into_inner()).h2.remove(origin);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connect::Io;
+    use crate::url::Scheme;
+
+    /// A connected pair: the client's side as a pooled connection, and the server's end.
+    async fn conn() -> (H1Conn, tokio::net::TcpStream) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = tokio::net::TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        (H1Conn::new(Io::Tcp(client)), server)
+    }
+
+    fn origin() -> Origin {
+        Origin { scheme: Scheme::Http, host: "a".into(), port: 80 }
+    }
+
+    #[tokio::test]
+    async fn idle_limit_idle_timeout_and_closed_peers() {
+        let pool = Pool::new(PoolConfig { max_idle_per_origin: 1, idle_timeout: Duration::from_millis(200) });
+        let ((a, _sa), (b, _sb)) = (conn().await, conn().await);
+        pool.put_h1(origin(), a);
+        pool.put_h1(origin(), b);
+        assert!(pool.take_h1(&origin()).is_some_and(|c| c.reused), "the newest is kept");
+        assert!(pool.take_h1(&origin()).is_none(), "one idle connection per origin");
+        // Idle past the timeout: dropped.
+        let (c, _sc) = conn().await;
+        pool.put_h1(origin(), c);
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        assert!(pool.take_h1(&origin()).is_none());
+        // Closed by the server while idle: dropped.
+        let (d, sd) = conn().await;
+        pool.put_h1(origin(), d);
+        drop(sd);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(pool.take_h1(&origin()).is_none());
+        // Pooling off.
+        let off = Pool::new(PoolConfig { max_idle_per_origin: 0, idle_timeout: Duration::from_secs(60) });
+        let (e, _se) = conn().await;
+        off.put_h1(origin(), e);
+        assert!(off.take_h1(&origin()).is_none());
+    }
+}
