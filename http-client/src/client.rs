@@ -200,7 +200,7 @@ impl Client {
                     Error::new(ErrorKind::Redirect, format!("too many redirects ({})", policy.max())).with_url(&target)
                 );
             }
-            let next = target.join(&location).map_err(|e| Error::new(ErrorKind::Redirect, e).with_url(&target))?;
+            let mut next = target.join(&location).map_err(|e| Error::new(ErrorKind::Redirect, e).with_url(&target))?;
             let status = res.status;
             let mut res = res;
             history.append(&mut res.history);
@@ -224,7 +224,7 @@ impl Client {
             } else {
                 match replay {
                     Some(b) => b,
-                    // A streamed body cannot be sent again: the redirect is the answer.
+                    // A streamed body cannot be sent again, so the redirect cannot be followed.
                     None => {
                         return Err(Error::new(ErrorKind::Redirect, "cannot resend a streamed body").with_url(&target));
                     }
@@ -233,6 +233,9 @@ impl Client {
             if next.origin != target.origin {
                 headers.remove(header::AUTHORIZATION);
                 headers.remove(header::COOKIE);
+            } else if next.basic_auth.is_none() {
+                // The URL's credentials stay with its origin too.
+                next.basic_auth = target.basic_auth.take();
             }
             target = next;
         }

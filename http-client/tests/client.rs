@@ -250,6 +250,12 @@ async fn redirects_follow_the_rules() {
         let seen = |name: &str| res.headers()[name].to_str().unwrap().to_owned();
         assert_eq!((seen("x-auth").as_str(), seen("x-cookie").as_str()), want, "{location}");
     }
+    // A URL's userinfo is Basic credentials, kept on the origin, dropped off it.
+    let with_user = a.url().replace("http://", "http://user:pa%3Ass@");
+    for (location, want) in [("/echo".to_owned(), "Basic dXNlcjpwYTpzcw=="), (echo_b.clone(), "-")] {
+        let res = client.get(&format!("{with_user}/redirect/302?{location}")).send().await.unwrap();
+        assert_eq!(res.headers()["x-auth"], want, "{location}");
+    }
     // Too many: `/redirect/302` without a query sends an empty Location, itself.
     let limited = Client::builder().redirect(Policy::limited(3)).build().unwrap();
     let err = limited.get(&format!("{}/redirect/302", a.url())).send().await.unwrap_err();
