@@ -50,7 +50,11 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("config", &self.config).field("protocols", &self.protocols).field("deflate", &self.deflate).finish()
+        f.debug_struct("Client")
+            .field("config", &self.config)
+            .field("protocols", &self.protocols)
+            .field("deflate", &self.deflate)
+            .finish()
     }
 }
 
@@ -255,11 +259,7 @@ impl Client {
         let bare = host.trim_start_matches('[').trim_end_matches(']');
         let tcp = TcpStream::connect((bare, port)).await?;
         tcp.set_nodelay(true)?;
-        let stream = if tls {
-            self.tls_connect(tcp, bare).await?
-        } else {
-            ClientStream::Plain(tcp)
-        };
+        let stream = if tls { self.tls_connect(tcp, bare).await? } else { ClientStream::Plain(tcp) };
         Ok(self.handshake(stream, &uri).await?.0)
     }
 
@@ -269,7 +269,8 @@ impl Client {
             Some(c) => c.clone(),
             None => default_tls_config()?,
         };
-        let name = rustls::pki_types::ServerName::try_from(host.to_owned()).map_err(|_| HandshakeError::InvalidUrl(host.to_owned()))?;
+        let name = rustls::pki_types::ServerName::try_from(host.to_owned())
+            .map_err(|_| HandshakeError::InvalidUrl(host.to_owned()))?;
         let stream = tokio_rustls::TlsConnector::from(config).connect(name, tcp).await?;
         Ok(ClientStream::Tls(Box::new(stream)))
     }
@@ -287,11 +288,12 @@ fn default_tls_config() -> Result<std::sync::Arc<rustls::ClientConfig>, Error> {
         return Ok(c.clone());
     }
     let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-    let mut config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(io::Error::other)?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let mut config =
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(io::Error::other)?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(CONFIG.get_or_init(|| std::sync::Arc::new(config)).clone())
 }

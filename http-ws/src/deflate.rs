@@ -79,7 +79,13 @@ pub struct DeflateParams {
 
 impl Default for DeflateParams {
     fn default() -> Self {
-        DeflateParams { send_window_bits: 15, send_no_context_takeover: false, recv_no_context_takeover: false, level: 1, min_size: 64 }
+        DeflateParams {
+            send_window_bits: 15,
+            send_no_context_takeover: false,
+            recv_no_context_takeover: false,
+            level: 1,
+            min_size: 64,
+        }
     }
 }
 
@@ -93,8 +99,11 @@ struct Params {
     client_max_window_bits: Option<Option<u8>>,
 }
 
+/// An extension name and its (parameter, value) list.
+type Extension = (String, Vec<(String, Option<String>)>);
+
 /// Splits `Sec-WebSocket-Extensions` values into extensions of (name, [(param, value)]).
-fn parse_extensions(headers: &HeaderMap) -> Vec<(String, Vec<(String, Option<String>)>)> {
+fn parse_extensions(headers: &HeaderMap) -> Vec<Extension> {
     let mut out = Vec::new();
     for value in headers.get_all(SEC_WEBSOCKET_EXTENSIONS) {
         let Ok(value) = value.to_str() else { continue };
@@ -131,9 +140,15 @@ fn parse_params(list: &[(String, Option<String>)]) -> Option<Params> {
     let mut p = Params::default();
     for (k, v) in list {
         match (k.as_str(), v) {
-            ("server_no_context_takeover", None) if !p.server_no_context_takeover => p.server_no_context_takeover = true,
-            ("client_no_context_takeover", None) if !p.client_no_context_takeover => p.client_no_context_takeover = true,
-            ("server_max_window_bits", Some(v)) if p.server_max_window_bits.is_none() => p.server_max_window_bits = Some(window_bits(v)?),
+            ("server_no_context_takeover", None) if !p.server_no_context_takeover => {
+                p.server_no_context_takeover = true
+            }
+            ("client_no_context_takeover", None) if !p.client_no_context_takeover => {
+                p.client_no_context_takeover = true
+            }
+            ("server_max_window_bits", Some(v)) if p.server_max_window_bits.is_none() => {
+                p.server_max_window_bits = Some(window_bits(v)?)
+            }
             ("client_max_window_bits", v) if p.client_max_window_bits.is_none() => {
                 p.client_max_window_bits = Some(match v {
                     Some(v) => Some(window_bits(v)?),
@@ -250,7 +265,8 @@ pub(crate) struct Deflater {
 
 impl Deflater {
     pub(crate) fn new(p: &DeflateParams) -> Self {
-        let c = Compress::new_with_window_bits(Compression::new(p.level.min(9)), false, p.send_window_bits.clamp(9, 15));
+        let c =
+            Compress::new_with_window_bits(Compression::new(p.level.min(9)), false, p.send_window_bits.clamp(9, 15));
         Deflater { c, no_context_takeover: p.send_no_context_takeover }
     }
 
@@ -299,7 +315,8 @@ impl Inflater {
                 out.reserve_exact(room);
             }
             let (in0, out0) = (self.d.total_in(), self.d.total_out());
-            let status = self.d.decompress_vec(input, out, FlushDecompress::Sync).map_err(|_| ProtocolError::BadCompression)?;
+            let status =
+                self.d.decompress_vec(input, out, FlushDecompress::Sync).map_err(|_| ProtocolError::BadCompression)?;
             input = &input[(self.d.total_in() - in0) as usize..];
             if out.len() > limit {
                 return Err(ProtocolError::MessageTooBig);
@@ -333,6 +350,7 @@ impl Inflater {
 }
 
 #[cfg(test)]
+#[allow(clippy::type_complexity)] // case tables
 mod tests {
     use super::*;
     use http::HeaderValue;
@@ -346,15 +364,28 @@ mod tests {
     #[test]
     fn server_negotiation_table() {
         let def = DeflateConfig::default();
-        let mut strict = DeflateConfig::default();
-        strict.server_no_context_takeover = true;
-        strict.client_max_window_bits = 10;
+        let strict =
+            DeflateConfig { server_no_context_takeover: true, client_max_window_bits: 10, ..Default::default() };
         // (policy, offer, response or None, send bits, send no-ctx, recv no-ctx)
         let cases: &[(&DeflateConfig, &str, Option<&str>, u8, bool, bool)] = &[
             (&def, "permessage-deflate", Some("permessage-deflate"), 15, false, false),
             (&def, "permessage-deflate; client_max_window_bits", Some("permessage-deflate"), 15, false, false),
-            (&def, "permessage-deflate; client_max_window_bits=12", Some("permessage-deflate; client_max_window_bits=12"), 15, false, false),
-            (&def, "permessage-deflate; server_max_window_bits=10", Some("permessage-deflate; server_max_window_bits=10"), 10, false, false),
+            (
+                &def,
+                "permessage-deflate; client_max_window_bits=12",
+                Some("permessage-deflate; client_max_window_bits=12"),
+                15,
+                false,
+                false,
+            ),
+            (
+                &def,
+                "permessage-deflate; server_max_window_bits=10",
+                Some("permessage-deflate; server_max_window_bits=10"),
+                10,
+                false,
+                false,
+            ),
             (
                 &def,
                 "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
@@ -364,7 +395,14 @@ mod tests {
                 true,
             ),
             // 8-bit server window cannot be honoured: this offer declined, the next taken
-            (&def, "permessage-deflate; server_max_window_bits=8, permessage-deflate", Some("permessage-deflate"), 15, false, false),
+            (
+                &def,
+                "permessage-deflate; server_max_window_bits=8, permessage-deflate",
+                Some("permessage-deflate"),
+                15,
+                false,
+                false,
+            ),
             (&def, "permessage-deflate; server_max_window_bits=8", None, 0, false, false),
             // invalid offers are declined
             (&def, "permessage-deflate; server_max_window_bits=16", None, 0, false, false),
@@ -375,7 +413,14 @@ mod tests {
             (&def, "permessage-deflate; server_no_context_takeover=1", None, 0, false, false),
             (&def, "permessage-deflate; foo", None, 0, false, false),
             (&def, "x-webkit-deflate-frame", None, 0, false, false),
-            (&def, "x-unknown, permessage-deflate; client_max_window_bits=\"9\"", Some("permessage-deflate; client_max_window_bits=9"), 15, false, false),
+            (
+                &def,
+                "x-unknown, permessage-deflate; client_max_window_bits=\"9\"",
+                Some("permessage-deflate; client_max_window_bits=9"),
+                15,
+                false,
+                false,
+            ),
             // server policy restricts the client window only when the client allows it
             (&strict, "permessage-deflate", Some("permessage-deflate; server_no_context_takeover"), 15, true, false),
             (
@@ -391,7 +436,11 @@ mod tests {
             let got = negotiate_server(cfg, &headers(offer));
             assert_eq!(got.as_ref().map(|g| g.1.as_str()), *want, "{offer}");
             if let Some((p, _)) = got {
-                assert_eq!((p.send_window_bits, p.send_no_context_takeover, p.recv_no_context_takeover), (*bits, *sctx, *cctx), "{offer}");
+                assert_eq!(
+                    (p.send_window_bits, p.send_no_context_takeover, p.recv_no_context_takeover),
+                    (*bits, *sctx, *cctx),
+                    "{offer}"
+                );
             }
         }
     }
@@ -401,9 +450,20 @@ mod tests {
         let cfg = DeflateConfig::default();
         assert_eq!(client_offer(&cfg), "permessage-deflate; client_max_window_bits");
         assert_eq!(client_accept(Some(&cfg), &HeaderMap::new()), Ok(None));
-        let p = client_accept(Some(&cfg), &headers("permessage-deflate; server_no_context_takeover; client_max_window_bits=11")).unwrap().unwrap();
+        let p = client_accept(
+            Some(&cfg),
+            &headers("permessage-deflate; server_no_context_takeover; client_max_window_bits=11"),
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!((p.send_window_bits, p.recv_no_context_takeover, p.send_no_context_takeover), (11, true, false));
-        for bad in ["permessage-deflate; client_max_window_bits", "permessage-deflate; client_max_window_bits=8", "foo", "permessage-deflate, permessage-deflate", "permessage-deflate; bar"] {
+        for bad in [
+            "permessage-deflate; client_max_window_bits",
+            "permessage-deflate; client_max_window_bits=8",
+            "foo",
+            "permessage-deflate, permessage-deflate",
+            "permessage-deflate; bar",
+        ] {
             assert!(client_accept(Some(&cfg), &headers(bad)).is_err(), "{bad}");
         }
         assert!(client_accept(None, &headers("permessage-deflate")).is_err());
@@ -411,7 +471,10 @@ mod tests {
 
     fn roundtrip(params: &DeflateParams, msgs: &[&[u8]]) {
         let mut d = Deflater::new(params);
-        let mut i = Inflater::new(&DeflateParams { recv_no_context_takeover: params.send_no_context_takeover, ..params.clone() });
+        let mut i = Inflater::new(&DeflateParams {
+            recv_no_context_takeover: params.send_no_context_takeover,
+            ..params.clone()
+        });
         let mut wire = Vec::new();
         for m in msgs {
             d.compress(m, &mut wire);
@@ -431,7 +494,8 @@ mod tests {
         let msgs: &[&[u8]] = &[b"", b"hello", b"hello hello hello", &big, b"hello"];
         for bits in [9, 12, 15] {
             for no_ctx in [false, true] {
-                let p = DeflateParams { send_window_bits: bits, send_no_context_takeover: no_ctx, ..Default::default() };
+                let p =
+                    DeflateParams { send_window_bits: bits, send_no_context_takeover: no_ctx, ..Default::default() };
                 roundtrip(&p, msgs);
             }
         }

@@ -13,8 +13,8 @@
 //! [`Header::check`] applies every rule that needs only the header, so a frame announcing
 //! more than the frame limit is refused before any of its payload is read.
 
-use crate::error::ProtocolError;
 use crate::Role;
+use crate::error::ProtocolError;
 
 /// Continuation frame.
 pub(crate) const OP_CONTINUATION: u8 = 0x0;
@@ -84,14 +84,8 @@ impl Header {
         } else {
             None
         };
-        let header = Header {
-            fin: b0 & 0x80 != 0,
-            rsv1: b0 & 0x40 != 0,
-            rsv23: b0 & 0x30 != 0,
-            opcode: b0 & 0x0f,
-            mask,
-            len,
-        };
+        let header =
+            Header { fin: b0 & 0x80 != 0, rsv1: b0 & 0x40 != 0, rsv23: b0 & 0x30 != 0, opcode: b0 & 0x0f, mask, len };
         Ok(Some((header, at)))
     }
 
@@ -159,10 +153,22 @@ mod tests {
         // (bytes, expected header, header length)
         let cases: &[(&[u8], Header, usize)] = &[
             (b"\x81\x05", Header { fin: true, rsv1: false, rsv23: false, opcode: 1, mask: None, len: 5 }, 2),
-            (b"\x02\x85\x01\x02\x03\x04", Header { fin: false, rsv1: false, rsv23: false, opcode: 2, mask: m, len: 5 }, 6),
+            (
+                b"\x02\x85\x01\x02\x03\x04",
+                Header { fin: false, rsv1: false, rsv23: false, opcode: 2, mask: m, len: 5 },
+                6,
+            ),
             (b"\xc1\x7e\x01\x00", Header { fin: true, rsv1: true, rsv23: false, opcode: 1, mask: None, len: 256 }, 4),
-            (b"\x92\x7f\0\0\0\0\0\x01\0\0", Header { fin: true, rsv1: false, rsv23: true, opcode: 2, mask: None, len: 65536 }, 10),
-            (b"\x89\xfe\x00\x7e\x01\x02\x03\x04", Header { fin: true, rsv1: false, rsv23: false, opcode: 9, mask: m, len: 126 }, 8),
+            (
+                b"\x92\x7f\0\0\0\0\0\x01\0\0",
+                Header { fin: true, rsv1: false, rsv23: true, opcode: 2, mask: None, len: 65536 },
+                10,
+            ),
+            (
+                b"\x89\xfe\x00\x7e\x01\x02\x03\x04",
+                Header { fin: true, rsv1: false, rsv23: false, opcode: 9, mask: m, len: 126 },
+                8,
+            ),
         ];
         for (bytes, want, n) in cases {
             assert_eq!(Header::decode(bytes), Ok(Some((*want, *n))), "{bytes:?}");

@@ -17,8 +17,8 @@ use crate::deflate::{self, DeflateConfig};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use http::header::{
-    ALLOW, CONNECTION, HeaderName, HeaderValue, ORIGIN, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_EXTENSIONS, SEC_WEBSOCKET_KEY,
-    SEC_WEBSOCKET_PROTOCOL, SEC_WEBSOCKET_VERSION, UPGRADE,
+    ALLOW, CONNECTION, HeaderName, HeaderValue, ORIGIN, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_EXTENSIONS,
+    SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_PROTOCOL, SEC_WEBSOCKET_VERSION, UPGRADE,
 };
 use http::{HeaderMap, Method, StatusCode, Version};
 use sha1::{Digest, Sha1};
@@ -241,7 +241,13 @@ pub struct Accept {
 
 impl Default for Accept {
     fn default() -> Self {
-        Accept { config: Config::default(), protocols: Vec::new(), order: ProtocolOrder::Client, deflate: Some(DeflateConfig::default()), origin: None }
+        Accept {
+            config: Config::default(),
+            protocols: Vec::new(),
+            order: ProtocolOrder::Client,
+            deflate: Some(DeflateConfig::default()),
+            origin: None,
+        }
     }
 }
 
@@ -357,7 +363,10 @@ impl Accept {
             if head.method != Method::GET {
                 return Err(Rejection::MethodNotAllowed);
             }
-            if head.version < Version::HTTP_11 || !has_token(h, UPGRADE, "websocket") || !has_token(h, CONNECTION, "upgrade") {
+            if head.version < Version::HTTP_11
+                || !has_token(h, UPGRADE, "websocket")
+                || !has_token(h, CONNECTION, "upgrade")
+            {
                 return Err(Rejection::NotUpgrade);
             }
             self.check_version(h)?;
@@ -373,22 +382,22 @@ impl Accept {
             out.insert(SEC_WEBSOCKET_ACCEPT, HeaderValue::from_str(&accept).expect("base64 is a valid header value"));
             StatusCode::SWITCHING_PROTOCOLS
         };
-        if let Some(check) = &self.origin {
-            if !check(h.get(ORIGIN)) {
-                return Err(Rejection::OriginRejected);
-            }
+        if self.origin.as_ref().is_some_and(|check| !check(h.get(ORIGIN))) {
+            return Err(Rejection::OriginRejected);
         }
         let mut config = self.config.clone();
         config.protocol = self.pick_protocol(h);
         if let Some(p) = &config.protocol {
-            out.insert(SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_str(p).expect("offered by the client as a header value"));
+            out.insert(
+                SEC_WEBSOCKET_PROTOCOL,
+                HeaderValue::from_str(p).expect("offered by the client as a header value"),
+            );
         }
         config.deflate = None;
-        if let Some(policy) = &self.deflate {
-            if let Some((params, response)) = deflate::negotiate_server(policy, h) {
-                out.insert(SEC_WEBSOCKET_EXTENSIONS, HeaderValue::from_str(&response).expect("built from tokens"));
-                config.deflate = Some(params);
-            }
+        if let Some((params, response)) = self.deflate.as_ref().and_then(|policy| deflate::negotiate_server(policy, h))
+        {
+            out.insert(SEC_WEBSOCKET_EXTENSIONS, HeaderValue::from_str(&response).expect("built from tokens"));
+            config.deflate = Some(params);
         }
         Ok(Accepted { status, headers: out, config })
     }
@@ -410,19 +419,27 @@ impl Accept {
             .filter(|t| !t.is_empty())
             .collect();
         match self.order {
-            ProtocolOrder::Client => offered.iter().find(|o| self.protocols.iter().any(|p| p == *o)).map(|s| s.to_string()),
+            ProtocolOrder::Client => {
+                offered.iter().find(|o| self.protocols.iter().any(|p| p == *o)).map(|s| s.to_string())
+            }
             ProtocolOrder::Server => self.protocols.iter().find(|p| offered.contains(&p.as_str())).cloned(),
         }
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::type_complexity)] // case tables
 mod tests {
     use super::*;
 
     fn h1_headers(extra: &[(&str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
-        for (k, v) in [("upgrade", "websocket"), ("connection", "keep-alive, Upgrade"), ("sec-websocket-version", "13"), ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")] {
+        for (k, v) in [
+            ("upgrade", "websocket"),
+            ("connection", "keep-alive, Upgrade"),
+            ("sec-websocket-version", "13"),
+            ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+        ] {
             h.insert(HeaderName::from_static(k), HeaderValue::from_static(v));
         }
         for (k, v) in extra {
@@ -480,8 +497,12 @@ mod tests {
         assert_eq!(ok.headers[SEC_WEBSOCKET_EXTENSIONS], "permessage-deflate");
         assert!(ok.config.deflate.is_some());
         let get = a.accept(&RequestHead::new(&Method::GET, Version::HTTP_2, &h)).unwrap_err();
-        assert_eq!((get, get.status(), get.headers().get(UPGRADE)), (Rejection::Http2NotConnect, StatusCode::BAD_REQUEST, None));
-        let wrong = a.accept(&RequestHead::new(&Method::CONNECT, Version::HTTP_2, &h).with_protocol("chat")).unwrap_err();
+        assert_eq!(
+            (get, get.status(), get.headers().get(UPGRADE)),
+            (Rejection::Http2NotConnect, StatusCode::BAD_REQUEST, None)
+        );
+        let wrong =
+            a.accept(&RequestHead::new(&Method::CONNECT, Version::HTTP_2, &h).with_protocol("chat")).unwrap_err();
         assert_eq!(wrong, Rejection::Http2WrongProtocol);
         let no_proto = a.accept(&RequestHead::new(&Method::CONNECT, Version::HTTP_2, &h)).unwrap_err();
         assert_eq!(no_proto, Rejection::Http2WrongProtocol);

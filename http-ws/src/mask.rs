@@ -33,9 +33,7 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4]) {
 pub fn apply_mask_at(buf: &mut [u8], key: [u8; 4], offset: usize) {
     let r = offset % 4;
     let key = [key[r], key[(r + 1) % 4], key[(r + 2) % 4], key[(r + 3) % 4]];
-    let wide = u64::from_ne_bytes([
-        key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3],
-    ]);
+    let wide = u64::from_ne_bytes([key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3]]);
     let mut chunks = buf.chunks_exact_mut(8);
     for chunk in &mut chunks {
         let mut word = [0u8; 8];
@@ -61,7 +59,8 @@ impl MaskRng {
         let mut seed = [0u8; 8];
         if getrandom::getrandom(&mut seed).is_err() {
             // no OS entropy: fall back to the clock and an address (still per-connection)
-            let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+            let t =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
             seed = (t ^ (&seed as *const _ as u64)).to_ne_bytes();
         }
         MaskRng(u64::from_ne_bytes(seed))

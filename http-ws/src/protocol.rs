@@ -130,11 +130,15 @@ impl Reader {
         h.check(self.role, self.inflater.is_some(), self.max_frame)?;
         match (h.opcode, &self.open) {
             (OP_CONTINUATION, None) => Err(ProtocolError::UnexpectedContinuation),
-            (OP_CONTINUATION, Some(open)) if !open.compressed && open.buf.len() as u64 + h.len > self.max_message as u64 => {
+            (OP_CONTINUATION, Some(open))
+                if !open.compressed && open.buf.len() as u64 + h.len > self.max_message as u64 =>
+            {
                 Err(ProtocolError::MessageTooBig)
             }
             (OP_TEXT | OP_BINARY, Some(_)) => Err(ProtocolError::MessageInProgress),
-            (OP_TEXT | OP_BINARY, None) if !h.rsv1 && h.len > self.max_message as u64 => Err(ProtocolError::MessageTooBig),
+            (OP_TEXT | OP_BINARY, None) if !h.rsv1 && h.len > self.max_message as u64 => {
+                Err(ProtocolError::MessageTooBig)
+            }
             _ => Ok(()),
         }
     }
@@ -206,11 +210,19 @@ impl Reader {
 }
 
 #[cfg(test)]
+#[allow(clippy::type_complexity)] // case tables
 mod tests {
     use super::*;
 
     fn hdr(b0: u8, len: usize) -> Header {
-        Header { fin: b0 & 0x80 != 0, rsv1: b0 & 0x40 != 0, rsv23: false, opcode: b0 & 0xf, mask: Some([0; 4]), len: len as u64 }
+        Header {
+            fin: b0 & 0x80 != 0,
+            rsv1: b0 & 0x40 != 0,
+            rsv23: false,
+            opcode: b0 & 0xf,
+            mask: Some([0; 4]),
+            len: len as u64,
+        }
     }
 
     /// Feeds (first byte, payload) frames; returns the messages or the first error.
@@ -229,13 +241,16 @@ mod tests {
 
     #[test]
     fn assembly_table() {
-        let mut small = Config::default();
-        small.max_message_size = 10;
+        let small = Config { max_message_size: 10, ..Default::default() };
         let def = Config::default();
         use ProtocolError::*;
         let cases: &[(&Config, &[(u8, &[u8])], Result<Vec<Message>, ProtocolError>)] = &[
             (&def, &[(0x81, b"hi")], Ok(vec![Message::text("hi")])),
-            (&def, &[(0x01, b"h"), (0x89, b"p"), (0x80, b"i")], Ok(vec![Message::Ping("p".into()), Message::text("hi")])),
+            (
+                &def,
+                &[(0x01, b"h"), (0x89, b"p"), (0x80, b"i")],
+                Ok(vec![Message::Ping("p".into()), Message::text("hi")]),
+            ),
             (&def, &[(0x02, b"a"), (0x00, b""), (0x80, b"b")], Ok(vec![Message::binary(&b"ab"[..])])),
             (&def, &[(0x01, b"\xe2\x82"), (0x80, b"\xac")], Ok(vec![Message::text("€")])),
             (&def, &[(0x01, b"ok"), (0x00, b"\xff"), (0x80, b"")], Err(InvalidUtf8)),

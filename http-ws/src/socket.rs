@@ -76,7 +76,11 @@ pub struct WebSocket<IO> {
 
 impl<IO> std::fmt::Debug for WebSocket<IO> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebSocket").field("role", &self.role).field("state", &self.state).field("close_sent", &self.close_sent).finish()
+        f.debug_struct("WebSocket")
+            .field("role", &self.role)
+            .field("state", &self.state)
+            .field("close_sent", &self.close_sent)
+            .finish()
     }
 }
 
@@ -290,10 +294,8 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             Message::Ping(p) => self.queue_frame(true, false, OP_PING, &p),
             Message::Pong(p) => self.queue_frame(true, false, OP_PONG, &p),
             Message::Close(f) => {
-                if let Some(f) = &f {
-                    if !f.code.is_sendable() {
-                        return Err(ProtocolError::InvalidCloseCode(f.code.0).into());
-                    }
+                if let Some(bad) = f.as_ref().filter(|f| !f.code.is_sendable()) {
+                    return Err(ProtocolError::InvalidCloseCode(bad.code.0).into());
                 }
                 self.queue_close(f.as_ref());
             }
@@ -305,12 +307,13 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
         let max = self.config.max_send_frame_size.max(1);
         let mut rsv1 = false;
         let mut data = data;
-        if let (Some(d), Some(p)) = (self.deflater.as_mut(), self.config.deflate.as_ref()) {
-            if data.len() >= p.min_size {
+        match (self.deflater.as_mut(), self.config.deflate.as_ref()) {
+            (Some(d), Some(p)) if data.len() >= p.min_size => {
                 d.compress(data, &mut self.scratch);
                 data = &self.scratch;
                 rsv1 = true;
             }
+            _ => {}
         }
         let mask = &mut self.masks;
         let mut op = opcode;
@@ -434,11 +437,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                 self.state = State::Done;
                 return Poll::Ready(None);
             }
-            if let Some(ping) = self.ping.as_mut() {
-                if ping.poll_tick(cx).is_ready() && !self.close_sent {
-                    self.queue_frame(true, false, OP_PING, b"");
-                    continue;
-                }
+            if self.ping.as_mut().is_some_and(|p| p.poll_tick(cx).is_ready()) && !self.close_sent {
+                self.queue_frame(true, false, OP_PING, b"");
+                continue;
             }
             match Header::decode(&self.rbuf) {
                 Err(e) => {
@@ -453,6 +454,12 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                     let total = header_len + h.len as usize;
                     if self.rbuf.len() >= total {
                         if let Some(item) = self.take_frame(&h, header_len) {
+                            if self.wpos < self.wbuf.len() {
+                                // send the pong now, even if the caller stops receiving
+                                if let Poll::Ready(Ok(())) = self.poll_write_out(cx) {
+                                    let _ = Pin::new(&mut self.io).poll_flush(cx);
+                                }
+                            }
                             return Poll::Ready(Some(item));
                         }
                         continue;

@@ -60,6 +60,7 @@ impl Utf8Validator {
 }
 
 #[cfg(test)]
+#[allow(clippy::type_complexity)] // case tables
 mod tests {
     use super::*;
 
