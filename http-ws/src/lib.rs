@@ -57,6 +57,10 @@ pub use handshake::{Accept, Accepted, ProtocolOrder, Rejection, RequestHead, acc
 pub use protocol::Message;
 pub use socket::WebSocket;
 
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 /// Which end of the connection this is: servers expect masked frames and send unmasked
 /// ones, clients the reverse (RFC 6455 §5.1).
 ///

@@ -2,12 +2,12 @@
 //! runners and interop tests. It reads one request head, runs [`Accept::accept`], answers
 //! 101 (or the rejection's status), and echoes every text and binary message.
 
-use crate::{Accept, Message, RequestHead, Role, WebSocket};
+use crate::{Accept, Config, Message, RequestHead, Role, WebSocket};
 use bytes::BytesMut;
 use futures_util::{FutureExt, StreamExt};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Version};
 use std::io;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 /// Accepts connections forever and echoes on each with [`Accept::default`] (deflate
@@ -60,10 +60,41 @@ pub async fn serve_echo_with(listener: TcpListener, accept: Accept) -> io::Resul
 /// # }
 /// ```
 pub async fn echo_connection(mut tcp: TcpStream, accept: &Accept) -> io::Result<()> {
+    if let Some((config, leftover)) = accept_http1(&mut tcp, accept).await? {
+        let mut ws = WebSocket::from_parts(tcp, Role::Server, config, leftover);
+        echo(&mut ws).await;
+    }
+    Ok(())
+}
+
+/// The server side of an HTTP/1.1 handshake on a raw connection: reads the request head,
+/// runs [`Accept::accept`] and writes the answer. Returns the negotiated [`Config`] and
+/// any bytes read past the head, or `None` when the request was refused (the refusal was
+/// sent and the write side shut down).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+/// let addr = listener.local_addr().unwrap();
+/// tokio::spawn(async move {
+///     let (mut tcp, _) = listener.accept().await.unwrap();
+///     let (config, early) = http_ws::testing::accept_http1(&mut tcp, &http_ws::Accept::new()).await?.unwrap();
+///     let mut ws = http_ws::WebSocket::from_parts(tcp, http_ws::Role::Server, config, early);
+///     ws.send(http_ws::Message::text("welcome")).await.ok();
+///     Ok::<_, std::io::Error>(())
+/// });
+/// let mut ws = http_ws::client::connect(&format!("ws://{addr}/")).await.unwrap();
+/// assert_eq!(ws.recv().await.unwrap().unwrap(), http_ws::Message::text("welcome"));
+/// # }
+/// ```
+pub async fn accept_http1<IO>(io: &mut IO, accept: &Accept) -> io::Result<Option<(Config, BytesMut)>>
+where
+    IO: AsyncRead + AsyncWrite + Unpin,
+{
     let mut buf = BytesMut::with_capacity(4096);
     let (method, version, headers, head_len) = loop {
-        if tcp.read_buf(&mut buf).await? == 0 {
-            return Ok(());
+        if io.read_buf(&mut buf).await? == 0 {
+            return Ok(None);
         }
         let mut slots = [httparse::EMPTY_HEADER; 64];
         let mut req = httparse::Request::new(&mut slots);
@@ -80,33 +111,30 @@ pub async fn echo_connection(mut tcp: TcpStream, accept: &Accept) -> io::Result<
             }
             Ok(httparse::Status::Partial) if buf.len() < 16 << 10 => {}
             _ => {
-                tcp.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await?;
-                return Ok(());
+                io.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await?;
+                io.shutdown().await?;
+                return Ok(None);
             }
         }
     };
     let leftover = buf.split_off(head_len);
-    let accepted = match accept.accept(&RequestHead::new(&method, version, &headers)) {
-        Ok(a) => a,
-        Err(rejection) => {
-            let mut answer = format!("HTTP/1.1 {}\r\ncontent-length: 0\r\nconnection: close\r\n", rejection.status());
-            for (k, v) in &rejection.headers() {
-                answer.push_str(&format!("{k}: {}\r\n", v.to_str().unwrap_or("")));
-            }
-            answer.push_str("\r\n");
-            tcp.write_all(answer.as_bytes()).await?;
-            return tcp.shutdown().await;
-        }
+    let (status, answer_headers, config) = match accept.accept(&RequestHead::new(&method, version, &headers)) {
+        Ok(a) => (a.status, a.headers, Some(a.config)),
+        Err(rejection) => (rejection.status(), rejection.headers(), None),
     };
-    let mut answer = String::from("HTTP/1.1 101 Switching Protocols\r\n");
-    for (k, v) in &accepted.headers {
+    let mut answer = format!("HTTP/1.1 {status}\r\n");
+    if config.is_none() {
+        answer.push_str("content-length: 0\r\nconnection: close\r\n");
+    }
+    for (k, v) in &answer_headers {
         answer.push_str(&format!("{k}: {}\r\n", v.to_str().unwrap_or("")));
     }
     answer.push_str("\r\n");
-    tcp.write_all(answer.as_bytes()).await?;
-    let mut ws = WebSocket::from_parts(tcp, Role::Server, accepted.config, leftover);
-    echo(&mut ws).await;
-    Ok(())
+    io.write_all(answer.as_bytes()).await?;
+    if config.is_none() {
+        io.shutdown().await?;
+    }
+    Ok(config.map(|c| (c, leftover)))
 }
 
 /// Echoes text and binary messages until the connection ends; replies queued while more
