@@ -1,6 +1,7 @@
 //! Echo throughput and server CPU per message: our server against tokio-tungstenite's and
 //! fastwebsockets', each on its own single-threaded runtime over TCP on 127.0.0.1, driven
-//! by the same client (ours) keeping `WINDOW` messages in flight.
+//! by the same client (ours) sending bursts of `window` messages (one write) and reading
+//! their echoes: window 1 is plain ping-pong, window 16 a pipelined client.
 //!
 //! `cargo bench -p http-ws --bench ws_echo` (a load benchmark: run it on an idle machine).
 //! `HTTP_WS_BENCH_SECS` sets the seconds per case (default 3).
@@ -10,8 +11,6 @@ use futures_util::{SinkExt, StreamExt};
 use http_ws::{Accept, Message, Role, WebSocket, testing};
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
-
-const WINDOW: usize = 16;
 
 #[derive(Clone, Copy, Debug)]
 enum Server {
@@ -54,7 +53,9 @@ async fn serve_one(server: Server, listener: TcpListener) {
                 match frame.opcode {
                     OpCode::Close => break,
                     OpCode::Text | OpCode::Binary => {
-                        if ws.write_frame(frame).await.is_err() {
+                        // the received frame keeps its mask: answer with an unmasked one
+                        let echo = fastwebsockets::Frame::new(true, frame.opcode, None, frame.payload);
+                        if ws.write_frame(echo).await.is_err() {
                             break;
                         }
                     }
@@ -66,7 +67,7 @@ async fn serve_one(server: Server, listener: TcpListener) {
 }
 
 /// Runs one case: (round trips per second, server CPU per message).
-fn run(server: Server, size: usize, secs: f64) -> (f64, Duration) {
+fn run(server: Server, size: usize, window: usize, secs: f64) -> (f64, Duration) {
     let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     std_listener.set_nonblocking(true).unwrap();
     let addr = std_listener.local_addr().unwrap();
@@ -86,19 +87,18 @@ fn run(server: Server, size: usize, secs: f64) -> (f64, Duration) {
         let uri = format!("ws://{addr}/").parse().unwrap();
         let mut ws = http_ws::client::handshake(tcp, &uri, http::HeaderMap::new()).await.unwrap();
         let msg = Message::Binary(Bytes::from(vec![0x61; size]));
-        for _ in 0..WINDOW {
-            ws.feed(msg.clone()).await.unwrap();
-        }
-        ws.flush().await.unwrap();
+        // bursts: `window` messages in one write, then their echoes
         let deadline = Instant::now() + Duration::from_secs_f64(secs);
         let mut count = 0u64;
         while Instant::now() < deadline {
-            ws.next().await.unwrap().unwrap();
-            count += 1;
-            ws.send(msg.clone()).await.unwrap();
-        }
-        for _ in 0..WINDOW {
-            ws.next().await.unwrap().unwrap();
+            for _ in 0..window {
+                ws.feed(msg.clone()).await.unwrap();
+            }
+            ws.flush().await.unwrap();
+            for _ in 0..window {
+                ws.next().await.unwrap().unwrap();
+            }
+            count += window as u64;
         }
         let _ = ws.close(http_ws::CloseCode::NORMAL, "").await;
         count
@@ -112,11 +112,14 @@ fn main() {
         return; // `cargo test --benches` asks for the list of benchmarks
     }
     let secs: f64 = std::env::var("HTTP_WS_BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(3.0);
-    println!("{:<16} {:>8} {:>14} {:>18}", "server", "bytes", "msgs/s", "server CPU/msg");
-    for size in [16, 1024, 16 << 10] {
-        for server in [Server::HttpWs, Server::Tungstenite, Server::FastWebSockets] {
-            let (rate, cpu) = run(server, size, secs);
-            println!("{:<16} {size:>8} {rate:>14.0} {:>15.2} µs", format!("{server:?}"), cpu.as_secs_f64() * 1e6);
+    println!("{:<16} {:>6} {:>8} {:>12} {:>18}", "server", "window", "bytes", "msgs/s", "server CPU/msg");
+    for window in [1, 16] {
+        for size in [16, 1024, 16 << 10] {
+            for server in [Server::HttpWs, Server::Tungstenite, Server::FastWebSockets] {
+                let (rate, cpu) = run(server, size, window, secs);
+                let name = format!("{server:?}");
+                println!("{name:<16} {window:>6} {size:>8} {rate:>12.0} {:>15.2} µs", cpu.as_secs_f64() * 1e6);
+            }
         }
     }
 }

@@ -72,6 +72,9 @@ pub struct WebSocket<IO> {
     timer: Option<Pin<Box<Sleep>>>,
     ping: Option<Interval>,
     pending: Option<Result<Message, Error>>,
+    /// The socket queued a frame of its own (pong, keep-alive ping) that must go out
+    /// without waiting for the user's next flush.
+    auto_flush: bool,
 }
 
 impl<IO> std::fmt::Debug for WebSocket<IO> {
@@ -126,6 +129,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             timer: None,
             ping,
             pending: None,
+            auto_flush: false,
         }
     }
 
@@ -426,11 +430,19 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                 }
                 State::Open => {}
             }
-            if self.wpos < self.wbuf.len() {
-                // pongs and closes queued by the reader; pending is fine (the waker is set)
-                if let Poll::Ready(Err(e)) = self.poll_write_out(cx) {
-                    self.state = State::Done;
-                    return Poll::Ready(Some(Err(e.into())));
+            if self.auto_flush {
+                // a pong or keep-alive ping (with whatever the user queued before it);
+                // pending is fine: the waker is set
+                match self.poll_write_out(cx) {
+                    Poll::Ready(Err(e)) => {
+                        self.state = State::Done;
+                        return Poll::Ready(Some(Err(e.into())));
+                    }
+                    Poll::Ready(Ok(())) => {
+                        self.auto_flush = false;
+                        let _ = Pin::new(&mut self.io).poll_flush(cx);
+                    }
+                    Poll::Pending => {}
                 }
             }
             if self.close_sent && self.timer_expired(cx) {
@@ -439,6 +451,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             }
             if self.ping.as_mut().is_some_and(|p| p.poll_tick(cx).is_ready()) && !self.close_sent {
                 self.queue_frame(true, false, OP_PING, b"");
+                self.auto_flush = true;
                 continue;
             }
             match Header::decode(&self.rbuf) {
@@ -454,9 +467,10 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                     let total = header_len + h.len as usize;
                     if self.rbuf.len() >= total {
                         if let Some(item) = self.take_frame(&h, header_len) {
-                            if self.wpos < self.wbuf.len() {
+                            if self.auto_flush {
                                 // send the pong now, even if the caller stops receiving
                                 if let Poll::Ready(Ok(())) = self.poll_write_out(cx) {
+                                    self.auto_flush = false;
                                     let _ = Pin::new(&mut self.io).poll_flush(cx);
                                 }
                             }
@@ -501,6 +515,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             Ok(Some(Message::Ping(p))) => {
                 if !self.close_sent {
                     self.queue_frame(true, false, OP_PONG, &p);
+                    self.auto_flush = true;
                 }
                 Some(Ok(Message::Ping(p)))
             }
@@ -564,6 +579,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> futures_sink::Sink<Message> for WebSock
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
         ready!(this.poll_write_out(cx))?;
+        this.auto_flush = false;
         ready!(Pin::new(&mut this.io).poll_flush(cx))?;
         Poll::Ready(Ok(()))
     }
