@@ -2,21 +2,22 @@
 //! [`connect`] for `ws://` and `wss://` URLs over TCP (TLS via rustls, trusting the
 //! webpki-roots set unless a custom `rustls::ClientConfig` is given).
 //!
-//! HTTP/2 (RFC 8441) needs no handshake code here beyond the request head: open an
-//! extended CONNECT stream (`:protocol websocket`, `sec-websocket-version: 13`), check for
-//! 200, and run [`WebSocket::from_upgraded`] over an I/O adapter of the stream's send and
-//! receive halves with [`Role::Client`].
+//! Over HTTP/2 (RFC 8441), [`Client::handshake_h2`] opens an extended CONNECT stream on an
+//! `h2` client connection and runs the WebSocket over it ([`H2Stream`]).
 
 use crate::config::Config;
 use crate::deflate::{self, DeflateConfig};
 use crate::error::{Error, HandshakeError};
 use crate::handshake::{accept_key, has_token};
-use crate::{Role, WebSocket};
+use crate::{H2Stream, Role, WebSocket};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use bytes::BytesMut;
-use http::header::{CONNECTION, HOST, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_PROTOCOL, UPGRADE};
-use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
+use bytes::{Bytes, BytesMut};
+use http::header::{
+    CONNECTION, HOST, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_EXTENSIONS, SEC_WEBSOCKET_PROTOCOL, SEC_WEBSOCKET_VERSION,
+    UPGRADE,
+};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, Version};
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -219,6 +220,11 @@ impl Client {
         if h.get(SEC_WEBSOCKET_ACCEPT).map(HeaderValue::as_bytes) != Some(accept_key(key.as_bytes()).as_bytes()) {
             return Err(HandshakeError::BadAccept);
         }
+        self.negotiated(h)
+    }
+
+    /// The subprotocol and extension checks both HTTP versions share.
+    fn negotiated(&self, h: &HeaderMap) -> Result<Config, HandshakeError> {
         let mut config = self.config.clone();
         config.protocol = match h.get(SEC_WEBSOCKET_PROTOCOL) {
             None => None,
@@ -232,6 +238,79 @@ impl Client {
         };
         config.deflate = deflate::client_accept(self.deflate.as_ref(), h).map_err(HandshakeError::BadExtension)?;
         Ok(config)
+    }
+
+    /// Opens a WebSocket as an extended CONNECT stream on an HTTP/2 connection (RFC 8441
+    /// §4–§5): `:protocol websocket`, `sec-websocket-version: 13`, the subprotocol and
+    /// deflate offers, and a 200 answer. `uri`'s scheme (`ws`/`http` or `wss`/`https`),
+    /// authority and path become the pseudo-headers. The connection (the future
+    /// `h2::client::handshake` returned next to `send_request`) must run in its own task.
+    /// Waits up to one second for the server's SETTINGS to enable extended CONNECT.
+    ///
+    /// ```no_run
+    /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+    /// let tcp = tokio::net::TcpStream::connect("127.0.0.1:8080").await?;
+    /// let (send_request, conn) = h2::client::handshake(tcp).await?;
+    /// tokio::spawn(conn);
+    /// let uri = "ws://127.0.0.1:8080/chat".parse()?;
+    /// let (mut ws, _resp) = http_ws::client::Client::new().handshake_h2(send_request, &uri).await?;
+    /// ws.send(http_ws::Message::text("over h2")).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn handshake_h2(
+        &self,
+        send_request: h2::client::SendRequest<Bytes>,
+        uri: &Uri,
+    ) -> Result<(WebSocket<H2Stream>, http::Response<()>), Error> {
+        let h2_err = |e: h2::Error| Error::Io(io::Error::other(e));
+        let mut send_request = send_request.ready().await.map_err(h2_err)?;
+        let waited = std::time::Instant::now();
+        while !send_request.is_extended_connect_protocol_enabled() {
+            if waited.elapsed() > std::time::Duration::from_secs(1) {
+                return Err(HandshakeError::NoExtendedConnect.into());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        let scheme = match uri.scheme_str() {
+            Some("wss" | "https") => "https",
+            _ => "http",
+        };
+        let authority = uri.authority().ok_or_else(|| HandshakeError::InvalidUrl(uri.to_string()))?;
+        let path = uri.path_and_query().map_or("/", |p| p.as_str());
+        let target: Uri =
+            format!("{scheme}://{authority}{path}").parse().map_err(|_| HandshakeError::InvalidUrl(uri.to_string()))?;
+        let mut req = http::Request::new(());
+        *req.method_mut() = Method::CONNECT;
+        *req.uri_mut() = target;
+        *req.version_mut() = Version::HTTP_2;
+        req.extensions_mut().insert(h2::ext::Protocol::from_static("websocket"));
+        let h = req.headers_mut();
+        h.insert(SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
+        if !self.protocols.is_empty() {
+            h.insert(
+                SEC_WEBSOCKET_PROTOCOL,
+                HeaderValue::from_str(&self.protocols.join(", ")).map_err(|_| HandshakeError::BadProtocol)?,
+            );
+        }
+        if let Some(d) = &self.deflate {
+            h.insert(
+                SEC_WEBSOCKET_EXTENSIONS,
+                HeaderValue::from_str(&deflate::client_offer(d)).expect("built from tokens"),
+            );
+        }
+        for (name, value) in &self.headers {
+            if name != HOST {
+                h.append(name, value.clone());
+            }
+        }
+        let (response, send) = send_request.send_request(req, false).map_err(h2_err)?;
+        let (parts, recv) = response.await.map_err(h2_err)?.into_parts();
+        let response = http::Response::from_parts(parts, ());
+        if response.status() != StatusCode::OK {
+            return Err(HandshakeError::Status(response.status()).into());
+        }
+        let config = self.negotiated(response.headers())?;
+        Ok((WebSocket::from_upgraded(H2Stream::new(send, recv), Role::Client, config), response))
     }
 
     /// Connects to a `ws://` or `wss://` URL over TCP (TLS for `wss://`) and runs the

@@ -101,6 +101,8 @@ pub enum HandshakeError {
     /// The server answered with an extension (or parameters) the client did not offer or
     /// cannot honour.
     BadExtension(String),
+    /// The HTTP/2 server did not enable extended CONNECT (`SETTINGS_ENABLE_CONNECT_PROTOCOL`).
+    NoExtendedConnect,
 }
 
 impl fmt::Display for HandshakeError {
@@ -113,6 +115,7 @@ impl fmt::Display for HandshakeError {
             HandshakeError::BadAccept => f.write_str("wrong Sec-WebSocket-Accept"),
             HandshakeError::BadProtocol => f.write_str("server chose a subprotocol not offered"),
             HandshakeError::BadExtension(e) => write!(f, "bad extension in response: {e}"),
+            HandshakeError::NoExtendedConnect => f.write_str("HTTP/2 server does not allow extended CONNECT"),
         }
     }
 }

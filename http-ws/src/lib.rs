@@ -13,7 +13,10 @@
 //! - **the connection** — [`WebSocket::from_upgraded`] runs the protocol over the upgraded
 //!   I/O;
 //! - **client** — [`client::handshake`] over any I/O, [`client::connect`] for `ws://` and
-//!   `wss://` URLs.
+//!   `wss://` URLs, [`client::Client::handshake_h2`] for an extended CONNECT over an
+//!   HTTP/2 connection;
+//! - **HTTP/2** — [`H2Stream`] turns an HTTP/2 stream's two halves into the byte stream a
+//!   `WebSocket` runs over.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -33,13 +36,15 @@
 //!
 //! Files, one job each: `frame` (header codec), `mask`, `utf8` (incremental validation),
 //! `close` (codes), `deflate` (RFC 7692), `protocol` (message assembly), `socket` (the
-//! connection), `config`, `handshake` (server side), `client`, `error`.
+//! connection), `config`, `handshake` (server side), `client`, `h2_stream` (an HTTP/2
+//! stream as I/O), `error`, `testing`.
 
 mod close;
 mod config;
 mod deflate;
 mod error;
 mod frame;
+mod h2_stream;
 mod handshake;
 pub mod mask;
 mod protocol;
@@ -53,6 +58,7 @@ pub use close::{CloseCode, CloseFrame};
 pub use config::Config;
 pub use deflate::{DeflateConfig, DeflateParams};
 pub use error::{Error, HandshakeError, ProtocolError};
+pub use h2_stream::H2Stream;
 pub use handshake::{Accept, Accepted, ProtocolOrder, Rejection, RequestHead, accept_key};
 pub use protocol::Message;
 pub use socket::WebSocket;
