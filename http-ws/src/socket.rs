@@ -364,6 +364,11 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
         }
         self.wbuf.clear();
         self.wpos = 0;
+        if self.wbuf.capacity() > 2 * self.config.write_buffer_size {
+            // a large message went out: do not keep its buffer for the connection's life
+            self.wbuf = Vec::new();
+            self.scratch = Vec::new();
+        }
         Poll::Ready(Ok(()))
     }
 
@@ -422,6 +427,11 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                 State::Done => return Poll::Ready(None),
                 State::Draining => return self.poll_drain(cx),
                 State::Finishing => {
+                    if self.timer_expired(cx) {
+                        // the peer does not even read our close: give up on it
+                        self.state = State::Done;
+                        return Poll::Ready(self.pending.take());
+                    }
                     let written = ready!(self.poll_write_out(cx));
                     let _ = ready!(Pin::new(&mut self.io).poll_flush(cx));
                     self.state = if written.is_ok() { State::Draining } else { State::Done };
@@ -503,6 +513,10 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
     fn take_frame(&mut self, h: &Header, header_len: usize) -> Option<Result<Message, Error>> {
         self.rbuf.advance(header_len);
         let mut payload = self.rbuf.split_to(h.len as usize);
+        if self.rbuf.is_empty() && payload.len() > 4 * self.config.read_buffer_size {
+            // the read buffer grew for a large frame: let that allocation go with the payload
+            self.rbuf = BytesMut::with_capacity(self.config.read_buffer_size);
+        }
         if let Some(key) = h.mask {
             apply_mask(&mut payload, key);
         }

@@ -345,3 +345,30 @@ async fn keep_alive_pings_are_sent_and_answered() {
         Message::Close(Some(http_ws::CloseFrame::new(CloseCode::NORMAL, "")))
     );
 }
+
+#[tokio::test]
+async fn a_peer_that_never_reads_cannot_hold_a_failing_connection() {
+    // a tiny pipe the peer never drains: our close frame cannot be written
+    let (a, mut b) = tokio::io::duplex(64);
+    let mut config = Config::default();
+    config.close_timeout = Duration::from_millis(100);
+    let mut ws = http_ws::WebSocket::from_upgraded(a, http_ws::Role::Server, config);
+    // fill our side's output first, then send a violation
+    let _ = timeout(Duration::from_millis(50), ws.feed(Message::binary(vec![0; 4096]))).await;
+    let _ = timeout(Duration::from_millis(50), ws.flush()).await;
+    b.write_all(b"\x81\x01x").await.unwrap(); // unmasked
+    let got = timeout(Duration::from_secs(5), ws.next()).await.expect("gives up after the close timeout");
+    assert!(matches!(got, Some(Err(http_ws::Error::Protocol(http_ws::ProtocolError::UnmaskedFrame)))), "{got:?}");
+    assert!(timeout(Duration::from_secs(5), ws.next()).await.unwrap().is_none());
+}
+
+#[test]
+fn sockets_and_policies_move_between_tasks() {
+    fn send_static<T: Send + Sync + 'static>() {}
+    fn send_only<T: Send + 'static>() {}
+    send_only::<http_ws::WebSocket<TcpStream>>();
+    send_only::<http_ws::WebSocket<http_ws::H2Stream>>();
+    send_only::<http_ws::WebSocket<http_ws::client::ClientStream>>();
+    send_static::<http_ws::Accept>();
+    send_static::<Client>();
+}
