@@ -372,3 +372,25 @@ fn sockets_and_policies_move_between_tasks() {
     send_static::<http_ws::Accept>();
     send_static::<Client>();
 }
+
+#[tokio::test]
+async fn the_handshake_runs_over_any_io() {
+    let (a, b) = tokio::io::duplex(4096);
+    let server = tokio::spawn(async move {
+        let mut a = a;
+        let (config, early) =
+            testing::accept_http1(&mut a, &http_ws::Accept::new().protocols(["v1"])).await.unwrap().unwrap();
+        assert_eq!(config.protocol.as_deref(), Some("v1"));
+        testing::echo(&mut http_ws::WebSocket::from_parts(a, http_ws::Role::Server, config, early)).await;
+    });
+    let uri = "ws://in-memory/path?q=1".parse().unwrap();
+    let (mut ws, resp) =
+        Client::new().protocols(["v0", "v1"]).deflate(Some(DeflateConfig::default())).handshake(b, &uri).await.unwrap();
+    assert_eq!(resp.status(), 101);
+    assert_eq!(ws.protocol(), Some("v1"));
+    assert!(ws.config().deflate.is_some());
+    ws.send(Message::text("in memory ".repeat(20))).await.unwrap();
+    assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("in memory ".repeat(20)));
+    ws.close(CloseCode::NORMAL, "").await.unwrap();
+    server.await.unwrap();
+}
