@@ -21,7 +21,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll, Waker, ready};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, Interval, Sleep};
 
@@ -75,6 +75,9 @@ pub struct WebSocket<IO> {
     /// The socket queued a frame of its own (pong, keep-alive ping) that must go out
     /// without waiting for the user's next flush.
     auto_flush: bool,
+    /// The task a `Sink` write is waiting in: woken when the receive side finishes writing
+    /// the buffer, so a split socket (one task receiving, one sending) loses no wake-up.
+    sink_waker: Option<Waker>,
 }
 
 impl<IO> std::fmt::Debug for WebSocket<IO> {
@@ -130,6 +133,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             ping,
             pending: None,
             auto_flush: false,
+            sink_waker: None,
         }
     }
 
@@ -364,12 +368,24 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
         }
         self.wbuf.clear();
         self.wpos = 0;
+        if let Some(w) = self.sink_waker.take() {
+            w.wake();
+        }
         if self.wbuf.capacity() > 2 * self.config.write_buffer_size {
             // a large message went out: do not keep its buffer for the connection's life
             self.wbuf = Vec::new();
             self.scratch = Vec::new();
         }
         Poll::Ready(Ok(()))
+    }
+
+    /// [`Self::poll_write_out`] for the `Sink` side: remembers the waiting task.
+    fn poll_sink_write(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let r = self.poll_write_out(cx);
+        if r.is_pending() {
+            self.sink_waker = Some(cx.waker().clone());
+        }
+        r
     }
 
     // ---- input ----
@@ -581,7 +597,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> futures_sink::Sink<Message> for WebSock
             return Poll::Ready(Err(Error::ConnectionClosed));
         }
         if this.wbuf.len() - this.wpos >= this.config.write_buffer_size {
-            ready!(this.poll_write_out(cx))?;
+            ready!(this.poll_sink_write(cx))?;
         }
         Poll::Ready(Ok(()))
     }
@@ -592,7 +608,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> futures_sink::Sink<Message> for WebSock
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
-        ready!(this.poll_write_out(cx))?;
+        ready!(this.poll_sink_write(cx))?;
         this.auto_flush = false;
         ready!(Pin::new(&mut this.io).poll_flush(cx))?;
         Poll::Ready(Ok(()))
@@ -603,7 +619,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> futures_sink::Sink<Message> for WebSock
         if !this.close_sent && this.state == State::Open {
             this.queue_close(Some(&CloseFrame::new(CloseCode::NORMAL, "")));
         }
-        ready!(this.poll_write_out(cx))?;
+        ready!(this.poll_sink_write(cx))?;
         ready!(Pin::new(&mut this.io).poll_flush(cx))?;
         Poll::Ready(Ok(()))
     }

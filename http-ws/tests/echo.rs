@@ -2,6 +2,7 @@
 //! sent as hand-built frames over a raw socket: the server must answer with a close frame
 //! carrying the right code and then close the connection.
 
+use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use http_ws::client::Client;
 use http_ws::{CloseCode, Config, DeflateConfig, Message, testing};
@@ -393,4 +394,36 @@ async fn the_handshake_runs_over_any_io() {
     assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("in memory ".repeat(20)));
     ws.close(CloseCode::NORMAL, "").await.unwrap();
     server.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_split_socket_receives_and_sends_from_two_tasks() {
+    let addr = echo_server().await;
+    let ws = http_ws::client::connect(&format!("ws://{addr}/")).await.unwrap();
+    let (mut sink, mut stream) = ws.split();
+    let n = 2000;
+    let writer = tokio::spawn(async move {
+        for i in 0..n {
+            sink.feed(Message::text(format!("{i:06}").repeat(100))).await.unwrap();
+            if i % 7 == 0 {
+                sink.feed(Message::Ping(Bytes::from_static(b"k"))).await.unwrap();
+            }
+        }
+        sink.flush().await.unwrap();
+        sink
+    });
+    let mut got = 0;
+    while got < n {
+        match timeout(Duration::from_secs(10), stream.next()).await.unwrap().unwrap().unwrap() {
+            Message::Text(t) => {
+                assert_eq!(t, format!("{got:06}").repeat(100));
+                got += 1;
+            }
+            Message::Pong(_) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    let sink = writer.await.unwrap();
+    let mut ws = sink.reunite(stream).unwrap();
+    ws.close(CloseCode::NORMAL, "").await.unwrap();
 }
