@@ -143,6 +143,17 @@ impl Reader {
         }
     }
 
+    /// For a text frame still arriving (uncompressed, first or continuation): the
+    /// validator state its payload starts from, so invalid UTF-8 fails before the frame
+    /// is complete.
+    pub(crate) fn text_frame_validator(&self, h: &Header) -> Option<Utf8Validator> {
+        match (h.opcode, &self.open) {
+            (OP_TEXT, None) if !h.rsv1 => Some(Utf8Validator::default()),
+            (OP_CONTINUATION, Some(open)) if open.text && !open.compressed => Some(self.utf8.clone()),
+            _ => None,
+        }
+    }
+
     /// Takes one whole frame (header already checked, payload unmasked); returns a message
     /// when one completes.
     pub(crate) fn on_frame(&mut self, h: &Header, payload: BytesMut) -> Result<Option<Message>, ProtocolError> {

@@ -14,8 +14,9 @@ use crate::close::{self, CloseCode, CloseFrame};
 use crate::deflate::Deflater;
 use crate::error::{Error, ProtocolError};
 use crate::frame::{self, Header, OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT};
-use crate::mask::{MaskRng, apply_mask};
+use crate::mask::{MaskRng, apply_mask, apply_mask_at};
 use crate::protocol::{Message, Reader};
+use crate::utf8::Utf8Validator;
 use crate::{Config, Role};
 use bytes::{Buf, Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
@@ -78,6 +79,11 @@ pub struct WebSocket<IO> {
     /// The task a `Sink` write is waiting in: woken when the receive side finishes writing
     /// the buffer, so a split socket (one task receiving, one sending) loses no wake-up.
     sink_waker: Option<Waker>,
+    /// Payload bytes of the frame at the front of `rbuf` already unmasked and checked as
+    /// UTF-8 while the rest is still arriving (text frames only).
+    checked: usize,
+    /// The UTF-8 state after those bytes.
+    precheck: Option<Utf8Validator>,
 }
 
 impl<IO> std::fmt::Debug for WebSocket<IO> {
@@ -134,6 +140,8 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             pending: None,
             auto_flush: false,
             sink_waker: None,
+            checked: 0,
+            precheck: None,
         }
     }
 
@@ -398,6 +406,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             self.queue_close(Some(&frame));
         }
         self.rbuf.clear();
+        self.checked = 0;
         self.state = State::Finishing;
         self.pending = Some(Err(Error::Protocol(e)));
     }
@@ -504,6 +513,10 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                         }
                         continue;
                     }
+                    if let Err(e) = self.precheck_text(&h, header_len) {
+                        self.fail(e);
+                        continue;
+                    }
                     self.rbuf.reserve(total - self.rbuf.len());
                 }
                 Ok(None) => {}
@@ -525,6 +538,26 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
         }
     }
 
+    /// Unmasks and validates the part of a text frame that has arrived, so invalid UTF-8
+    /// fails fast instead of after the whole frame.
+    fn precheck_text(&mut self, h: &Header, header_len: usize) -> Result<(), ProtocolError> {
+        let arrived = self.rbuf.len() - header_len;
+        if arrived <= self.checked {
+            return Ok(());
+        }
+        if self.checked == 0 {
+            self.precheck = self.reader.text_frame_validator(h);
+        }
+        let Some(v) = self.precheck.as_mut() else { return Ok(()) };
+        let new = &mut self.rbuf[header_len + self.checked..];
+        if let Some(key) = h.mask {
+            apply_mask_at(new, key, self.checked);
+        }
+        let result = v.feed(new).map_err(|_| ProtocolError::InvalidUtf8);
+        self.checked = arrived;
+        result
+    }
+
     /// Splits one whole frame off the read buffer and handles it; returns an item to yield.
     fn take_frame(&mut self, h: &Header, header_len: usize) -> Option<Result<Message, Error>> {
         self.rbuf.advance(header_len);
@@ -534,8 +567,10 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             self.rbuf = BytesMut::with_capacity(self.config.read_buffer_size);
         }
         if let Some(key) = h.mask {
-            apply_mask(&mut payload, key);
+            apply_mask_at(&mut payload[self.checked..], key, self.checked);
         }
+        self.checked = 0;
+        self.precheck = None;
         match self.reader.on_frame(h, payload) {
             Err(e) => {
                 self.fail(e);

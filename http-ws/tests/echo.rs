@@ -34,6 +34,9 @@ async fn messages_echo_with_and_without_deflate() {
                 Message::text(""),
                 Message::text("hello"),
                 Message::text("héllo wörld ".repeat(500)),
+                // 1 MB of multi-byte text: arrives over many reads (checked as it arrives)
+                // and, with 1000-byte frames, splits characters across fragments
+                Message::text("€ü".repeat(200_000)),
                 Message::binary(vec![]),
                 Message::binary(big.clone()),
             ];
@@ -152,6 +155,17 @@ async fn violations_are_answered_with_the_right_close_code() {
         ("close code 2999", frame(0x88, &2999u16.to_be_bytes()), 1002),
         ("invalid UTF-8 across fragments", [frame(0x01, b"ok \xce"), frame(0x80, b"\xff")].concat(), 1007),
         ("invalid UTF-8 in a close reason", frame(0x88, b"\x03\xe8\xff"), 1007),
+        // fail fast: only the first 20 bytes of a 1000-byte text frame ever arrive
+        (
+            "invalid UTF-8 in a frame still arriving",
+            frame(0x81, &[&b"ok\xff"[..], &[b'a'; 997]].concat())[..20].to_vec(),
+            1007,
+        ),
+        (
+            "invalid UTF-8 in a continuation still arriving",
+            [frame(0x01, b"ok \xe2\x82"), frame(0x80, &[b'a'; 1000])[..20].to_vec()].concat(),
+            1007,
+        ),
         (
             "16 MiB + 1 frame header",
             {
