@@ -125,7 +125,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             io,
             role,
             reader: Reader::new(role, &config),
-            deflater: config.deflate.as_ref().map(Deflater::new),
+            deflater: None, // created with the first compressed message
             masks: (role == Role::Client).then(MaskRng::new),
             config,
             rbuf,
@@ -323,8 +323,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
         let max = self.config.max_send_frame_size.max(1);
         let mut rsv1 = false;
         let mut data = data;
-        match (self.deflater.as_mut(), self.config.deflate.as_ref()) {
-            (Some(d), Some(p)) if data.len() >= p.min_size => {
+        match self.config.deflate.as_ref() {
+            Some(p) if data.len() >= p.min_size => {
+                let d = self.deflater.get_or_insert_with(|| Deflater::new(p));
                 d.compress(data, &mut self.scratch);
                 data = &self.scratch;
                 rsv1 = true;
