@@ -897,7 +897,18 @@ impl StreamHandler for Router {
     async fn call(&self, s: &mut Stream) {
         let outcome = {
             let head = s.request();
-            self.lookup(&head.method, path_of(&head.uri))
+            let path = path_of(&head.uri);
+            match self.lookup(&head.method, path) {
+                // RFC 8441: an HTTP/2 extended CONNECT (`:protocol`) is HTTP/1.1's GET with
+                // `Upgrade`; without a CONNECT route of its own it goes to the GET route, so
+                // `GET /ws` serves WebSockets over both versions.
+                Outcome::NotFound | Outcome::WrongMethod(_)
+                    if head.method == Method::CONNECT && s.upgrade_protocol().is_some() =>
+                {
+                    self.lookup(&Method::GET, path)
+                }
+                outcome => outcome,
+            }
         };
         let (handler, allow) = match outcome {
             Outcome::Route(id, params) => {
@@ -991,6 +1002,28 @@ mod tests {
         for (m, p, want) in [(Method::GET, "/a", "a"), (Method::GET, "/b", "b"), (Method::POST, "/b", "pb")] {
             assert_eq!(testing::call(&r, Request::new(m, p)).await.text(), want);
         }
+    }
+
+    #[tokio::test]
+    async fn an_extended_connect_goes_to_the_get_route() {
+        use http_core::engine::ConnectProtocol;
+        async fn which(s: &mut Stream) {
+            let _ = s.write(format!("{} {:?}", s.request().method, s.upgrade_protocol())).await;
+        }
+        let r = Router::new().route_stream("GET /ws", which).route_stream("CONNECT /tunnel", which);
+        let connect = |path: &str, protocol: Option<&str>| {
+            let mut req = Request::new(Method::CONNECT, path);
+            if let Some(p) = protocol {
+                req.context_mut().extensions_mut().insert(ConnectProtocol::new(p));
+            }
+            req
+        };
+        let ws = testing::call_stream(&r, connect("/ws", Some("websocket"))).await;
+        assert_eq!(ws.text(), "CONNECT Some(\"websocket\")");
+        let plain = testing::call_stream(&r, connect("/ws", None)).await;
+        assert_eq!(plain.status.as_u16(), 405, "a plain CONNECT is no upgrade");
+        let own = testing::call_stream(&r, connect("/tunnel", Some("websocket"))).await;
+        assert_eq!(own.text(), "CONNECT Some(\"websocket\")", "a CONNECT route keeps its own");
     }
 
     #[test]
