@@ -48,6 +48,7 @@ mod h2_stream;
 mod handshake;
 pub mod mask;
 mod protocol;
+mod server;
 mod socket;
 mod utf8;
 
@@ -61,6 +62,7 @@ pub use error::{Error, HandshakeError, ProtocolError};
 pub use h2_stream::H2Stream;
 pub use handshake::{Accept, Accepted, ProtocolOrder, Rejection, RequestHead, accept_key};
 pub use protocol::Message;
+pub use server::{UpgradeError, WebSocketHandler, upgrade, websocket, websocket_with_request};
 pub use socket::WebSocket;
 
 #[cfg(doctest)]

@@ -25,6 +25,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker, ready};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, Interval, Sleep};
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -84,6 +85,8 @@ pub struct WebSocket<IO> {
     checked: usize,
     /// The UTF-8 state after those bytes.
     precheck: Option<Utf8Validator>,
+    /// Fires when the server shuts down: the socket then closes with 1001 (`close_on`).
+    going_away: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
 }
 
 impl<IO> std::fmt::Debug for WebSocket<IO> {
@@ -142,7 +145,49 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             sink_waker: None,
             checked: 0,
             precheck: None,
+            going_away: None,
         }
+    }
+
+    /// Closes with 1001 "going away" once `signal` is cancelled (a server shutting down:
+    /// [`crate::upgrade`] passes the server's [`shutdown_signal`]). The close frame is
+    /// sent while the socket is in use — receiving (which then sees the peer's answer
+    /// and the end, as after any close) or sending (which then fails with
+    /// [`Error::ConnectionClosed`]).
+    ///
+    /// [`shutdown_signal`]: http_core::Stream::shutdown_signal
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use http_ws::{CloseCode, Message, Role, WebSocket};
+    /// let (a, b) = tokio::io::duplex(1024);
+    /// let signal = tokio_util::sync::CancellationToken::new();
+    /// let mut server = WebSocket::from_upgraded(a, Role::Server, Default::default()).close_on(signal.clone());
+    /// let mut client = WebSocket::from_upgraded(b, Role::Client, Default::default());
+    /// let peer = tokio::spawn(async move { client.recv().await });
+    /// signal.cancel();
+    /// assert!(matches!(server.recv().await, Some(Ok(Message::Close(Some(f)))) if f.code == CloseCode::GOING_AWAY));
+    /// assert!(matches!(peer.await.unwrap(), Some(Ok(Message::Close(Some(f)))) if f.code == CloseCode::GOING_AWAY));
+    /// # }
+    /// ```
+    pub fn close_on(mut self, signal: CancellationToken) -> Self {
+        self.going_away = Some(Box::pin(signal.cancelled_owned()));
+        self
+    }
+
+    /// Queues close 1001 once the `close_on` signal fired; true if it did just now.
+    fn poll_going_away(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(signal) = self.going_away.as_mut() else { return false };
+        if signal.as_mut().poll(cx).is_pending() {
+            return false;
+        }
+        self.going_away = None;
+        if self.close_sent || self.state != State::Open {
+            return false;
+        }
+        self.queue_close(Some(&CloseFrame::new(CloseCode::GOING_AWAY, "going away")));
+        self.auto_flush = true;
+        true
     }
 
     /// This end's role.
@@ -481,6 +526,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                     Poll::Pending => {}
                 }
             }
+            if self.poll_going_away(cx) {
+                continue;
+            }
             if self.close_sent && self.timer_expired(cx) {
                 self.state = State::Done;
                 return Poll::Ready(None);
@@ -631,6 +679,13 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> futures_sink::Sink<Message> for WebSock
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
+        if this.poll_going_away(cx) {
+            // send the close now; the receive side finishes the handshake
+            if let Poll::Ready(Ok(())) = this.poll_write_out(cx) {
+                this.auto_flush = false;
+                let _ = Pin::new(&mut this.io).poll_flush(cx);
+            }
+        }
         if this.close_sent || this.state != State::Open {
             return Poll::Ready(Err(Error::ConnectionClosed));
         }
