@@ -642,3 +642,51 @@ async fn a_slow_reader_holds_back_only_itself() {
     drop(stuck);
     server.forceclose().await;
 }
+
+/// Lets requests with `authorization: token` through; answers 401 to the rest, before any
+/// handshake.
+struct RequireToken;
+struct Checked(http_core::BoxStreamHandler);
+
+impl http_core::StreamHandler for Checked {
+    async fn call(&self, s: &mut Stream) {
+        if s.request().headers.get("authorization").is_some_and(|v| v == "token") {
+            self.0.call(s).await;
+        } else {
+            let _ = s.set_status(http_core::StatusCode::UNAUTHORIZED);
+            let _ = s.set_header("content-length", "0");
+        }
+    }
+}
+
+impl http_router::Layer for RequireToken {
+    fn wrap(&self, next: http_core::BoxHandler) -> http_core::BoxHandler {
+        next
+    }
+    fn wrap_stream(&self, next: http_core::BoxStreamHandler) -> http_core::BoxStreamHandler {
+        http_core::BoxStreamHandler::new(Checked(next))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn middleware_authenticates_before_the_upgrade() {
+    let router = ws::routes(Router::new()).use_middleware(RequireToken);
+    let server = Server::listen(ServerOptions::new().host("127.0.0.1").port(0), router).await.unwrap();
+    let addr = server.local_addr();
+    let mut headers = http::HeaderMap::new();
+    headers.insert("authorization", http::HeaderValue::from_static("token"));
+    let authed = Client::new().headers(headers);
+    for transport in [Transport::Ws, Transport::H2c] {
+        let uri: http::Uri = format!("ws://localhost:{}/ws", addr.port()).parse().unwrap();
+        let refused = match transport {
+            Transport::Ws => Client::new().handshake(TcpStream::connect(addr).await.unwrap(), &uri).await.err(),
+            _ => Client::new().handshake_h2(h2_connect(transport, addr, None).await, &uri).await.err(),
+        };
+        let refused = refused.expect("no token, no WebSocket").to_string();
+        assert!(refused.contains("401"), "{transport:?}: {refused}");
+        let mut ws = open(transport, addr, None, &authed, "/ws").await;
+        ws.send(Message::text("authed")).await.unwrap();
+        assert_eq!(ws.next_msg().await.unwrap().unwrap(), Message::text("authed"), "{transport:?}");
+    }
+    server.close().await;
+}
