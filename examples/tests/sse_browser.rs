@@ -67,7 +67,8 @@ async fn chromium_event_source_receives_sse_events() {
     let server = Server::serve(ServerOptions::new().port(0), handler).await.unwrap();
     let url = format!("http://127.0.0.1:{}/", server.port());
 
-    let dom = tokio::task::spawn_blocking(move || dump_dom(&chromium, &url, &[], Duration::from_secs(60))).await.unwrap();
+    let dom =
+        tokio::task::spawn_blocking(move || dump_dom(&chromium, &url, &[], Duration::from_secs(60))).await.unwrap();
     server.close().await;
 
     let items = list_items(&dom);

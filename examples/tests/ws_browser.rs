@@ -85,20 +85,14 @@ async fn chromium_websocket_echoes_and_sees_close_codes() {
     ] {
         let chromium = chromium.clone();
         let (u, a): (String, Vec<&'static str>) = (url.clone(), args.to_vec());
-        let dom = tokio::task::spawn_blocking(move || dump_dom(&chromium, &u, &a, Duration::from_secs(60)))
-            .await
-            .unwrap();
+        let dom =
+            tokio::task::spawn_blocking(move || dump_dom(&chromium, &u, &a, Duration::from_secs(60))).await.unwrap();
         let items = list_items(&dom);
-        let want = [
-            "text|hello, server",
-            "binary|1,2,3,255",
-            "close|4001|true",
-            "server-close|4002|server reason|true",
-        ];
+        let want =
+            ["text|hello, server", "binary|1,2,3,255", "close|4001|true", "server-close|4002|server reason|true"];
         assert_eq!(items, want, "{url}: DOM was:\n{dom}");
         assert!(dom.contains(r#"<p id="status">done</p>"#), "{url}: DOM:\n{dom}");
     }
     plain.close().await;
     secure.close().await;
 }
-

@@ -98,7 +98,11 @@ trait IoStream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> IoStream for T {}
 
 /// An h2 client connection (its driver spawned) over TCP or TLS.
-async fn h2_connect(transport: Transport, addr: SocketAddr, cert: Option<&CertificateDer<'static>>) -> h2::client::SendRequest<Bytes> {
+async fn h2_connect(
+    transport: Transport,
+    addr: SocketAddr,
+    cert: Option<&CertificateDer<'static>>,
+) -> h2::client::SendRequest<Bytes> {
     let io: Io = match transport {
         Transport::H2Tls => Box::new(tls_stream(addr, cert.unwrap(), &[b"h2"]).await),
         _ => Box::new(TcpStream::connect(addr).await.unwrap()),
@@ -325,10 +329,8 @@ async fn read_head<S: AsyncRead + Unpin>(io: &mut S) -> (String, Vec<u8>) {
 /// Reads a response with a content-length body; returns (head, body).
 async fn read_response<S: AsyncRead + Unpin>(io: &mut S) -> (String, String) {
     let (head, mut rest) = read_head(io).await;
-    let len: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .map_or(0, |v| v.trim().parse().unwrap());
+    let len: usize =
+        head.lines().find_map(|l| l.strip_prefix("content-length:")).map_or(0, |v| v.trim().parse().unwrap());
     let mut buf = [0u8; 4096];
     while rest.len() < len {
         let n = bounded("response body", io.read(&mut buf)).await.unwrap();
@@ -393,7 +395,17 @@ async fn read_frame(tcp: &mut TcpStream) -> (u8, Vec<u8>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn close_codes_are_echoed_and_bad_ones_get_1002() {
     let (server, _) = start(false).await;
-    for (sent, want) in [(1000u16, 1000u16), (1001, 1001), (3000, 3000), (4001, 4001), (4999, 4999), (999, 1002), (1005, 1002), (1006, 1002), (5000, 1002)] {
+    for (sent, want) in [
+        (1000u16, 1000u16),
+        (1001, 1001),
+        (3000, 3000),
+        (4001, 4001),
+        (4999, 4999),
+        (999, 1002),
+        (1005, 1002),
+        (1006, 1002),
+        (5000, 1002),
+    ] {
         let mut tcp = raw_upgrade(server.local_addr(), "/ws").await;
         let mut payload = sent.to_be_bytes().to_vec();
         payload.extend_from_slice(b"reason");
@@ -620,7 +632,10 @@ async fn a_slow_reader_holds_back_only_itself() {
     let (mut stuck, _) = Client::new().handshake_h2(send.clone(), &uri).await.unwrap();
     for _ in 0..16 {
         // 4 MiB echoed into a stream nobody reads (more than its window)
-        if tokio::time::timeout(Duration::from_secs(2), stuck.send(Message::binary(vec![2u8; 256 << 10]))).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(2), stuck.send(Message::binary(vec![2u8; 256 << 10])))
+            .await
+            .is_err()
+        {
             break;
         }
     }

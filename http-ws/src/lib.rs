@@ -15,6 +15,9 @@
 //! - **client** — [`client::handshake`] over any I/O, [`client::connect`] for `ws://` and
 //!   `wss://` URLs, [`client::Client::handshake_h2`] for an extended CONNECT over an
 //!   HTTP/2 connection;
+//! - **on http-core's `Stream`** — [`upgrade`] (listen-style) and [`websocket`] (a stream
+//!   handler for a route) answer the handshake and take the connection over; the socket
+//!   closes with 1001 when the server shuts down;
 //! - **HTTP/2** — [`H2Stream`] turns an HTTP/2 stream's two halves into the byte stream a
 //!   `WebSocket` runs over.
 //!
@@ -36,7 +39,7 @@
 //!
 //! Files, one job each: `frame` (header codec), `mask`, `utf8` (incremental validation),
 //! `close` (codes), `deflate` (RFC 7692), `protocol` (message assembly), `socket` (the
-//! connection), `config`, `handshake` (server side), `client`, `h2_stream` (an HTTP/2
+//! connection), `config`, `handshake` (server side), `server` (on http-core's `Stream`), `client`, `h2_stream` (an HTTP/2
 //! stream as I/O), `error`, `testing`.
 
 mod close;

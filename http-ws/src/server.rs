@@ -240,10 +240,7 @@ impl<F> WebSocketHandler<F> {
     /// let h = http_ws::websocket(|_ws| async {}).check_origin(|o| o.is_some_and(|o| o == "https://example.com"));
     /// # let _ = h;
     /// ```
-    pub fn check_origin(
-        mut self,
-        f: impl Fn(Option<&http_core::HeaderValue>) -> bool + Send + Sync + 'static,
-    ) -> Self {
+    pub fn check_origin(mut self, f: impl Fn(Option<&http_core::HeaderValue>) -> bool + Send + Sync + 'static) -> Self {
         self.accept = self.accept.check_origin(f);
         self
     }
@@ -278,11 +275,9 @@ where
     F: Fn(WebSocket<Upgraded>, Request) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    fn call<'a>(&'a self, s: &'a mut Stream) -> impl Future<Output = ()> + Send + 'a {
-        async move {
-            let Ok(ws) = upgrade(s, &self.accept).await else { return };
-            let req = s.take_request(Body::empty());
-            (self.callback)(ws, req).await;
-        }
+    async fn call(&self, s: &mut Stream) {
+        let Ok(ws) = upgrade(s, &self.accept).await else { return };
+        let req = s.take_request(Body::empty());
+        (self.callback)(ws, req).await;
     }
 }
