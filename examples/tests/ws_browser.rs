@@ -9,7 +9,10 @@
 
 mod browser;
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::Notify;
 
 use browser::{dump_dom, find_chromium, list_items, tool_missing};
 use http_core::{IntoResponse, Request, StatusCode};
@@ -53,6 +56,9 @@ const PAGE: &str = r#"<!doctype html>
   };
   ws.onerror = () => record('error');
 </script>
+<!-- Chromium's --dump-dom waits for the page's load, not for WebSockets: this image is
+     answered (and the page loaded) once the server finished the last socket. -->
+<img src="/hold" alt="">
 </body></html>
 "#;
 
@@ -61,10 +67,26 @@ async fn page(_req: Request) -> http_core::Response {
 }
 
 fn router() -> Router {
-    let bye = websocket(|mut ws| async move {
-        let _ = ws.close(CloseCode(4002), "server reason").await;
+    let done = Arc::new(Notify::new());
+    let finished = done.clone();
+    let bye = websocket(move |mut ws| {
+        let finished = finished.clone();
+        async move {
+            let _ = ws.close(CloseCode(4002), "server reason").await;
+            finished.notify_one();
+        }
     });
-    examples::features::ws::routes(Router::new().route("GET /", page)).route_stream("GET /ws/bye", bye)
+    let hold = move |_req: Request| {
+        let done = done.clone();
+        async move {
+            let _ = tokio::time::timeout(Duration::from_secs(30), done.notified()).await;
+            // the browser has the close; give its event a moment before the page goes idle
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            "ok"
+        }
+    };
+    examples::features::ws::routes(Router::new().route("GET /", page).route("GET /hold", hold))
+        .route_stream("GET /ws/bye", bye)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
