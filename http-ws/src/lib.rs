@@ -39,13 +39,14 @@
 //!
 //! Files, one job each: `frame` (header codec), `mask`, `utf8` (incremental validation),
 //! `close` (codes), `deflate` (RFC 7692), `protocol` (message assembly), `socket` (the
-//! connection), `config`, `handshake` (server side), `server` (on http-core's `Stream`), `client`, `h2_stream` (an HTTP/2
+//! connection), `config`, `handshake` (server side), `server` (on http-core's `Stream`), `events` (the event-callback form), `client`, `h2_stream` (an HTTP/2
 //! stream as I/O), `error`, `testing`.
 
 mod close;
 mod config;
 mod deflate;
 mod error;
+mod events;
 mod frame;
 mod h2_stream;
 mod handshake;
@@ -62,6 +63,7 @@ pub use close::{CloseCode, CloseFrame};
 pub use config::Config;
 pub use deflate::{DeflateConfig, DeflateParams};
 pub use error::{Error, HandshakeError, ProtocolError};
+pub use events::{Event, Outbox, on_events};
 pub use h2_stream::H2Stream;
 pub use handshake::{Accept, Accepted, ProtocolOrder, Rejection, RequestHead, accept_key};
 pub use protocol::Message;

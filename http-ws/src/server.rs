@@ -111,9 +111,11 @@ async fn refuse(s: &mut Stream, rejection: Rejection) {
         return; // the head is out already: nothing more to say
     }
     s.response_headers_mut().extend(rejection.headers());
+    let body = format!("{rejection}\n");
     let _ = s.set_header("content-type", "text/plain; charset=utf-8");
+    let _ = s.set_header("content-length", &body.len().to_string());
     s.closeread();
-    let _ = s.write(format!("{rejection}\n")).await;
+    let _ = s.write(body).await;
     let _ = s.closewrite().await;
 }
 
