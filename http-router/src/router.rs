@@ -471,6 +471,8 @@ impl Router {
     }
 
     /// Adds a stream (listen-style) route; see [`route`](Router::route) for the pattern.
+    /// An HTTP/2 extended CONNECT (RFC 8441, e.g. a WebSocket) for a path without a
+    /// `CONNECT` route goes to its `GET` route, as the HTTP/1.1 `GET` + `Upgrade` would.
     ///
     /// # Panics
     /// Like [`route`](Router::route).
