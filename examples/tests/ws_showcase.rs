@@ -675,7 +675,7 @@ impl http_core::StreamHandler for Checked {
 }
 
 impl http_router::Layer for RequireToken {
-    fn wrap(&self, next: http_core::BoxHandler) -> http_core::BoxHandler {
+    fn wrap_serve(&self, next: http_core::BoxHandler) -> http_core::BoxHandler {
         next
     }
     fn wrap_stream(&self, next: http_core::BoxStreamHandler) -> http_core::BoxStreamHandler {

@@ -214,7 +214,7 @@ pub fn router(data: &[u8]) {
         (Err(a), Err(b)) => assert_eq!(a, b),
         _ => panic!("non-deterministic lookup of {path:?}"),
     }
-    let _ = http_router::percent_decode(&path);
+    let _ = http_core::percent::percent_decode(&path);
 }
 
 /// The server-sent events parser.

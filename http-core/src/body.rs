@@ -321,6 +321,27 @@ impl Body {
         }
     }
 
+    /// This body followed by `trailers` (RFC 9110 §6.5); trailers the body itself ends with
+    /// are kept, `trailers` added after them. The result is a stream of unknown length, so
+    /// HTTP/1.1 sends it chunked — the only framing that carries trailers — to clients that
+    /// sent `TE: trailers`; HTTP/2 always sends them.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use http_core::{Body, Frame, HeaderMap};
+    /// let mut t = HeaderMap::new();
+    /// t.insert("x-checksum", "abc".parse().unwrap());
+    /// let mut body = Body::from("data").with_trailers(t.clone());
+    /// assert_eq!(body.exact_len(), None);
+    /// assert_eq!(body.next_frame().await.unwrap().unwrap(), Frame::Data("data".into()));
+    /// assert_eq!(body.next_frame().await.unwrap().unwrap(), Frame::Trailers(t));
+    /// assert!(body.next_frame().await.is_none());
+    /// # }
+    /// ```
+    pub fn with_trailers(self, trailers: HeaderMap) -> Body {
+        Body::from_stream(WithTrailers { body: self, trailers: Some(trailers) })
+    }
+
     /// The next frame; `None` at the end.
     ///
     /// ```
@@ -371,6 +392,30 @@ impl Body {
             }
         }
         Ok(first.unwrap_or_else(|| buf.freeze()))
+    }
+}
+
+/// A body followed by trailers; made by [`Body::with_trailers`].
+struct WithTrailers {
+    body: Body,
+    trailers: Option<HeaderMap>,
+}
+
+impl AsyncStream for WithTrailers {
+    type Item = Result<Frame, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.trailers.is_none() {
+            return Poll::Ready(None);
+        }
+        match self.body.poll_frame(cx) {
+            Poll::Ready(Some(Ok(Frame::Trailers(mut own)))) => {
+                own.extend(self.trailers.take().unwrap_or_default());
+                Poll::Ready(Some(Ok(Frame::Trailers(own))))
+            }
+            Poll::Ready(None) => Poll::Ready(self.trailers.take().map(|t| Ok(Frame::Trailers(t)))),
+            other => other,
+        }
     }
 }
 

@@ -6,6 +6,10 @@
 //! ([`Stream::new`]), rearms it for each exchange ([`Stream::begin`]), reaches its own
 //! state with [`Stream::transport_mut`] (a plain field access, no downcast), and hands user
 //! code `&mut Stream` (`Stream<dyn Transport>`) by unsizing coercion.
+//!
+//! [`h1`] is the sans-IO HTTP/1.1 codec the server and the client connections share.
+
+pub mod h1;
 
 use std::net::SocketAddr;
 use std::task::{Context, Poll};

@@ -1,16 +1,16 @@
 //! Handlers: serve-style ([`Handler`], Request → Response) and listen-style
-//! ([`StreamHandler`], `&mut Stream`), their type-erased forms, and the
-//! [`streamhandler`] adapter that builds the first on the second.
+//! ([`StreamHandler`], `&mut Stream`), and their type-erased forms.
 //!
 //! Any `async fn(Request) -> impl IntoResponse` (or closure returning such a future) is a
 //! [`Handler`]; any `async fn(&mut Stream)` is a [`StreamHandler`]. Engines only run stream
-//! handlers: serve-style code runs through [`streamhandler`], as in HTTP.jl.
+//! handlers: serve-style code runs through [`serve_as_stream`](crate::serve_as_stream), as
+//! in HTTP.jl; the adapters for both directions are in [`adapt`](crate::adapt).
 
+use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::body::Body;
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
 use crate::stream::Stream;
@@ -120,16 +120,27 @@ impl std::fmt::Debug for BoxHandler {
 
 /// A listen-style handler: reads the request and writes the response on a [`Stream`].
 ///
-/// Implemented for every `async fn(&mut Stream)`:
+/// Implemented for every `async fn(&mut Stream)` and every async closure
+/// `async |s: &mut Stream| { … }` that captures nothing:
 ///
 /// ```
-/// use http_core::{Stream, StreamHandler, BoxStreamHandler};
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use http_core::{BoxStreamHandler, Method, Request, Stream, testing};
 /// async fn hello(s: &mut Stream) {
 ///     let _ = s.write("hello").await;
 /// }
 /// let h = BoxStreamHandler::new(hello);
+/// let closure = async |s: &mut Stream| {
+///     let _ = s.write("from a closure").await;
+/// };
+/// assert_eq!(testing::call_stream(&closure, Request::new(Method::GET, "/")).await.text(), "from a closure");
 /// # let _ = h;
+/// # }
 /// ```
+///
+/// A closure that captures state (its future borrows the closure, which Rust's `Fn`
+/// traits cannot express) goes through [`stream_fn`].
+///
 ///
 /// What the engine does after the handler returns: an unstarted response is sent with
 /// the status and headers set so far and an empty body; a started one is closed.
@@ -195,6 +206,31 @@ where
     }
 }
 
+/// Makes a capturing closure a stream handler: the closure returns its future boxed,
+/// `move |s| Box::pin(async move { … })`. (A closure capturing nothing needs no helper:
+/// `async |s: &mut Stream| { … }` is a [`StreamHandler`] as it is.)
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use std::sync::Arc;
+/// use http_core::{Method, Request, stream_fn, testing};
+/// let greeting = Arc::new(String::from("hello"));
+/// let h = stream_fn(move |s| {
+///     let greeting = greeting.clone();
+///     Box::pin(async move {
+///         let _ = s.write(format!("{greeting} {}", s.request().uri.path())).await;
+///     })
+/// });
+/// assert_eq!(testing::call_stream(&h, Request::new(Method::GET, "/you")).await.text(), "hello /you");
+/// # }
+/// ```
+pub fn stream_fn<F>(f: F) -> F
+where
+    F: for<'a> Fn(&'a mut Stream) -> BoxFuture<'a, ()> + Send + Sync + 'static,
+{
+    f
+}
+
 trait DynStreamHandler: Send + Sync + 'static {
     fn call_boxed<'a>(&'a self, stream: &'a mut Stream) -> BoxFuture<'a, ()>;
 }
@@ -207,6 +243,10 @@ impl<H: StreamHandler> DynStreamHandler for H {
 
 /// A type-erased, cheaply cloneable [`StreamHandler`].
 ///
+/// One boxed from a serve-style handler ([`from_serve`](Self::from_serve)) keeps that
+/// handler too ([`serve_form`](Self::serve_form)), so serve-style middleware and in-process
+/// calls reach it without going through a [`Stream`].
+///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// use http_core::{BoxStreamHandler, Method, Request, Stream, testing};
@@ -218,7 +258,10 @@ impl<H: StreamHandler> DynStreamHandler for H {
 /// # }
 /// ```
 #[derive(Clone)]
-pub struct BoxStreamHandler(Arc<dyn DynStreamHandler>);
+pub struct BoxStreamHandler {
+    stream: Arc<dyn DynStreamHandler>,
+    serve: Option<BoxHandler>,
+}
 
 impl BoxStreamHandler {
     /// Boxes `handler`.
@@ -234,64 +277,69 @@ impl BoxStreamHandler {
     /// # }
     /// ```
     pub fn new(handler: impl StreamHandler) -> Self {
-        BoxStreamHandler(Arc::new(handler))
+        let any: &dyn Any = &handler;
+        if let Some(boxed) = any.downcast_ref::<BoxStreamHandler>() {
+            // Already boxed: keep it (and its serve form) rather than boxing it again.
+            return boxed.clone();
+        }
+        BoxStreamHandler { stream: Arc::new(handler), serve: None }
+    }
+
+    /// Boxes a serve-style handler as a stream handler (through
+    /// [`serve_as_stream`](crate::serve_as_stream)), keeping it as its
+    /// [`serve_form`](Self::serve_form). Running it as a stream handler costs the same as
+    /// `BoxStreamHandler::new(serve_as_stream(handler))`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use http_core::{BoxStreamHandler, Method, Request, testing};
+    /// let h = BoxStreamHandler::from_serve(|r: Request| async move { format!("hi {}", r.path()) });
+    /// assert!(h.serve_form().is_some());
+    /// assert_eq!(testing::call_stream(&h, Request::new(Method::GET, "/x")).await.text(), "hi /x");
+    /// # }
+    /// ```
+    pub fn from_serve(handler: impl Handler) -> Self {
+        let any: &dyn Any = &handler;
+        if let Some(boxed) = any.downcast_ref::<BoxHandler>() {
+            // Already boxed: share it rather than boxing it again.
+            let stream = Arc::new(crate::serve_as_stream(boxed.clone()));
+            return BoxStreamHandler { stream, serve: Some(boxed.clone()) };
+        }
+        let shared = Arc::new(handler);
+        let serve = BoxHandler(shared.clone());
+        BoxStreamHandler { stream: Arc::new(crate::serve_as_stream(SharedHandler(shared))), serve: Some(serve) }
+    }
+
+    /// The serve-style handler this was boxed from with [`from_serve`](Self::from_serve).
+    ///
+    /// ```
+    /// use http_core::{BoxStreamHandler, Request, Stream};
+    /// async fn listen(_s: &mut Stream) {}
+    /// assert!(BoxStreamHandler::new(listen).serve_form().is_none());
+    /// assert!(BoxStreamHandler::from_serve(|_r: Request| async { "" }).serve_form().is_some());
+    /// ```
+    pub fn serve_form(&self) -> Option<&BoxHandler> {
+        self.serve.as_ref()
+    }
+}
+
+/// A handler shared between the two forms of a [`BoxStreamHandler`].
+struct SharedHandler<H>(Arc<H>);
+
+impl<H: Handler> Handler for SharedHandler<H> {
+    fn call(&self, req: Request) -> impl Future<Output = Response> + Send {
+        self.0.call(req)
     }
 }
 
 impl StreamHandler for BoxStreamHandler {
     fn call<'a>(&'a self, stream: &'a mut Stream) -> impl Future<Output = ()> + Send + 'a {
-        self.0.call_boxed(stream)
+        self.stream.call_boxed(stream)
     }
 }
 
 impl std::fmt::Debug for BoxStreamHandler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("BoxStreamHandler")
-    }
-}
-
-/// A serve-style handler running as a stream handler; made by [`streamhandler`].
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use http_core::{Method, Request, ServeStream, streamhandler, testing};
-/// let h: ServeStream<_> = streamhandler(|mut r: Request| async move { r.take_body().collect(64).await.unwrap() });
-/// let r = testing::call_stream(&h, Request::new(Method::POST, "/").with_body("echo")).await;
-/// assert_eq!(r.text(), "echo");
-/// # }
-/// ```
-#[derive(Debug, Clone)]
-pub struct ServeStream<H>(pub H);
-
-/// HTTP.jl's `streamhandler`: adapts a Request → Response handler to a stream handler.
-///
-/// The request body is read first, up to the server's `max_body_bytes` (a larger one is
-/// answered 413 without calling the handler; a malformed one 400), then the handler runs
-/// and its response is written, streamed if its body is a stream.
-///
-/// ```
-/// use http_core::{streamhandler, Request};
-/// let h = streamhandler(|_r: Request| async { "hi" });
-/// # let _ = h;
-/// ```
-pub fn streamhandler<H: Handler>(handler: H) -> ServeStream<H> {
-    ServeStream(handler)
-}
-
-impl<H: Handler> StreamHandler for ServeStream<H> {
-    async fn call<'a>(&'a self, s: &'a mut Stream) {
-        let body = match s.read_to_end(s.max_body_bytes()).await {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::info!(error = %e, status = e.status().as_u16(), "request body rejected");
-                let _ = s.write_response(Response::error(e.status())).await;
-                return;
-            }
-        };
-        let req = s.take_request(Body::from(body));
-        let resp = self.0.call(req).await;
-        if let Err(e) = s.write_response(resp).await {
-            tracing::debug!(error = %e, "response write failed");
-        }
+        f.write_str(if self.serve.is_some() { "BoxStreamHandler(serve)" } else { "BoxStreamHandler" })
     }
 }

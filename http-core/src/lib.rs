@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod adapt;
 mod body;
 mod context;
 pub mod engine;
@@ -25,12 +26,11 @@ pub mod testing;
 pub mod tower;
 mod upgrade;
 
+pub use adapt::{ServeAsStream, StreamAsServe, serve_as_stream, stream_as_serve};
 pub use body::{Body, BodySender, Frame};
 pub use context::{Deadline, Params, RequestContext};
 pub use error::{BoxError, Error, ErrorKind};
-pub use handler::{
-    BoxFuture, BoxHandler, BoxStreamHandler, Handler, ServeStream, StreamFn, StreamHandler, streamhandler,
-};
+pub use handler::{BoxFuture, BoxHandler, BoxStreamHandler, Handler, StreamFn, StreamHandler, stream_fn};
 pub use panic::{catch_panic, panic_message};
 pub use request::{Request, RequestHead};
 pub use response::{IntoResponse, Response};

@@ -302,7 +302,7 @@ impl Request {
         self.ctx.params().get(name)
     }
 
-    /// HTTP.jl's `getparams`: all route parameters.
+    /// HTTP.jl's `getparams(req)`: all route parameters.
     ///
     /// ```
     /// use http_core::{Method, Request};

@@ -1,7 +1,9 @@
 //! Responses, and [`IntoResponse`]: what a handler may return.
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, HeaderName};
+use std::time::SystemTime;
+
+use http::header::{CONTENT_TYPE, ETAG, HeaderName, LAST_MODIFIED, TRAILER};
 use http::{HeaderMap, HeaderValue, StatusCode};
 
 use crate::body::Body;
@@ -217,6 +219,74 @@ impl Response {
         self
     }
 
+    /// Sends `trailers` after the body (RFC 9110 §6.5) and announces their names in a
+    /// `Trailer` header. Over HTTP/1.1 the body then goes out chunked, with the trailers
+    /// for clients that sent `TE: trailers`; over HTTP/2 always. See [`Body::with_trailers`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use http_core::{HeaderMap, Method, Request, Response, testing};
+    /// let mut trailers = HeaderMap::new();
+    /// trailers.insert("x-checksum", "sha256=abc".parse().unwrap());
+    /// let h = move |_r: Request| {
+    ///     let t = trailers.clone();
+    ///     async move { Response::text("payload").with_trailers(t) }
+    /// };
+    /// let r = testing::call(&h, Request::new(Method::GET, "/")).await;
+    /// assert_eq!((r.text().as_str(), r.header("trailer")), ("payload", Some("x-checksum")));
+    /// assert_eq!(r.trailers.unwrap()["x-checksum"], "sha256=abc");
+    /// # }
+    /// ```
+    pub fn with_trailers(mut self, trailers: HeaderMap) -> Self {
+        let names: Vec<&str> = trailers.keys().map(HeaderName::as_str).collect();
+        if let (false, Ok(value)) = (names.is_empty(), HeaderValue::from_str(&names.join(", "))) {
+            self.headers.insert(TRAILER, value);
+        }
+        self.body = std::mem::take(&mut self.body).with_trailers(trailers);
+        self
+    }
+
+    /// Sets the `ETag` header (RFC 9110 §8.8.3) from a plain tag: `abc` becomes the strong
+    /// validator `"abc"`; an already quoted `"abc"` or weak `W/"abc"` is kept as it is.
+    ///
+    /// # Panics
+    /// When the tag holds a `"` inside, or bytes not allowed in an entity tag (controls,
+    /// space, DEL, non-ASCII).
+    ///
+    /// ```
+    /// use http_core::{Response, StatusCode};
+    /// assert_eq!(Response::text("x").with_etag("v1").header("etag"), Some("\"v1\""));
+    /// assert_eq!(Response::text("x").with_etag("W/\"v1\"").header("etag"), Some("W/\"v1\""));
+    /// ```
+    pub fn with_etag(self, tag: &str) -> Self {
+        let quoted = |t: &str| t.len() >= 2 && t.starts_with('"') && t.ends_with('"');
+        let (opaque, value) = match tag.strip_prefix("W/") {
+            Some(rest) if quoted(rest) => (&rest[1..rest.len() - 1], tag.to_owned()),
+            _ if quoted(tag) => (&tag[1..tag.len() - 1], tag.to_owned()),
+            _ => (tag, format!("\"{tag}\"")),
+        };
+        // etagc = %x21 / %x23-7E (obs-text is not a valid header value here)
+        let valid = opaque.bytes().all(|b| b == 0x21 || (0x23..=0x7e).contains(&b));
+        assert!(valid, "with_etag: invalid entity tag {tag:?}");
+        let value = HeaderValue::from_str(&value).expect("valid entity tag");
+        self.with_header_value(ETAG, value)
+    }
+
+    /// Sets the `Last-Modified` header (RFC 9110 §8.8.2) as an HTTP date; sub-second
+    /// precision is dropped.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use http_core::Response;
+    /// let t = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
+    /// assert_eq!(Response::text("x").with_last_modified(t).header("last-modified"), Some("Sun, 06 Nov 1994 08:49:37 GMT"));
+    /// ```
+    pub fn with_last_modified(self, time: SystemTime) -> Self {
+        let value =
+            HeaderValue::from_str(&httpdate::fmt_http_date(time)).expect("an HTTP date is a valid header value");
+        self.with_header_value(LAST_MODIFIED, value)
+    }
+
     /// Converts into `http::Response<Body>`.
     ///
     /// ```
@@ -414,6 +484,18 @@ mod tests {
             assert_eq!(r.header(CONTENT_TYPE), ct, "case {i}");
             let got = r.body().as_bytes().cloned().unwrap_or_default();
             assert_eq!(got, body.as_bytes(), "case {i}");
+        }
+    }
+
+    #[test]
+    fn etag_table() {
+        let cases =
+            [("abc", "\"abc\""), ("\"abc\"", "\"abc\""), ("W/\"abc\"", "W/\"abc\""), ("", "\"\""), ("W/x", "\"W/x\"")];
+        for (tag, want) in cases {
+            assert_eq!(Response::new(StatusCode::OK).with_etag(tag).header(ETAG), Some(want), "{tag}");
+        }
+        for bad in ["a\"b", "a b", "\"a\"b\""] {
+            assert!(std::panic::catch_unwind(|| Response::new(StatusCode::OK).with_etag(bad)).is_err(), "{bad}");
         }
     }
 

@@ -4,7 +4,7 @@
 //! protocol engine hands to user code: HTTP/1.1 and HTTP/2 each implement
 //! [`Transport`](crate::engine::Transport), and user code sees the same `Stream` whichever
 //! carried the request. Serve-style handlers are adapted onto it by
-//! [`streamhandler`](crate::streamhandler).
+//! [`serve_as_stream`](crate::serve_as_stream).
 //!
 //! Lifecycle (RFC 9110 §6, message = head + content + trailers):
 //! 1. [`startread`](Stream::startread) returns the request head;
@@ -119,6 +119,25 @@ impl Stream {
     /// ```
     pub fn context(&self) -> &RequestContext {
         &self.ctx
+    }
+
+    /// A route parameter, as [`Request::param`](crate::Request::param) gives it for a
+    /// serve-style handler (HTTP.jl's `getparam`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # use http_core::{Method, Request, Stream, testing};
+    /// async fn user(s: &mut Stream) {
+    ///     let id = s.param("id").unwrap_or("?").to_owned();
+    ///     let _ = s.write(format!("user {id}")).await;
+    /// }
+    /// let mut req = Request::new(Method::GET, "/users/7");
+    /// req.context_mut().params_mut().push("id", "7");
+    /// assert_eq!(testing::call_stream(&user, req).await.text(), "user 7");
+    /// # }
+    /// ```
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.ctx.params().get(name)
     }
 
     /// The request context, mutably.
@@ -372,7 +391,7 @@ impl Stream {
     }
 
     /// Takes the request out of the stream (head, context and the given body).
-    /// Used by [`streamhandler`](crate::streamhandler).
+    /// Used by [`serve_as_stream`](crate::serve_as_stream).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {

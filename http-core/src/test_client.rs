@@ -385,7 +385,7 @@ mod tests {
 
     #[tokio::test]
     async fn stream_client_runs_the_engine_rules() {
-        let c = TestClient::stream(crate::streamhandler(|_r: Request| async { (StatusCode::CREATED, "made") }));
+        let c = TestClient::stream(crate::serve_as_stream(|_r: Request| async { (StatusCode::CREATED, "made") }));
         let r = c.post("/").body("x").await;
         assert_eq!((r.status, r.header("content-length")), (StatusCode::CREATED, Some("4")));
         let r = c.head("/").await;

@@ -192,11 +192,11 @@ impl Transport for MemoryTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::streamhandler;
+    use crate::serve_as_stream;
 
     #[tokio::test]
-    async fn serve_style_runs_through_streamhandler() {
-        let h = streamhandler(|r: Request| async move { format!("{} {}", r.method(), r.path()) });
+    async fn serve_style_runs_through_serve_as_stream() {
+        let h = serve_as_stream(|r: Request| async move { format!("{} {}", r.method(), r.path()) });
         let r = call_stream(&h, Request::new(Method::GET, "/x")).await;
         assert_eq!(r.text(), "GET /x");
         assert_eq!(r.header("content-length"), Some("6"));
@@ -221,7 +221,7 @@ mod tests {
     async fn body_over_limit_is_413_without_calling_handler() {
         let called = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let c = called.clone();
-        let h = streamhandler(move |_r: Request| {
+        let h = serve_as_stream(move |_r: Request| {
             c.store(true, std::sync::atomic::Ordering::SeqCst);
             async { "x" }
         });

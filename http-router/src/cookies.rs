@@ -92,27 +92,16 @@ pub fn parse_cookies(header: &str) -> Vec<Cookie> {
     out
 }
 
-/// HTTP.jl's `getcookies(req)`: every cookie of every `Cookie` header of `req`.
+/// HTTP.jl's `getcookies(req)` / `HTTP.Cookies.cookies(req)`: every cookie of every
+/// `Cookie` field of a request's headers (`req.headers()`, or `&s.request().headers` on a
+/// stream).
 ///
 /// ```
 /// use http_core::{Method, Request};
-/// let req = Request::new(Method::GET, "/").with_header("cookie", "sid=abc; theme=dark");
-/// let cookies = http_router::getcookies(&req);
-/// assert_eq!(cookies.len(), 2);
-/// assert_eq!(http_router::getcookie(&req, "theme").as_deref(), Some("dark"));
-/// ```
-pub fn getcookies(req: &Request) -> Vec<Cookie> {
-    cookies_from(req.headers())
-}
-
-/// The cookies in a header map's `Cookie` fields.
-///
-/// ```
-/// let mut headers = http_core::HeaderMap::new();
-/// headers.append("cookie", "a=1; b=2".parse().unwrap());
-/// headers.append("cookie", "c=3".parse().unwrap());
-/// let names: Vec<_> = http_router::cookies_from(&headers).into_iter().map(|c| c.name).collect();
-/// assert_eq!(names, ["a", "b", "c"]);
+/// let mut req = Request::new(Method::GET, "/").with_header("cookie", "sid=abc; theme=dark");
+/// req.headers_mut().append("cookie", "c=3".parse().unwrap());
+/// let names: Vec<_> = http_router::cookies_from(req.headers()).into_iter().map(|c| c.name).collect();
+/// assert_eq!(names, ["sid", "theme", "c"]);
 /// ```
 pub fn cookies_from(headers: &HeaderMap) -> Vec<Cookie> {
     let mut out = Vec::new();
@@ -131,7 +120,7 @@ pub fn cookies_from(headers: &HeaderMap) -> Vec<Cookie> {
 /// assert_eq!(http_router::getcookie(&req, "missing"), None);
 /// ```
 pub fn getcookie(req: &Request, name: &str) -> Option<String> {
-    getcookies(req).into_iter().find(|c| c.name == name).map(|c| c.value)
+    cookies_from(req.headers()).into_iter().find(|c| c.name == name).map(|c| c.value)
 }
 
 /// The `SameSite` attribute.

@@ -1,6 +1,5 @@
 #![doc = include_str!("../README.md")]
 
-mod adapt;
 mod cookies;
 mod error;
 mod middleware;
@@ -9,15 +8,13 @@ mod percent;
 mod router;
 mod trie;
 
-pub use adapt::{StreamAsHandler, into_handler};
-pub use cookies::{Cookie, CookieError, SameSite, SetCookie, cookies_from, getcookie, getcookies, parse_cookies};
+pub use cookies::{Cookie, CookieError, SameSite, SetCookie, cookies_from, getcookie, parse_cookies};
 pub use error::RouteError;
 pub use middleware::{
-    BodyLimit, CatchPanics, HandlerTimeout, LOG_TARGET, Layer, Logging, Middleware, body_limit, catch_panics,
-    handlertimeout, layer_fn, logging,
+    AnyHandler, BodyLimit, CatchPanics, FromFn, HandlerTimeout, LOG_TARGET, Layer, Logging, Middleware, Next,
+    ServeStyle, StreamStyle, body_limit, catch_panics, from_fn, handlertimeout, layer_fn, logging,
 };
-pub use percent::{InvalidPercentEncoding, percent_decode};
-pub use router::{AllowedMethods, Match, MatchError, Router, getparam, getparams, getroute};
+pub use router::{AllowedMethods, Match, MatchError, Router};
 
 /// Builds a [`Router`] from a route map, Starlark's `http.serve({...})` quick start:
 /// `"PATTERN" => handler` pairs, where a handler is any `async fn(Request) -> impl

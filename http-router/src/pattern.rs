@@ -11,7 +11,7 @@ use http::Method;
 use regex::Regex;
 
 use crate::error::RouteError;
-use crate::percent::percent_decode;
+use http_core::percent::percent_decode;
 
 /// Most parameters one route may capture (`**` counts as one).
 pub(crate) const MAX_PARAMS: usize = 16;

@@ -1,7 +1,7 @@
 //! Percent-decoding for the router: the decoder itself is shared with the file server and
 //! lives in [`http_core::percent`]; this module adds the whole-path check.
 
-pub use http_core::percent::{InvalidPercentEncoding, percent_decode};
+use http_core::percent::{InvalidPercentEncoding, percent_decode};
 
 /// Checks every segment of `path` without keeping the results.
 pub(crate) fn validate_path(path: &str) -> Result<(), InvalidPercentEncoding> {

@@ -15,7 +15,7 @@ use http::Method;
 use regex::Regex;
 
 use crate::pattern::{MAX_PARAMS, MethodKey, Segment};
-use crate::percent::percent_decode;
+use http_core::percent::percent_decode;
 
 /// A small, fast, non-cryptographic hasher for the exact-segment maps (FxHash's mixing).
 /// Keys are registered route segments, so request-chosen input can only pick a bucket,

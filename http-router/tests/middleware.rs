@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use http_core::{
-    BoxHandler, BoxStreamHandler, Handler, Method, Request, Stream, StreamHandler, streamhandler, testing,
+    BoxHandler, BoxStreamHandler, Handler, Method, Request, Stream, StreamHandler, serve_as_stream, testing,
 };
 use http_router::{Layer, Middleware, Router, body_limit, catch_panics, handlertimeout};
 
@@ -14,8 +14,12 @@ type Log = Arc<Mutex<Vec<String>>>;
 
 /// A serve-only layer (a plain closure): stream routes reach it through the adapter.
 fn closure_layer(log: &Log, name: &'static str) -> Middleware {
+    Middleware::new(closure_fn(log, name))
+}
+
+fn closure_fn(log: &Log, name: &'static str) -> impl Fn(BoxHandler) -> BoxHandler + Send + Sync + 'static {
     let log = log.clone();
-    Middleware::new(move |next: BoxHandler| {
+    move |next: BoxHandler| {
         let log = log.clone();
         BoxHandler::new(move |req: Request| {
             let (next, log) = (next.clone(), log.clone());
@@ -26,7 +30,7 @@ fn closure_layer(log: &Log, name: &'static str) -> Middleware {
                 r
             }
         })
-    })
+    }
 }
 
 /// A layer with a native stream form.
@@ -50,8 +54,8 @@ impl StreamHandler for NativeStream {
 }
 
 impl Layer for Native {
-    fn wrap(&self, next: BoxHandler) -> BoxHandler {
-        closure_layer(&self.log, self.name).wrap(next)
+    fn wrap_serve(&self, next: BoxHandler) -> BoxHandler {
+        closure_fn(&self.log, self.name)(next)
     }
     fn wrap_stream(&self, next: BoxStreamHandler) -> BoxStreamHandler {
         BoxStreamHandler::new(NativeStream { log: self.log.clone(), name: self.name, next })
@@ -68,7 +72,7 @@ fn order_router(log: &Log) -> Router {
             "serve"
         }
     };
-    let stream = streamhandler(move |_r: Request| {
+    let stream = serve_as_stream(move |_r: Request| {
         let log = l2.clone();
         async move {
             log.lock().unwrap().push("h".into());
@@ -153,7 +157,7 @@ async fn timed_out_handlers_are_dropped_with_their_guards() {
     let t = || handlertimeout(Duration::from_millis(30));
     let router = Router::new()
         .route_with("GET /serve", slow_serve, [t()])
-        .route_stream_with("GET /stream", streamhandler(slow_stream), [t()])
+        .route_stream_with("GET /stream", serve_as_stream(slow_stream), [t()])
         .route_with("GET /fast", |_r: Request| async { "fast" }, [t()]);
     let cases: &[(&str, bool, u16, &str, usize)] = &[
         ("/serve", false, 503, "handler timed out", 1),

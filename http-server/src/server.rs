@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use http_core::{Handler, StreamHandler, streamhandler};
+use http_core::{Handler, StreamHandler, serve_as_stream};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
@@ -114,7 +114,7 @@ pub struct Server {
 impl Server {
     /// HTTP.jl's `serve!`: starts a server for a Request → Response handler and returns
     /// once it is listening. The body is buffered up to `max_body_bytes` before the
-    /// handler runs (see [`streamhandler`]).
+    /// handler runs (see [`serve_as_stream`]).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
@@ -126,7 +126,7 @@ impl Server {
     /// # Ok(()) }
     /// ```
     pub async fn serve<H: Handler>(options: ServerOptions, handler: H) -> io::Result<Server> {
-        Server::listen(options, streamhandler(handler)).await
+        Server::listen(options, serve_as_stream(handler)).await
     }
 
     /// HTTP.jl's `listen!`: starts a server for a stream handler and returns once it is

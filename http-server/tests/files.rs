@@ -88,10 +88,10 @@ fn req(method: Method, path: &str, headers: &[(&str, &str)]) -> Request {
     headers.iter().fold(Request::new(method, path), |r, (k, v)| r.with_header(k, v))
 }
 
-/// Calls through `streamhandler` over the in-memory transport, which frames the response as
+/// Calls through `serve_as_stream` over the in-memory transport, which frames the response as
 /// the engines do (Content-Length from the body, HEAD bodies left out).
 async fn call(h: &FileServer, method: Method, path: &str, headers: &[(&str, &str)]) -> TestResponse {
-    testing::call_stream(&http_core::streamhandler(h.clone()), req(method, path, headers)).await
+    testing::call_stream(&http_core::serve_as_stream(h.clone()), req(method, path, headers)).await
 }
 
 async fn get(h: &FileServer, path: &str, headers: &[(&str, &str)]) -> TestResponse {

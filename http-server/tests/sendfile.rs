@@ -161,7 +161,7 @@ async fn unsupported_transport_falls_back_to_frames() {
     let fs = fileserver(&root.0, FileServerOptions::new().inline_io(true)).unwrap();
     let resp = fs.serve(&Request::new(Method::GET, "/big.bin")).await;
     assert!(resp.body().file_region().is_some(), "inline I/O builds a file-backed body");
-    let handler = http_core::streamhandler(fs);
+    let handler = http_core::serve_as_stream(fs);
     let r = http_core::testing::call_stream(&handler, Request::new(Method::GET, "/big.bin")).await;
     assert_eq!(r.status, 200);
     assert!(r.body == data, "fallback body differs");

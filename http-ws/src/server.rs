@@ -174,7 +174,7 @@ impl<F> fmt::Debug for WebSocketHandler<F> {
 ///     }
 /// }
 /// impl Layer for RequireAuth {
-///     fn wrap(&self, next: http_core::BoxHandler) -> http_core::BoxHandler { next }
+///     fn wrap_serve(&self, next: http_core::BoxHandler) -> http_core::BoxHandler { next }
 ///     fn wrap_stream(&self, next: BoxStreamHandler) -> BoxStreamHandler {
 ///         BoxStreamHandler::new(Checked(next))
 ///     }

@@ -150,6 +150,8 @@ mod peer {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 enum Which {
     Ours,
+    /// Ours with the same handler behind an `http_router::Router` route.
+    Router,
     Hyper,
 }
 
@@ -172,6 +174,15 @@ fn start(which: Which) -> (u16, std::sync::mpsc::Sender<()>, std::thread::JoinHa
                 Which::Ours => {
                     let opts = http_server::ServerOptions::new().host("127.0.0.1").port(0);
                     let server = http_server::Server::serve(opts, ours::hello).await.unwrap();
+                    port_tx.send(server.port()).unwrap();
+                    let _ = tokio_stop_rx.await;
+                    server.forceclose().await;
+                }
+                Which::Router => {
+                    let router =
+                        http_router::Router::new().route("/plaintext", ours::hello).route("/json", ours::hello);
+                    let opts = http_server::ServerOptions::new().host("127.0.0.1").port(0);
+                    let server = http_server::Server::listen(opts, router).await.unwrap();
                     port_tx.send(server.port()).unwrap();
                     let _ = tokio_stop_rx.await;
                     server.forceclose().await;
@@ -299,7 +310,7 @@ struct Cli {
     /// Requests per write (1 = one at a time; >1 = pipelined).
     #[arg(long, default_value_t = 1)]
     depth: usize,
-    /// Servers to measure.
+    /// Servers to measure (`router`: ours with the handler behind a router route).
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Which::Ours, Which::Hyper])]
     servers: Vec<Which>,
 }
@@ -351,6 +362,7 @@ fn main() -> std::io::Result<()> {
         let server_allocs = per(SERVER, 0) + per(HANDLER, 0);
         let name = match r.which {
             Which::Ours => "ours",
+            Which::Router => "router",
             Which::Hyper => "hyper",
         };
         println!(

@@ -11,7 +11,7 @@ use super::Layer;
 /// streamed request body is buffered). On a stream route the declared Content-Length is
 /// checked, and the stream's `max_body_bytes` is lowered to `max_bytes`, which bounds
 /// [`read_to_end`](http_core::Stream::read_to_end) calls that pass it — as
-/// [`streamhandler`](http_core::streamhandler) does.
+/// [`serve_as_stream`](http_core::serve_as_stream) does.
 ///
 /// ```
 /// use http_core::{Method, Request, testing};
@@ -52,7 +52,7 @@ fn too_large() -> Response {
 }
 
 impl Layer for BodyLimit {
-    fn wrap(&self, next: BoxHandler) -> BoxHandler {
+    fn wrap_serve(&self, next: BoxHandler) -> BoxHandler {
         let max = self.max_bytes;
         BoxHandler::new(move |mut req: Request| {
             let next = next.clone();
@@ -101,7 +101,7 @@ impl StreamHandler for LimitStream {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http_core::{Body, Method, streamhandler, testing};
+    use http_core::{Body, Method, serve_as_stream, testing};
 
     fn echo_len() -> BoxHandler {
         BoxHandler::new(|mut r: Request| async move {
@@ -117,7 +117,7 @@ mod tests {
 
     #[tokio::test]
     async fn serve_table() {
-        let h = body_limit(5).wrap(echo_len());
+        let h = body_limit(5).wrap_serve(echo_len());
         let cases: Vec<(Request, u16, &str)> = vec![
             (Request::new(Method::POST, "/").with_body("12345"), 200, "5"),
             (Request::new(Method::POST, "/").with_body("123456"), 413, "Payload Too Large"),
@@ -134,7 +134,7 @@ mod tests {
 
     #[tokio::test]
     async fn stream_form_lowers_the_limit() {
-        let inner = BoxStreamHandler::new(streamhandler(echo_len()));
+        let inner = BoxStreamHandler::new(serve_as_stream(echo_len()));
         let h = body_limit(5).wrap_stream(inner);
         let r = testing::call_stream(&h, Request::new(Method::POST, "/").with_body(chunked(&["123", "456"]))).await;
         assert_eq!(r.status.as_u16(), 413);

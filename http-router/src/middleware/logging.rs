@@ -115,7 +115,7 @@ impl Drop for Counted {
 }
 
 impl Layer for Logging {
-    fn wrap(&self, next: BoxHandler) -> BoxHandler {
+    fn wrap_serve(&self, next: BoxHandler) -> BoxHandler {
         BoxHandler::new(move |req: Request| {
             let next = next.clone();
             async move {
@@ -206,7 +206,8 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn serve_event_has_every_field() {
         let (cap, _g) = capture();
-        let h = logging().wrap(BoxHandler::new(|_r: Request| async { (http_core::StatusCode::CREATED, "hello") }));
+        let h =
+            logging().wrap_serve(BoxHandler::new(|_r: Request| async { (http_core::StatusCode::CREATED, "hello") }));
         let mut req = Request::new(Method::POST, "/users?x=1");
         req.context_mut().set_route(Arc::from("/users"));
         testing::call(&h, req).await;
@@ -221,7 +222,7 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn streamed_body_is_counted_when_sent() {
         let (cap, _g) = capture();
-        let h = logging().wrap(BoxHandler::new(|_r: Request| async {
+        let h = logging().wrap_serve(BoxHandler::new(|_r: Request| async {
             let (tx, body) = Body::channel(4);
             tokio::spawn(async move {
                 tx.send_data("abc".into()).await.unwrap();

@@ -45,7 +45,7 @@ pub struct CatchPanics {
 }
 
 impl Layer for CatchPanics {
-    fn wrap(&self, next: BoxHandler) -> BoxHandler {
+    fn wrap_serve(&self, next: BoxHandler) -> BoxHandler {
         BoxHandler::new(move |req: Request| {
             let next = next.clone();
             async move {

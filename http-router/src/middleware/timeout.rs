@@ -135,7 +135,7 @@ impl HandlerTimeout {
 }
 
 impl Layer for HandlerTimeout {
-    fn wrap(&self, next: BoxHandler) -> BoxHandler {
+    fn wrap_serve(&self, next: BoxHandler) -> BoxHandler {
         let cfg = self.clone();
         BoxHandler::new(move |mut req: Request| {
             let next = next.clone();
@@ -219,7 +219,7 @@ mod tests {
 
     #[tokio::test]
     async fn fast_handler_passes_with_child_deadline() {
-        let h = handlertimeout(Duration::from_secs(5)).wrap(BoxHandler::new(|req: Request| async move {
+        let h = handlertimeout(Duration::from_secs(5)).wrap_serve(BoxHandler::new(|req: Request| async move {
             let left = req.context().deadline().unwrap().remaining();
             assert!(left <= Duration::from_secs(5) && left > Duration::from_secs(4));
             "ok"
@@ -230,7 +230,7 @@ mod tests {
 
     #[tokio::test]
     async fn parent_deadline_wins_when_earlier() {
-        let h = handlertimeout(Duration::from_secs(60)).wrap(BoxHandler::new(|_r: Request| async {
+        let h = handlertimeout(Duration::from_secs(60)).wrap_serve(BoxHandler::new(|_r: Request| async {
             tokio::time::sleep(Duration::from_secs(5)).await;
             "late"
         }));
@@ -251,7 +251,7 @@ mod tests {
             .status(StatusCode::GATEWAY_TIMEOUT)
             .body("{\"error\":\"slow\"}")
             .content_type("application/json")
-            .wrap(BoxHandler::new(move |mut req: Request| {
+            .wrap_serve(BoxHandler::new(move |mut req: Request| {
                 let guard = SetOnDrop(d.clone());
                 *slot.lock().unwrap() = Some(req.context_mut().cancellation());
                 async move {

@@ -1,5 +1,4 @@
-//! Running a stream handler as a serve-style handler: the reverse of
-//! [`http_core::streamhandler`].
+//! Stream handler → serve-style handler.
 //!
 //! The stream handler runs on a [`Stream`] whose transport hands the response head and body
 //! chunks back through shared state. The returned [`Response`] is ready once the head is
@@ -15,69 +14,56 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
-use http_core::engine::{OutgoingHead, Transport};
-use http_core::{
-    Body, BoxStreamHandler, Error, Frame, Handler, HeaderMap, Request, Response, StatusCode, Stream, StreamHandler,
-    Version,
-};
+use http::{HeaderMap, StatusCode, Version};
+
+use crate::body::{Body, Frame};
+use crate::engine::{OutgoingHead, Transport};
+use crate::error::Error;
+use crate::handler::{BoxStreamHandler, Handler, StreamHandler};
+use crate::request::Request;
+use crate::response::Response;
+use crate::stream::Stream;
 
 /// Body bytes buffered between the handler and the response consumer before the handler's
 /// writes wait.
 const HIGH_WATER: usize = 64 * 1024;
 
-/// A [`StreamHandler`] usable as a [`Handler`]; made by [`into_handler`].
+/// A [`StreamHandler`] usable as a [`Handler`]; made by [`stream_as_serve`].
 ///
 /// ```
-/// use http_core::{Handler, Method, Request, Stream};
+/// use http_core::{Handler, Method, Request, Stream, StreamAsServe, stream_as_serve};
 /// async fn echo(s: &mut Stream) {
 ///     let body = s.read_to_end(1024).await.unwrap_or_default();
 ///     let _ = s.write(body).await;
 /// }
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// let h: http_router::StreamAsHandler = http_router::into_handler(echo);
+/// let h: StreamAsServe = stream_as_serve(echo);
 /// let resp = h.call(Request::new(Method::POST, "/").with_body("ping")).await;
 /// assert_eq!(resp.into_body().collect(1024).await.unwrap(), "ping");
 /// # }
 /// ```
 #[derive(Debug, Clone)]
-pub struct StreamAsHandler(BoxStreamHandler);
+pub struct StreamAsServe(BoxStreamHandler);
 
-/// Adapts a stream handler into a serve-style handler (the reverse of
-/// [`streamhandler`](http_core::streamhandler)). The response is returned as soon as the
-/// handler commits its head; the body streams as the handler writes it.
+/// Runs a stream handler as a serve-style handler (the reverse of
+/// [`serve_as_stream`](crate::serve_as_stream)). The response is returned as soon as the
+/// handler commits its head; the body streams as the handler writes it, trailers included.
+/// A [`BoxStreamHandler`] boxed from a serve-style handler is called directly.
 ///
 /// ```
-/// use http_core::{Method, Request, Stream, testing};
+/// use http_core::{Method, Request, Stream, stream_as_serve, testing};
 /// async fn hello(s: &mut Stream) {
 ///     let _ = s.set_header("x-kind", "stream");
 ///     let _ = s.write("hello").await;
 /// }
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// let h = http_router::into_handler(hello);
+/// let h = stream_as_serve(hello);
 /// let r = testing::call(&h, Request::new(Method::GET, "/")).await;
 /// assert_eq!((r.text().as_str(), r.header("x-kind")), ("hello", Some("stream")));
 /// # }
 /// ```
-pub fn into_handler(handler: impl StreamHandler) -> StreamAsHandler {
-    StreamAsHandler(BoxStreamHandler::new(handler))
-}
-
-impl StreamAsHandler {
-    /// Wraps an already boxed stream handler.
-    ///
-    /// ```
-    /// use http_core::{BoxStreamHandler, Method, Request, Stream, testing};
-    /// async fn hi(s: &mut Stream) {
-    ///     let _ = s.write("hi").await;
-    /// }
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let h = http_router::StreamAsHandler::from_boxed(BoxStreamHandler::new(hi));
-    /// assert_eq!(testing::call(&h, Request::new(Method::GET, "/")).await.text(), "hi");
-    /// # }
-    /// ```
-    pub fn from_boxed(handler: BoxStreamHandler) -> Self {
-        StreamAsHandler(handler)
-    }
+pub fn stream_as_serve(handler: impl StreamHandler) -> StreamAsServe {
+    StreamAsServe(BoxStreamHandler::new(handler))
 }
 
 #[derive(Default)]
@@ -190,46 +176,50 @@ impl tokio_stream::Stream for DriveBody {
     }
 }
 
-impl Handler for StreamAsHandler {
-    fn call(&self, req: Request) -> impl Future<Output = Response> + Send {
-        let handler = self.0.clone();
-        async move {
-            let (head, body, ctx) = req.into_parts();
-            let empty = body.is_empty();
-            let shared = Arc::new(Mutex::new(Shared::default()));
-            let transport =
-                PipeTransport { body, peer: ctx.peer_addr(), request_trailers: None, shared: shared.clone() };
-            let mut driver: Driver = Box::pin(async move {
-                let mut stream = Stream::new(transport);
-                stream.begin(head, ctx, u64::MAX, empty);
-                let stream: &mut Stream = &mut stream;
-                handler.call(stream).await;
-                if !stream.is_write_closed() {
-                    let _ = stream.closewrite().await;
-                }
-            });
-            let done = poll_fn(|cx| {
-                let done = driver.as_mut().poll(cx).is_ready();
-                if done || lock(&shared).head.is_some() { Poll::Ready(done) } else { Poll::Pending }
-            })
-            .await;
-            let mut s = lock(&shared);
-            let Some((status, headers, length)) = s.head.take() else {
-                return Response::error(StatusCode::INTERNAL_SERVER_ERROR);
-            };
-            if done && s.trailers.is_none() {
-                let mut all = BytesMut::with_capacity(s.buffered);
-                s.chunks.drain(..).for_each(|c| all.extend_from_slice(&c));
-                return Response::from_parts(status, headers, Body::from(all.freeze()));
-            }
-            drop(s);
-            let stream = DriveBody { driver: (!done).then_some(driver), shared };
-            let body = Body::from_stream(stream);
-            let body = match length {
-                Some(n) => body.with_exact_len(n),
-                None => body,
-            };
-            Response::from_parts(status, headers, body)
+/// Runs `handler` on a piped stream for `req`.
+async fn pipe(handler: BoxStreamHandler, req: Request) -> Response {
+    let (head, body, ctx) = req.into_parts();
+    let empty = body.is_empty();
+    let shared = Arc::new(Mutex::new(Shared::default()));
+    let transport = PipeTransport { body, peer: ctx.peer_addr(), request_trailers: None, shared: shared.clone() };
+    let mut driver: Driver = Box::pin(async move {
+        let mut typed = Stream::new(transport);
+        typed.begin(head, ctx, u64::MAX, empty);
+        let stream: &mut Stream = &mut typed;
+        handler.call(stream).await;
+        if !stream.is_write_closed() {
+            let _ = stream.closewrite().await;
+        }
+    });
+    let done = poll_fn(|cx| {
+        let done = driver.as_mut().poll(cx).is_ready();
+        if done || lock(&shared).head.is_some() { Poll::Ready(done) } else { Poll::Pending }
+    })
+    .await;
+    let mut s = lock(&shared);
+    let Some((status, headers, length)) = s.head.take() else {
+        return Response::error(StatusCode::INTERNAL_SERVER_ERROR);
+    };
+    if done && s.trailers.is_none() {
+        let mut all = BytesMut::with_capacity(s.buffered);
+        s.chunks.drain(..).for_each(|c| all.extend_from_slice(&c));
+        return Response::from_parts(status, headers, Body::from(all.freeze()));
+    }
+    drop(s);
+    let stream = DriveBody { driver: (!done).then_some(driver), shared };
+    let body = Body::from_stream(stream);
+    let body = match length {
+        Some(n) => body.with_exact_len(n),
+        None => body,
+    };
+    Response::from_parts(status, headers, body)
+}
+
+impl Handler for StreamAsServe {
+    async fn call(&self, req: Request) -> Response {
+        match self.0.serve_form() {
+            Some(serve) => serve.call(req).await,
+            None => pipe(self.0.clone(), req).await,
         }
     }
 }
@@ -237,7 +227,7 @@ impl Handler for StreamAsHandler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http_core::{Method, testing};
+    use crate::{Method, testing};
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::time::Duration;
 
@@ -252,7 +242,7 @@ mod tests {
             s.add_trailer("x-done", "yes").unwrap();
             s.closewrite().await.unwrap();
         }
-        let r = testing::call(&into_handler(h), Request::new(Method::GET, "/")).await;
+        let r = testing::call(&stream_as_serve(h), Request::new(Method::GET, "/")).await;
         assert_eq!(r.status, StatusCode::ACCEPTED);
         assert_eq!(r.text(), "0;1;2;");
         assert_eq!(r.trailers.unwrap().get("x-done").unwrap(), "yes");
@@ -265,7 +255,7 @@ mod tests {
                 s.write(vec![b'x'; 8 * 1024]).await.unwrap();
             }
         }
-        let r = testing::call(&into_handler(h), Request::new(Method::GET, "/")).await;
+        let r = testing::call(&stream_as_serve(h), Request::new(Method::GET, "/")).await;
         assert_eq!(r.body.len(), 40 * 8 * 1024);
     }
 
@@ -275,7 +265,7 @@ mod tests {
             let b = s.read_to_end(100).await.unwrap();
             s.write(b).await.unwrap();
         }
-        let r = testing::call(&into_handler(h), Request::new(Method::POST, "/").with_body("ping")).await;
+        let r = testing::call(&stream_as_serve(h), Request::new(Method::POST, "/").with_body("ping")).await;
         assert_eq!(r.text(), "ping");
         assert_eq!(r.header("content-length"), None, "no framing header in a serve response");
     }
@@ -294,9 +284,24 @@ mod tests {
             s.write("first").await.unwrap();
             std::future::pending::<()>().await;
         }
-        let resp = into_handler(h).call(Request::new(Method::GET, "/")).await;
+        let resp = stream_as_serve(h).call(Request::new(Method::GET, "/")).await;
         assert!(!DROPPED.load(Ordering::SeqCst));
         drop(resp);
         assert!(DROPPED.load(Ordering::SeqCst));
+    }
+
+    #[tokio::test]
+    async fn a_boxed_serve_handler_is_called_directly() {
+        let boxed = BoxStreamHandler::from_serve(|_r: Request| async {
+            Body::from_stream(tokio_stream::empty::<Result<Frame, Error>>())
+        });
+        // Through the pipe a streamed body would come back as a stream too; called
+        // directly, the handler's own body is returned unchanged.
+        let resp = stream_as_serve(boxed).call(Request::new(Method::GET, "/")).await;
+        assert!(resp.body().is_stream() && resp.body().exact_len().is_none());
+        let plain = |_r: Request| async { "direct" };
+        let r =
+            testing::call(&stream_as_serve(BoxStreamHandler::from_serve(plain)), Request::new(Method::GET, "/")).await;
+        assert_eq!(r.text(), "direct");
     }
 }
