@@ -205,7 +205,7 @@ impl Scale {
     /// The suite as published.
     pub(crate) const FULL: Scale = Scale { size_div: 1, count_div: 1, deflate_count: 1000, max_wait_ms: u64::MAX };
     /// Sized so a whole run takes well under a minute in a debug build.
-    pub(crate) const QUICK: Scale = Scale { size_div: 16, count_div: 10, deflate_count: 8, max_wait_ms: 15_000 };
+    pub(crate) const QUICK: Scale = Scale { size_div: 4, count_div: 2, deflate_count: 3, max_wait_ms: 15_000 };
 }
 
 // ---- builders ------------------------------------------------------------

@@ -643,7 +643,12 @@ fn grade(conn: &Conn, case: &Case, driver: Driver<'_>, opened: bool) -> Outcome 
             };
             (b.unwrap_or(Grade::Failed), note, s.close.clone(), s.post)
         }
-        Driver::RoundTrip { behavior, note, .. } | Driver::Deflate { behavior, note, .. } => {
+        Driver::RoundTrip { behavior, note, sent, count, .. } => {
+            let note = if behavior == Grade::Failed { format!("{note} ({sent} of {count} sent)") } else { note };
+            (behavior, note, clean, Post::None)
+        }
+        Driver::Deflate { behavior, note, sent, s, .. } => {
+            let note = if behavior == Grade::Failed { format!("{note} ({sent} of {} sent)", s.count) } else { note };
             (behavior, note, clean, Post::None)
         }
     };

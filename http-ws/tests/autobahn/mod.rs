@@ -281,14 +281,15 @@ impl Report {
         let odd: Vec<&Outcome> =
             self.outcomes.iter().filter(|o| !matches!(o.grade, Grade::Ok | Grade::Unimplemented)).collect();
         if !odd.is_empty() {
-            md.push_str("\n| case | grade | close | code | note |\n|---|---|---|---|---|\n");
+            md.push_str("\n| case | grade | close | code | ms | note |\n|---|---|---|---|---:|---|\n");
             for o in odd {
                 md.push_str(&format!(
-                    "| {} | {} | {:?} | {} | {} |\n",
+                    "| {} | {} | {:?} | {} | {} | {} |\n",
                     o.id,
                     o.grade.label(),
                     o.close,
                     o.remote_code.map(|c| c.to_string()).unwrap_or_else(|| "-".into()),
+                    o.millis,
                     o.note.replace('|', "/")
                 ));
             }
