@@ -131,11 +131,11 @@ impl Conn {
     }
 
     async fn write_now(&mut self, bytes: &[u8]) {
-        if let Some(wr) = self.wr.as_mut() {
-            if wr.write_all(bytes).await.is_err() {
-                // the peer is gone; the reader reports the loss
-                self.wr = None;
-            }
+        if let Some(wr) = self.wr.as_mut()
+            && wr.write_all(bytes).await.is_err()
+        {
+            // the peer is gone; the reader reports the loss
+            self.wr = None;
         }
     }
 
@@ -267,7 +267,7 @@ impl Conn {
             return None;
         }
         match f.opcode {
-            0 | 1 | 2 => {
+            0..=2 => {
                 let complete = match (f.opcode, self.partial.take()) {
                     (0, Some((b, mut p, c))) => {
                         p.extend_from_slice(&f.payload);
@@ -496,11 +496,8 @@ pub(crate) async fn run(conn: &mut Conn, case: &Case) -> Outcome {
     let steps = driver.start(conn, case).await;
     let mut steps = steps.into_iter();
     let mut steps_done = false;
-    let (mut pause, mut kill_at, mut close_at): (
-        Option<(Instant, Option<&'static str>)>,
-        Option<Instant>,
-        Option<Instant>,
-    ) = (None, None, None);
+    let mut pause: Option<(Instant, Option<&'static str>)> = None;
+    let (mut kill_at, mut close_at): (Option<Instant>, Option<Instant>) = (None, None);
     let hard = started + hard_limit(case);
     let mut timed_out = false;
     loop {
@@ -550,18 +547,18 @@ pub(crate) async fn run(conn: &mut Conn, case: &Case) -> Outcome {
                     conn.drop_tcp().await;
                     break;
                 }
-                if let Some((at, tag)) = pause {
-                    if now >= at {
-                        pause = None;
-                        let go_on = match tag {
-                            Some(_) => conn.state == State::Open,
-                            None => conn.state != State::Closed,
-                        };
-                        match (go_on, tag) {
-                            (true, Some(t)) => conn.received.push(Event::Timeout(t)),
-                            (true, None) => {}
-                            (false, _) => steps_done = true,
-                        }
+                if let Some((at, tag)) = pause
+                    && now >= at
+                {
+                    pause = None;
+                    let go_on = match tag {
+                        Some(_) => conn.state == State::Open,
+                        None => conn.state != State::Closed,
+                    };
+                    match (go_on, tag) {
+                        (true, Some(t)) => conn.received.push(Event::Timeout(t)),
+                        (true, None) => {}
+                        (false, _) => steps_done = true,
                     }
                 }
                 if kill_at.is_some_and(|t| now >= t) {
@@ -578,15 +575,15 @@ pub(crate) async fn run(conn: &mut Conn, case: &Case) -> Outcome {
                     conn.notes.push("peer did not answer the close in time".into());
                     conn.drop_tcp().await;
                 }
-                if let Some((t, unclean)) = conn.drop_deadline {
-                    if now >= t {
-                        conn.drop_deadline = None;
-                        if unclean {
-                            conn.was_clean = false;
-                        }
-                        conn.notes.push("server did not drop the TCP connection in time".into());
-                        conn.drop_tcp().await;
+                if let Some((t, unclean)) = conn.drop_deadline
+                    && now >= t
+                {
+                    conn.drop_deadline = None;
+                    if unclean {
+                        conn.was_clean = false;
                     }
+                    conn.notes.push("server did not drop the TCP connection in time".into());
+                    conn.drop_tcp().await;
                 }
             }
         }

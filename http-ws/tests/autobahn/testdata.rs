@@ -39,7 +39,7 @@ impl TestData {
     /// suite slices text messages by characters, not octets).
     pub(crate) fn source(self) -> Arc<Source> {
         static CACHE: OnceLock<[Arc<Source>; 5]> = OnceLock::new();
-        let all = CACHE.get_or_init(|| [json(), bitmap(), faust(), html(), pdf()].map(|s| Arc::new(s)));
+        let all = CACHE.get_or_init(|| [json(), bitmap(), faust(), html(), pdf()].map(Arc::new));
         all[self as usize].clone()
     }
 }
@@ -233,7 +233,8 @@ pub(crate) fn deflate_cases(out: &mut Vec<Case>, scale: Scale) {
     let d = Offer::DEFAULT;
     let o = |nct: bool, bits: u8| Offer { request_no_context_takeover: nct, request_max_window_bits: bits, ..d };
     // the fuzzing server's accept choices (request client_no_context_takeover, client_max_window_bits)
-    let params: [(Vec<Offer>, Vec<(bool, u8)>); 7] = [
+    type Param = (Vec<Offer>, Vec<(bool, u8)>);
+    let params: [Param; 7] = [
         (vec![d], vec![(false, 0)]),
         (vec![o(true, 0)], vec![(true, 0)]),
         (vec![o(false, 9)], vec![(false, 9)]),
@@ -251,7 +252,7 @@ pub(crate) fn deflate_cases(out: &mut Vec<Case>, scale: Scale) {
                 "{}: {count} compressed messages of {len} {} each, auto-fragmented to {frag}; offers {}",
                 data.desc(),
                 if data.binary() { "octets" } else { "characters" },
-                offers.iter().map(|o| super::deflate::offer_string(o)).collect::<Vec<_>>().join(", "),
+                offers.iter().map(super::deflate::offer_string).collect::<Vec<_>>().join(", "),
             ),
             id,
             script: Script::Deflate(DeflateScript {
