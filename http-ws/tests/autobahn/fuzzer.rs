@@ -2,6 +2,8 @@
 //! what the peer sends, follows the RFC 6455 section 7 closing handshake with
 //! the suite's time-outs, and grades the case the way the suite does.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::io::AsyncWriteExt as _;
@@ -80,6 +82,8 @@ pub(crate) struct Conn {
     /// Mask and offset of a frame sent in `Data` pieces.
     open_frame: Option<(Option<[u8; 4]>, usize)>,
     rng: u64,
+    /// Octets of an incomplete incoming frame (diagnostics).
+    pending: Arc<AtomicUsize>,
     notes: Vec<String>,
 }
 
@@ -89,7 +93,8 @@ impl Conn {
         let _ = stream.set_nodelay(true);
         let (rd, wr) = stream.into_split();
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(wire::read_frames(rd, early, tx));
+        let pending = Arc::new(AtomicUsize::new(0));
+        tokio::spawn(wire::read_frames(rd, early, tx, pending.clone()));
         Conn {
             role,
             wr: Some(wr),
@@ -107,6 +112,7 @@ impl Conn {
             drop_deadline: None,
             open_frame: None,
             rng: seed | 1,
+            pending,
             notes: Vec::new(),
         }
     }
@@ -589,6 +595,10 @@ pub(crate) async fn run(conn: &mut Conn, case: &Case) -> Outcome {
         }
     }
     let mut out = grade(conn, case, driver, true);
+    let pending = conn.pending.load(Ordering::Relaxed);
+    if out.grade == Grade::Failed && pending > 0 {
+        out.note.push_str(&format!("; {pending} octets of an incomplete frame were left unread"));
+    }
     if timed_out {
         out.note.push_str("; case hit its hard time limit");
     }

@@ -63,13 +63,32 @@ fn seed(case: &Case) -> u64 {
     case.id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
 }
 
+/// The fuzzer's own runtime: the implementation under test runs on the test's
+/// runtime, and CPU-bound work there (compression in a debug build) must not
+/// starve the fuzzer's timers and reads, nor the other way round.
+fn fuzzer_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("autobahn-fuzzer")
+        .enable_all()
+        .build()
+        .expect("fuzzer runtime")
+}
+
+/// Permits a case takes: the performance and compression cases (9, 12, 13)
+/// run alone, as the suite runs every case; the others run side by side.
+fn permits(case: &Case) -> u32 {
+    if matches!(case.section(), 9 | 12 | 13) { PARALLEL as u32 } else { 1 }
+}
+
 /// Plays the suite's fuzzing client against the echo server at `addr`.
 pub(crate) async fn run_against_server(addr: SocketAddr, cases: Vec<Case>) -> Vec<Outcome> {
+    let rt = fuzzer_runtime();
     let sem = Arc::new(Semaphore::new(PARALLEL));
     let mut tasks = Vec::new();
     for case in cases {
-        let permit = sem.clone().acquire_owned().await.expect("semaphore");
-        tasks.push(tokio::spawn(async move {
+        let permit = sem.clone().acquire_many_owned(permits(&case)).await.expect("semaphore");
+        tasks.push(rt.spawn(async move {
             let _permit = permit;
             one_against_server(addr, &case).await
         }));
@@ -78,6 +97,7 @@ pub(crate) async fn run_against_server(addr: SocketAddr, cases: Vec<Case>) -> Ve
     for t in tasks {
         out.push(t.await.expect("case task"));
     }
+    rt.shutdown_background();
     out
 }
 
@@ -111,14 +131,15 @@ type Waiting = Arc<Mutex<HashMap<usize, (Case, oneshot::Sender<Outcome>)>>>;
 /// `ws://ADDR/runCase?case=N&agent=client` and runs the case on the connection
 /// it opens.
 pub(crate) async fn run_against_client(client: EchoClient, cases: Vec<Case>) -> Vec<Outcome> {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind fuzzing server");
+    let rt = fuzzer_runtime();
+    let listener = rt.spawn(TcpListener::bind("127.0.0.1:0")).await.expect("bind task").expect("bind fuzzing server");
     let addr = listener.local_addr().expect("local addr");
     let waiting: Waiting = Arc::new(Mutex::new(HashMap::new()));
-    let accept = tokio::spawn(accept_loop(listener, waiting.clone()));
+    let accept = rt.spawn(accept_loop(listener, waiting.clone()));
     let sem = Arc::new(Semaphore::new(PARALLEL));
     let mut tasks = Vec::new();
     for (n, case) in cases.into_iter().enumerate() {
-        let permit = sem.clone().acquire_owned().await.expect("semaphore");
+        let permit = sem.clone().acquire_many_owned(permits(&case)).await.expect("semaphore");
         let (tx, rx) = oneshot::channel();
         let limit = Duration::from_secs(30) + case_wait(&case);
         let fallback = case.clone();
@@ -146,6 +167,7 @@ pub(crate) async fn run_against_client(client: EchoClient, cases: Vec<Case>) -> 
         out.push(t.await.expect("case task"));
     }
     accept.abort();
+    rt.shutdown_background();
     out
 }
 

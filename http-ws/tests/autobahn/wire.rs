@@ -4,6 +4,8 @@
 //! handshake for both ends (with the RFC 7692 `Sec-WebSocket-Extensions` header).
 //! It is deliberately independent of the implementation under test.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -73,16 +75,25 @@ pub(crate) enum Incoming {
 }
 
 /// Reads frames until the connection ends; `buf` holds bytes that arrived with
-/// the handshake.
-pub(crate) async fn read_frames(mut rd: OwnedReadHalf, mut buf: Vec<u8>, tx: mpsc::UnboundedSender<Incoming>) {
+/// the handshake,
+/// the read half. `pending` tells how many octets of an incomplete frame wait.
+pub(crate) async fn read_frames(
+    mut rd: OwnedReadHalf,
+    mut buf: Vec<u8>,
+    tx: mpsc::UnboundedSender<Incoming>,
+    pending: Arc<AtomicUsize>,
+) {
     let mut chunk = vec![0u8; 64 * 1024];
     loop {
-        while let Some((frame, used)) = parse_frame(&buf) {
-            buf.drain(..used);
+        let mut start = 0;
+        while let Some((frame, used)) = parse_frame(&buf[start..]) {
+            start += used;
             if tx.send(Incoming::Frame(frame)).is_err() {
                 return;
             }
         }
+        buf.drain(..start);
+        pending.store(buf.len(), Ordering::Relaxed);
         match rd.read(&mut chunk).await {
             Ok(0) | Err(_) => {
                 let _ = tx.send(Incoming::Lost);
