@@ -244,16 +244,41 @@ fn repeat_to(payload: &[u8], len: usize) -> Vec<u8> {
 
 /// A message split into frames of `size` (the suite's `fragmentSize`).
 fn fragmented(opcode: u8, payload: &[u8], size: usize) -> Vec<Step> {
-    if payload.is_empty() || size >= payload.len() {
-        return vec![frame(opcode, payload).step()];
-    }
-    let chunks: Vec<&[u8]> = payload.chunks(size).collect();
-    let last = chunks.len() - 1;
-    chunks
+    let pieces = fragment_ranges(payload.len(), size);
+    let last = pieces.len() - 1;
+    pieces
         .into_iter()
         .enumerate()
-        .map(|(i, c)| frame(if i == 0 { opcode } else { 0 }, c).fin(i == last).step())
+        .map(|(i, (a, b))| frame(if i == 0 { opcode } else { 0 }, &payload[a..b]).fin(i == last).step())
         .collect()
+}
+
+/// Frame boundaries of a `len`-octet message sent in fragments of `size`, the
+/// way the suite's fuzzer cuts them: one frame when it fits, and a final empty
+/// frame when `len` is an exact multiple of `size` (0: no fragmenting).
+pub(crate) fn fragment_ranges(len: usize, size: usize) -> Vec<(usize, usize)> {
+    if size == 0 || len <= size {
+        return vec![(0, len)];
+    }
+    let mut out = Vec::new();
+    let mut i = 0;
+    loop {
+        let j = i + size;
+        if j > len {
+            out.push((i, len));
+            return out;
+        }
+        out.push((i, j));
+        i = j;
+    }
+}
+
+#[test]
+fn fragments_like_the_suite() {
+    assert_eq!(fragment_ranges(3, 1), vec![(0, 1), (1, 2), (2, 3), (3, 3)]);
+    assert_eq!(fragment_ranges(5, 2), vec![(0, 2), (2, 4), (4, 5)]);
+    assert_eq!(fragment_ranges(2, 2), vec![(0, 2)]);
+    assert_eq!(fragment_ranges(0, 0), vec![(0, 0)]);
 }
 
 /// A close frame payload: optional code, then reason octets.

@@ -196,13 +196,12 @@ impl Conn {
             Some(c) => (c.compress(payload), 4),
             None => (payload.to_vec(), 0),
         };
-        let size = if frag == 0 { data.len().max(1) } else { frag };
-        let chunks: Vec<&[u8]> = if data.is_empty() { vec![&[][..]] } else { data.chunks(size).collect() };
-        let last = chunks.len() - 1;
+        let pieces = super::cases::fragment_ranges(data.len(), frag);
+        let last = pieces.len() - 1;
         let mut buf = std::mem::take(&mut self.wbuf);
-        for (i, c) in chunks.iter().enumerate() {
+        for (i, &(a, b)) in pieces.iter().enumerate() {
             let (op, r) = if i == 0 { (opcode, rsv) } else { (0, 0) };
-            self.encode(op, i == last, r, c, &mut buf);
+            self.encode(op, i == last, r, &data[a..b], &mut buf);
         }
         self.wbuf = buf;
         self.flush().await;
