@@ -75,7 +75,8 @@ pub(crate) fn client_codec(response: Option<&str>) -> Result<Option<Codec>, Stri
         0 => Ok(None),
         1 => {
             let p = ps.remove(0);
-            Ok(Some(Codec::new(p.client_max_window_bits.unwrap_or(15), p.client_no_context_takeover)))
+            let rx_bits = p.server_max_window_bits.unwrap_or(15);
+            Ok(Some(Codec::new(p.client_max_window_bits.unwrap_or(15), p.client_no_context_takeover, rx_bits)))
         }
         _ => Err("server accepted permessage-deflate twice".into()),
     }
@@ -106,7 +107,9 @@ pub(crate) fn server_accept(offers: Option<&str>, accept: &ServerAccept) -> Resu
         if req_bits != 0 {
             s.push_str(&format!("; client_max_window_bits={req_bits}"));
         }
-        return Ok(Some((s, Codec::new(p.server_max_window_bits.unwrap_or(15), p.server_no_context_takeover))));
+        let rx_bits = if req_bits == 0 { 15 } else { req_bits };
+        let codec = Codec::new(p.server_max_window_bits.unwrap_or(15), p.server_no_context_takeover, rx_bits);
+        return Ok(Some((s, codec)));
     }
     Ok(None)
 }
@@ -119,13 +122,14 @@ pub(crate) struct Codec {
 }
 
 impl Codec {
-    fn new(bits: u8, no_context_takeover: bool) -> Codec {
-        // zlib cannot write raw DEFLATE with an 8-bit window; 9 is what it uses instead
-        let bits = bits.clamp(9, 15);
+    /// `tx_bits` / `rx_bits`: the window each direction negotiated; like the
+    /// suite, the decompressor is opened with the peer's negotiated window.
+    fn new(tx_bits: u8, no_context_takeover: bool, rx_bits: u8) -> Codec {
+        // zlib cannot use an 8-bit raw DEFLATE window; 9 is what it uses instead
         Codec {
-            tx: Compress::new_with_window_bits(Compression::default(), false, bits),
+            tx: Compress::new_with_window_bits(Compression::default(), false, tx_bits.clamp(9, 15)),
             tx_reset: no_context_takeover,
-            rx: Decompress::new_with_window_bits(false, 15),
+            rx: Decompress::new_with_window_bits(false, rx_bits.clamp(9, 15)),
         }
     }
 
@@ -180,8 +184,8 @@ impl Codec {
 
 #[test]
 fn codec_round_trip_with_small_window() {
-    let mut a = Codec::new(9, true);
-    let mut b = Codec::new(15, false);
+    let mut a = Codec::new(9, true, 15);
+    let mut b = Codec::new(15, false, 9);
     for n in [0usize, 1, 100, 5000, 70_000] {
         let msg: Vec<u8> = (0..n).map(|i| (i % 251) as u8 ^ (i / 7) as u8).collect();
         assert_eq!(b.decompress(&a.compress(&msg)).unwrap(), msg);
