@@ -361,3 +361,51 @@ fn catalogue_has_every_suite_case() {
     assert_eq!(ids.len(), all.len(), "case ids are unique");
     assert_eq!(all.iter().filter(|c| c.id.starts_with("6.22.")).count(), 34);
 }
+
+#[test]
+fn catalogue_spot_checks() {
+    use cases::{Event, Step};
+    let all = cases::all_cases(Scale::QUICK);
+    let get = |id: &str| -> cases::FrameScript {
+        match &all.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("{id} missing")).script {
+            Script::Frames(s) => s.clone(),
+            other => panic!("{id}: {other:?}"),
+        }
+    };
+    // 1.1.8: 65536 '*' in one text frame written in 997-octet chops, echo expected
+    let s = get("1.1.8");
+    let Step::Frame(f) = &s.steps[0] else { panic!("1.1.8 step") };
+    assert_eq!((f.opcode, f.payload.len(), f.chop, f.fin), (1, 65536, Some(997), true));
+    assert!(s.close.closed_by_me && s.close.require_clean);
+    // 2.5: 126-octet ping, the peer must fail with 1002
+    let s = get("2.5");
+    assert_eq!((s.close.closed_by_me, s.close.codes.clone()), (false, vec![1002]));
+    // 3.2: echo then failure is OK, failure without the echo is NON-STRICT
+    let s = get("3.2");
+    assert_eq!(s.expected.iter().map(|(g, _)| *g).collect::<Vec<_>>(), vec![Grade::Ok, Grade::NonStrict]);
+    // 6.4.4: one frame sent in 3 chops: 12 octets, the offending octet 0x90, the other 8
+    let s = get("6.4.4");
+    let data: Vec<&Vec<u8>> =
+        s.steps.iter().filter_map(|st| if let Step::Data(d) = st { Some(d) } else { None }).collect();
+    assert_eq!(data.iter().map(|d| d.len()).collect::<Vec<_>>(), vec![12, 1, 8]);
+    assert_eq!(data[1][0], 0x90);
+    assert_eq!(s.expected[0].1, vec![Event::Timeout("A")]);
+    assert!(s.close.wrong_endpoint_fatal);
+    // 6.2.3: 1-octet fragments plus the suite's final empty frame
+    let s = get("6.2.3");
+    let frames = s.steps.iter().filter(|st| matches!(st, Step::Frame(_))).count();
+    assert_eq!(frames, "Hello-µ@ßöäüàá-UTF-8!!".len() + 1);
+    // 7.9.x: invalid close codes, a protocol error (or a drop) expected
+    let codes: Vec<u16> = (1..=9)
+        .map(|i| match &get(&format!("7.9.{i}")).steps[0] {
+            Step::Close(p) => u16::from_be_bytes([p[0], p[1]]),
+            _ => panic!("7.9.{i}"),
+        })
+        .collect();
+    assert_eq!(codes, vec![0, 999, 1004, 1005, 1006, 1016, 1100, 2000, 2999]);
+    // 13.7: three offers, server accept choices tried in the suite's order
+    let Some(Script::Deflate(d)) = all.iter().find(|c| c.id == "13.7.18").map(|c| &c.script) else { panic!("13.7.18") };
+    assert_eq!(d.offers.len(), 3);
+    assert_eq!(d.accept.0, vec![(true, 9), (true, 0), (false, 0)]);
+    assert_eq!((d.len, d.auto_frag), (131072, 32768));
+}
