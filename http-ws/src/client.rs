@@ -474,3 +474,73 @@ impl AsyncWrite for ClientStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
+    const ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
+
+    fn response(head: &str) -> http::Response<()> {
+        let raw = format!("{head}\r\n\r\n");
+        let (resp, len) = parse_response(raw.as_bytes()).unwrap().unwrap();
+        assert_eq!(len, raw.len());
+        resp
+    }
+
+    #[test]
+    fn response_checks() {
+        let ok = format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {ACCEPT}"
+        );
+        let client = Client::new().protocols(["a", "b"]).deflate(Some(DeflateConfig::default()));
+        let cases: Vec<(String, Result<(), HandshakeError>)> = vec![
+            (ok.clone(), Ok(())),
+            (format!("{ok}\r\nSec-WebSocket-Protocol: b\r\nSec-WebSocket-Extensions: permessage-deflate"), Ok(())),
+            ("HTTP/1.1 403 Forbidden".into(), Err(HandshakeError::Status(StatusCode::FORBIDDEN))),
+            (ok.replace("Upgrade: websocket\r\n", ""), Err(HandshakeError::NotUpgraded)),
+            (ok.replace("Connection: Upgrade", "Connection: keep-alive"), Err(HandshakeError::NotUpgraded)),
+            (ok.replace(ACCEPT, "AAAAAAAAAAAAAAAAAAAAAAAAAAA="), Err(HandshakeError::BadAccept)),
+            (ok.replace(&format!("\r\nSec-WebSocket-Accept: {ACCEPT}"), ""), Err(HandshakeError::BadAccept)),
+            (format!("{ok}\r\nSec-WebSocket-Protocol: c"), Err(HandshakeError::BadProtocol)),
+            (
+                format!("{ok}\r\nSec-WebSocket-Extensions: x-foo"),
+                Err(HandshakeError::BadExtension("x-foo was not offered".into())),
+            ),
+        ];
+        for (head, want) in cases {
+            let got = client.check_response(&response(&head), KEY).map(|_| ());
+            assert_eq!(got, want, "{head}");
+        }
+        // without an offer, any extension in the answer fails
+        let plain = Client::new();
+        let answer = format!("{ok}\r\nSec-WebSocket-Extensions: permessage-deflate");
+        assert!(matches!(plain.check_response(&response(&answer), KEY), Err(HandshakeError::BadExtension(_))));
+        assert!(matches!(parse_response(b"HTTP/1.1 101 Switching"), Ok(None)));
+        assert_eq!(parse_response(b"garbage\r\n\r\n").unwrap_err(), HandshakeError::BadResponse);
+    }
+
+    #[test]
+    fn request_head_carries_the_offers() {
+        let mut headers = HeaderMap::new();
+        headers.insert("authorization", HeaderValue::from_static("Bearer t"));
+        let client = Client::new().protocols(["v2", "v1"]).deflate(Some(DeflateConfig::default())).headers(headers);
+        let uri: Uri = "ws://example.com:8080/chat?room=1".parse().unwrap();
+        let head = String::from_utf8(client.request_head(&uri, KEY).unwrap()).unwrap();
+        for line in [
+            "GET /chat?room=1 HTTP/1.1\r\n",
+            "Host: example.com:8080\r\n",
+            "Upgrade: websocket\r\n",
+            "Connection: Upgrade\r\n",
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n",
+            "Sec-WebSocket-Version: 13\r\n",
+            "Sec-WebSocket-Protocol: v2, v1\r\n",
+            "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n",
+            "authorization: Bearer t\r\n",
+        ] {
+            assert!(head.contains(line), "{line:?} missing from {head:?}");
+        }
+        assert!(head.ends_with("\r\n\r\n"));
+    }
+}

@@ -5,7 +5,7 @@
 //! This module does no I/O: [`crate::WebSocket`] hands it whole, unmasked frames.
 
 use crate::close::{self, CloseFrame};
-use crate::deflate::Inflater;
+use crate::deflate::{DeflateParams, Inflater};
 use crate::error::ProtocolError;
 use crate::frame::{Header, OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT};
 use crate::utf8::Utf8Validator;
@@ -109,6 +109,9 @@ pub(crate) struct Reader {
     max_frame: usize,
     open: Option<Open>,
     utf8: Utf8Validator,
+    /// Negotiated permessage-deflate; the decompressor is created on the first
+    /// compressed message, so idle connections hold no compression state.
+    deflate: Option<DeflateParams>,
     inflater: Option<Inflater>,
 }
 
@@ -120,14 +123,15 @@ impl Reader {
             max_frame: config.max_frame_size,
             open: None,
             utf8: Utf8Validator::default(),
-            inflater: config.deflate.as_ref().map(Inflater::new),
+            deflate: config.deflate.clone(),
+            inflater: None,
         }
     }
 
     /// Every check that needs only the header, so bad or oversized frames are refused
     /// before their payload is read.
     pub(crate) fn check_header(&self, h: &Header) -> Result<(), ProtocolError> {
-        h.check(self.role, self.inflater.is_some(), self.max_frame)?;
+        h.check(self.role, self.deflate.is_some(), self.max_frame)?;
         match (h.opcode, &self.open) {
             (OP_CONTINUATION, None) => Err(ProtocolError::UnexpectedContinuation),
             (OP_CONTINUATION, Some(open))
@@ -202,7 +206,8 @@ impl Reader {
 
     fn append_inner(&mut self, open: &mut Open, fin: bool, payload: &[u8], start: usize) -> Result<(), ProtocolError> {
         if open.compressed {
-            let inflater = self.inflater.as_mut().ok_or(ProtocolError::ReservedBits)?;
+            let params = self.deflate.as_ref().ok_or(ProtocolError::ReservedBits)?;
+            let inflater = self.inflater.get_or_insert_with(|| Inflater::new(params));
             inflater.inflate(payload, &mut open.buf, self.max_message)?;
             if fin {
                 inflater.finish(&mut open.buf, self.max_message)?;

@@ -125,7 +125,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             io,
             role,
             reader: Reader::new(role, &config),
-            deflater: config.deflate.as_ref().map(Deflater::new),
+            deflater: None, // created with the first compressed message
             masks: (role == Role::Client).then(MaskRng::new),
             config,
             rbuf,
@@ -323,8 +323,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
         let max = self.config.max_send_frame_size.max(1);
         let mut rsv1 = false;
         let mut data = data;
-        match (self.deflater.as_mut(), self.config.deflate.as_ref()) {
-            (Some(d), Some(p)) if data.len() >= p.min_size => {
+        match self.config.deflate.as_ref() {
+            Some(p) if data.len() >= p.min_size => {
+                let d = self.deflater.get_or_insert_with(|| Deflater::new(p));
                 d.compress(data, &mut self.scratch);
                 data = &self.scratch;
                 rsv1 = true;
@@ -578,7 +579,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             }
             Ok(None) => None,
             Ok(Some(Message::Ping(p))) => {
-                if !self.close_sent {
+                // a peer that pings without reading cannot grow our output: past the write
+                // buffer bound, pings go unanswered (only the latest needs a pong, §5.5.3)
+                if !self.close_sent && self.wbuf.len() - self.wpos < self.config.write_buffer_size {
                     self.queue_frame(true, false, OP_PONG, &p);
                     self.auto_flush = true;
                 }
@@ -657,5 +660,32 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> futures_sink::Sink<Message> for WebSock
         ready!(this.poll_sink_write(cx))?;
         ready!(Pin::new(&mut this.io).poll_flush(cx))?;
         Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncWriteExt;
+
+    #[tokio::test]
+    async fn a_ping_flood_from_a_peer_that_never_reads_stays_bounded() {
+        let (a, mut b) = tokio::io::duplex(1024);
+        let config = Config { write_buffer_size: 8 << 10, ..Config::default() };
+        let mut ws = WebSocket::from_upgraded(a, Role::Server, config);
+        let flood = tokio::spawn(async move {
+            // 20,000 masked pings with 100-byte payloads: 2 MB of pongs if all were kept
+            let mut ping = vec![0x89, 0x80 | 100, 0, 0, 0, 0];
+            ping.extend_from_slice(&[7; 100]);
+            for _ in 0..20_000 {
+                b.write_all(&ping).await.unwrap();
+            }
+            b // keep the peer open, never reading
+        });
+        for _ in 0..20_000 {
+            assert!(matches!(ws.next().await, Some(Ok(Message::Ping(_)))));
+            assert!(ws.wbuf.len() - ws.wpos <= (8 << 10) + 200, "unsent {}", ws.wbuf.len() - ws.wpos);
+        }
+        drop(flood.await.unwrap());
     }
 }

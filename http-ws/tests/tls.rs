@@ -1,5 +1,6 @@
 //! `wss://` with a custom root store: a rustls server with a self-signed certificate for
 //! `localhost`, our client trusting exactly that certificate.
+#![cfg(feature = "tls")]
 
 use http_ws::client::Client;
 use http_ws::{Accept, Message, Role, WebSocket, testing};
