@@ -158,6 +158,20 @@ pub trait Transport: Send + 'static {
     fn recycle_headers(&mut self, headers: HeaderMap) {
         drop(headers);
     }
+    /// The server's graceful-shutdown signal, cancelled when the server starts closing
+    /// (HTTP.jl's `close(server)`), for [`Stream::shutdown_signal`]. Engines return the
+    /// server's token; the handler only ever sees a child of it. Default: none (the
+    /// signal never fires).
+    ///
+    /// ```
+    /// # use http_core::engine::Transport;
+    /// fn never_closes<T: Transport>(t: &T) -> bool {
+    ///     t.shutdown_signal().is_none()
+    /// }
+    /// ```
+    fn shutdown_signal(&self) -> Option<tokio_util::sync::CancellationToken> {
+        None
+    }
     /// Hands the connection or stream over for [`Stream::upgrade`], after `send_head` took
     /// its 101 (HTTP/1.1) or 2xx (HTTP/2 extended CONNECT) head: flushes everything
     /// buffered, then gives up the I/O, with the bytes already read after the request head.

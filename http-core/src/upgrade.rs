@@ -138,6 +138,32 @@ impl Stream {
         head.headers.get(UPGRADE).and_then(|v| v.to_str().ok()).map(str::trim).filter(|p| !p.is_empty())
     }
 
+    /// The server's graceful shutdown as a token: cancelled once the server starts
+    /// closing (`Server::close`), so long-lived work — an upgraded connection, a stream of
+    /// events — can say goodbye (a WebSocket sends close 1001) before the server's
+    /// shutdown deadline cuts it. A child token: cancelling it touches nothing else. It
+    /// never fires on a transport without a server behind it (the in-memory test one).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use http_core::{Method, Request, Stream, testing};
+    /// async fn h(s: &mut Stream) {
+    ///     let closing = s.shutdown_signal();
+    ///     tokio::select! {
+    ///         () = closing.cancelled() => { let _ = s.write("server closing").await; }
+    ///         () = tokio::time::sleep(std::time::Duration::from_millis(1)) => { let _ = s.write("done").await; }
+    ///     }
+    /// }
+    /// assert_eq!(testing::call_stream(&h, Request::new(Method::GET, "/")).await.text(), "done");
+    /// # }
+    /// ```
+    pub fn shutdown_signal(&self) -> tokio_util::sync::CancellationToken {
+        match self.transport.shutdown_signal() {
+            Some(server) => server.child_token(),
+            None => tokio_util::sync::CancellationToken::new(),
+        }
+    }
+
     /// True when the request asks to switch protocols (see
     /// [`upgrade_protocol`](Self::upgrade_protocol)).
     ///

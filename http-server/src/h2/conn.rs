@@ -162,7 +162,8 @@ async fn serve_h2_conn<IO, H>(
             return;
         }
     };
-    let stats = Arc::new(ConnStats { max_resets: cfg.max_peer_resets, ..Default::default() });
+    let stats =
+        Arc::new(ConnStats { max_resets: cfg.max_peer_resets, graceful: graceful.clone(), ..Default::default() });
     let idle_timer = tokio::time::sleep(cfg.idle_timeout);
     let release_timer = tokio::time::sleep(RELEASE_IDLE_AFTER);
     // Each registered once, not once per turn of the loop (registering takes a lock).
