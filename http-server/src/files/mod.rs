@@ -39,15 +39,18 @@
 //! # std::fs::remove_dir_all(&root)?; Ok(()) }
 //! ```
 
+mod cache;
 mod chunks;
 pub(crate) mod conditional;
 mod content;
+mod encoding;
 mod etag;
 mod file;
 mod fileserver;
 mod listing;
 mod mime;
 mod multipart;
+mod open;
 mod options;
 mod path;
 pub(crate) mod range;
