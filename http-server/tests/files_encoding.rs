@@ -45,7 +45,8 @@ fn text(n: usize) -> Vec<u8> {
 
 fn site() -> Site {
     static N: AtomicU32 = AtomicU32::new(0);
-    let root = std::env::temp_dir().join(format!("files-enc-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    let root =
+        std::env::temp_dir().join(format!("files-enc-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
     let _ = std::fs::remove_dir_all(&root);
     write(&root.join("app.js"), text(20_000));
     write(&root.join("huge.js"), text(3 * 1024 * 1024 + 7));
@@ -82,7 +83,8 @@ impl Peer {
     }
 
     async fn send(&self, method: Method, path: &str, headers: &[(&str, &str)]) -> Answer {
-        let mut b = hyper::Request::builder().method(method).uri(format!("http://127.0.0.1:{}{path}", self.server.port()));
+        let mut b =
+            hyper::Request::builder().method(method).uri(format!("http://127.0.0.1:{}{path}", self.server.port()));
         for (k, v) in headers {
             b = b.header(*k, *v);
         }

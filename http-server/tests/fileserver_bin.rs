@@ -86,6 +86,7 @@ fn start(args: &[&str], env: &[(&str, &str)]) -> Running {
     let port = first
         .trim()
         .strip_prefix("listening on http://127.0.0.1:")
+        .or_else(|| first.trim().strip_prefix("listening on https://127.0.0.1:"))
         .unwrap_or_else(|| panic!("first stdout line: {first:?}, stderr: {stderr_first}"))
         .parse()
         .unwrap();
@@ -94,8 +95,12 @@ fn start(args: &[&str], env: &[(&str, &str)]) -> Running {
 
 /// (status, lower-cased head, body) of one request with `Connection: close`.
 fn fetch(port: u16, method: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String, String) {
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    exchange(s, method, path, headers)
+}
+
+fn exchange(mut s: impl Read + Write, method: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String, String) {
     let mut req = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
     if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
         req.push_str("Host: localhost\r\n");
@@ -141,13 +146,34 @@ fn start_up_errors_name_the_file_line_key_or_variable() {
     let d = site();
     let root = d.0.join("root");
     let cfg = d.0.join("bad.toml");
-    let rows: Vec<(&str, Vec<&str>, Vec<(&str, &str)>, String)> = vec![
+    type Row<'a> = (&'a str, Vec<&'a str>, Vec<(&'a str, &'a str)>, String);
+    let rows: Vec<Row> = vec![
         ("port = \"x\"\n", vec![], vec![], format!("{}:1:8: key `port`: invalid type", cfg.display())),
         ("listing = true\nspa = [1]\n", vec![], vec![], format!("{}:2:7: key `spa`", cfg.display())),
-        ("[cors]\norigins = [\"*\"]\n", vec![], vec![], format!("{}:2:1: key `cors.origins`: unknown field `origins`", cfg.display())),
-        ("", vec![], vec![("FILESERVER_PORT", "http")], "environment variable FILESERVER_PORT: invalid type".to_owned()),
-        ("", vec![], vec![("FILESERVER_RETRY_AFTER", "soon")], "environment variable FILESERVER_RETRY_AFTER: \"soon\" is not a duration".to_owned()),
-        ("", vec!["--error-page", "404=../outside.html"], vec![], "error page 404 ../outside.html must be a file inside".to_owned()),
+        (
+            "[cors]\norigins = [\"*\"]\n",
+            vec![],
+            vec![],
+            format!("{}:2:1: key `cors.origins`: unknown field `origins`", cfg.display()),
+        ),
+        (
+            "",
+            vec![],
+            vec![("FILESERVER_PORT", "http")],
+            "environment variable FILESERVER_PORT: invalid type".to_owned(),
+        ),
+        (
+            "",
+            vec![],
+            vec![("FILESERVER_RETRY_AFTER", "soon")],
+            "environment variable FILESERVER_RETRY_AFTER: \"soon\" is not a duration".to_owned(),
+        ),
+        (
+            "",
+            vec!["--error-page", "404=../outside.html"],
+            vec![],
+            "error page 404 ../outside.html must be a file inside".to_owned(),
+        ),
         ("", vec!["--maintenance", "missing.html"], vec![], "maintenance page missing.html: ".to_owned()),
         ("", vec!["--basic-auth", "alice:hunter2"], vec![], "not plain text".to_owned()),
         ("", vec!["--redirect", "/a /b 200"], vec![], "200 is not a redirect status".to_owned()),
@@ -171,7 +197,10 @@ fn precedence_flags_over_environment_over_file() {
     let cfg = d.0.join("c.toml");
     write(&cfg, "root = \"root\"\nhost = \"256.0.0.1\"\nport = 1\nmaintenance = \"down.html\"\nretry-after = \"2m\"\n");
     // The file's host is unusable: the environment's wins; the flag's port wins over both.
-    let r = start(&["--config", cfg.to_str().unwrap(), "--port", "0"], &[("FILESERVER_HOST", "127.0.0.1"), ("FILESERVER_PORT", "1")]);
+    let r = start(
+        &["--config", cfg.to_str().unwrap(), "--port", "0"],
+        &[("FILESERVER_HOST", "127.0.0.1"), ("FILESERVER_PORT", "1")],
+    );
     let (status, head, body) = fetch(r.port, "GET", "/about.html", &[]);
     assert_eq!((status, body.as_str()), (503, "back soon"));
     assert!(has(&head, "retry-after: 120"), "{head}");
@@ -238,18 +267,61 @@ root = "docs"
         ("GET", "/about", vec![], 200, vec!["x-content-type-options: nosniff"], Some("about page")),
         ("GET", "/nope", vec![], 404, vec!["content-type: text/html; charset=utf-8"], Some("custom not found")),
         ("GET", "/app.js", vec![], 200, vec!["cache-control: max-age=600", "x-custom: yes"], None),
-        ("GET", "/index.html", vec![], 200, vec!["x-frame-options: deny", "content-security-policy: frame-ancestors 'none'", "referrer-policy: strict-origin-when-cross-origin"], None),
+        (
+            "GET",
+            "/index.html",
+            vec![],
+            200,
+            vec![
+                "x-frame-options: deny",
+                "content-security-policy: frame-ancestors 'none'",
+                "referrer-policy: strict-origin-when-cross-origin",
+            ],
+            None,
+        ),
         ("GET", "/.env", vec![], 403, vec![], None),
         ("GET", "/%2eenv", vec![], 403, vec![], None),
         ("GET", "/.well-known/security.txt", vec![], 200, vec![], Some("Contact: x")),
-        ("GET", "/admin/secret.txt", vec![], 401, vec!["www-authenticate: basic realm=\"staff\", charset=\"utf-8\""], None),
+        (
+            "GET",
+            "/admin/secret.txt",
+            vec![],
+            401,
+            vec!["www-authenticate: basic realm=\"staff\", charset=\"utf-8\""],
+            None,
+        ),
         ("GET", "/admin/secret.txt", vec![("authorization", wrong)], 401, vec![], None),
         ("GET", "/admin/secret.txt", vec![("authorization", alice)], 200, vec![], Some("for admins")),
         ("GET", "/administrator", vec![], 404, vec![], None),
-        ("OPTIONS", "/app.js", vec![("origin", "https://app.example"), ("access-control-request-method", "GET")], 204,
-            vec!["access-control-allow-origin: https://app.example", "access-control-allow-headers: x-token", "access-control-max-age: 600", "access-control-allow-methods: get, head, options"], None),
-        ("OPTIONS", "/app.js", vec![("origin", "https://evil.example"), ("access-control-request-method", "GET")], 204, vec![], None),
-        ("GET", "/about.html", vec![("origin", "https://app.example")], 200, vec!["access-control-allow-origin: https://app.example", "vary: origin"], None),
+        (
+            "OPTIONS",
+            "/app.js",
+            vec![("origin", "https://app.example"), ("access-control-request-method", "GET")],
+            204,
+            vec![
+                "access-control-allow-origin: https://app.example",
+                "access-control-allow-headers: x-token",
+                "access-control-max-age: 600",
+                "access-control-allow-methods: get, head, options",
+            ],
+            None,
+        ),
+        (
+            "OPTIONS",
+            "/app.js",
+            vec![("origin", "https://evil.example"), ("access-control-request-method", "GET")],
+            204,
+            vec![],
+            None,
+        ),
+        (
+            "GET",
+            "/about.html",
+            vec![("origin", "https://app.example")],
+            200,
+            vec!["access-control-allow-origin: https://app.example", "vary: origin"],
+            None,
+        ),
         ("GET", "/", vec![("host", "docs.example")], 200, vec![], Some("docs site")),
         ("GET", "/", vec![("host", "DOCS.example:8080")], 200, vec![], Some("docs site")),
         ("GET", "/", vec![("host", "other.example")], 200, vec![], Some("<!doctype html>home")),
@@ -278,10 +350,29 @@ fn flags_alone_give_the_same_rules() {
     let user = format!("bob:{hash}");
     let r = start(
         &[
-            root.to_str().unwrap(), "--port", "0", "--redirect", "/old/* /new/$1 302", "--rewrite", "/p/* /$1.html",
-            "--header", "/*.js X-Test: 1", "--error-page", "404=404.html", "--basic-auth", &user,
-            "--basic-auth-path", "/admin/", "--cors-allow-origins", "*", "--dotfiles", "ignore",
-            "--vhost", &format!("docs.test={}", d.0.join("docs").display()), "--try-files", "$uri $uri.html",
+            root.to_str().unwrap(),
+            "--port",
+            "0",
+            "--redirect",
+            "/old/* /new/$1 302",
+            "--rewrite",
+            "/p/* /$1.html",
+            "--header",
+            "/*.js X-Test: 1",
+            "--error-page",
+            "404=404.html",
+            "--basic-auth",
+            &user,
+            "--basic-auth-path",
+            "/admin/",
+            "--cors-allow-origins",
+            "*",
+            "--dotfiles",
+            "ignore",
+            "--vhost",
+            &format!("docs.test={}", d.0.join("docs").display()),
+            "--try-files",
+            "$uri $uri.html",
         ],
         &[],
     );
@@ -294,6 +385,92 @@ fn flags_alone_give_the_same_rules() {
     assert_eq!(fetch(p, "GET", "/.env", &[]).0, 404, "ignore → 404");
     assert_eq!(fetch(p, "GET", "/admin/secret.txt", &[]).0, 401);
     assert_eq!(fetch(p, "GET", "/admin/secret.txt", &[("authorization", "Basic Ym9iOnB3")]).0, 200);
-    assert!(has(&fetch(p, "GET", "/about.html", &[("origin", "https://x.example")]).1, "access-control-allow-origin: *"));
+    assert!(has(
+        &fetch(p, "GET", "/about.html", &[("origin", "https://x.example")]).1,
+        "access-control-allow-origin: *"
+    ));
     assert_eq!(fetch(p, "GET", "/", &[("host", "docs.test")]).2, "docs site");
+}
+
+#[test]
+fn listing_sorts_and_speaks_json() {
+    let d = site();
+    let root = d.0.join("root");
+    write(&root.join("files/big.bin"), vec![0u8; 5000]);
+    write(&root.join("files/small.txt"), "x");
+    std::fs::create_dir_all(root.join("files/sub")).unwrap();
+    write(&root.join("files/.hidden"), "h");
+    let r = start(&[root.to_str().unwrap(), "--port", "0", "--listing"], &[]);
+    let (status, head, html) = fetch(r.port, "GET", "/files/?sort=size&order=desc", &[]);
+    assert_eq!(status, 200);
+    assert!(has(&head, "content-type: text/html; charset=utf-8") && has(&head, "vary: accept"), "{head}");
+    assert!(html.contains("<caption>3 entries, sorted by size (descending)</caption>"), "{html}");
+    assert!(html.contains("<th scope=\"col\" aria-sort=\"descending\">"));
+    let order: Vec<usize> = ["big.bin", "small.txt", "sub/"].iter().map(|n| html.find(n).unwrap()).collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "largest first: {order:?}");
+    assert!(!html.contains(".hidden"));
+    let (status, head, json) = fetch(r.port, "GET", "/files/?sort=name", &[("accept", "application/json")]);
+    assert_eq!(status, 200);
+    assert!(has(&head, "content-type: application/json"), "{head}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let names: Vec<&str> = v.as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["big.bin", "small.txt", "sub"]);
+    assert_eq!((v[0]["size"].as_u64(), v[2]["type"].as_str()), (Some(5000), Some("dir")));
+    assert!(v[0]["modified"].as_str().unwrap().ends_with('Z'));
+}
+
+#[test]
+fn dotfiles_allow_and_symlink_policy() {
+    let d = site();
+    let root = d.0.join("root");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(d.0.join("outside.html"), root.join("link.html")).unwrap();
+    let r = start(&[root.to_str().unwrap(), "--port", "0", "--dotfiles", "allow"], &[]);
+    assert_eq!(fetch(r.port, "GET", "/.env", &[]).2, "KEY=1");
+    #[cfg(unix)]
+    {
+        assert_eq!(fetch(r.port, "GET", "/link.html", &[]).0, 404, "out of the root: refused");
+        let r = start(&[root.to_str().unwrap(), "--port", "0", "--follow-symlinks"], &[]);
+        assert_eq!(fetch(r.port, "GET", "/link.html", &[]).2, "outside");
+    }
+}
+
+#[test]
+fn hsts_only_over_tls() {
+    let d = site();
+    let root = d.0.join("root");
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let (cert, key) = (d.0.join("cert.pem"), d.0.join("key.pem"));
+    write(&cert, ck.cert.pem());
+    write(&key, ck.signing_key.serialize_pem());
+    let r = start(
+        &[
+            root.to_str().unwrap(),
+            "--port",
+            "0",
+            "--security-headers",
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(r.stderr_first.contains("TLS on"), "{}", r.stderr_first);
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ck.cert.der().clone()).unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let conn = rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap();
+    let tcp = std::net::TcpStream::connect(("127.0.0.1", r.port)).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let (status, head, body) = exchange(rustls::StreamOwned::new(conn, tcp), "GET", "/about.html", &[]);
+    assert_eq!((status, body.as_str()), (200, "about page"));
+    assert!(has(&head, "strict-transport-security: max-age=31536000; includesubdomains"), "{head}");
+    assert!(has(&head, "x-content-type-options: nosniff"), "{head}");
 }

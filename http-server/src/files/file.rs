@@ -167,6 +167,10 @@ pub(crate) struct Ask {
     pub(crate) ranged: bool,
     /// Small files may be read at once (a GET without Range or cache validators).
     pub(crate) read_small: bool,
+    /// The query, for a listing's sort order.
+    pub(crate) query: Option<String>,
+    /// `Accept` names `application/json`: a listing is sent as JSON.
+    pub(crate) wants_json: bool,
 }
 
 impl Ask {
@@ -187,9 +191,18 @@ impl Ask {
             trailing_slash: safe.has_trailing_slash() || safe.is_root(),
             url_path,
             spa_ok,
-            accept: if s.precompressed || s.compress { AcceptEncoding::from_headers(h) } else { AcceptEncoding::default() },
+            accept: if s.precompressed || s.compress {
+                AcceptEncoding::from_headers(h)
+            } else {
+                AcceptEncoding::default()
+            },
             ranged: h.contains_key(RANGE),
             read_small,
+            query: head.uri.query().map(str::to_owned),
+            wants_json: h
+                .get_all(http_core::header::ACCEPT)
+                .iter()
+                .any(|v| v.to_str().is_ok_and(|v| v.contains("application/json"))),
         }
     }
 }
@@ -199,7 +212,8 @@ impl Ask {
 pub(crate) enum Outcome {
     File(Box<FoundFile>),
     RedirectSlash,
-    Listing(String),
+    /// A listing: the body, and whether it is JSON.
+    Listing(String, bool),
     NotFound,
     Forbidden,
 }
@@ -278,7 +292,14 @@ fn find(s: &Settings, ask: &Ask, path: &Path) -> Outcome {
     }
     if s.listing {
         return match listing::read_entries(path, s.dotfiles) {
-            Ok(entries) => Outcome::Listing(listing::render(&ask.url_path, &entries)),
+            Ok(entries) => {
+                let sort = listing::Sort::from_query(ask.query.as_deref());
+                if ask.wants_json {
+                    Outcome::Listing(listing::render_json(&entries, sort), true)
+                } else {
+                    Outcome::Listing(listing::render(&ask.url_path, &entries, sort), false)
+                }
+            }
             Err(e) => not_found_kind(&e),
         };
     }
@@ -336,10 +357,12 @@ fn respond(s: &Settings, found: Outcome, head: &RequestHead) -> Response {
                 Err(_) => Response::error(StatusCode::BAD_REQUEST),
             }
         }
-        Outcome::Listing(html) => {
-            let content = Content::bytes(html)
-                .content_type(HeaderValue::from_static("text/html; charset=utf-8"))
-                .header(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        Outcome::Listing(body, json) => {
+            let media = if json { "application/json" } else { "text/html; charset=utf-8" };
+            let content = Content::bytes(body)
+                .content_type(HeaderValue::from_static(media))
+                .header(CACHE_CONTROL, HeaderValue::from_static("no-cache"))
+                .header(http_core::header::VARY, HeaderValue::from_static("accept"));
             servecontent_head(head, content)
         }
         Outcome::NotFound => Response::error(StatusCode::NOT_FOUND),

@@ -142,9 +142,8 @@ pub(crate) fn open_file(s: &Settings, ask: &Ask, path: &Path) -> Outcome {
 
 /// A precompressed sibling, tagged from its own metadata plus the coding's suffix.
 fn open_sibling(s: &Settings, ask: &Ask, sibling: &Path, coding: Coding) -> Result<Content, Outcome> {
-    let (file, meta) = std::fs::File::open(sibling)
-        .and_then(|f| f.metadata().map(|m| (f, m)))
-        .map_err(|e| not_found_kind(&e))?;
+    let (file, meta) =
+        std::fs::File::open(sibling).and_then(|f| f.metadata().map(|m| (f, m))).map_err(|e| not_found_kind(&e))?;
     if !meta.is_file() {
         return Err(Outcome::NotFound);
     }

@@ -334,7 +334,13 @@ mod tests {
         assert_eq!(decode_base64("YWxpY2U6cHc=").unwrap(), b"alice:pw");
         assert_eq!(decode_base64("YQ").unwrap(), b"a");
         assert_eq!(decode_base64("a!b"), None);
-        let rows = [("/.env", true), ("/a/.git/config", true), ("/%2eenv", true), ("/.well-known/x", false), ("/a.b/c", false)];
+        let rows = [
+            ("/.env", true),
+            ("/a/.git/config", true),
+            ("/%2eenv", true),
+            ("/.well-known/x", false),
+            ("/a.b/c", false),
+        ];
         for (p, want) in rows {
             assert_eq!(has_dotfile(p), want, "{p}");
         }

@@ -188,9 +188,32 @@ pub(crate) fn merge(base: &mut Config, over: Config) {
         ($($f:ident),*) => { $( if over.$f.is_some() { base.$f = over.$f; } )* };
     }
     take!(
-        root, host, port, workers, tls_cert, tls_key, spa, index, cache_control, fingerprinted_cache_control,
-        listing, precompressed, compress, compress_min_size, cache_bytes, weak_etags, io_threads, quiet,
-        security_headers, dotfiles, follow_symlinks, maintenance, retry_after, try_files, basic_auth, cors
+        root,
+        host,
+        port,
+        workers,
+        tls_cert,
+        tls_key,
+        spa,
+        index,
+        cache_control,
+        fingerprinted_cache_control,
+        listing,
+        precompressed,
+        compress,
+        compress_min_size,
+        cache_bytes,
+        weak_etags,
+        io_threads,
+        quiet,
+        security_headers,
+        dotfiles,
+        follow_symlinks,
+        maintenance,
+        retry_after,
+        try_files,
+        basic_auth,
+        cors
     );
     base.error_pages.extend(over.error_pages);
     base.redirect.splice(0..0, over.redirect);
@@ -221,11 +244,23 @@ mod tests {
             ("port = 1\nspa = 3", "FILE:2:7: key `spa`: invalid type: integer `3`, expected a string"),
             ("retry-after = \"5x\"", "FILE:1:15: key `retry-after`: \"5x\" is not a duration"),
             ("dotfiles = \"hide\"", "FILE:1:12: key `dotfiles`: unknown variant `hide`"),
-            ("[[redirect]]\nfrom = \"/a\"\nto = \"/b\"\nstatus = 200", "FILE:4:10: key `redirect.status`: 200 is not a redirect status"),
-            ("[[redirect]]\nfrom = \"a\"\nto = \"/b\"", "FILE:2:8: key `redirect.from`: \"a\": a path pattern starts with /"),
-            ("[basic-auth]\nusers = [\"al:plain\"]", "FILE:2:9: key `basic-auth.users`: user \"al\": the password must be a bcrypt"),
+            (
+                "[[redirect]]\nfrom = \"/a\"\nto = \"/b\"\nstatus = 200",
+                "FILE:4:10: key `redirect.status`: 200 is not a redirect status",
+            ),
+            (
+                "[[redirect]]\nfrom = \"a\"\nto = \"/b\"",
+                "FILE:2:8: key `redirect.from`: \"a\": a path pattern starts with /",
+            ),
+            (
+                "[basic-auth]\nusers = [\"al:plain\"]",
+                "FILE:2:9: key `basic-auth.users`: user \"al\": the password must be a bcrypt",
+            ),
             ("[error-pages]\n200 = \"x.html\"", "FILE:2:1: key `error-pages.200`: \"200\" is not an error status"),
-            ("[[headers]]\npath = \"/a/*\"\nset = { \"bad header\" = \"x\" }", "FILE:3:9: key `headers.set`: \"bad header\" is not a valid header name"),
+            (
+                "[[headers]]\npath = \"/a/*\"\nset = { \"bad header\" = \"x\" }",
+                "FILE:3:9: key `headers.set`: \"bad header\" is not a valid header name",
+            ),
             ("cache-control = \"a\\nb\"", "FILE:1:17: key `cache-control`: \"a\\nb\" is not a valid header value"),
             ("port = ", "FILE:1:8: key `port`: string values must be quoted"),
         ];
@@ -254,7 +289,12 @@ mod tests {
     #[test]
     fn environment_overrides_and_names_the_variable() {
         let mut c = Config { port: Some(1), spa: Some("a.html".into()), ..Config::default() };
-        let vars = [("FILESERVER_PORT", "9001"), ("FILESERVER_COMPRESS", "false"), ("FILESERVER_SPA", "app.html"), ("HOME", "/x")];
+        let vars = [
+            ("FILESERVER_PORT", "9001"),
+            ("FILESERVER_COMPRESS", "false"),
+            ("FILESERVER_SPA", "app.html"),
+            ("HOME", "/x"),
+        ];
         apply_env(&mut c, vars.map(|(k, v)| (k.to_owned(), v.to_owned()))).unwrap();
         assert_eq!((c.port, c.compress, c.spa.as_deref()), (Some(9001), Some(false), Some("app.html")));
         let err = apply_env(&mut c, [("FILESERVER_PORT".to_owned(), "http".to_owned())]).unwrap_err();
