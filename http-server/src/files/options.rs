@@ -196,9 +196,11 @@ impl FileServerOptions {
         self
     }
 
-    /// Serves `FILE.br` / `FILE.gz` siblings, when they exist and the client's
-    /// Accept-Encoding takes them (br first), with Content-Encoding; every answer for a file
-    /// that has such a sibling carries `Vary: Accept-Encoding`. Default off.
+    /// Serves `FILE.br` / `FILE.zst` / `FILE.gz` siblings, when they exist and the client's
+    /// Accept-Encoding takes them (best q-value; ties go br, zstd, gzip), with
+    /// Content-Encoding and the sibling's ETag with `-br`, `-zst` or `-gz` added; every answer
+    /// for a file that has such a sibling carries `Vary: Accept-Encoding`. A request with
+    /// `Range` gets the identity file. Default off.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
@@ -220,8 +222,9 @@ impl FileServerOptions {
         self
     }
 
-    /// Lists a folder that has no index file (an HTML page, names escaped and sorted).
-    /// Default off (404).
+    /// Lists a folder that has no index file: an HTML table (name, size, modification time;
+    /// `?sort=name|size|date&order=asc|desc`), or JSON for a request whose `Accept` names
+    /// `application/json` (`[{"name", "type", "size", "modified"}]`). Default off (404).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
