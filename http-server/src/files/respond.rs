@@ -75,8 +75,10 @@ fn respond(head: &RequestHead, mut content: Content) -> Response {
         Precondition::Failed => return Response::error(StatusCode::PRECONDITION_FAILED),
     }
     let content_type = content.content_type.take().unwrap_or_else(|| sniff(&content.source));
-    headers.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    let ranged = head.method == Method::GET || head.method == Method::HEAD;
+    if !content.encoded {
+        headers.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    }
+    let ranged = !content.encoded && (head.method == Method::GET || head.method == Method::HEAD);
     let outcome = match head.headers.get(RANGE) {
         Some(value) if ranged && if_range_holds(&head.headers, content.etag.as_ref(), content.last_modified) => {
             value.to_str().map_or(RangeOutcome::Full, |v| resolve_range(v, content.size))
