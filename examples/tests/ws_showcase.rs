@@ -31,8 +31,8 @@ async fn bounded<F: std::future::Future>(what: &str, f: F) -> F::Output {
 }
 
 async fn plaintext(s: &mut Stream) {
-    let _ = s.set_header("content-type", "text/plain; charset=utf-8");
-    let _ = s.set_header("content-length", "13");
+    let _ = s.setheader("content-type", "text/plain; charset=utf-8");
+    let _ = s.setheader("content-length", "13");
     let _ = s.write("Hello, World!").await;
 }
 
@@ -665,11 +665,11 @@ struct Checked(http_core::BoxStreamHandler);
 
 impl http_core::StreamHandler for Checked {
     async fn call(&self, s: &mut Stream) {
-        if s.request().headers.get("authorization").is_some_and(|v| v == "token") {
+        if s.startread().headers.get("authorization").is_some_and(|v| v == "token") {
             self.0.call(s).await;
         } else {
-            let _ = s.set_status(http_core::StatusCode::UNAUTHORIZED);
-            let _ = s.set_header("content-length", "0");
+            let _ = s.setstatus(http_core::StatusCode::UNAUTHORIZED);
+            let _ = s.setheader("content-length", "0");
         }
     }
 }

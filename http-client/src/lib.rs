@@ -23,7 +23,7 @@ pub use client::{Client, Request, RequestBuilder};
 pub use error::{Error, ErrorKind, Result};
 pub use http_core::{Body, BodySender, Frame};
 #[doc(no_inline)]
-pub use http_sse::SSEEvent;
+pub use http_sse::SseEvent;
 pub use open::RequestWriter;
 pub use response::{Hop, Response};
 pub use service::ResponseFuture;

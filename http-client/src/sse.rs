@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use http::StatusCode;
 use http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
-use http_sse::{SSEEvent, SSEParser};
+use http_sse::{SseEvent, SseParser};
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
@@ -33,7 +33,7 @@ pub struct EventSource {
     client: Client,
     url: String,
     headers: HeaderMap,
-    parser: SSEParser,
+    parser: SseParser,
     response: Option<Response>,
     last_event_id: String,
     retry: Duration,
@@ -49,7 +49,7 @@ impl EventSource {
             client: client.clone(),
             url: url.to_owned(),
             headers: HeaderMap::new(),
-            parser: SSEParser::new(http_sse::DEFAULT_MAX_LEN),
+            parser: SseParser::new(http_sse::DEFAULT_MAX_LEN),
             response: None,
             last_event_id: String::new(),
             retry: DEFAULT_RETRY,
@@ -70,7 +70,7 @@ impl EventSource {
     }
 
     /// The next event; `None` once the server answered 204 (or after a failure).
-    pub async fn next(&mut self) -> Option<Result<SSEEvent>> {
+    pub async fn next(&mut self) -> Option<Result<SseEvent>> {
         loop {
             if self.done {
                 return None;
@@ -138,7 +138,7 @@ impl EventSource {
                     .with_url(&self.url));
             }
             // A new connection's parser starts from the last event ID in force.
-            self.parser = SSEParser::new(http_sse::DEFAULT_MAX_LEN);
+            self.parser = SseParser::new(http_sse::DEFAULT_MAX_LEN);
             if !self.last_event_id.is_empty() {
                 self.parser.feed(format!("id: {}\n", self.last_event_id).as_bytes());
             }

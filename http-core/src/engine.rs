@@ -227,7 +227,7 @@ impl<T: Transport> Stream<T> {
     /// let (head, body, ctx) = Request::new(Method::GET, "/next").into_parts();
     /// s.begin(head, ctx, 1 << 20, body.is_empty());
     /// let s: &mut Stream = &mut s;
-    /// assert_eq!((s.request().uri.path(), s.max_body_bytes(), s.eof()), ("/next", 1 << 20, true));
+    /// assert_eq!((s.startread().uri.path(), s.max_body_bytes(), s.eof()), ("/next", 1 << 20, true));
     /// # }
     /// ```
     pub fn begin(&mut self, head: RequestHead, ctx: RequestContext, max_body_bytes: u64, body_empty: bool) {

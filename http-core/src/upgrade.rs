@@ -199,13 +199,13 @@ impl Stream {
     /// /// Echoes whatever the client sends once it switched to the `echo` protocol.
     /// async fn echo(s: &mut Stream) {
     ///     if s.upgrade_protocol() != Some("echo") {
-    ///         let _ = s.set_status(StatusCode::UPGRADE_REQUIRED);
+    ///         let _ = s.setstatus(StatusCode::UPGRADE_REQUIRED);
     ///         return;
     ///     }
     ///     let status = if s.version() == http_core::Version::HTTP_2 { StatusCode::OK } else { StatusCode::SWITCHING_PROTOCOLS };
-    ///     s.set_status(status).unwrap();
-    ///     s.set_header("connection", "upgrade").unwrap();
-    ///     s.set_header("upgrade", "echo").unwrap();
+    ///     s.setstatus(status).unwrap();
+    ///     s.setheader("connection", "upgrade").unwrap();
+    ///     s.setheader("upgrade", "echo").unwrap();
     ///     let Ok(mut io) = s.upgrade().await else { return };
     ///     let mut buf = [0u8; 1024];
     ///     while let Ok(n) = io.read(&mut buf).await {

@@ -137,7 +137,7 @@ impl Server {
     /// use http_core::Stream;
     /// use http_server::{Server, ServerOptions};
     /// async fn hello(s: &mut Stream) {
-    ///     let _ = s.set_header("content-type", "text/plain");
+    ///     let _ = s.setheader("content-type", "text/plain");
     ///     let _ = s.write("Hello").await;
     /// }
     /// let server = Server::listen(ServerOptions::new().port(0), hello).await?;

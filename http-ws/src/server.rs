@@ -66,7 +66,7 @@ impl std::error::Error for UpgradeError {
 /// use http_ws::{Accept, Message};
 ///
 /// async fn chat(s: &mut Stream) {
-///     if s.request().uri.path() != "/chat" {
+///     if s.startread().uri.path() != "/chat" {
 ///         let _ = s.write("not a chat").await;
 ///         return;
 ///     }
@@ -99,7 +99,7 @@ pub async fn upgrade(s: &mut Stream, accept: &Accept) -> Result<WebSocket<Upgrad
             return Err(UpgradeError::Rejected(rejection));
         }
     };
-    s.set_status(accepted.status).map_err(UpgradeError::Stream)?;
+    s.setstatus(accepted.status).map_err(UpgradeError::Stream)?;
     s.response_headers_mut().extend(accepted.headers);
     let io = s.upgrade().await.map_err(UpgradeError::Stream)?;
     Ok(WebSocket::from_upgraded(io, Role::Server, accepted.config).close_on(s.shutdown_signal()))
@@ -107,13 +107,13 @@ pub async fn upgrade(s: &mut Stream, accept: &Accept) -> Result<WebSocket<Upgrad
 
 /// Writes a refused handshake's answer.
 async fn refuse(s: &mut Stream, rejection: Rejection) {
-    if s.set_status(rejection.status()).is_err() {
+    if s.setstatus(rejection.status()).is_err() {
         return; // the head is out already: nothing more to say
     }
     s.response_headers_mut().extend(rejection.headers());
     let body = format!("{rejection}\n");
-    let _ = s.set_header("content-type", "text/plain; charset=utf-8");
-    let _ = s.set_header("content-length", &body.len().to_string());
+    let _ = s.setheader("content-type", "text/plain; charset=utf-8");
+    let _ = s.setheader("content-length", &body.len().to_string());
     s.closeread();
     let _ = s.write(body).await;
     let _ = s.closewrite().await;
@@ -166,10 +166,10 @@ impl<F> fmt::Debug for WebSocketHandler<F> {
 /// struct Checked(BoxStreamHandler);
 /// impl StreamHandler for Checked {
 ///     async fn call(&self, s: &mut Stream) {
-///         if s.request().headers.contains_key("authorization") {
+///         if s.startread().headers.contains_key("authorization") {
 ///             self.0.call(s).await;
 ///         } else {
-///             let _ = s.set_status(StatusCode::UNAUTHORIZED);
+///             let _ = s.setstatus(StatusCode::UNAUTHORIZED);
 ///         }
 ///     }
 /// }

@@ -33,8 +33,8 @@ struct Cli {
 }
 
 async fn plaintext(s: &mut Stream) {
-    let _ = s.set_header("content-type", "text/plain; charset=utf-8");
-    let _ = s.set_header("content-length", "13");
+    let _ = s.setheader("content-type", "text/plain; charset=utf-8");
+    let _ = s.setheader("content-length", "13");
     let _ = s.write("Hello, World!").await;
 }
 

@@ -187,7 +187,7 @@ impl Handler for Router {
 impl StreamHandler for Router {
     async fn call(&self, s: &mut Stream) {
         let outcome = {
-            let head = s.request();
+            let head = s.startread();
             let path = path_of(&head.uri);
             match self.lookup(&head.method, path) {
                 // RFC 8441: an HTTP/2 extended CONNECT (`:protocol`) is HTTP/1.1's GET with
@@ -218,7 +218,7 @@ mod tests {
     async fn an_extended_connect_goes_to_the_get_route() {
         use http_core::engine::ConnectProtocol;
         async fn which(s: &mut Stream) {
-            let _ = s.write(format!("{} {:?}", s.request().method, s.upgrade_protocol())).await;
+            let _ = s.write(format!("{} {:?}", s.startread().method, s.upgrade_protocol())).await;
         }
         let r = Router::new().route_stream("GET /ws", which).route_stream("CONNECT /tunnel", which);
         let connect = |path: &str, protocol: Option<&str>| {

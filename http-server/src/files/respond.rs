@@ -49,7 +49,7 @@ pub fn servecontent(req: &Request, content: Content) -> Response {
 /// use http_core::{Method, Request, Stream, testing};
 /// use http_server::files::{Content, servecontent_head};
 /// async fn h(s: &mut Stream) {
-///     let resp = servecontent_head(s.request(), Content::bytes("hello world").name("a.txt"));
+///     let resp = servecontent_head(s.startread(), Content::bytes("hello world").name("a.txt"));
 ///     let _ = s.write_response(resp).await;
 /// }
 /// let r = testing::call_stream(&h, Request::new(Method::GET, "/").with_header("range", "bytes=6-")).await;
