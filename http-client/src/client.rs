@@ -265,9 +265,9 @@ impl Client {
             let value = HeaderValue::from_str(auth).map_err(|e| Error::new(ErrorKind::Builder, e))?;
             headers.insert(header::AUTHORIZATION, value);
         }
-        let replay = if idempotent { try_clone(&body) } else { None };
+        let replay = try_clone(&body);
         let mut res = match self.send_once(method, target, &headers, body, t, false).await {
-            Err(e) if e.is_retryable() && replay.is_some() => {
+            Err(e) if e.may_retry(idempotent) && replay.is_some() => {
                 tracing::debug!("retrying on a new connection: {e}");
                 self.send_once(method, target, &headers, replay.unwrap_or_default(), t, true).await
             }

@@ -107,18 +107,31 @@ pub struct Error {
     cause: Option<BoxError>,
     /// Raised while reading a body (as opposed to the head).
     body: bool,
-    /// The request never reached the server (a pooled connection it closed while idle): an
-    /// idempotent request may go again on a new connection.
-    retry: bool,
+    /// Whether the request may go again on a new connection.
+    retry: Retry,
+}
+
+/// When a failed exchange may be sent again on a new connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Retry {
+    /// Not at all.
+    Never,
+    /// A reused HTTP/1 connection failed before any response byte: the server may or may
+    /// not have processed the request, so only an idempotent one goes again (RFC 9110 §9.2.2).
+    IfIdempotent,
+    /// The server says it did not process the request (HTTP/2 REFUSED_STREAM, or a stream
+    /// above a GOAWAY's last-stream-id, RFC 9113 §8.7), or nothing was sent: any request
+    /// whose body can be replayed goes again.
+    Unprocessed,
 }
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind, cause: impl Into<BoxError>) -> Self {
-        Error { kind, url: None, cause: Some(cause.into()), body: false, retry: false }
+        Error { kind, url: None, cause: Some(cause.into()), body: false, retry: Retry::Never }
     }
 
     pub(crate) fn bare(kind: ErrorKind) -> Self {
-        Error { kind, url: None, cause: None, body: false, retry: false }
+        Error { kind, url: None, cause: None, body: false, retry: Retry::Never }
     }
 
     /// Sets the URL, unless one is set already.
@@ -129,13 +142,18 @@ impl Error {
         self
     }
 
-    pub(crate) fn retryable(mut self, yes: bool) -> Self {
-        self.retry = yes;
+    pub(crate) fn retryable(mut self, retry: Retry) -> Self {
+        self.retry = retry;
         self
     }
 
-    pub(crate) fn is_retryable(&self) -> bool {
-        self.retry
+    /// May this exchange go again on a new connection? (`idempotent`: the request's method.)
+    pub(crate) fn may_retry(&self, idempotent: bool) -> bool {
+        match self.retry {
+            Retry::Never => false,
+            Retry::IfIdempotent => idempotent,
+            Retry::Unprocessed => true,
+        }
     }
 
     pub(crate) fn in_body(mut self) -> Self {

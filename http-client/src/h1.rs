@@ -21,7 +21,7 @@ use http_core::{Body, Frame};
 
 use crate::body::next_frame;
 use crate::connect::Io;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, Retry};
 use crate::response::Hop;
 
 /// Per-read and total time limits for one exchange.
@@ -73,6 +73,12 @@ pub(crate) struct RequestHead<'a> {
 impl H1Conn {
     pub(crate) fn new(io: Io) -> Self {
         H1Conn { io, rbuf: BytesMut::with_capacity(8 * 1024), reused: false, idle_since: Instant::now() }
+    }
+
+    /// How a failure before any response byte may be retried: on a reused connection the
+    /// server may have closed it while idle, or may have processed the request.
+    fn reused_retry(&self) -> Retry {
+        if self.reused { Retry::IfIdempotent } else { Retry::Never }
     }
 
     /// The TCP stream of a cleartext connection (a proxy tunnel, before TLS).
@@ -140,7 +146,7 @@ impl H1Conn {
     async fn write_all(&mut self, data: &[u8], t: &Timeouts) -> Result<()> {
         t.run("sending the request", async { self.io.write_all(data).await.and(self.io.flush().await) })
             .await?
-            .map_err(|e| Error::new(ErrorKind::Io, e).retryable(self.reused))
+            .map_err(|e| Error::new(ErrorKind::Io, e).retryable(self.reused_retry()))
     }
 
     /// Reads into the buffer; 0 at end of file.
@@ -172,14 +178,15 @@ impl H1Conn {
                 Ok(n) => n,
                 // A reset before any response byte on a reused connection: the server
                 // closed it while it sat in the pool.
-                Err(e) if !got_any && e.kind() == ErrorKind::Io => return Err(e.retryable(self.reused)),
+                Err(e) if !got_any && e.kind() == ErrorKind::Io => return Err(e.retryable(self.reused_retry())),
                 Err(e) => return Err(e),
             };
             if n == 0 {
                 return Err(if got_any {
                     Error::new(ErrorKind::Malformed, "connection closed inside the response head")
                 } else {
-                    Error::new(ErrorKind::Io, "connection closed before any response byte").retryable(self.reused)
+                    Error::new(ErrorKind::Io, "connection closed before any response byte")
+                        .retryable(self.reused_retry())
                 });
             }
             got_any = true;

@@ -12,7 +12,7 @@ use http_core::{Body, Frame};
 
 use crate::body::next_frame;
 use crate::connect::Io;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, Retry};
 use crate::h1::Timeouts;
 
 /// A handle to an HTTP/2 connection; clones share the connection.
@@ -45,7 +45,7 @@ pub(crate) async fn send(
     let mut send = t
         .run("waiting for an HTTP/2 stream", handle.clone().ready())
         .await?
-        .map_err(|e| map_error(e, true).retryable(true))?;
+        .map_err(|e| map_error(e, true).retryable(Retry::Unprocessed))?;
     let mut req = Request::builder().method(method).uri(uri).body(()).map_err(|e| Error::new(ErrorKind::Builder, e))?;
     for (name, value) in headers {
         // Connection-specific fields do not exist in HTTP/2 (RFC 9113 §8.2.2).
@@ -99,5 +99,5 @@ pub(crate) fn map_error(e: h2::Error, before_response: bool) -> Error {
     let refused = e.reason() == Some(h2::Reason::REFUSED_STREAM)
         || (e.is_go_away() && e.is_remote() && e.reason() == Some(h2::Reason::NO_ERROR));
     let kind = if e.is_reset() || e.is_go_away() { ErrorKind::StreamReset } else { ErrorKind::Malformed };
-    Error::new(kind, e).retryable(before_response && refused)
+    Error::new(kind, e).retryable(if before_response && refused { Retry::Unprocessed } else { Retry::Never })
 }

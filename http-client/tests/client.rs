@@ -336,8 +336,17 @@ async fn h2_refused_stream_is_retried_and_resets_are_typed() {
     let (body, reused, _) = bounded(WAIT, "GET after GOAWAY", text(&client, &closing.url("/"))).await;
     assert_eq!((body.as_str(), reused), ("ok", false));
     assert_eq!(closing.connections(), 2);
-    // A POST is not sent again.
+    // A refused stream was not processed (RFC 9113 §8.7): a POST with a replayable body goes
+    // again too. A server that refuses every stream: after the one retry, the error says so.
     let refusing = h2_server(|conn, _| if conn == 0 { H2Act::Refuse } else { H2Act::Ok }).await;
+    let (body, reused) = bounded(WAIT, "refused POST", async {
+        let res = h2c().post(&refusing.url("/")).body("x").send().await.unwrap();
+        let reused = res.connection_reused();
+        (res.text().await.unwrap(), reused)
+    })
+    .await;
+    assert_eq!((body.as_str(), reused), ("ok", false));
+    let refusing = h2_server(|_, _| H2Act::Refuse).await;
     let err = h2c().post(&refusing.url("/")).body("x").send().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::StreamReset, "{err}");
     // A reset after the head, and a body shorter than its content-length.
