@@ -84,10 +84,16 @@ impl ETag {
     /// ```
     pub fn from_metadata(size: u64, modified: SystemTime) -> ETag {
         let since = modified.duration_since(UNIX_EPOCH).unwrap_or_default();
-        let tag = match since.subsec_nanos() {
-            0 => format!("{:x}-{size:x}", since.as_secs()),
-            n => format!("{:x}.{n:x}-{size:x}", since.as_secs()),
-        };
+        // `{secs:x}[.{nanos:x}]-{size:x}`, written without the formatting machinery: this
+        // runs once per file response.
+        let mut tag = String::with_capacity(40);
+        push_hex(&mut tag, since.as_secs());
+        if since.subsec_nanos() != 0 {
+            tag.push('.');
+            push_hex(&mut tag, u64::from(since.subsec_nanos()));
+        }
+        tag.push('-');
+        push_hex(&mut tag, size);
         ETag { weak: false, tag }
     }
 
@@ -244,6 +250,22 @@ fn split_list(s: &str) -> impl Iterator<Item = &str> {
     parts.into_iter().map(str::trim).filter(|p| !p.is_empty())
 }
 
+/// Appends `n` in lower-case hexadecimal without leading zeros.
+fn push_hex(out: &mut String, n: u64) {
+    let mut digits = [0u8; 16];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b"0123456789abcdef"[(n & 0xf) as usize];
+        n >>= 4;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[i..].iter().map(|&d| char::from(d)));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,6 +304,15 @@ mod tests {
         assert!(l.matches_strong(ETag::strong("d").as_ref()));
         assert!(!l.matches_weak(None));
         assert_eq!(TagList::from_headers(&HeaderMap::new(), &IF_NONE_MATCH), None);
+    }
+
+    #[test]
+    fn hex_digits() {
+        for (n, want) in [(0, "0"), (0xa, "a"), (0xabc, "abc"), (u64::MAX, "ffffffffffffffff")] {
+            let mut s = String::from("x");
+            push_hex(&mut s, n);
+            assert_eq!(s, format!("x{want}"));
+        }
     }
 
     #[test]
