@@ -19,6 +19,7 @@ mod request;
 mod respond;
 mod response;
 mod state;
+mod store;
 mod stream;
 mod test_client;
 pub mod testing;
@@ -45,6 +46,9 @@ pub use plain::{PLAIN_MAX_BODY_BYTES, Plain, PlainAsyncHandler, PlainHandler, pl
 #[cfg(feature = "json")]
 pub use rejection::{DEFAULT_BODY_LIMIT, Rejection};
 pub use state::{SharedMap, State, WithState, with_state, with_state_arc};
+#[cfg(feature = "redis")]
+pub use store::RedisStore;
+pub use store::{Store, StoreError, StoreErrorKind, UPDATE_ATTEMPTS};
 
 pub use bytes::Bytes;
 pub use http::{self, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, Version, header};
