@@ -3,6 +3,7 @@
 pub mod adapt;
 mod body;
 mod context;
+mod deferred;
 pub mod engine;
 mod error;
 #[cfg(feature = "json")]
@@ -30,6 +31,7 @@ mod upgrade;
 pub use adapt::{ServeAsStream, StreamAsServe, serve_as_stream, stream_as_serve};
 pub use body::{Body, BodySender, Frame};
 pub use context::{Deadline, Params, RequestContext};
+pub use deferred::{DEFAULT_MAX_PENDING, Deferred, ParkError, Parked, Responder};
 pub use error::{BoxError, Error, ErrorKind};
 pub use handler::{BoxFuture, BoxHandler, BoxStreamHandler, Handler, StreamFn, StreamHandler, stream_fn};
 pub use panic::{catch_panic, panic_message};
