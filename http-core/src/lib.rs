@@ -28,7 +28,7 @@ mod upgrade;
 
 pub use adapt::{ServeAsStream, StreamAsServe, serve_as_stream, stream_as_serve};
 pub use body::{Body, BodySender, Frame};
-pub use context::{Deadline, Params, RequestContext};
+pub use context::{Deadline, Forwarded, Params, RequestContext};
 pub use error::{BoxError, Error, ErrorKind};
 pub use handler::{BoxFuture, BoxHandler, BoxStreamHandler, Handler, StreamFn, StreamHandler, stream_fn};
 pub use panic::{catch_panic, panic_message};

@@ -157,6 +157,55 @@ impl Stream {
         &mut self.ctx
     }
 
+    /// The client's address as trusted proxies reported it, else the peer's (see
+    /// [`Request::client_addr`](crate::Request::client_addr)).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # use http_core::{Method, Request, Stream, testing};
+    /// async fn h(s: &mut Stream) {
+    ///     let who = s.client_addr().map_or("unknown".to_owned(), |a| a.ip().to_string());
+    ///     let _ = s.write(format!("{} {who}", s.scheme())).await;
+    /// }
+    /// assert_eq!(testing::call_stream(&h, Request::new(Method::GET, "/")).await.text(), "http unknown");
+    /// # }
+    /// ```
+    pub fn client_addr(&self) -> Option<SocketAddr> {
+        self.ctx.client_addr()
+    }
+
+    /// `"https"` or `"http"`, as the client sees it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # use http_core::{Method, Request, Stream, testing};
+    /// async fn h(s: &mut Stream) {
+    ///     let _ = s.write(s.scheme()).await;
+    /// }
+    /// assert_eq!(testing::call_stream(&h, Request::new(Method::GET, "/")).await.text(), "http");
+    /// # }
+    /// ```
+    pub fn scheme(&self) -> &'static str {
+        self.ctx.scheme()
+    }
+
+    /// The host the client asked for (a trusted proxy's report, else `Host`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # use http_core::{Method, Request, Stream, testing};
+    /// async fn h(s: &mut Stream) {
+    ///     let host = s.host().unwrap_or("-").to_owned();
+    ///     let _ = s.write(host).await;
+    /// }
+    /// let req = Request::new(Method::GET, "/").with_header("host", "example.net");
+    /// assert_eq!(testing::call_stream(&h, req).await.text(), "example.net");
+    /// # }
+    /// ```
+    pub fn host(&self) -> Option<&str> {
+        self.ctx.host(&self.head)
+    }
+
     /// The client's address.
     ///
     /// ```

@@ -1,4 +1,5 @@
-//! What every binary shares: `--host`, `--port`, `--workers`, the runtime, logging, and
+//! What every binary shares: `--host`, `--port`, `--workers`, TLS, trusted proxies and the
+//! PROXY protocol, the runtime, logging, and
 //! the `listening on http://HOST:PORT` line that scripts wait for.
 
 use std::io::Write;
@@ -37,6 +38,13 @@ pub struct CommonArgs {
     /// TLS private key (PEM: PKCS#8, RSA or EC). SIGHUP reloads the certificate and key.
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     pub tls_key: Option<std::path::PathBuf>,
+    /// Expect a PROXY protocol (v1 or v2) header on every connection, from --trusted-proxies only.
+    #[arg(long, requires = "trusted_proxies")]
+    pub proxy_protocol: bool,
+    /// Networks whose PROXY headers and Forwarded/X-Forwarded-* fields are believed
+    /// (CIDRs, comma-separated; also `loopback` and `private`).
+    #[arg(long, value_name = "CIDR[,CIDR...]", value_parser = parse_trusted)]
+    pub trusted_proxies: Option<String>,
 }
 
 impl CommonArgs {
@@ -54,7 +62,13 @@ impl CommonArgs {
     /// assert_eq!((opts.get_host(), opts.get_port()), ("0.0.0.0", 9000));
     /// ```
     pub fn options(&self) -> ServerOptions {
-        ServerOptions::new().host(self.host.clone()).port(self.port)
+        let trusted = self.trusted_proxies.as_deref().map(crate::Cidr::parse_list);
+        ServerOptions::new()
+            .host(self.host.clone())
+            .port(self.port)
+            .proxy_protocol(self.proxy_protocol)
+            // validated when parsed
+            .trusted_proxies(trusted.and_then(Result::ok).unwrap_or_default())
     }
 
     /// The TLS configuration from `--tls-cert`/`--tls-key`, if given.
@@ -107,6 +121,11 @@ impl CommonArgs {
 }
 
 const WORKERS_ZERO: &str = "--workers must be at least 1 (a runtime needs a worker thread)";
+
+/// `--trusted-proxies`: checked here, parsed again by [`CommonArgs::options`].
+fn parse_trusted(s: &str) -> Result<String, String> {
+    crate::Cidr::parse_list(s).map(|_| s.to_owned())
+}
 
 /// `--workers`: a whole number of threads, at least 1.
 fn parse_workers(s: &str) -> Result<usize, String> {
@@ -279,8 +298,32 @@ mod tests {
     }
 
     #[test]
+    fn proxy_flags_table() {
+        type Row<'a> = (&'a [&'a str], Result<(bool, usize), &'a str>);
+        let rows: [Row; 5] = [
+            (&[], Ok((false, 0))),
+            (&["--trusted-proxies", "10.0.0.0/8,loopback"], Ok((false, 3))),
+            (&["--proxy-protocol", "--trusted-proxies", "private"], Ok((true, 4))),
+            (&["--proxy-protocol"], Err("--trusted-proxies")),
+            (&["--trusted-proxies", "10.0.0.0/40"], Err("is not an IP network")),
+        ];
+        for (flags, want) in rows {
+            let argv = std::iter::once("prog").chain(flags.iter().copied());
+            match (Cli::try_parse_from(argv), want) {
+                (Ok(cli), Ok((pp, n))) => {
+                    let o = cli.common.options();
+                    assert_eq!((o.proxy_protocol, o.trusted_proxies.len()), (pp, n), "{flags:?}");
+                }
+                (Err(e), Err(text)) => assert!(e.to_string().contains(text), "{flags:?}: {e}"),
+                (got, want) => panic!("{flags:?}: got {:?}, want {want:?}", got.is_ok()),
+            }
+        }
+    }
+
+    #[test]
     fn zero_workers_built_in_code_is_an_error_too() {
-        let args = CommonArgs { host: "127.0.0.1".into(), port: 0, workers: Some(0), tls_cert: None, tls_key: None };
+        let args = Cli::parse_from(["prog", "--port", "0"]).common;
+        let args = CommonArgs { workers: Some(0), ..args };
         let err = args.runtime().unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
         assert!(err.to_string().contains("--workers must be at least 1"), "{err}");

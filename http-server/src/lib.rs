@@ -78,13 +78,16 @@ pub mod cli;
 mod connection;
 mod date;
 pub mod files;
+mod forwarded;
 mod h1;
 mod h2;
 mod io;
 mod options;
+pub mod proxy_protocol;
 mod server;
 mod tls;
 
+pub use forwarded::{Cidr, MAX_HOPS};
 pub use options::ServerOptions;
 pub use server::{Server, listen, serve};
 pub use tls::TlsConfig;

@@ -20,6 +20,9 @@
 //! | `h2_initial_window_size` | 256 KiB | per-stream receive window: what a slow handler lets a client buffer |
 //! | `h2_initial_connection_window_size` | 1 MiB | per-connection receive window |
 //! | `h2_max_peer_resets` | 200 per 10 s | streams the client may reset before GOAWAY `ENHANCE_YOUR_CALM` (rapid reset) |
+//! | PROXY v1 header | 107 bytes | longer is refused and the connection closed |
+//! | PROXY v2 header | 16 + 4096 bytes | addresses and TLVs; longer is refused |
+//! | forwarding hops | 64 | `Forwarded`/`X-Forwarded-For` chains longer are not believed |
 //! | HTTP/2 header list | `max_header_bytes` | HEADERS + CONTINUATION beyond it end the connection |
 
 use std::time::Duration;
@@ -55,6 +58,8 @@ pub struct ServerOptions {
     pub(crate) h2_initial_window_size: u32,
     pub(crate) h2_initial_connection_window_size: u32,
     pub(crate) h2_max_peer_resets: usize,
+    pub(crate) proxy_protocol: bool,
+    pub(crate) trusted_proxies: Vec<crate::Cidr>,
 }
 
 impl Default for ServerOptions {
@@ -81,6 +86,8 @@ impl Default for ServerOptions {
             h2_initial_window_size: 256 * 1024,
             h2_initial_connection_window_size: 1024 * 1024,
             h2_max_peer_resets: 200,
+            proxy_protocol: false,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -297,6 +304,38 @@ impl ServerOptions {
         h2_max_peer_resets: usize
     );
 
+    /// Expect a PROXY protocol header (v1 or v2) at the start of every connection and
+    /// take the client's address from it (see [`proxy_protocol`](crate::proxy_protocol)).
+    /// Connections from outside [`trusted_proxies`](Self::trusted_proxies), and
+    /// malformed or missing headers, are closed; so the server refuses to start with an
+    /// empty trusted list. Default off.
+    ///
+    /// ```
+    /// use http_server::{Cidr, ServerOptions};
+    /// let opts = ServerOptions::new().proxy_protocol(true).trusted_proxies(Cidr::parse_list("10.0.0.0/8")?);
+    /// assert!(format!("{opts:?}").contains("proxy_protocol: true"));
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn proxy_protocol(mut self, on: bool) -> Self {
+        self.proxy_protocol = on;
+        self
+    }
+
+    /// The networks whose PROXY headers and `Forwarded`/`X-Forwarded-*` fields are
+    /// believed (see [`Cidr`](crate::Cidr) for the rule). Default: none, so a request's
+    /// client is its socket peer and forwarding fields are ignored.
+    ///
+    /// ```
+    /// use http_server::{Cidr, ServerOptions};
+    /// let opts = ServerOptions::new().trusted_proxies(Cidr::parse_list("loopback, 10.0.0.0/8")?);
+    /// assert!(format!("{opts:?}").contains("trusted_proxies: [Cidr"));
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn trusted_proxies(mut self, networks: Vec<crate::Cidr>) -> Self {
+        self.trusted_proxies = networks;
+        self
+    }
+
     /// Serve HTTPS with this certificate (ALPN picks HTTP/2 or HTTP/1.1). Default: cleartext,
     /// where HTTP/1.1 and HTTP/2 prior knowledge share the port.
     ///
@@ -351,6 +390,9 @@ impl ServerOptions {
         ];
         if timeouts.iter().any(|t| t.is_zero()) {
             return bad("timeouts must be positive");
+        }
+        if self.proxy_protocol && self.trusted_proxies.is_empty() {
+            return bad("the PROXY protocol needs trusted proxies (--trusted-proxies CIDR[,CIDR...])");
         }
         Ok(())
     }

@@ -163,6 +163,7 @@ impl Server {
             conns_zero: Notify::new(),
             shutdown_timeout: options.shutdown_timeout,
         });
+        let trusted: Arc<[crate::Cidr]> = options.trusted_proxies.clone().into();
         let h1 = Arc::new(ConnConfig {
             limits: HeadLimits {
                 max_header_bytes: options.max_header_bytes,
@@ -174,6 +175,7 @@ impl Server {
             write_timeout: options.write_timeout,
             idle_timeout: options.idle_timeout,
             max_body_bytes: options.max_body_bytes,
+            trusted: trusted.clone(),
         });
         let h2 = Arc::new(H2Config {
             max_concurrent_streams: options.h2_max_concurrent_streams,
@@ -189,6 +191,7 @@ impl Server {
             read_timeout: options.read_timeout,
             write_timeout: options.write_timeout,
             max_body_bytes: options.max_body_bytes,
+            trusted: trusted.clone(),
         });
         let cx = ConnContext {
             handler: Arc::new(handler),
@@ -196,6 +199,8 @@ impl Server {
             h2,
             tls: options.tls.clone(),
             graceful: shared.graceful.clone(),
+            proxy_protocol: options.proxy_protocol,
+            trusted,
         };
         tokio::spawn(accept_loop(listener, shared.clone(), cx, options.max_connections));
         tracing::info!(addr = %local_addr, "listening");

@@ -37,6 +37,8 @@ pub(crate) struct ConnConfig {
     pub(crate) write_timeout: Duration,
     pub(crate) idle_timeout: Duration,
     pub(crate) max_body_bytes: u64,
+    /// Networks whose forwarding fields are believed.
+    pub(crate) trusted: Arc<[crate::Cidr]>,
 }
 
 /// An unread request body up to this size is drained to keep the connection alive.
@@ -62,6 +64,8 @@ pub(crate) enum NextHead {
 pub(crate) struct H1Transport<IO> {
     pub(crate) io: Buffered<IO>,
     pub(crate) peer: Option<SocketAddr>,
+    /// The client's connection is TLS (here, or at a PROXY-protocol proxy).
+    pub(crate) secure: bool,
     pub(crate) cfg: Arc<ConnConfig>,
     graceful: CancellationToken,
     shutdown_wait: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
@@ -83,6 +87,7 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport
         H1Transport {
             io: Buffered::new(io, cfg.read_timeout, cfg.write_timeout),
             peer,
+            secure: false,
             cfg,
             graceful,
             shutdown_wait: None,
@@ -96,6 +101,11 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport
     }
 
     /// Starts a transport over `io` with bytes already read from it (a sniffed preface).
+    pub(crate) fn secure(mut self, secure: bool) -> Self {
+        self.secure = secure;
+        self
+    }
+
     pub(crate) fn with_buffered(mut self, already_read: BytesMut) -> Self {
         self.io.rbuf = already_read;
         self

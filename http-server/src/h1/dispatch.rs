@@ -9,7 +9,7 @@
 //! the buffers' side of the same rule.
 
 use http::StatusCode;
-use http_core::{RequestContext, Response, Stream, StreamHandler, catch_panic};
+use http_core::{Response, Stream, StreamHandler, catch_panic};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tracing::Instrument;
 
@@ -40,6 +40,8 @@ where
     H: StreamHandler,
 {
     let peer = stream.transport().peer;
+    let secure = stream.transport().secure;
+    let trusted = stream.transport().cfg.trusted.clone();
     let max_body = stream.transport().cfg.max_body_bytes;
     // The exchange runs in a slot of its own (see the module docs).
     let mut slot = None;
@@ -71,7 +73,8 @@ where
             duration_ms = tracing::field::Empty,
         );
         let started = (!span.is_disabled()).then(std::time::Instant::now);
-        stream.begin(parsed.head, RequestContext::with_peer(peer), max_body, body_empty);
+        let ctx = crate::forwarded::context(peer, secure, &parsed.head.headers, &trusted);
+        stream.begin(parsed.head, ctx, max_body, body_empty);
         let exchange = slot.get_or_insert_with(|| Box::pin(None));
         exchange.set(Some(run_exchange::<IO, H>(stream, handler)));
         let running = exchange.as_mut().as_pin_mut().expect("just set");

@@ -34,7 +34,7 @@ use h2::{Reason, RecvStream};
 use http::header::Entry;
 use http::{HeaderValue, Method, StatusCode, Uri, Version, header};
 use http_core::engine::ConnectProtocol;
-use http_core::{Body, RequestContext, RequestHead, Response, Stream, StreamHandler, panic_message};
+use http_core::{Body, RequestHead, Response, Stream, StreamHandler, panic_message};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -64,6 +64,8 @@ pub(crate) struct H2Config {
     pub(crate) read_timeout: Duration,
     pub(crate) write_timeout: Duration,
     pub(crate) max_body_bytes: u64,
+    /// Networks whose forwarding fields are believed.
+    pub(crate) trusted: Arc<[crate::Cidr]>,
 }
 
 /// A stream's future in its heap slot. `None` between streams: the connection keeps one
@@ -117,6 +119,7 @@ impl HostCache {
 pub(crate) async fn serve_h2<IO, H>(
     io: IO,
     peer: Option<SocketAddr>,
+    secure: bool,
     handler: Arc<H>,
     cfg: Arc<H2Config>,
     graceful: CancellationToken,
@@ -125,12 +128,13 @@ pub(crate) async fn serve_h2<IO, H>(
     H: StreamHandler,
 {
     let span = tracing::debug_span!("connection", proto = "h2", peer = ?peer);
-    serve_h2_conn(io, peer, handler, cfg, graceful).instrument(span).await
+    serve_h2_conn(io, peer, secure, handler, cfg, graceful).instrument(span).await
 }
 
 async fn serve_h2_conn<IO, H>(
     io: IO,
     peer: Option<SocketAddr>,
+    secure: bool,
     handler: Arc<H>,
     cfg: Arc<H2Config>,
     graceful: CancellationToken,
@@ -179,7 +183,7 @@ async fn serve_h2_conn<IO, H>(
     let mut spare = None;
     let mut spare_stream = None;
     let mut holding = false;
-    let shared = Arc::new(Shared { handler, cfg: cfg.clone(), stats: stats.clone() });
+    let shared = Arc::new(Shared { handler, cfg: cfg.clone(), stats: stats.clone(), secure });
     let mut host = HostCache::default();
     loop {
         let idle = stats.active.load(Ordering::Acquire) == 0;
@@ -301,6 +305,8 @@ struct Shared<H> {
     handler: Arc<H>,
     cfg: Arc<H2Config>,
     stats: Arc<ConnStats>,
+    /// The client's connection is TLS (here, or at a PROXY-protocol proxy).
+    secure: bool,
 }
 
 /// A finished stream's `Stream` (with its transport) and reset watch, for the next stream.
@@ -336,7 +342,7 @@ async fn serve_stream<H: StreamHandler>(start: Start, shared: Arc<Shared<H>>) ->
     if let (Some(host), Entry::Vacant(e)) = (host, headers.entry(header::HOST)) {
         e.insert(host);
     }
-    let mut ctx = RequestContext::with_peer(peer);
+    let mut ctx = crate::forwarded::context(peer, shared.secure, &headers, &cfg.trusted);
     if let Some(protocol) = parts.extensions.get::<h2::ext::Protocol>() {
         // An extended CONNECT (RFC 8441 §4): `Stream::upgrade_protocol` reads it.
         ctx.extensions_mut().insert(ConnectProtocol::new(protocol.as_str()));
