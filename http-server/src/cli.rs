@@ -23,7 +23,7 @@ use crate::{Server, ServerOptions};
 // Keep this doc comment out of every binary's --help.
 #[command(about = None, long_about = None)]
 pub struct CommonArgs {
-    /// Address to bind (loopback by default).
+    /// Address, host name or network interface name (eth0) to bind (loopback by default).
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
     /// Port to bind; 0 picks a free port.
@@ -41,6 +41,12 @@ pub struct CommonArgs {
     /// Expect a PROXY protocol (v1 or v2) header on every connection, from --trusted-proxies only.
     #[arg(long, requires = "trusted_proxies")]
     pub proxy_protocol: bool,
+    /// Listen on this Unix domain socket instead of --host/--port.
+    #[arg(long, value_name = "PATH")]
+    pub unix: Option<std::path::PathBuf>,
+    /// Set SO_REUSEPORT, so several processes can share the port.
+    #[arg(long)]
+    pub reuseport: bool,
     /// Networks whose PROXY headers and Forwarded/X-Forwarded-* fields are believed
     /// (CIDRs, comma-separated; also `loopback` and `private`).
     #[arg(long, value_name = "CIDR[,CIDR...]", value_parser = parse_trusted)]
@@ -63,12 +69,18 @@ impl CommonArgs {
     /// ```
     pub fn options(&self) -> ServerOptions {
         let trusted = self.trusted_proxies.as_deref().map(crate::Cidr::parse_list);
-        ServerOptions::new()
+        let mut options = ServerOptions::new()
             .host(self.host.clone())
             .port(self.port)
+            .reuseport(self.reuseport)
             .proxy_protocol(self.proxy_protocol)
             // validated when parsed
-            .trusted_proxies(trusted.and_then(Result::ok).unwrap_or_default())
+            .trusted_proxies(trusted.and_then(Result::ok).unwrap_or_default());
+        #[cfg(unix)]
+        if let Some(path) = &self.unix {
+            options = options.unix(path.clone());
+        }
+        options
     }
 
     /// The TLS configuration from `--tls-cert`/`--tls-key`, if given.
@@ -173,7 +185,8 @@ pub fn init_logging(quiet: bool) {
 }
 
 /// Runs a binary's server: builds the runtime, starts the server with the options from
-/// the flags (TLS included), prints the `listening on` line, reloads the certificate on
+/// the flags (TLS included) on the sockets systemd passed (`LISTEN_FDS`) if any, else on
+/// `--unix` or `--host`/`--port`, prints the `listening on` line, reloads the certificate on
 /// SIGHUP (a server without TLS logs and ignores SIGHUP), and shuts down gracefully on
 /// Ctrl-C/SIGTERM.
 ///
@@ -200,6 +213,13 @@ where
     let mut options = args.options();
     if let Some(tls) = args.tls()? {
         options = options.tls(tls);
+    }
+    #[cfg(unix)]
+    {
+        let _runtime = rt.enter();
+        for listener in crate::Listener::from_systemd()? {
+            options = options.listener(listener);
+        }
     }
     rt.block_on(async {
         let server = start(options).await?;

@@ -19,7 +19,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
-use crate::forwarded::{Cidr, is_trusted};
+use crate::forwarded::{Cidr, Via, is_trusted};
 use crate::h1::conn::{ConnConfig, H1Transport};
 use crate::h1::dispatch::serve_connection;
 use crate::h2::conn::{H2Config, serve_h2};
@@ -94,14 +94,22 @@ async fn serve_cleartext<H: StreamHandler>(mut tcp: TcpStream, peer: SocketAddr,
         _ => return,
     };
     if start[..n] != PREFACE[..n] {
-        let transport =
-            Box::new(Stream::new(H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone()).secure(secure)));
+        let transport = Box::new(Stream::new(
+            H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone()).via(Via { secure, local: false }),
+        ));
         serve_connection(transport, &*cx.handler).await;
         return;
     }
     if n == PREFACE.len() {
-        Box::pin(serve_h2(Rewind::new(bytes::Bytes::new(), tcp), Some(peer), secure, cx.handler, cx.h2, cx.graceful))
-            .await;
+        Box::pin(serve_h2(
+            Rewind::new(bytes::Bytes::new(), tcp),
+            Some(peer),
+            Via { secure, local: false },
+            cx.handler,
+            cx.h2,
+            cx.graceful,
+        ))
+        .await;
         return;
     }
     // Rare: a preface prefix arrived alone. Read until the rest decides.
@@ -116,10 +124,20 @@ async fn serve_cleartext<H: StreamHandler>(mut tcp: TcpStream, peer: SocketAddr,
         }
     }
     if buf.starts_with(PREFACE) {
-        Box::pin(serve_h2(Rewind::new(buf.freeze(), tcp), Some(peer), secure, cx.handler, cx.h2, cx.graceful)).await;
+        Box::pin(serve_h2(
+            Rewind::new(buf.freeze(), tcp),
+            Some(peer),
+            Via { secure, local: false },
+            cx.handler,
+            cx.h2,
+            cx.graceful,
+        ))
+        .await;
     } else {
         let transport = Box::new(Stream::new(
-            H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone()).with_buffered(buf).secure(secure),
+            H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone())
+                .with_buffered(buf)
+                .via(Via { secure, local: false }),
         ));
         serve_connection(transport, &*cx.handler).await;
     }
@@ -150,10 +168,11 @@ async fn serve_tls<H: StreamHandler>(tcp: TcpStream, peer: SocketAddr, tls: &Tls
         }
     };
     if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
-        serve_h2(stream, Some(peer), true, cx.handler, cx.h2, cx.graceful).await;
+        serve_h2(stream, Some(peer), Via { secure: true, local: false }, cx.handler, cx.h2, cx.graceful).await;
     } else {
         let transport = Box::new(Stream::new(
-            H1Transport::new(stream, Some(peer), cx.h1.clone(), cx.graceful.clone()).secure(true),
+            H1Transport::new(stream, Some(peer), cx.h1.clone(), cx.graceful.clone())
+                .via(Via { secure: true, local: false }),
         ));
         serve_connection(transport, &*cx.handler).await;
     }
@@ -170,4 +189,43 @@ async fn reject_plaintext(mut tcp: TcpStream) {
         let _ = tcp.shutdown().await;
     })
     .await;
+}
+
+/// Serves one Unix domain socket connection: TLS when configured, else HTTP/1.1 or
+/// HTTP/2 prior knowledge, told apart by reading (Unix sockets cannot peek) and replaying
+/// the first bytes. The peer, a local process, counts as 127.0.0.1 for trusted proxies;
+/// the PROXY protocol is read on TCP listeners only.
+#[cfg(unix)]
+pub(crate) async fn serve_unix<H: StreamHandler>(mut s: tokio::net::UnixStream, cx: ConnContext<H>) {
+    if let Some(tls) = cx.tls.clone() {
+        let via = Via { secure: true, local: true };
+        let acceptor = tokio_rustls::TlsAcceptor::from(tls.current());
+        let Ok(Ok(stream)) = tokio::time::timeout(cx.h2.handshake_timeout, acceptor.accept(s)).await else {
+            return;
+        };
+        if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
+            serve_h2(stream, None, via, cx.handler, cx.h2, cx.graceful).await;
+        } else {
+            let t = H1Transport::new(stream, None, cx.h1.clone(), cx.graceful.clone()).via(via);
+            serve_connection(Box::new(Stream::new(t)), &*cx.handler).await;
+        }
+        return;
+    }
+    let via = Via { secure: false, local: true };
+    let deadline = tokio::time::Instant::now() + cx.h1.read_header_timeout;
+    let mut buf = BytesMut::with_capacity(1024);
+    while buf.len() < PREFACE.len() && PREFACE.starts_with(&buf) {
+        match tokio::time::timeout_at(deadline, s.read_buf(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => {}
+            Ok(_) => return,
+            Err(_) if buf.is_empty() => return,
+            Err(_) => break,
+        }
+    }
+    if buf.starts_with(PREFACE) {
+        serve_h2(Rewind::new(buf.freeze(), s), None, via, cx.handler, cx.h2, cx.graceful).await;
+    } else {
+        let t = H1Transport::new(s, None, cx.h1.clone(), cx.graceful.clone()).with_buffered(buf).via(via);
+        serve_connection(Box::new(Stream::new(t)), &*cx.handler).await;
+    }
 }

@@ -141,12 +141,22 @@ struct Hop<'a> {
     host: Option<&'a str>,
 }
 
+/// How a connection reached the server, beyond its peer address.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Via {
+    /// The client's connection is TLS (here, or at a PROXY-protocol proxy).
+    pub(crate) secure: bool,
+    /// A Unix domain socket: the peer, a local process, counts as 127.0.0.1 for trust.
+    pub(crate) local: bool,
+}
+
 /// The context for a request from `peer`: TLS or not, and what trusted proxies said.
-pub(crate) fn context(peer: Option<SocketAddr>, secure: bool, headers: &HeaderMap, trusted: &[Cidr]) -> RequestContext {
+pub(crate) fn context(peer: Option<SocketAddr>, via: Via, headers: &HeaderMap, trusted: &[Cidr]) -> RequestContext {
     let mut ctx = RequestContext::with_peer(peer);
-    ctx.set_secure(secure);
+    ctx.set_secure(via.secure);
+    let trust_as = peer.map(|p| p.ip()).or(via.local.then_some(IpAddr::from([127, 0, 0, 1])));
     if !trusted.is_empty()
-        && let Some(f) = resolve(peer, headers, trusted)
+        && let Some(f) = resolve(trust_as, headers, trusted)
     {
         ctx.set_forwarded(f);
     }
@@ -155,9 +165,9 @@ pub(crate) fn context(peer: Option<SocketAddr>, secure: bool, headers: &HeaderMa
 
 /// What trusted proxies said about the client of a request from `peer`; `None` when
 /// the peer is not trusted or the fields say nothing believable.
-pub(crate) fn resolve<'a>(peer: Option<SocketAddr>, headers: &'a HeaderMap, trusted: &[Cidr]) -> Option<Forwarded> {
+pub(crate) fn resolve<'a>(peer: Option<IpAddr>, headers: &'a HeaderMap, trusted: &[Cidr]) -> Option<Forwarded> {
     let peer = peer?;
-    if trusted.is_empty() || !is_trusted(trusted, peer.ip()) {
+    if trusted.is_empty() || !is_trusted(trusted, peer) {
         return None;
     }
     let mut hops = Vec::new();
@@ -417,7 +427,7 @@ mod tests {
             (proxy, &[("forwarded", "for")], None),
         ];
         for (peer, fields, want) in rows {
-            let got = resolve(Some(*peer), &headers(fields), &trusted);
+            let got = resolve(Some(peer.ip()), &headers(fields), &trusted);
             let want = want.map(|(addr, https, host)| Forwarded {
                 addr: (!addr.is_empty()).then(|| addr.parse().unwrap()),
                 https,
@@ -430,7 +440,7 @@ mod tests {
     #[test]
     fn oversized_chains_are_not_believed() {
         let trusted = Cidr::parse_list("10.0.0.0/8").unwrap();
-        let proxy = Some("10.0.0.1:1".parse().unwrap());
+        let proxy = Some("10.0.0.1".parse().unwrap());
         let long = vec!["10.0.0.5"; MAX_HOPS + 1].join(",");
         assert_eq!(resolve(proxy, &headers(&[("x-forwarded-for", &long)]), &trusted), None);
         let long = vec!["for=10.0.0.5"; MAX_HOPS + 1].join(",");

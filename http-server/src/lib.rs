@@ -81,13 +81,16 @@ pub mod files;
 mod forwarded;
 mod h1;
 mod h2;
+mod interfaces;
 mod io;
+mod listener;
 mod options;
 pub mod proxy_protocol;
 mod server;
 mod tls;
 
 pub use forwarded::{Cidr, MAX_HOPS};
+pub use listener::Listener;
 pub use options::ServerOptions;
 pub use server::{Server, listen, serve};
 pub use tls::TlsConfig;

@@ -14,6 +14,8 @@
 //! | `max_body_bytes` | 10 MiB | bodies buffered for serve-style handlers; answered 413 |
 //! | `max_connections` | 10,000 | open connections; one more is answered 503 and closed |
 //! | `backlog` | 1024 | the kernel's accept queue |
+//! | `reuseport` | off | `SO_REUSEPORT`: several processes share the port |
+//! | `unix` | none | a Unix domain socket path instead of `host:port` |
 //! | `shutdown_timeout` | 10 s | how long `close()` waits for in-flight requests |
 //! | `tls_handshake_timeout` | 10 s | a TLS handshake (and the HTTP/2 preface exchange) |
 //! | `h2_max_concurrent_streams` | 256 | open HTTP/2 streams per connection; more are refused |
@@ -50,6 +52,10 @@ pub struct ServerOptions {
     pub(crate) max_connections: usize,
     pub(crate) backlog: u32,
     pub(crate) reuseaddr: bool,
+    pub(crate) reuseport: bool,
+    #[cfg(unix)]
+    pub(crate) unix: Option<std::path::PathBuf>,
+    pub(crate) listeners: crate::listener::Handed,
     pub(crate) listenany: bool,
     pub(crate) shutdown_timeout: Duration,
     pub(crate) tls: Option<crate::TlsConfig>,
@@ -78,6 +84,10 @@ impl Default for ServerOptions {
             max_connections: 10_000,
             backlog: 1024,
             reuseaddr: true,
+            reuseport: false,
+            #[cfg(unix)]
+            unix: None,
+            listeners: Default::default(),
             listenany: false,
             shutdown_timeout: Duration::from_secs(10),
             tls: None,
@@ -238,6 +248,16 @@ impl ServerOptions {
         reuseaddr: bool
     );
     setter!(
+        /// Set `SO_REUSEPORT` on the listener, so several processes (or servers) can bind
+        /// the same port and the kernel spreads connections among them. Default false.
+        ///
+        /// ```
+        /// let opts = http_server::ServerOptions::new().reuseport(true);
+        /// assert!(format!("{opts:?}").contains("reuseport: true"));
+        /// ```
+        reuseport: bool
+    );
+    setter!(
         /// When the port is taken, try the next ones (up to 100), then any free port. Default false.
         ///
         /// ```
@@ -303,6 +323,40 @@ impl ServerOptions {
         /// ```
         h2_max_peer_resets: usize
     );
+
+    /// Listen on a Unix domain socket at `path` instead of `host:port` (a stale socket
+    /// file is replaced; the file is removed on close). Default: TCP.
+    ///
+    /// ```
+    /// let opts = http_server::ServerOptions::new().unix("/run/app/http.sock");
+    /// assert!(format!("{opts:?}").contains("http.sock"));
+    /// ```
+    #[cfg(unix)]
+    pub fn unix(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.unix = Some(path.into());
+        self
+    }
+
+    /// Serve on this already-open listener (call again for more) instead of binding
+    /// `host:port` or `unix`: HTTP.jl's `listen!(f, listener)`, systemd sockets
+    /// ([`Listener::from_systemd`](crate::Listener::from_systemd)). The first server
+    /// started with these options (or a clone of them) takes the listeners.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_server::{Listener, ServerOptions};
+    /// let a = Listener::tcp(std::net::TcpListener::bind("127.0.0.1:0")?)?;
+    /// let b = Listener::tcp(std::net::TcpListener::bind("127.0.0.1:0")?)?;
+    /// let opts = ServerOptions::new().listener(a).listener(b);
+    /// assert!(format!("{opts:?}").contains("listeners: 2"));
+    /// # Ok(()) }
+    /// ```
+    pub fn listener(mut self, listener: impl Into<crate::Listener>) -> Self {
+        let mut list = self.listeners.take();
+        list.push(listener.into());
+        self.listeners = crate::listener::Handed(std::sync::Arc::new(std::sync::Mutex::new(list)));
+        self
+    }
 
     /// Expect a PROXY protocol header (v1 or v2) at the start of every connection and
     /// take the client's address from it (see [`proxy_protocol`](crate::proxy_protocol)).

@@ -16,20 +16,22 @@ use std::time::Duration;
 
 use http_core::{Handler, StreamHandler, serve_as_stream};
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 use tokio_util::sync::CancellationToken;
 
+#[cfg(unix)]
+use crate::connection::serve_unix;
 use crate::connection::{ConnContext, serve_tcp};
 use crate::h1::conn::ConnConfig;
 use crate::h1::role::HeadLimits;
 use crate::h2::conn::H2Config;
+use crate::listener::{Accepted, Endpoint, Listener};
 use crate::options::ServerOptions;
 use crate::tls::TlsConfig;
 
 struct Shared {
-    local_addr: SocketAddr,
+    endpoints: Vec<Endpoint>,
     scheme: &'static str,
     tls: Option<TlsConfig>,
     graceful: CancellationToken,
@@ -39,6 +41,8 @@ struct Shared {
     next_task: AtomicU64,
     forced: AtomicBool,
     accept_done: CancellationToken,
+    /// Accept loops still running; the last one to end cancels `accept_done`.
+    accepting: AtomicUsize,
     closed: CancellationToken,
     conns: AtomicUsize,
     conns_zero: Notify,
@@ -147,10 +151,10 @@ impl Server {
     /// ```
     pub async fn listen<H: StreamHandler>(options: ServerOptions, handler: H) -> io::Result<Server> {
         options.validate()?;
-        let listener = bind(&options).await?;
-        let local_addr = listener.local_addr()?;
+        let listeners = crate::listener::listeners(&options).await?;
+        let endpoints = listeners.iter().map(Listener::endpoint).collect::<io::Result<Vec<_>>>()?;
         let shared = Arc::new(Shared {
-            local_addr,
+            endpoints,
             scheme: if options.tls.is_some() { "https" } else { "http" },
             tls: options.tls.clone(),
             graceful: CancellationToken::new(),
@@ -158,6 +162,7 @@ impl Server {
             next_task: AtomicU64::new(0),
             forced: AtomicBool::new(false),
             accept_done: CancellationToken::new(),
+            accepting: AtomicUsize::new(listeners.len()),
             closed: CancellationToken::new(),
             conns: AtomicUsize::new(0),
             conns_zero: Notify::new(),
@@ -202,9 +207,41 @@ impl Server {
             proxy_protocol: options.proxy_protocol,
             trusted,
         };
-        tokio::spawn(accept_loop(listener, shared.clone(), cx, options.max_connections));
-        tracing::info!(addr = %local_addr, "listening");
+        for listener in listeners {
+            tracing::info!(url = %listener.url(shared.scheme), "listening");
+            tokio::spawn(accept_loop(listener, shared.clone(), cx.clone(), options.max_connections));
+        }
         Ok(Server { shared })
+    }
+
+    /// HTTP.jl's `listen!(handler, listener)`: serves a stream handler on a listener the
+    /// application opened (TCP or Unix domain socket; see [`Listener`]) instead of binding
+    /// `host:port`. A serve-style handler goes through
+    /// [`serve_as_stream`](http_core::serve_as_stream). Several listeners:
+    /// [`ServerOptions::listener`], once per listener.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::{Request, serve_as_stream};
+    /// use http_server::{Listener, Server, ServerOptions};
+    /// let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = std_listener.local_addr()?;
+    /// let server = Server::from_listener(
+    ///     Listener::tcp(std_listener)?,
+    ///     ServerOptions::new(),
+    ///     serve_as_stream(|_r: Request| async { "hi" }),
+    /// )
+    /// .await?;
+    /// assert_eq!(server.local_addr(), addr);
+    /// server.close().await;
+    /// # Ok(()) }
+    /// ```
+    pub async fn from_listener<H: StreamHandler>(
+        listener: impl Into<Listener>,
+        options: ServerOptions,
+        handler: H,
+    ) -> io::Result<Server> {
+        Server::listen(options.listener(listener), handler).await
     }
 
     /// The bound port (the real one when 0 was asked for).
@@ -219,10 +256,10 @@ impl Server {
     /// # Ok(()) }
     /// ```
     pub fn port(&self) -> u16 {
-        self.shared.local_addr.port()
+        self.local_addr().port()
     }
 
-    /// The bound address.
+    /// The first TCP listener's address (`0.0.0.0:0` for a server on Unix sockets only).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
@@ -235,10 +272,32 @@ impl Server {
     /// # Ok(()) }
     /// ```
     pub fn local_addr(&self) -> SocketAddr {
-        self.shared.local_addr
+        let tcp = self.shared.endpoints.iter().find_map(|e| match e {
+            Endpoint::Tcp(a) => Some(*a),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        });
+        tcp.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
     }
 
-    /// `http://HOST:PORT` (or `https://` under TLS).
+    /// Every listener's URL, in order: `http://HOST:PORT` (`https://` under TLS) or
+    /// `unix:PATH`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// # use http_core::Request;
+    /// use http_server::{Server, ServerOptions};
+    /// let server = Server::serve(ServerOptions::new().port(0), |_r: Request| async { "" }).await?;
+    /// assert_eq!(server.urls(), vec![server.url()]);
+    /// # server.close().await;
+    /// # Ok(()) }
+    /// ```
+    pub fn urls(&self) -> Vec<String> {
+        self.shared.endpoints.iter().map(|e| e.url(self.shared.scheme)).collect()
+    }
+
+    /// The first listener's URL: `http://HOST:PORT` (or `https://` under TLS), or
+    /// `unix:PATH`.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
@@ -250,7 +309,7 @@ impl Server {
     /// # Ok(()) }
     /// ```
     pub fn url(&self) -> String {
-        format!("{}://{}", self.shared.scheme, self.shared.local_addr)
+        self.shared.endpoints.first().map_or_else(String::new, |e| e.url(self.shared.scheme))
     }
 
     /// Replaces the TLS certificate and key from PEM files without a restart; new
@@ -395,7 +454,7 @@ impl Server {
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Server").field("addr", &self.shared.local_addr).field("open", &self.is_open()).finish()
+        f.debug_struct("Server").field("urls", &self.urls()).field("open", &self.is_open()).finish()
     }
 }
 
@@ -457,46 +516,8 @@ async fn shutdown_signal() {
     }
 }
 
-/// Resolves the host and binds; an error names the host it could not resolve or the
-/// address it could not listen on.
-async fn bind(options: &ServerOptions) -> io::Result<TcpListener> {
-    let host = options.host.as_str();
-    let mut addrs = tokio::net::lookup_host((host, options.port))
-        .await
-        .map_err(|e| io::Error::new(e.kind(), format!("cannot resolve host {host:?}: {e}")))?;
-    let addr = addrs.next().ok_or_else(|| {
-        io::Error::new(io::ErrorKind::AddrNotAvailable, format!("cannot resolve host {host:?}: no addresses"))
-    })?;
-    bind_any(addr, options).map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))
-}
-
-/// Binds `addr`; with `listenany`, a port in use moves on to the next 100, then any port.
-fn bind_any(addr: SocketAddr, options: &ServerOptions) -> io::Result<TcpListener> {
-    match bind_addr(addr, options) {
-        Err(e) if e.kind() == io::ErrorKind::AddrInUse && options.listenany && addr.port() != 0 => {
-            for port in addr.port().saturating_add(1)..=addr.port().saturating_add(100) {
-                if let Ok(l) = bind_addr(SocketAddr::new(addr.ip(), port), options) {
-                    return Ok(l);
-                }
-            }
-            bind_addr(SocketAddr::new(addr.ip(), 0), options)
-        }
-        other => other,
-    }
-}
-
-fn bind_addr(addr: SocketAddr, options: &ServerOptions) -> io::Result<TcpListener> {
-    use socket2::{Domain, Protocol, Socket, Type};
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-    socket.set_reuse_address(options.reuseaddr)?;
-    socket.set_nonblocking(true)?;
-    socket.bind(&addr.into())?;
-    socket.listen(options.backlog.min(i32::MAX as u32) as i32)?;
-    TcpListener::from_std(socket.into())
-}
-
 async fn accept_loop<H: StreamHandler>(
-    listener: TcpListener,
+    listener: Listener,
     shared: Arc<Shared>,
     cx: ConnContext<H>,
     max_connections: usize,
@@ -509,12 +530,20 @@ async fn accept_loop<H: StreamHandler>(
             r = listener.accept() => r,
         };
         match accepted {
-            Ok((tcp, peer)) => {
+            Ok(conn) => {
                 backoff = Duration::from_millis(5);
-                let _ = tcp.set_nodelay(true);
                 if shared.conns.load(Ordering::Acquire) >= max_connections {
-                    tracing::warn!(%peer, max_connections, "connection limit reached; answering 503");
-                    tokio::spawn(reject_overloaded(tcp));
+                    match conn {
+                        Accepted::Tcp(tcp, peer) => {
+                            tracing::warn!(%peer, max_connections, "connection limit reached; answering 503");
+                            tokio::spawn(reject_overloaded(tcp));
+                        }
+                        #[cfg(unix)]
+                        Accepted::Unix(s) => {
+                            tracing::warn!(max_connections, "connection limit reached; answering 503");
+                            tokio::spawn(reject_overloaded(s));
+                        }
+                    }
                     continue;
                 }
                 let guard = ConnGuard::new(&shared);
@@ -525,7 +554,15 @@ async fn accept_loop<H: StreamHandler>(
                 let mut tasks = shared.tasks.lock().unwrap_or_else(|e| e.into_inner());
                 let task = tokio::spawn(async move {
                     let _guard = guard;
-                    serve_tcp(tcp, peer, cx).await;
+                    match conn {
+                        Accepted::Tcp(tcp, peer) => {
+                            let _ = tcp.set_nodelay(true);
+                            serve_tcp(tcp, peer, cx).await;
+                        }
+                        // Boxed: a TCP connection's task should not be sized for it.
+                        #[cfg(unix)]
+                        Accepted::Unix(s) => Box::pin(serve_unix(s, cx)).await,
+                    }
                 });
                 if shared.forced.load(Ordering::Acquire) {
                     task.abort();
@@ -545,10 +582,12 @@ async fn accept_loop<H: StreamHandler>(
         }
     }
     drop(listener);
-    shared.accept_done.cancel();
+    if shared.accepting.fetch_sub(1, Ordering::AcqRel) == 1 {
+        shared.accept_done.cancel();
+    }
 }
 
-async fn reject_overloaded(mut tcp: TcpStream) {
+async fn reject_overloaded<S: tokio::io::AsyncWrite + Unpin>(mut tcp: S) {
     const BODY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\n\
 content-length: 19\r\nretry-after: 1\r\nconnection: close\r\n\r\nService Unavailable";
     let _ = tokio::time::timeout(Duration::from_secs(1), async {

@@ -64,8 +64,8 @@ pub(crate) enum NextHead {
 pub(crate) struct H1Transport<IO> {
     pub(crate) io: Buffered<IO>,
     pub(crate) peer: Option<SocketAddr>,
-    /// The client's connection is TLS (here, or at a PROXY-protocol proxy).
-    pub(crate) secure: bool,
+    /// TLS, Unix socket: what the request context needs beyond the peer.
+    pub(crate) via: crate::forwarded::Via,
     pub(crate) cfg: Arc<ConnConfig>,
     graceful: CancellationToken,
     shutdown_wait: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
@@ -87,7 +87,7 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport
         H1Transport {
             io: Buffered::new(io, cfg.read_timeout, cfg.write_timeout),
             peer,
-            secure: false,
+            via: Default::default(),
             cfg,
             graceful,
             shutdown_wait: None,
@@ -101,8 +101,8 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport
     }
 
     /// Starts a transport over `io` with bytes already read from it (a sniffed preface).
-    pub(crate) fn secure(mut self, secure: bool) -> Self {
-        self.secure = secure;
+    pub(crate) fn via(mut self, via: crate::forwarded::Via) -> Self {
+        self.via = via;
         self
     }
 

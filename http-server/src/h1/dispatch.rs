@@ -40,7 +40,7 @@ where
     H: StreamHandler,
 {
     let peer = stream.transport().peer;
-    let secure = stream.transport().secure;
+    let via = stream.transport().via;
     let trusted = stream.transport().cfg.trusted.clone();
     let max_body = stream.transport().cfg.max_body_bytes;
     // The exchange runs in a slot of its own (see the module docs).
@@ -73,7 +73,7 @@ where
             duration_ms = tracing::field::Empty,
         );
         let started = (!span.is_disabled()).then(std::time::Instant::now);
-        let ctx = crate::forwarded::context(peer, secure, &parsed.head.headers, &trusted);
+        let ctx = crate::forwarded::context(peer, via, &parsed.head.headers, &trusted);
         stream.begin(parsed.head, ctx, max_body, body_empty);
         let exchange = slot.get_or_insert_with(|| Box::pin(None));
         exchange.set(Some(run_exchange::<IO, H>(stream, handler)));

@@ -42,6 +42,7 @@ use tracing::Instrument;
 
 use super::stats::{ActiveStream, ConnStats};
 use super::transport::{H2Transport, ResetWatch};
+use crate::forwarded::Via;
 use crate::io::{Linger, TimedIo};
 
 /// How long a connection keeps its buffers for streams (see `serve_h2_conn`) after its
@@ -119,7 +120,7 @@ impl HostCache {
 pub(crate) async fn serve_h2<IO, H>(
     io: IO,
     peer: Option<SocketAddr>,
-    secure: bool,
+    via: Via,
     handler: Arc<H>,
     cfg: Arc<H2Config>,
     graceful: CancellationToken,
@@ -128,13 +129,13 @@ pub(crate) async fn serve_h2<IO, H>(
     H: StreamHandler,
 {
     let span = tracing::debug_span!("connection", proto = "h2", peer = ?peer);
-    serve_h2_conn(io, peer, secure, handler, cfg, graceful).instrument(span).await
+    serve_h2_conn(io, peer, via, handler, cfg, graceful).instrument(span).await
 }
 
 async fn serve_h2_conn<IO, H>(
     io: IO,
     peer: Option<SocketAddr>,
-    secure: bool,
+    via: Via,
     handler: Arc<H>,
     cfg: Arc<H2Config>,
     graceful: CancellationToken,
@@ -183,7 +184,7 @@ async fn serve_h2_conn<IO, H>(
     let mut spare = None;
     let mut spare_stream = None;
     let mut holding = false;
-    let shared = Arc::new(Shared { handler, cfg: cfg.clone(), stats: stats.clone(), secure });
+    let shared = Arc::new(Shared { handler, cfg: cfg.clone(), stats: stats.clone(), via });
     let mut host = HostCache::default();
     loop {
         let idle = stats.active.load(Ordering::Acquire) == 0;
@@ -305,8 +306,8 @@ struct Shared<H> {
     handler: Arc<H>,
     cfg: Arc<H2Config>,
     stats: Arc<ConnStats>,
-    /// The client's connection is TLS (here, or at a PROXY-protocol proxy).
-    secure: bool,
+    /// TLS, Unix socket: what the request context needs beyond the peer.
+    via: Via,
 }
 
 /// A finished stream's `Stream` (with its transport) and reset watch, for the next stream.
@@ -342,7 +343,7 @@ async fn serve_stream<H: StreamHandler>(start: Start, shared: Arc<Shared<H>>) ->
     if let (Some(host), Entry::Vacant(e)) = (host, headers.entry(header::HOST)) {
         e.insert(host);
     }
-    let mut ctx = crate::forwarded::context(peer, shared.secure, &headers, &cfg.trusted);
+    let mut ctx = crate::forwarded::context(peer, shared.via, &headers, &cfg.trusted);
     if let Some(protocol) = parts.extensions.get::<h2::ext::Protocol>() {
         // An extended CONNECT (RFC 8441 §4): `Stream::upgrade_protocol` reads it.
         ctx.extensions_mut().insert(ConnectProtocol::new(protocol.as_str()));
