@@ -8,6 +8,7 @@ mod error;
 #[cfg(feature = "json")]
 mod form;
 mod handler;
+mod health;
 #[cfg(feature = "json")]
 mod json;
 mod panic;
@@ -30,6 +31,7 @@ pub use adapt::{ServeAsStream, StreamAsServe, serve_as_stream, stream_as_serve};
 pub use body::{Body, BodySender, Frame};
 pub use context::{Deadline, Forwarded, Params, RequestContext};
 pub use error::{BoxError, Error, ErrorKind};
+pub use health::Health;
 pub use handler::{BoxFuture, BoxHandler, BoxStreamHandler, Handler, StreamFn, StreamHandler, stream_fn};
 pub use panic::{catch_panic, panic_message};
 pub use request::{Request, RequestHead};

@@ -1,5 +1,5 @@
 //! What every binary shares: `--host`, `--port`, `--workers`, TLS, trusted proxies and the
-//! PROXY protocol, the runtime, logging, and
+//! PROXY protocol, `--health` and `--drain`, the runtime, logging, and
 //! the `listening on http://HOST:PORT` line that scripts wait for.
 
 use std::io::Write;
@@ -51,6 +51,13 @@ pub struct CommonArgs {
     /// (CIDRs, comma-separated; also `loopback` and `private`).
     #[arg(long, value_name = "CIDR[,CIDR...]", value_parser = parse_trusted)]
     pub trusted_proxies: Option<String>,
+    /// Serve /healthz (alive: 200) and /readyz (200, or 503 while draining).
+    #[arg(long)]
+    pub health: bool,
+    /// On SIGTERM, report not-ready (/readyz 503, Connection: close, HTTP/2 GOAWAY) and keep
+    /// serving this long before the graceful close (seconds, or with ms/s/m: 500ms, 5s).
+    #[arg(long, value_name = "SECS", default_value = "0", value_parser = parse_duration)]
+    pub drain: std::time::Duration,
 }
 
 impl CommonArgs {
@@ -73,6 +80,8 @@ impl CommonArgs {
             .host(self.host.clone())
             .port(self.port)
             .reuseport(self.reuseport)
+            .health_endpoints(self.health)
+            .drain(self.drain)
             .proxy_protocol(self.proxy_protocol)
             // validated when parsed
             .trusted_proxies(trusted.and_then(Result::ok).unwrap_or_default());
@@ -137,6 +146,21 @@ const WORKERS_ZERO: &str = "--workers must be at least 1 (a runtime needs a work
 /// `--trusted-proxies`: checked here, parsed again by [`CommonArgs::options`].
 fn parse_trusted(s: &str) -> Result<String, String> {
     crate::Cidr::parse_list(s).map(|_| s.to_owned())
+}
+
+/// `--drain`: seconds (`5`, `0.5`), or a number with `ms`, `s` or `m`.
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let scale = match unit.trim() {
+        "" | "s" => 1.0,
+        "ms" => 0.001,
+        "m" => 60.0,
+        other => return Err(format!("unknown unit {other:?} (use ms, s or m)")),
+    };
+    let n: f64 = number.parse().map_err(|_| format!("{s:?} is not a duration (seconds, or 500ms, 5s, 1m)"))?;
+    std::time::Duration::try_from_secs_f64(n * scale).map_err(|e| format!("{s:?}: {e}"))
 }
 
 /// `--workers`: a whole number of threads, at least 1.
@@ -338,6 +362,32 @@ mod tests {
                 (got, want) => panic!("{flags:?}: got {:?}, want {want:?}", got.is_ok()),
             }
         }
+    }
+
+    #[test]
+    fn drain_flag_table() {
+        use std::time::Duration;
+        let rows: [(&[&str], Result<Duration, &str>); 7] = [
+            (&[], Ok(Duration::ZERO)),
+            (&["--drain", "5"], Ok(Duration::from_secs(5))),
+            (&["--drain", "2.5"], Ok(Duration::from_millis(2500))),
+            (&["--drain", "5s"], Ok(Duration::from_secs(5))),
+            (&["--drain", "250ms"], Ok(Duration::from_millis(250))),
+            (&["--drain", "1m"], Ok(Duration::from_secs(60))),
+            (&["--drain", "5h"], Err("unknown unit")),
+        ];
+        for (flags, want) in rows {
+            let argv = std::iter::once("prog").chain(flags.iter().copied());
+            match (Cli::try_parse_from(argv), want) {
+                (Ok(cli), Ok(d)) => assert_eq!(cli.common.options().drain, d, "{flags:?}"),
+                (Err(e), Err(text)) => assert!(e.to_string().contains(text), "{flags:?}: {e}"),
+                (got, want) => panic!("{flags:?}: got {:?}, want {want:?}", got.map(|c| c.common.drain)),
+            }
+        }
+        assert!(Cli::try_parse_from(["prog", "--drain", "soon"]).is_err());
+        assert!(Cli::try_parse_from(["prog", "--drain", "-1"]).is_err());
+        let health = Cli::parse_from(["prog", "--health"]).common.options();
+        assert!(health.health_endpoints);
     }
 
     #[test]

@@ -107,7 +107,6 @@ async fn serve_cleartext<H: StreamHandler>(mut tcp: TcpStream, peer: SocketAddr,
             Via { secure, local: false },
             cx.handler,
             cx.h2,
-            cx.graceful,
         ))
         .await;
         return;
@@ -124,15 +123,8 @@ async fn serve_cleartext<H: StreamHandler>(mut tcp: TcpStream, peer: SocketAddr,
         }
     }
     if buf.starts_with(PREFACE) {
-        Box::pin(serve_h2(
-            Rewind::new(buf.freeze(), tcp),
-            Some(peer),
-            Via { secure, local: false },
-            cx.handler,
-            cx.h2,
-            cx.graceful,
-        ))
-        .await;
+        Box::pin(serve_h2(Rewind::new(buf.freeze(), tcp), Some(peer), Via { secure, local: false }, cx.handler, cx.h2))
+            .await;
     } else {
         let transport = Box::new(Stream::new(
             H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone())
@@ -168,7 +160,7 @@ async fn serve_tls<H: StreamHandler>(tcp: TcpStream, peer: SocketAddr, tls: &Tls
         }
     };
     if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
-        serve_h2(stream, Some(peer), Via { secure: true, local: false }, cx.handler, cx.h2, cx.graceful).await;
+        serve_h2(stream, Some(peer), Via { secure: true, local: false }, cx.handler, cx.h2).await;
     } else {
         let transport = Box::new(Stream::new(
             H1Transport::new(stream, Some(peer), cx.h1.clone(), cx.graceful.clone())
@@ -204,7 +196,7 @@ pub(crate) async fn serve_unix<H: StreamHandler>(mut s: tokio::net::UnixStream, 
             return;
         };
         if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
-            serve_h2(stream, None, via, cx.handler, cx.h2, cx.graceful).await;
+            serve_h2(stream, None, via, cx.handler, cx.h2).await;
         } else {
             let t = H1Transport::new(stream, None, cx.h1.clone(), cx.graceful.clone()).via(via);
             serve_connection(Box::new(Stream::new(t)), &*cx.handler).await;
@@ -223,7 +215,7 @@ pub(crate) async fn serve_unix<H: StreamHandler>(mut s: tokio::net::UnixStream, 
         }
     }
     if buf.starts_with(PREFACE) {
-        serve_h2(Rewind::new(buf.freeze(), s), None, via, cx.handler, cx.h2, cx.graceful).await;
+        serve_h2(Rewind::new(buf.freeze(), s), None, via, cx.handler, cx.h2).await;
     } else {
         let t = H1Transport::new(s, None, cx.h1.clone(), cx.graceful.clone()).with_buffered(buf).via(via);
         serve_connection(Box::new(Stream::new(t)), &*cx.handler).await;

@@ -84,6 +84,7 @@ mod h2;
 mod interfaces;
 mod io;
 mod listener;
+mod ops;
 mod options;
 pub mod proxy_protocol;
 mod server;

@@ -16,6 +16,7 @@
 //! | `backlog` | 1024 | the kernel's accept queue |
 //! | `reuseport` | off | `SO_REUSEPORT`: several processes share the port |
 //! | `unix` | none | a Unix domain socket path instead of `host:port` |
+//! | `drain` | 0 s | on SIGTERM, how long the server reports not-ready (`/readyz` 503, `Connection: close`, GOAWAY) while still serving, before the graceful close |
 //! | `shutdown_timeout` | 10 s | how long `close()` waits for in-flight requests |
 //! | `tls_handshake_timeout` | 10 s | a TLS handshake (and the HTTP/2 preface exchange) |
 //! | `h2_max_concurrent_streams` | 256 | open HTTP/2 streams per connection; more are refused |
@@ -58,6 +59,9 @@ pub struct ServerOptions {
     pub(crate) listeners: crate::listener::Handed,
     pub(crate) listenany: bool,
     pub(crate) shutdown_timeout: Duration,
+    pub(crate) drain: Duration,
+    pub(crate) health: http_core::Health,
+    pub(crate) health_endpoints: bool,
     pub(crate) tls: Option<crate::TlsConfig>,
     pub(crate) tls_handshake_timeout: Duration,
     pub(crate) h2_max_concurrent_streams: u32,
@@ -90,6 +94,9 @@ impl Default for ServerOptions {
             listeners: Default::default(),
             listenany: false,
             shutdown_timeout: Duration::from_secs(10),
+            drain: Duration::ZERO,
+            health: http_core::Health::new(),
+            health_endpoints: false,
             tls: None,
             tls_handshake_timeout: Duration::from_secs(10),
             h2_max_concurrent_streams: 256,
@@ -276,6 +283,46 @@ impl ServerOptions {
         /// ```
         shutdown_timeout: Duration
     );
+    setter!(
+        /// On Ctrl-C/SIGTERM ([`Server::shutdown_on_signal`](crate::Server::shutdown_on_signal)),
+        /// how long the server drains before its graceful close: it reports not-ready
+        /// (`/readyz` answers 503), HTTP/1.1 answers carry `Connection: close`, HTTP/2
+        /// connections get GOAWAY, and requests are still served, so a load balancer takes
+        /// the instance out of rotation before it stops accepting. Default 0 (close at once).
+        ///
+        /// ```
+        /// # use std::time::Duration;
+        /// let opts = http_server::ServerOptions::new().drain(Duration::from_secs(5));
+        /// assert!(format!("{opts:?}").contains("drain: 5s"));
+        /// ```
+        drain: Duration
+    );
+    setter!(
+        /// Answer `GET /healthz` (alive: 200) and `GET /readyz` (200, or 503 while draining)
+        /// before the handler sees the request. Default false.
+        ///
+        /// ```
+        /// let opts = http_server::ServerOptions::new().health_endpoints(true);
+        /// assert!(format!("{opts:?}").contains("health_endpoints: true"));
+        /// ```
+        health_endpoints: bool
+    );
+
+    /// The readiness handle the server turns not-ready when it drains or closes; share a
+    /// clone with the application (http-router's `Router::with_health`, a check of its
+    /// own database) so both read and set the same state. Default: a handle of the
+    /// server's own ([`Server::health`](crate::Server::health)).
+    ///
+    /// ```
+    /// let health = http_core::Health::new();
+    /// let opts = http_server::ServerOptions::new().health(health.clone());
+    /// health.set_ready(false);
+    /// assert!(format!("{opts:?}").contains("ready: false"));
+    /// ```
+    pub fn health(mut self, health: http_core::Health) -> Self {
+        self.health = health;
+        self
+    }
 
     setter!(
         /// Time allowed for a TLS handshake and the HTTP/2 preface. Default 10 s.

@@ -35,6 +35,11 @@ struct Shared {
     scheme: &'static str,
     tls: Option<TlsConfig>,
     graceful: CancellationToken,
+    /// Cancelled when draining starts, and with `graceful` (its parent): HTTP/1.1 answers
+    /// carry `Connection: close`, HTTP/2 connections get GOAWAY.
+    draining: CancellationToken,
+    health: http_core::Health,
+    drain: Duration,
     /// Abort handles of the open connections' tasks, for `forceclose`. Touched once when a
     /// connection starts and once when it ends, never per request.
     tasks: Mutex<HashMap<u64, AbortHandle>>,
@@ -153,11 +158,16 @@ impl Server {
         options.validate()?;
         let listeners = crate::listener::listeners(&options).await?;
         let endpoints = listeners.iter().map(Listener::endpoint).collect::<io::Result<Vec<_>>>()?;
+        let graceful = CancellationToken::new();
+        let draining = graceful.child_token();
         let shared = Arc::new(Shared {
             endpoints,
             scheme: if options.tls.is_some() { "https" } else { "http" },
             tls: options.tls.clone(),
-            graceful: CancellationToken::new(),
+            graceful,
+            draining: draining.clone(),
+            health: options.health.clone(),
+            drain: options.drain,
             tasks: Mutex::new(HashMap::new()),
             next_task: AtomicU64::new(0),
             forced: AtomicBool::new(false),
@@ -181,6 +191,7 @@ impl Server {
             idle_timeout: options.idle_timeout,
             max_body_bytes: options.max_body_bytes,
             trusted: trusted.clone(),
+            draining: draining.clone(),
         });
         let h2 = Arc::new(H2Config {
             max_concurrent_streams: options.h2_max_concurrent_streams,
@@ -197,7 +208,9 @@ impl Server {
             write_timeout: options.write_timeout,
             max_body_bytes: options.max_body_bytes,
             trusted: trusted.clone(),
+            draining,
         });
+        let handler = crate::ops::Ops::new(handler, &options);
         let cx = ConnContext {
             handler: Arc::new(handler),
             h1,
@@ -398,6 +411,7 @@ impl Server {
     /// ```
     pub async fn close(&self) {
         let s = &self.shared;
+        s.health.set_ready(false);
         s.graceful.cancel();
         s.accept_done.cancelled().await;
         if !s.wait_for_no_connections(s.shutdown_timeout).await {
@@ -422,6 +436,7 @@ impl Server {
     /// ```
     pub async fn forceclose(&self) {
         let s = &self.shared;
+        s.health.set_ready(false);
         s.graceful.cancel();
         s.accept_done.cancelled().await;
         s.abort_all();
@@ -429,8 +444,81 @@ impl Server {
         s.closed.cancel();
     }
 
+    /// Drains, then closes gracefully: the server reports not-ready (its [`Health`] turns
+    /// not-ready, so `/readyz` answers 503), HTTP/1.1 answers carry `Connection: close`,
+    /// HTTP/2 connections get GOAWAY, and requests (on new connections too) are still
+    /// served for `period`, so a load balancer probing `/readyz` takes the instance out of
+    /// rotation before it stops accepting; then [`close`](Self::close), whose
+    /// `shutdown_timeout` bounds what follows. Returns early if the server is closed
+    /// elsewhere meanwhile.
+    ///
+    /// [`Health`]: http_core::Health
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// # use http_core::Request;
+    /// use std::time::Duration;
+    /// use http_server::{Server, ServerOptions};
+    /// let server = Server::serve(ServerOptions::new().port(0), |_r: Request| async { "" }).await?;
+    /// let draining = tokio::spawn({
+    ///     let server = server.clone();
+    ///     async move { server.drain(Duration::from_millis(200)).await }
+    /// });
+    /// tokio::time::sleep(Duration::from_millis(50)).await;
+    /// assert!(!server.health().is_ready() && server.is_open(), "draining: not ready, still serving");
+    /// draining.await.unwrap();
+    /// assert!(!server.is_open());
+    /// # Ok(()) }
+    /// ```
+    pub async fn drain(&self, period: Duration) {
+        let s = &self.shared;
+        s.health.set_ready(false);
+        s.draining.cancel();
+        tracing::info!(drain_ms = period.as_millis() as u64, "draining: reporting not-ready");
+        tokio::select! {
+            () = tokio::time::sleep(period) => {}
+            () = s.graceful.cancelled() => {}
+        }
+        self.close().await;
+    }
+
+    /// True once [`drain`](Self::drain) (or a close) began.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// # use http_core::Request;
+    /// use http_server::{Server, ServerOptions};
+    /// let server = Server::serve(ServerOptions::new().port(0), |_r: Request| async { "" }).await?;
+    /// assert!(!server.is_draining());
+    /// server.close().await;
+    /// assert!(server.is_draining());
+    /// # Ok(()) }
+    /// ```
+    pub fn is_draining(&self) -> bool {
+        self.shared.draining.is_cancelled()
+    }
+
+    /// The server's readiness handle ([`ServerOptions::health`], or its own): not-ready
+    /// from the start of a drain or close on.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// # use http_core::Request;
+    /// use http_server::{Server, ServerOptions};
+    /// let server = Server::serve(ServerOptions::new().port(0), |_r: Request| async { "" }).await?;
+    /// let health = server.health();
+    /// assert!(health.is_ready());
+    /// server.close().await;
+    /// assert!(!health.is_ready());
+    /// # Ok(()) }
+    /// ```
+    pub fn health(&self) -> http_core::Health {
+        self.shared.health.clone()
+    }
+
     /// Waits for Ctrl-C or SIGTERM (or for the server to be closed elsewhere), then
-    /// closes gracefully.
+    /// drains for [`ServerOptions::drain`] (see [`drain`](Self::drain)) and closes
+    /// gracefully.
     ///
     /// ```no_run
     /// # #[tokio::main] async fn main() -> std::io::Result<()> {
@@ -445,7 +533,7 @@ impl Server {
         tokio::select! {
             () = shutdown_signal() => {
                 tracing::info!("signal received; shutting down");
-                self.close().await;
+                self.drain(self.shared.drain).await;
             }
             () = self.wait() => {}
         }

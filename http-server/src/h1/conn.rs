@@ -39,6 +39,8 @@ pub(crate) struct ConnConfig {
     pub(crate) max_body_bytes: u64,
     /// Networks whose forwarding fields are believed.
     pub(crate) trusted: Arc<[crate::Cidr]>,
+    /// The server drains or closes: answers carry `Connection: close`.
+    pub(crate) draining: CancellationToken,
 }
 
 /// An unread request body up to this size is drained to keep the connection alive.
@@ -210,7 +212,7 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport
                 self.keep_alive = self.drain_body().await;
             }
         }
-        if self.graceful.is_cancelled() {
+        if self.cfg.draining.is_cancelled() {
             self.keep_alive = false;
         }
         if (!self.keep_alive || self.io.rbuf.is_empty() || self.io.out.len() >= FLUSH_AT)
@@ -344,7 +346,7 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> Transport f
             self.keep_alive = false;
         }
         if head.headers.get_all(header::CONNECTION).iter().any(|v| v.as_bytes().eq_ignore_ascii_case(b"close"))
-            || self.graceful.is_cancelled()
+            || self.cfg.draining.is_cancelled()
         {
             self.keep_alive = false;
         }

@@ -67,6 +67,8 @@ pub(crate) struct H2Config {
     pub(crate) max_body_bytes: u64,
     /// Networks whose forwarding fields are believed.
     pub(crate) trusted: Arc<[crate::Cidr]>,
+    /// The server drains or closes: send GOAWAY.
+    pub(crate) draining: CancellationToken,
 }
 
 /// A stream's future in its heap slot. `None` between streams: the connection keeps one
@@ -115,31 +117,19 @@ impl HostCache {
 ///
 /// Tracing: a DEBUG span `connection` (`proto`, `peer`) around the connection, and under
 /// it a DEBUG span `request` (`method`, `path`, `route`, `status`, `duration_ms`) per stream.
-/// `graceful` is the server's shutdown signal: once cancelled, the connection sends GOAWAY
-/// and ends when its streams have.
-pub(crate) async fn serve_h2<IO, H>(
-    io: IO,
-    peer: Option<SocketAddr>,
-    via: Via,
-    handler: Arc<H>,
-    cfg: Arc<H2Config>,
-    graceful: CancellationToken,
-) where
+/// The server's drain signal (`H2Config::draining`, cancelled by a drain and by a graceful
+/// close): once cancelled, the connection sends GOAWAY and ends when its streams have.
+pub(crate) async fn serve_h2<IO, H>(io: IO, peer: Option<SocketAddr>, via: Via, handler: Arc<H>, cfg: Arc<H2Config>)
+where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     H: StreamHandler,
 {
     let span = tracing::debug_span!("connection", proto = "h2", peer = ?peer);
-    serve_h2_conn(io, peer, via, handler, cfg, graceful).instrument(span).await
+    serve_h2_conn(io, peer, via, handler, cfg).instrument(span).await
 }
 
-async fn serve_h2_conn<IO, H>(
-    io: IO,
-    peer: Option<SocketAddr>,
-    via: Via,
-    handler: Arc<H>,
-    cfg: Arc<H2Config>,
-    graceful: CancellationToken,
-) where
+async fn serve_h2_conn<IO, H>(io: IO, peer: Option<SocketAddr>, via: Via, handler: Arc<H>, cfg: Arc<H2Config>)
+where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     H: StreamHandler,
 {
@@ -171,7 +161,7 @@ async fn serve_h2_conn<IO, H>(
     let idle_timer = tokio::time::sleep(cfg.idle_timeout);
     let release_timer = tokio::time::sleep(RELEASE_IDLE_AFTER);
     // Each registered once, not once per turn of the loop (registering takes a lock).
-    let graceful = graceful.cancelled();
+    let graceful = cfg.draining.cancelled();
     let mut idle_notified = pin!(stats.idle.notified());
     let mut calm_notified = pin!(stats.calm.notified());
     tokio::pin!(idle_timer, release_timer, graceful);
