@@ -1,10 +1,10 @@
-//! Server-Sent Events encoding micro-benchmarks: `SSEEvent` to wire bytes through
+//! Server-Sent Events encoding micro-benchmarks: `SseEvent` to wire bytes through
 //! the public `http_sse` API.
 //!
 //! Three events: a small data-only one (`data: {"tick":42}`), one with `event`, `id` and
 //! `retry`, and a ~1 KiB JSON-ish payload over 14 lines (one `data:` line each). Each is
 //! encoded two ways: `encode` (validate, size, allocate a fresh buffer: what
-//! `SSEStream::send` does per event) and `encode_into` a reused buffer (validate and
+//! `SseStream::send` does per event) and `encode_into` a reused buffer (validate and
 //! append). Throughput counts encoded bytes.
 //!
 //! Run: `cargo bench -p benches --bench sse -- --warm-up-time 1 --measurement-time 3`
@@ -13,18 +13,18 @@ use std::hint::black_box;
 
 use bytes::BytesMut;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use http_sse::SSEEvent;
+use http_sse::SseEvent;
 
-fn events() -> Vec<(&'static str, SSEEvent)> {
+fn events() -> Vec<(&'static str, SseEvent)> {
     let line = r#"{"id":1042,"user":"alice","action":"comment","text":"looks good to me"}"#;
     let multi: Vec<String> = (0..14).map(|i| format!("{line}{i:02}")).collect();
     vec![
-        ("small_data", SSEEvent::new(r#"{"tick":42}"#)),
+        ("small_data", SseEvent::new(r#"{"tick":42}"#)),
         (
             "id_event_retry",
-            SSEEvent::new(r#"{"price":101.25,"symbol":"ACME"}"#).with_event("quote").with_id("184467").with_retry(2500),
+            SseEvent::new(r#"{"price":101.25,"symbol":"ACME"}"#).with_event("quote").with_id("184467").with_retry(2500),
         ),
-        ("multiline_1KiB", SSEEvent::new(multi.join("\n")).with_event("batch")),
+        ("multiline_1KiB", SseEvent::new(multi.join("\n")).with_event("batch")),
     ]
 }
 

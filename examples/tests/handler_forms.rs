@@ -26,7 +26,7 @@ async fn raw(port: u16, head: &str) -> String {
 #[tokio::test]
 async fn async_closure_is_a_stream_handler() {
     let server = Server::listen(opts(), async |s: &mut Stream| {
-        let _ = s.write(format!("closure saw {}", s.request().uri.path())).await;
+        let _ = s.write(format!("closure saw {}", s.startread().uri.path())).await;
     })
     .await
     .unwrap();

@@ -17,7 +17,7 @@ use http_body_util::{BodyExt, Empty};
 use http_core::{BoxHandler, Handler, Request, StatusCode, Stream};
 use http_router::{Router, layer_fn};
 use http_server::{Server, ServerOptions};
-use http_sse::{SSEEvent, sse_stream_with};
+use http_sse::{SseEvent, sse_stream_with};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -64,7 +64,7 @@ fn logged(marker: &str) -> Vec<String> {
 // ---------------------------------------------------------------------------------------
 
 async fn stream_panics_after_head(s: &mut Stream) {
-    let _ = s.set_header("content-type", "text/plain");
+    let _ = s.setheader("content-type", "text/plain");
     let _ = s.startwrite().await;
     let _ = s.write("partial ").await;
     let _ = s.flush().await;
@@ -99,7 +99,7 @@ fn app() -> Router {
         .route("GET /sse-panic", |_r: Request| async {
             sse_stream_with(StatusCode::OK, |s| async move {
                 for i in 0..2 {
-                    let _ = s.send(&SSEEvent::new(format!("e{i}"))).await;
+                    let _ = s.send(&SseEvent::new(format!("e{i}"))).await;
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 if std::hint::black_box(true) {
@@ -110,22 +110,22 @@ fn app() -> Router {
         .route("GET /sse-finite", |_r: Request| async {
             sse_stream_with(StatusCode::OK, |s| async move {
                 for i in 0..10 {
-                    s.send(&SSEEvent::new(format!("event {i}"))).await?;
+                    s.send(&SseEvent::new(format!("event {i}"))).await?;
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
-                Ok::<_, http_sse::SSEError>(())
+                Ok::<_, http_sse::SseError>(())
             })
         })
         .route("GET /sse-forever", |_r: Request| async {
             sse_stream_with(StatusCode::OK, |s| async move {
                 let mut i = 0u64;
                 loop {
-                    s.send(&SSEEvent::new(format!("tick {i}"))).await?;
+                    s.send(&SseEvent::new(format!("tick {i}"))).await?;
                     i += 1;
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
                 #[allow(unreachable_code)]
-                Ok::<_, http_sse::SSEError>(())
+                Ok::<_, http_sse::SseError>(())
             })
         })
         .route_stream("GET /stream-panic", stream_panics_after_head)

@@ -7,10 +7,12 @@
 //! under `HTTP_RS_REQUIRE_TOOLS=1` (`.ci/run` installs the Debian package `chromium` and
 //! sets it).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+mod browser;
+
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use browser::{dump_dom, find_chromium, list_items, tool_missing};
 
 use http_core::{IntoResponse, Request, Response, StatusCode};
 use http_server::{Server, ServerOptions};
@@ -39,79 +41,6 @@ const PAGE: &str = r#"<!doctype html>
 </body></html>
 "#;
 
-fn find_on_path(name: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(name)).find(|p| p.is_file())
-}
-
-/// The Chromium to drive: `$CHROME` (a path or a name on PATH), else `chromium`, else
-/// `chromium-browser` (the names Debian and Ubuntu give it).
-fn find_chromium() -> Option<PathBuf> {
-    if let Some(chrome) = std::env::var_os("CHROME").filter(|v| !v.is_empty()) {
-        let p = PathBuf::from(&chrome);
-        return if p.is_file() { Some(p) } else { find_on_path(&chrome.to_string_lossy()) };
-    }
-    find_on_path("chromium").or_else(|| find_on_path("chromium-browser"))
-}
-
-/// A test's external tool is missing: with `HTTP_RS_REQUIRE_TOOLS=1` (`.ci/run` sets it) the
-/// test fails; otherwise `SKIPPED: <reason>` goes straight to stderr, past the test
-/// harness's output capture, so a plain `cargo test` shows it, and the caller returns.
-fn tool_missing(reason: &str) {
-    if std::env::var_os("HTTP_RS_REQUIRE_TOOLS").is_some_and(|v| v == "1") {
-        panic!("{reason}; HTTP_RS_REQUIRE_TOOLS=1 requires it");
-    }
-    let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("SKIPPED: {reason}\n").as_bytes());
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-}
-
-/// The text of every `<li>` in the dumped DOM.
-fn list_items(dom: &str) -> Vec<String> {
-    dom.split("<li>").skip(1).filter_map(|s| s.split_once("</li>")).map(|(item, _)| unescape(item)).collect()
-}
-
-/// Runs Chromium to completion (or kills it, the one child we started, after `limit`).
-fn dump_dom(chromium: &Path, url: &str, limit: Duration) -> String {
-    let profile = std::env::temp_dir().join(format!("sse-browser-test-{}", std::process::id()));
-    let mut child = Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            "--virtual-time-budget=15000",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(["--dump-dom", url])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromium");
-    let stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || std::io::read_to_string(stdout).unwrap_or_default());
-    let deadline = Instant::now() + limit;
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("chromium did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = std::fs::remove_dir_all(&profile);
-    reader.join().unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_event_source_receives_sse_events() {
     let Some(chromium) = find_chromium() else {
@@ -138,7 +67,8 @@ async fn chromium_event_source_receives_sse_events() {
     let server = Server::serve(ServerOptions::new().port(0), handler).await.unwrap();
     let url = format!("http://127.0.0.1:{}/", server.port());
 
-    let dom = tokio::task::spawn_blocking(move || dump_dom(&chromium, &url, Duration::from_secs(60))).await.unwrap();
+    let dom =
+        tokio::task::spawn_blocking(move || dump_dom(&chromium, &url, &[], Duration::from_secs(60))).await.unwrap();
     server.close().await;
 
     let items = list_items(&dom);

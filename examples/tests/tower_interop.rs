@@ -63,8 +63,8 @@ fn our_router() -> Router {
     }
     async fn upload(s: &mut Stream) {
         let body = s.read_to_end(1 << 20).await.unwrap_or_default();
-        let _ = s.set_header("trailer", "x-len");
-        let _ = s.add_trailer("x-len", &body.len().to_string());
+        let _ = s.setheader("trailer", "x-len");
+        let _ = s.addtrailer("x-len", &body.len().to_string());
         let _ = s.write(body).await;
     }
     Router::new().route("GET /users/{id}", user).route_stream("POST /upload", upload)

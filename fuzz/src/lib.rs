@@ -225,7 +225,7 @@ pub fn sse(data: &[u8]) {
     let (control, stream) = control_and_payload(data);
     let max_len = 16 + usize::from(control.first().copied().unwrap_or(255)) * 8;
     let whole = http_sse::parse_all(stream, max_len);
-    let mut p = http_sse::SSEParser::new(max_len);
+    let mut p = http_sse::SseParser::new(max_len);
     let mut at = 0;
     let mut cuts: Vec<usize> = control.iter().skip(1).map(|&b| usize::from(b) % (stream.len() + 1)).collect();
     cuts.sort_unstable();

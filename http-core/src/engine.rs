@@ -6,6 +6,10 @@
 //! ([`Stream::new`]), rearms it for each exchange ([`Stream::begin`]), reaches its own
 //! state with [`Stream::transport_mut`] (a plain field access, no downcast), and hands user
 //! code `&mut Stream` (`Stream<dyn Transport>`) by unsizing coercion.
+//!
+//! [`h1`] is the sans-IO HTTP/1.1 codec the server and the client connections share.
+
+pub mod h1;
 
 use std::net::SocketAddr;
 use std::task::{Context, Poll};
@@ -154,6 +158,20 @@ pub trait Transport: Send + 'static {
     fn recycle_headers(&mut self, headers: HeaderMap) {
         drop(headers);
     }
+    /// The server's graceful-shutdown signal, cancelled when the server starts closing
+    /// (HTTP.jl's `close(server)`), for [`Stream::shutdown_signal`]. Engines return the
+    /// server's token; the handler only ever sees a child of it. Default: none (the
+    /// signal never fires).
+    ///
+    /// ```
+    /// # use http_core::engine::Transport;
+    /// fn never_closes<T: Transport>(t: &T) -> bool {
+    ///     t.shutdown_signal().is_none()
+    /// }
+    /// ```
+    fn shutdown_signal(&self) -> Option<tokio_util::sync::CancellationToken> {
+        None
+    }
     /// Hands the connection or stream over for [`Stream::upgrade`], after `send_head` took
     /// its 101 (HTTP/1.1) or 2xx (HTTP/2 extended CONNECT) head: flushes everything
     /// buffered, then gives up the I/O, with the bytes already read after the request head.
@@ -209,7 +227,7 @@ impl<T: Transport> Stream<T> {
     /// let (head, body, ctx) = Request::new(Method::GET, "/next").into_parts();
     /// s.begin(head, ctx, 1 << 20, body.is_empty());
     /// let s: &mut Stream = &mut s;
-    /// assert_eq!((s.request().uri.path(), s.max_body_bytes(), s.eof()), ("/next", 1 << 20, true));
+    /// assert_eq!((s.startread().uri.path(), s.max_body_bytes(), s.eof()), ("/next", 1 << 20, true));
     /// # }
     /// ```
     pub fn begin(&mut self, head: RequestHead, ctx: RequestContext, max_body_bytes: u64, body_empty: bool) {

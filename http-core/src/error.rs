@@ -39,7 +39,7 @@ pub enum ErrorKind {
     /// The connection or stream is closed, or the peer went away.
     Closed,
     /// The operation is not allowed in the stream's current state (for example
-    /// `set_status` after the head was written).
+    /// `setstatus` after the head was written).
     State,
     /// An I/O error on the socket.
     Io,

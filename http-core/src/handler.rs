@@ -218,7 +218,7 @@ where
 /// let h = stream_fn(move |s| {
 ///     let greeting = greeting.clone();
 ///     Box::pin(async move {
-///         let _ = s.write(format!("{greeting} {}", s.request().uri.path())).await;
+///         let _ = s.write(format!("{greeting} {}", s.startread().uri.path())).await;
 ///     })
 /// });
 /// assert_eq!(testing::call_stream(&h, Request::new(Method::GET, "/you")).await.text(), "hello /you");

@@ -22,7 +22,7 @@ impl Stream {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
     /// # use http_core::{Method, Request, Stream, testing};
     /// async fn h(s: &mut Stream) {
-    ///     s.set_header("content-length", "5").unwrap();
+    ///     s.setheader("content-length", "5").unwrap();
     ///     s.startwrite().await.unwrap(); // the head is committed with Content-Length: 5
     ///     s.write("hello").await.unwrap();
     /// }

@@ -74,10 +74,10 @@ impl Response {
     /// ```
     /// use http_core::{Response, StatusCode};
     /// let mut r = Response::text("x");
-    /// r.set_status(StatusCode::CREATED);
+    /// r.setstatus(StatusCode::CREATED);
     /// assert_eq!(r.status(), 201);
     /// ```
-    pub fn set_status(&mut self, status: StatusCode) {
+    pub fn setstatus(&mut self, status: StatusCode) {
         self.status = status;
     }
 

@@ -10,9 +10,9 @@
 //! 1. [`startread`](Stream::startread) returns the request head;
 //! 2. the body is read with [`read_chunk`](Stream::read_chunk) / [`read`](Stream::read)
 //!    (HTTP/1.1 sends `100 Continue` on the first read when the client asked for it);
-//! 3. [`set_status`](Stream::set_status) and [`set_header`](Stream::set_header) shape the
+//! 3. [`setstatus`](Stream::setstatus) and [`setheader`](Stream::setheader) shape the
 //!    response head, sent by [`startwrite`](Stream::startwrite) or the first write;
-//! 4. [`write`](Stream::write) sends body bytes; [`add_trailer`](Stream::add_trailer)
+//! 4. [`write`](Stream::write) sends body bytes; [`addtrailer`](Stream::addtrailer)
 //!    queues trailers; [`closewrite`](Stream::closewrite) ends the response (the writing
 //!    side lives in `respond.rs`).
 
@@ -44,8 +44,8 @@ pub(crate) enum WriteState {
 /// ```
 /// use http_core::{Stream, StatusCode};
 /// async fn echo(s: &mut Stream) {
-///     s.set_status(StatusCode::OK).unwrap();
-///     s.set_header("content-type", "application/octet-stream").unwrap();
+///     s.setstatus(StatusCode::OK).unwrap();
+///     s.setheader("content-type", "application/octet-stream").unwrap();
 ///     while let Ok(Some(chunk)) = s.read_chunk().await {
 ///         if s.write(chunk).await.is_err() {
 ///             return;
@@ -86,23 +86,6 @@ impl Stream {
     /// # }
     /// ```
     pub fn startread(&self) -> &RequestHead {
-        &self.head
-    }
-
-    /// The request head (same as [`startread`](Self::startread)).
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// # use http_core::{Method, Request, Stream, testing};
-    /// async fn h(s: &mut Stream) {
-    ///     let agent = s.request().header("user-agent").unwrap_or("?").to_owned();
-    ///     let _ = s.write(agent).await;
-    /// }
-    /// let r = testing::call_stream(&h, Request::new(Method::GET, "/").with_header("user-agent", "curl/8")).await;
-    /// assert_eq!(r.text(), "curl/8");
-    /// # }
-    /// ```
-    pub fn request(&self) -> &RequestHead {
         &self.head
     }
 
@@ -269,7 +252,7 @@ impl Stream {
     ///         Ok(_) => http_core::StatusCode::OK,
     ///         Err(e) => e.status(),
     ///     };
-    ///     let _ = s.set_status(status);
+    ///     let _ = s.setstatus(status);
     /// }
     /// let req = Request::new(Method::POST, "/").with_body("too long");
     /// assert_eq!(testing::call_stream(&small_bodies_only, req).await.status, 413);
@@ -344,7 +327,7 @@ impl Stream {
     /// async fn upload(s: &mut Stream) {
     ///     match s.read_to_end(4).await {
     ///         Ok(body) => { let _ = s.write(body).await; }
-    ///         Err(e) => { let _ = s.set_status(e.status()); }
+    ///         Err(e) => { let _ = s.setstatus(e.status()); }
     ///     }
     /// }
     /// let ok = testing::call_stream(&upload, Request::new(Method::POST, "/").with_body("abcd")).await;
@@ -465,14 +448,14 @@ impl Stream {
     /// # use http_core::{Method, Request, Stream, testing};
     /// use http_core::StatusCode;
     /// async fn h(s: &mut Stream) {
-    ///     s.set_status(StatusCode::ACCEPTED).unwrap();
+    ///     s.setstatus(StatusCode::ACCEPTED).unwrap();
     ///     s.write("queued").await.unwrap();
-    ///     assert!(s.set_status(StatusCode::OK).is_err(), "the head is already out");
+    ///     assert!(s.setstatus(StatusCode::OK).is_err(), "the head is already out");
     /// }
     /// assert_eq!(testing::call_stream(&h, Request::new(Method::POST, "/")).await.status, StatusCode::ACCEPTED);
     /// # }
     /// ```
-    pub fn set_status(&mut self, status: StatusCode) -> Result<(), Error> {
+    pub fn setstatus(&mut self, status: StatusCode) -> Result<(), Error> {
         self.check_not_started()?;
         self.status = status;
         Ok(())
@@ -486,7 +469,7 @@ impl Stream {
     /// use http_core::StatusCode;
     /// async fn h(s: &mut Stream) {
     ///     assert_eq!(s.status(), StatusCode::OK, "the default");
-    ///     s.set_status(StatusCode::NOT_FOUND).unwrap();
+    ///     s.setstatus(StatusCode::NOT_FOUND).unwrap();
     ///     assert_eq!(s.status(), StatusCode::NOT_FOUND);
     /// }
     /// assert_eq!(testing::call_stream(&h, Request::new(Method::GET, "/")).await.status, 404);
@@ -503,15 +486,15 @@ impl Stream {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
     /// # use http_core::{Method, Request, Stream, testing};
     /// async fn h(s: &mut Stream) {
-    ///     s.set_header("content-type", "text/csv").unwrap();
-    ///     assert!(s.set_header("bad name", "x").is_err());
+    ///     s.setheader("content-type", "text/csv").unwrap();
+    ///     assert!(s.setheader("bad name", "x").is_err());
     ///     let _ = s.write("a,b\n").await;
     /// }
     /// let r = testing::call_stream(&h, Request::new(Method::GET, "/")).await;
     /// assert_eq!(r.header("content-type"), Some("text/csv"));
     /// # }
     /// ```
-    pub fn set_header(&mut self, name: &str, value: &str) -> Result<(), Error> {
+    pub fn setheader(&mut self, name: &str, value: &str) -> Result<(), Error> {
         self.check_not_started()?;
         let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| Error::new(ErrorKind::State, e))?;
         let value = HeaderValue::from_str(value).map_err(|e| Error::new(ErrorKind::State, e))?;
@@ -546,16 +529,16 @@ impl Stream {
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
     /// # use http_core::{Method, Request, Stream, testing};
     /// async fn h(s: &mut Stream) {
-    ///     s.set_header("trailer", "x-checksum").unwrap();
+    ///     s.setheader("trailer", "x-checksum").unwrap();
     ///     s.write("payload").await.unwrap();
-    ///     s.add_trailer("x-checksum", "abc123").unwrap();
+    ///     s.addtrailer("x-checksum", "abc123").unwrap();
     ///     s.closewrite().await.unwrap();
     /// }
     /// let r = testing::call_stream(&h, Request::new(Method::GET, "/")).await;
     /// assert_eq!(r.trailers.unwrap()["x-checksum"], "abc123");
     /// # }
     /// ```
-    pub fn add_trailer(&mut self, name: &str, value: &str) -> Result<(), Error> {
+    pub fn addtrailer(&mut self, name: &str, value: &str) -> Result<(), Error> {
         if matches!(self.write, WriteState::Finished | WriteState::Aborted) {
             return Err(Error::new(ErrorKind::State, "response already finished"));
         }

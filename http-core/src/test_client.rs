@@ -82,7 +82,7 @@ impl TestClient {
     /// use http_core::{Stream, testing::TestClient};
     /// async fn upper(s: &mut Stream) {
     ///     let body = s.read_to_end(1024).await.unwrap();
-    ///     let _ = s.add_trailer("x-len", &body.len().to_string());
+    ///     let _ = s.addtrailer("x-len", &body.len().to_string());
     ///     let _ = s.write(body.to_ascii_uppercase()).await;
     /// }
     /// let r = TestClient::stream(upper).post("/").body("abc").await;
@@ -371,7 +371,7 @@ mod tests {
             format!("{} {}", r.method(), r.uri())
         }
         async fn stream(s: &mut Stream) {
-            let line = format!("{} {}", s.request().method, s.request().uri);
+            let line = format!("{} {}", s.startread().method, s.startread().uri);
             let _ = s.write(line).await;
         }
         let a = TestClient::new(serve);
@@ -396,7 +396,7 @@ mod tests {
     async fn raw_stream_response_keeps_trailers() {
         async fn h(s: &mut Stream) {
             let _ = s.write("ab").await;
-            let _ = s.add_trailer("x-t", "1");
+            let _ = s.addtrailer("x-t", "1");
         }
         let mut resp = TestClient::stream(h).send_raw(Request::new(Method::GET, "/")).await;
         assert_eq!(resp.body_mut().next_frame().await.unwrap().unwrap(), crate::Frame::Data("ab".into()));

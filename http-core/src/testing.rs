@@ -205,10 +205,10 @@ mod tests {
     #[tokio::test]
     async fn stream_trailers_and_status() {
         async fn h(s: &mut Stream) {
-            s.set_status(StatusCode::ACCEPTED).unwrap();
+            s.setstatus(StatusCode::ACCEPTED).unwrap();
             s.write("abc").await.unwrap();
-            assert!(s.set_status(StatusCode::OK).is_err(), "status is fixed once writing started");
-            s.add_trailer("x-sum", "1").unwrap();
+            assert!(s.setstatus(StatusCode::OK).is_err(), "status is fixed once writing started");
+            s.addtrailer("x-sum", "1").unwrap();
             s.closewrite().await.unwrap();
         }
         let r = call_stream(&h, Request::new(Method::GET, "/")).await;
@@ -237,7 +237,7 @@ mod tests {
             // Wrong status for HTTP/1.1: refused, the response is still open.
             assert!(s.upgrade().await.is_err());
             assert!(!s.is_head_sent());
-            s.set_status(StatusCode::SWITCHING_PROTOCOLS).unwrap();
+            s.setstatus(StatusCode::SWITCHING_PROTOCOLS).unwrap();
             // The in-memory transport has no connection to hand over.
             assert!(s.upgrade().await.is_err());
             assert!(s.is_aborted());
@@ -248,10 +248,10 @@ mod tests {
         assert_eq!(r.status, StatusCode::SWITCHING_PROTOCOLS);
 
         async fn not_asked(s: &mut Stream) {
-            s.set_status(StatusCode::SWITCHING_PROTOCOLS).unwrap();
+            s.setstatus(StatusCode::SWITCHING_PROTOCOLS).unwrap();
             assert!(s.upgrade().await.is_err());
             assert!(!s.is_head_sent(), "a request that asks for no upgrade gets none");
-            s.set_status(StatusCode::OK).unwrap();
+            s.setstatus(StatusCode::OK).unwrap();
         }
         assert_eq!(call_stream(&not_asked, Request::new(Method::GET, "/")).await.status, StatusCode::OK);
     }

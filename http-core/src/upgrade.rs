@@ -138,6 +138,32 @@ impl Stream {
         head.headers.get(UPGRADE).and_then(|v| v.to_str().ok()).map(str::trim).filter(|p| !p.is_empty())
     }
 
+    /// The server's graceful shutdown as a token: cancelled once the server starts
+    /// closing (`Server::close`), so long-lived work — an upgraded connection, a stream of
+    /// events — can say goodbye (a WebSocket sends close 1001) before the server's
+    /// shutdown deadline cuts it. A child token: cancelling it touches nothing else. It
+    /// never fires on a transport without a server behind it (the in-memory test one).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use http_core::{Method, Request, Stream, testing};
+    /// async fn h(s: &mut Stream) {
+    ///     let closing = s.shutdown_signal();
+    ///     tokio::select! {
+    ///         () = closing.cancelled() => { let _ = s.write("server closing").await; }
+    ///         () = tokio::time::sleep(std::time::Duration::from_millis(1)) => { let _ = s.write("done").await; }
+    ///     }
+    /// }
+    /// assert_eq!(testing::call_stream(&h, Request::new(Method::GET, "/")).await.text(), "done");
+    /// # }
+    /// ```
+    pub fn shutdown_signal(&self) -> tokio_util::sync::CancellationToken {
+        match self.transport.shutdown_signal() {
+            Some(server) => server.child_token(),
+            None => tokio_util::sync::CancellationToken::new(),
+        }
+    }
+
     /// True when the request asks to switch protocols (see
     /// [`upgrade_protocol`](Self::upgrade_protocol)).
     ///
@@ -173,13 +199,13 @@ impl Stream {
     /// /// Echoes whatever the client sends once it switched to the `echo` protocol.
     /// async fn echo(s: &mut Stream) {
     ///     if s.upgrade_protocol() != Some("echo") {
-    ///         let _ = s.set_status(StatusCode::UPGRADE_REQUIRED);
+    ///         let _ = s.setstatus(StatusCode::UPGRADE_REQUIRED);
     ///         return;
     ///     }
     ///     let status = if s.version() == http_core::Version::HTTP_2 { StatusCode::OK } else { StatusCode::SWITCHING_PROTOCOLS };
-    ///     s.set_status(status).unwrap();
-    ///     s.set_header("connection", "upgrade").unwrap();
-    ///     s.set_header("upgrade", "echo").unwrap();
+    ///     s.setstatus(status).unwrap();
+    ///     s.setheader("connection", "upgrade").unwrap();
+    ///     s.setheader("upgrade", "echo").unwrap();
     ///     let Ok(mut io) = s.upgrade().await else { return };
     ///     let mut buf = [0u8; 1024];
     ///     while let Ok(n) = io.read(&mut buf).await {

@@ -93,7 +93,7 @@ pub fn parse_cookies(header: &str) -> Vec<Cookie> {
 }
 
 /// HTTP.jl's `getcookies(req)` / `HTTP.Cookies.cookies(req)`: every cookie of every
-/// `Cookie` field of a request's headers (`req.headers()`, or `&s.request().headers` on a
+/// `Cookie` field of a request's headers (`req.headers()`, or `&s.startread().headers` on a
 /// stream).
 ///
 /// ```

@@ -157,7 +157,7 @@ async fn serve_echo(req: Request) -> Response {
 async fn stream_echo(s: &mut Stream) {
     let route = s.context().route().unwrap_or("-").to_owned();
     let params = s.context().params().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
-    let _ = s.set_header("x-route", &route);
+    let _ = s.setheader("x-route", &route);
     let _ = s.write(format!("{route}|{params}")).await;
 }
 

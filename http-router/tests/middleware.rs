@@ -184,7 +184,7 @@ async fn timed_out_handlers_are_dropped_with_their_guards() {
 #[tokio::test]
 async fn panics_become_500_for_both_route_kinds() {
     async fn boom_stream(s: &mut Stream) {
-        let _ = s.set_header("x-half", "1");
+        let _ = s.setheader("x-half", "1");
         panic!("stream boom");
     }
     let router = Router::new()

@@ -35,9 +35,9 @@ impl<H: StreamHandler> StreamHandler for Ops<H> {
         if self.health.is_some()
             && let Some((status, body)) = self.answer(s)
         {
-            let _ = s.set_status(status);
-            let _ = s.set_header("content-type", "text/plain; charset=utf-8");
-            let _ = s.set_header("cache-control", "no-store");
+            let _ = s.setstatus(status);
+            let _ = s.setheader("content-type", "text/plain; charset=utf-8");
+            let _ = s.setheader("cache-control", "no-store");
             let _ = s.write(format!("{body}\n")).await;
             return;
         }

@@ -146,7 +146,7 @@ impl Server {
     /// use http_core::Stream;
     /// use http_server::{Server, ServerOptions};
     /// async fn hello(s: &mut Stream) {
-    ///     let _ = s.set_header("content-type", "text/plain");
+    ///     let _ = s.setheader("content-type", "text/plain");
     ///     let _ = s.write("Hello").await;
     /// }
     /// let server = Server::listen(ServerOptions::new().port(0), hello).await?;
@@ -209,6 +209,7 @@ impl Server {
             max_body_bytes: options.max_body_bytes,
             trusted: trusted.clone(),
             draining,
+            graceful: shared.graceful.clone(),
         });
         let handler = crate::ops::Ops::new(handler, &options);
         let cx = ConnContext {

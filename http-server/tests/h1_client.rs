@@ -107,13 +107,13 @@ async fn app(req: Request) -> Response {
 
 /// Listen-style handlers, all writing without Content-Length unless told.
 async fn streamer(s: &mut Stream) {
-    let path = s.request().uri.path().to_owned();
+    let path = s.startread().uri.path().to_owned();
     match path.as_str() {
         // Streams the request body back chunk by chunk; trailers give the byte count.
         "/echo" => {
-            let te = s.request().header("transfer-encoding").unwrap_or("-").to_owned();
-            let _ = s.set_header("x-request-te", &te);
-            let _ = s.set_header("trailer", "x-count");
+            let te = s.startread().header("transfer-encoding").unwrap_or("-").to_owned();
+            let _ = s.setheader("x-request-te", &te);
+            let _ = s.setheader("trailer", "x-count");
             let mut n = 0usize;
             loop {
                 match s.read_chunk().await {
@@ -127,16 +127,16 @@ async fn streamer(s: &mut Stream) {
                     Err(_) => return,
                 }
             }
-            let _ = s.add_trailer("x-count", &n.to_string());
+            let _ = s.addtrailer("x-count", &n.to_string());
         }
         // Several chunks and a checksum trailer; with `?cl`, a declared Content-Length too.
         "/trailers" => {
             let parts: [&[u8]; 3] = [b"alpha,", b"beta,", b"gamma"];
             let total: usize = parts.iter().map(|p| p.len()).sum();
-            if s.request().uri.query() == Some("cl") {
-                let _ = s.set_header("content-length", &total.to_string());
+            if s.startread().uri.query() == Some("cl") {
+                let _ = s.setheader("content-length", &total.to_string());
             }
-            let _ = s.set_header("trailer", "x-checksum");
+            let _ = s.setheader("trailer", "x-checksum");
             let mut sum = 0u32;
             for p in parts {
                 sum = p.iter().fold(sum, |a, &b| a.wrapping_mul(31).wrapping_add(u32::from(b)));
@@ -144,16 +144,16 @@ async fn streamer(s: &mut Stream) {
                     return;
                 }
             }
-            let _ = s.add_trailer("x-checksum", &format!("{sum:08x}"));
+            let _ = s.addtrailer("x-checksum", &format!("{sum:08x}"));
         }
         // Refuses without reading the body (for Expect: 100-continue).
         "/refuse" => {
-            let _ = s.set_status(StatusCode::FORBIDDEN);
-            let _ = s.set_header("content-length", "2");
+            let _ = s.setstatus(StatusCode::FORBIDDEN);
+            let _ = s.setheader("content-length", "2");
             let _ = s.write("no").await;
         }
         _ => {
-            let _ = s.set_status(StatusCode::NOT_FOUND);
+            let _ = s.setstatus(StatusCode::NOT_FOUND);
         }
     }
 }

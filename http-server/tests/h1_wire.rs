@@ -24,11 +24,11 @@ const MAX_HEADERS: usize = 20;
 /// - anything else: reads the body (up to `max_body_bytes`, else the error's status) and
 ///   describes the request: `METHOD TARGET VERSION len=N body=... trailers=k:v,...`.
 async fn wire(s: &mut Stream) {
-    let path = s.request().uri.path().to_owned();
+    let path = s.startread().uri.path().to_owned();
     match path.as_str() {
         "/noread" => {
-            let _ = s.set_status(StatusCode::UNAUTHORIZED);
-            let _ = s.set_header("content-length", "6");
+            let _ = s.setstatus(StatusCode::UNAUTHORIZED);
+            let _ = s.setheader("content-length", "6");
             let _ = s.write("denied").await;
         }
         "/late-read" => {
@@ -40,16 +40,16 @@ async fn wire(s: &mut Stream) {
         }
         // Declares 10 bytes, writes 5 and ends: the response is short.
         "/short-cl" => {
-            let _ = s.set_header("content-length", "10");
+            let _ = s.setheader("content-length", "10");
             let _ = s.write("12345").await;
         }
         // Declares 3 bytes, writes 5: the write is refused.
         "/long-cl" => {
-            let _ = s.set_header("content-length", "3");
+            let _ = s.setheader("content-length", "3");
             let _ = s.write("12345").await;
         }
         "/stream" => {
-            let _ = s.set_header("content-type", "text/plain");
+            let _ = s.setheader("content-type", "text/plain");
             for part in ["one,", "two,", "three"] {
                 if s.write(part).await.is_err() {
                     return;
@@ -73,7 +73,7 @@ async fn echo(s: &mut Stream) {
         .map(|t| t.iter().map(|(k, v)| format!("{k}:{}", v.to_str().unwrap_or("?"))).collect())
         .unwrap_or_default();
     trailers.sort();
-    let r = s.request();
+    let r = s.startread();
     let text = format!(
         "{} {} {:?} len={} body={} trailers={}",
         r.method,

@@ -18,14 +18,14 @@ use tokio::net::TcpStream;
 /// answer naming its path.
 async fn echo(s: &mut Stream) {
     if s.upgrade_protocol() != Some("echo") {
-        let answer = format!("plain {}", s.request().uri.path());
+        let answer = format!("plain {}", s.startread().uri.path());
         let _ = s.write(answer).await;
         return;
     }
     let status = if s.version() == Version::HTTP_2 { StatusCode::OK } else { StatusCode::SWITCHING_PROTOCOLS };
-    s.set_status(status).unwrap();
-    s.set_header("connection", "upgrade").unwrap();
-    s.set_header("upgrade", "echo").unwrap();
+    s.setstatus(status).unwrap();
+    s.setheader("connection", "upgrade").unwrap();
+    s.setheader("upgrade", "echo").unwrap();
     let mut io = s.upgrade().await.expect("upgrade");
     let mut buf = [0u8; 4096];
     loop {

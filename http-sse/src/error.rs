@@ -1,4 +1,4 @@
-//! The crate's one error type, [`SSEError`].
+//! The crate's one error type, [`SseError`].
 
 use std::fmt;
 
@@ -7,13 +7,13 @@ use std::fmt;
 /// Opaque on purpose: ask the predicates.
 ///
 /// ```
-/// use http_sse::SSEEvent;
-/// let err = SSEEvent::new("x").with_id("a\nb").encode().unwrap_err();
+/// use http_sse::SseEvent;
+/// let err = SseEvent::new("x").with_id("a\nb").encode().unwrap_err();
 /// assert!(err.is_invalid());
 /// assert_eq!(err.to_string(), "invalid SSE event: `id` contains a line break (CR or LF)");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SSEError {
+pub struct SseError {
     kind: Kind,
 }
 
@@ -29,29 +29,29 @@ enum Kind {
     Read(String),
 }
 
-impl SSEError {
+impl SseError {
     pub(crate) fn invalid(field: &'static str, reason: &'static str) -> Self {
-        SSEError { kind: Kind::Invalid { field, reason } }
+        SseError { kind: Kind::Invalid { field, reason } }
     }
 
     pub(crate) fn too_large(len: usize, max_len: usize) -> Self {
-        SSEError { kind: Kind::TooLarge { len, max_len } }
+        SseError { kind: Kind::TooLarge { len, max_len } }
     }
 
     pub(crate) fn closed() -> Self {
-        SSEError { kind: Kind::Closed }
+        SseError { kind: Kind::Closed }
     }
 
     pub(crate) fn read(why: String) -> Self {
-        SSEError { kind: Kind::Read(why) }
+        SseError { kind: Kind::Read(why) }
     }
 
     /// True when an event field (`id`, `event`) holds a character that would corrupt the
     /// stream: a line break, or NUL in `id`.
     ///
     /// ```
-    /// use http_sse::SSEEvent;
-    /// assert!(SSEEvent::new("x").with_event("a\nb").encode().unwrap_err().is_invalid());
+    /// use http_sse::SseEvent;
+    /// assert!(SseEvent::new("x").with_event("a\nb").encode().unwrap_err().is_invalid());
     /// ```
     pub fn is_invalid(&self) -> bool {
         matches!(self.kind, Kind::Invalid { .. })
@@ -60,8 +60,8 @@ impl SSEError {
     /// True when one event is larger than the `max_len` in force (on a stream or a parser).
     ///
     /// ```
-    /// use http_sse::SSEParser;
-    /// let mut p = SSEParser::new(8);
+    /// use http_sse::SseParser;
+    /// let mut p = SseParser::new(8);
     /// p.feed(b"data: far too long for eight bytes\n\n");
     /// assert!(p.next_event().unwrap().unwrap_err().is_too_large());
     /// ```
@@ -74,9 +74,9 @@ impl SSEError {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let (stream, _body) = http_sse::SSEStream::new(64, None);
+    /// let (stream, _body) = http_sse::SseStream::new(64, None);
     /// stream.close();
-    /// assert!(stream.send(&http_sse::SSEEvent::new("late")).await.unwrap_err().is_closed());
+    /// assert!(stream.send(&http_sse::SseEvent::new("late")).await.unwrap_err().is_closed());
     /// # }
     /// ```
     pub fn is_closed(&self) -> bool {
@@ -98,7 +98,7 @@ impl SSEError {
     }
 }
 
-impl fmt::Display for SSEError {
+impl fmt::Display for SseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             Kind::Invalid { field, reason } => write!(f, "invalid SSE event: `{field}` {reason}"),
@@ -109,7 +109,7 @@ impl fmt::Display for SSEError {
     }
 }
 
-impl std::error::Error for SSEError {}
+impl std::error::Error for SseError {}
 
 #[cfg(test)]
 mod tests {
@@ -119,13 +119,13 @@ mod tests {
     fn predicates_and_messages() {
         let cases = [
             (
-                SSEError::invalid("event", "contains NUL"),
+                SseError::invalid("event", "contains NUL"),
                 (true, false, false),
                 "invalid SSE event: `event` contains NUL",
             ),
-            (SSEError::too_large(10, 5), (false, true, false), "SSE event of 10 bytes is over max_len (5 bytes)"),
+            (SseError::too_large(10, 5), (false, true, false), "SSE event of 10 bytes is over max_len (5 bytes)"),
             (
-                SSEError::closed(),
+                SseError::closed(),
                 (false, false, true),
                 "SSE stream closed (the client went away or the stream was closed)",
             ),
@@ -134,7 +134,7 @@ mod tests {
             assert_eq!((e.is_invalid(), e.is_too_large(), e.is_closed(), e.is_read()), (inv, big, closed, false));
             assert_eq!(e.to_string(), msg);
         }
-        let e = SSEError::read("reset".into());
+        let e = SseError::read("reset".into());
         assert!(e.is_read() && !e.is_closed());
         assert_eq!(e.to_string(), "reading the SSE byte stream failed: reset");
     }

@@ -1,4 +1,4 @@
-//! [`SSEEvent`] and its wire encoding (WHATWG HTML, "Server-sent events", §9.2.5).
+//! [`SseEvent`] and its wire encoding (WHATWG HTML, "Server-sent events", §9.2.5).
 //!
 //! An event is written as, in this order:
 //!
@@ -12,24 +12,24 @@
 //!
 //! `fields` is never written: it records what a parser observed. An `id` or `event` holding a
 //! line break (CR or LF) or NUL cannot be written without changing the meaning of the stream,
-//! so encoding it is an [`SSEError`] (`is_invalid()`) and nothing is written.
+//! so encoding it is an [`SseError`] (`is_invalid()`) and nothing is written.
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::error::SSEError;
+use crate::error::SseError;
 
 /// One server-sent event: what a server sends and what the parser produces.
 ///
 /// ```
-/// use http_sse::SSEEvent;
-/// let ev = SSEEvent::new("line1\nline2").with_event("tick").with_id("7").with_retry(2500);
+/// use http_sse::SseEvent;
+/// let ev = SseEvent::new("line1\nline2").with_event("tick").with_id("7").with_retry(2500);
 /// assert_eq!(
 ///     ev.encode().unwrap(),
 ///     "event: tick\nid: 7\nretry: 2500\ndata: line1\ndata: line2\n\n"
 /// );
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SSEEvent {
+pub struct SseEvent {
     /// The data. Sent as one `data:` line per line; a parser joins the lines with `\n`.
     pub data: String,
     /// The event type (`event:`); `None` (or empty) means the default type, `message`.
@@ -45,22 +45,22 @@ pub struct SSEEvent {
     pub fields: Vec<(String, String)>,
 }
 
-impl SSEEvent {
+impl SseEvent {
     /// An event of the default type carrying `data`.
     ///
     /// ```
-    /// let ev = http_sse::SSEEvent::new("hi");
+    /// let ev = http_sse::SseEvent::new("hi");
     /// assert_eq!((ev.data.as_str(), ev.event.as_deref()), ("hi", None));
     /// assert_eq!(ev.encode().unwrap(), "data: hi\n\n");
     /// ```
     pub fn new(data: impl Into<String>) -> Self {
-        SSEEvent { data: data.into(), ..Default::default() }
+        SseEvent { data: data.into(), ..Default::default() }
     }
 
     /// Sets the event type (builder style). Checked when encoded.
     ///
     /// ```
-    /// let ev = http_sse::SSEEvent::new("x").with_event("tick");
+    /// let ev = http_sse::SseEvent::new("x").with_event("tick");
     /// assert_eq!(ev.encode().unwrap(), "event: tick\ndata: x\n\n");
     /// ```
     pub fn with_event(mut self, event: impl Into<String>) -> Self {
@@ -71,7 +71,7 @@ impl SSEEvent {
     /// Sets the event ID (builder style). Checked when encoded.
     ///
     /// ```
-    /// let ev = http_sse::SSEEvent::new("x").with_id("42");
+    /// let ev = http_sse::SseEvent::new("x").with_id("42");
     /// assert_eq!(ev.encode().unwrap(), "id: 42\ndata: x\n\n");
     /// ```
     pub fn with_id(mut self, id: impl Into<String>) -> Self {
@@ -82,7 +82,7 @@ impl SSEEvent {
     /// Sets the reconnection time in milliseconds (builder style).
     ///
     /// ```
-    /// let ev = http_sse::SSEEvent::new("x").with_retry(3000);
+    /// let ev = http_sse::SseEvent::new("x").with_retry(3000);
     /// assert_eq!(ev.encode().unwrap(), "retry: 3000\ndata: x\n\n");
     /// ```
     pub fn with_retry(mut self, retry_ms: u64) -> Self {
@@ -103,11 +103,11 @@ impl SSEEvent {
     /// Checks that the event can be written: no CR, LF or NUL in `id` or `event`.
     ///
     /// ```
-    /// use http_sse::SSEEvent;
-    /// assert!(SSEEvent::new("ok").with_event("a\rb").validate().unwrap_err().is_invalid());
-    /// assert!(SSEEvent::new("any\0data\r\nis fine").validate().is_ok());
+    /// use http_sse::SseEvent;
+    /// assert!(SseEvent::new("ok").with_event("a\rb").validate().unwrap_err().is_invalid());
+    /// assert!(SseEvent::new("any\0data\r\nis fine").validate().is_ok());
     /// ```
-    pub fn validate(&self) -> Result<(), SSEError> {
+    pub fn validate(&self) -> Result<(), SseError> {
         check("event", self.event.as_deref())?;
         check("id", self.id.as_deref())
     }
@@ -115,7 +115,7 @@ impl SSEEvent {
     /// The number of bytes [`encode`](Self::encode) produces.
     ///
     /// ```
-    /// let ev = http_sse::SSEEvent::new("a\nb").with_id("1");
+    /// let ev = http_sse::SseEvent::new("a\nb").with_id("1");
     /// assert_eq!(ev.encoded_len(), ev.encode().unwrap().len());
     /// assert_eq!(ev.encoded_len(), "id: 1\ndata: a\ndata: b\n\n".len());
     /// ```
@@ -139,10 +139,10 @@ impl SSEEvent {
     /// Encodes the event, validated first.
     ///
     /// ```
-    /// let bytes = http_sse::SSEEvent::new("hello").with_event("greeting").encode().unwrap();
+    /// let bytes = http_sse::SseEvent::new("hello").with_event("greeting").encode().unwrap();
     /// assert_eq!(bytes, "event: greeting\ndata: hello\n\n");
     /// ```
-    pub fn encode(&self) -> Result<Bytes, SSEError> {
+    pub fn encode(&self) -> Result<Bytes, SseError> {
         self.validate()?;
         let mut buf = BytesMut::with_capacity(self.encoded_len());
         self.write_validated(&mut buf);
@@ -153,12 +153,12 @@ impl SSEEvent {
     ///
     /// ```
     /// let mut buf = bytes::BytesMut::from(": start\n\n");
-    /// http_sse::SSEEvent::new("x").encode_into(&mut buf).unwrap();
+    /// http_sse::SseEvent::new("x").encode_into(&mut buf).unwrap();
     /// assert_eq!(buf, ": start\n\ndata: x\n\n");
-    /// assert!(http_sse::SSEEvent::new("y").with_id("\n").encode_into(&mut buf).is_err());
+    /// assert!(http_sse::SseEvent::new("y").with_id("\n").encode_into(&mut buf).is_err());
     /// assert_eq!(buf.len(), ": start\n\ndata: x\n\n".len(), "nothing appended");
     /// ```
-    pub fn encode_into(&self, buf: &mut BytesMut) -> Result<(), SSEError> {
+    pub fn encode_into(&self, buf: &mut BytesMut) -> Result<(), SseError> {
         self.validate()?;
         buf.reserve(self.encoded_len());
         self.write_validated(buf);
@@ -199,13 +199,13 @@ pub fn encode_comment(text: &str) -> Bytes {
     buf.freeze()
 }
 
-fn check(field: &'static str, value: Option<&str>) -> Result<(), SSEError> {
+fn check(field: &'static str, value: Option<&str>) -> Result<(), SseError> {
     let Some(v) = value else { return Ok(()) };
     if v.contains(['\r', '\n']) {
-        return Err(SSEError::invalid(field, "contains a line break (CR or LF)"));
+        return Err(SseError::invalid(field, "contains a line break (CR or LF)"));
     }
     if v.contains('\0') {
-        return Err(SSEError::invalid(field, "contains NUL"));
+        return Err(SseError::invalid(field, "contains NUL"));
     }
     Ok(())
 }
@@ -272,22 +272,22 @@ mod tests {
 
     #[test]
     fn encoding_table() {
-        let cases: Vec<(SSEEvent, &str)> = vec![
-            (SSEEvent::new("hi"), "data: hi\n\n"),
-            (SSEEvent::new(""), "data: \n\n"),
-            (SSEEvent::new("a\nb\r\nc\rd"), "data: a\ndata: b\ndata: c\ndata: d\n\n"),
-            (SSEEvent::new("end\n"), "data: end\ndata: \n\n"),
-            (SSEEvent::new("x").with_event("tick"), "event: tick\ndata: x\n\n"),
-            (SSEEvent::new("x").with_event(""), "data: x\n\n"),
-            (SSEEvent::new("x").with_id(""), "id: \ndata: x\n\n"),
-            (SSEEvent::new("x").with_retry(0), "retry: 0\ndata: x\n\n"),
+        let cases: Vec<(SseEvent, &str)> = vec![
+            (SseEvent::new("hi"), "data: hi\n\n"),
+            (SseEvent::new(""), "data: \n\n"),
+            (SseEvent::new("a\nb\r\nc\rd"), "data: a\ndata: b\ndata: c\ndata: d\n\n"),
+            (SseEvent::new("end\n"), "data: end\ndata: \n\n"),
+            (SseEvent::new("x").with_event("tick"), "event: tick\ndata: x\n\n"),
+            (SseEvent::new("x").with_event(""), "data: x\n\n"),
+            (SseEvent::new("x").with_id(""), "id: \ndata: x\n\n"),
+            (SseEvent::new("x").with_retry(0), "retry: 0\ndata: x\n\n"),
             (
-                SSEEvent::new("{\"i\": 1}").with_retry(u64::MAX).with_id("1").with_event("e"),
+                SseEvent::new("{\"i\": 1}").with_retry(u64::MAX).with_id("1").with_event("e"),
                 "event: e\nid: 1\nretry: 18446744073709551615\ndata: {\"i\": 1}\n\n",
             ),
-            (SSEEvent::new(": not a comment"), "data: : not a comment\n\n"),
-            (SSEEvent::new(" lead"), "data:  lead\n\n"),
-            (SSEEvent::new("nul\0ok"), "data: nul\0ok\n\n"),
+            (SseEvent::new(": not a comment"), "data: : not a comment\n\n"),
+            (SseEvent::new(" lead"), "data:  lead\n\n"),
+            (SseEvent::new("nul\0ok"), "data: nul\0ok\n\n"),
         ];
         for (ev, want) in cases {
             let got = ev.encode().unwrap();
@@ -298,21 +298,21 @@ mod tests {
 
     #[test]
     fn fields_are_never_written() {
-        let mut ev = SSEEvent::new("d");
+        let mut ev = SseEvent::new("d");
         ev.fields.push(("x".into(), "y".into()));
         assert_eq!(ev.encode().unwrap(), "data: d\n\n");
     }
 
     #[test]
     fn invalid_ids_and_event_types_are_rejected_and_write_nothing() {
-        let bad: Vec<(SSEEvent, &str)> = vec![
-            (SSEEvent::new("d").with_id("1\n2"), "invalid SSE event: `id` contains a line break (CR or LF)"),
-            (SSEEvent::new("d").with_id("1\r"), "invalid SSE event: `id` contains a line break (CR or LF)"),
-            (SSEEvent::new("d").with_id("\r\n"), "invalid SSE event: `id` contains a line break (CR or LF)"),
-            (SSEEvent::new("d").with_id("a\0b"), "invalid SSE event: `id` contains NUL"),
-            (SSEEvent::new("d").with_event("a\nb"), "invalid SSE event: `event` contains a line break (CR or LF)"),
-            (SSEEvent::new("d").with_event("\r"), "invalid SSE event: `event` contains a line break (CR or LF)"),
-            (SSEEvent::new("d").with_event("\0"), "invalid SSE event: `event` contains NUL"),
+        let bad: Vec<(SseEvent, &str)> = vec![
+            (SseEvent::new("d").with_id("1\n2"), "invalid SSE event: `id` contains a line break (CR or LF)"),
+            (SseEvent::new("d").with_id("1\r"), "invalid SSE event: `id` contains a line break (CR or LF)"),
+            (SseEvent::new("d").with_id("\r\n"), "invalid SSE event: `id` contains a line break (CR or LF)"),
+            (SseEvent::new("d").with_id("a\0b"), "invalid SSE event: `id` contains NUL"),
+            (SseEvent::new("d").with_event("a\nb"), "invalid SSE event: `event` contains a line break (CR or LF)"),
+            (SseEvent::new("d").with_event("\r"), "invalid SSE event: `event` contains a line break (CR or LF)"),
+            (SseEvent::new("d").with_event("\0"), "invalid SSE event: `event` contains NUL"),
         ];
         for (ev, msg) in bad {
             let mut buf = BytesMut::from("kept");

@@ -1,7 +1,7 @@
-//! The client side: bytes of an event stream in, [`SSEEvent`]s out, per the WHATWG
+//! The client side: bytes of an event stream in, [`SseEvent`]s out, per the WHATWG
 //! interpretation rules (HTML, "Server-sent events", §9.2.6).
 //!
-//! [`SSEParser`] is incremental: feed it chunks split anywhere (inside a UTF-8 sequence,
+//! [`SseParser`] is incremental: feed it chunks split anywhere (inside a UTF-8 sequence,
 //! between the CR and LF of a CRLF, inside the BOM) and it produces the same events as for
 //! the whole stream at once. The rules it follows:
 //!
@@ -15,14 +15,14 @@
 //!   the last event ID unless the value contains NUL (then the field is ignored); `retry`
 //!   sets the reconnection time when the value is all ASCII digits (otherwise, or when it
 //!   overflows `u64`, it is ignored). Other field names are ignored (but kept in
-//!   [`SSEEvent::fields`]). Names are case-sensitive.
+//!   [`SseEvent::fields`]). Names are case-sensitive.
 //! - A blank line dispatches: an event with empty data is not dispatched; otherwise one
 //!   final LF is removed from the data and the event carries the last event ID, which stays
 //!   in force for later events until an `id` field changes it.
-//! - At the end of the stream an unfinished event is discarded ([`SSEParser::finish`]).
+//! - At the end of the stream an unfinished event is discarded ([`SseParser::finish`]).
 //! - `max_len` bounds one event: the bytes of its lines (the unfinished line included) may
 //!   not exceed it. An oversized event is reported once as an error
-//!   ([`SSEError::is_too_large`]) and skipped up to the next blank line; the parser goes on.
+//!   ([`SseError::is_too_large`]) and skipped up to the next blank line; the parser goes on.
 //!   Comment lines are not stored and do not count.
 
 use std::collections::VecDeque;
@@ -33,16 +33,16 @@ use bytes::Bytes;
 use tokio_stream::Stream;
 
 use crate::DEFAULT_MAX_LEN;
-use crate::error::SSEError;
-use crate::event::SSEEvent;
+use crate::error::SseError;
+use crate::event::SseEvent;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// An incremental event-stream parser.
 ///
 /// ```
-/// use http_sse::SSEParser;
-/// let mut p = SSEParser::new(1024);
+/// use http_sse::SseParser;
+/// let mut p = SseParser::new(1024);
 /// p.feed(b"id: 1\nevent: tick\ndata: line1\r");
 /// assert!(p.next_event().is_none(), "no blank line yet");
 /// p.feed(b"\ndata: line2\n\ndata: again\n\n");
@@ -52,7 +52,7 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// assert_eq!((b.event, b.id.as_deref(), b.data.as_str()), (None, Some("1"), "again"));
 /// ```
 #[derive(Debug)]
-pub struct SSEParser {
+pub struct SseParser {
     max_len: usize,
     /// The unfinished line (not stored for comments or while skipping).
     line: Vec<u8>,
@@ -73,25 +73,25 @@ pub struct SSEParser {
     fields: Vec<(String, String)>,
     last_event_id: String,
     retry: Option<u64>,
-    out: VecDeque<Result<SSEEvent, SSEError>>,
+    out: VecDeque<Result<SseEvent, SseError>>,
 }
 
-impl Default for SSEParser {
+impl Default for SseParser {
     fn default() -> Self {
-        SSEParser::new(DEFAULT_MAX_LEN)
+        SseParser::new(DEFAULT_MAX_LEN)
     }
 }
 
-impl SSEParser {
+impl SseParser {
     /// A parser that allows events of up to `max_len` bytes.
     ///
     /// ```
-    /// let mut p = http_sse::SSEParser::new(1024);
+    /// let mut p = http_sse::SseParser::new(1024);
     /// p.feed(b"data: x\n\n");
     /// assert_eq!(p.next_event().unwrap().unwrap().data, "x");
     /// ```
     pub fn new(max_len: usize) -> Self {
-        SSEParser {
+        SseParser {
             max_len,
             line: Vec::new(),
             line_started: false,
@@ -113,7 +113,7 @@ impl SSEParser {
     /// `EventSource` sends as `Last-Event-ID` when it reconnects.
     ///
     /// ```
-    /// let mut p = http_sse::SSEParser::default();
+    /// let mut p = http_sse::SseParser::default();
     /// assert_eq!(p.last_event_id(), "");
     /// p.feed(b"id: 7\ndata: a\n\n");
     /// assert_eq!(p.last_event_id(), "7");
@@ -125,7 +125,7 @@ impl SSEParser {
     /// The last valid `retry` seen (the reconnection time in milliseconds).
     ///
     /// ```
-    /// let mut p = http_sse::SSEParser::default();
+    /// let mut p = http_sse::SseParser::default();
     /// p.feed(b"retry: 1500\n\nretry: soon\n\n");
     /// assert_eq!(p.retry(), Some(1500), "a non-numeric retry is ignored");
     /// ```
@@ -137,7 +137,7 @@ impl SSEParser {
     /// [`next_event`](Self::next_event).
     ///
     /// ```
-    /// let mut p = http_sse::SSEParser::default();
+    /// let mut p = http_sse::SseParser::default();
     /// p.feed(b"data: spl");
     /// p.feed(b"it\r");
     /// p.feed(b"\n\n");
@@ -170,13 +170,13 @@ impl SSEParser {
     /// The next parsed event, or an oversized-event error; `None` when more bytes are needed.
     ///
     /// ```
-    /// let mut p = http_sse::SSEParser::default();
+    /// let mut p = http_sse::SseParser::default();
     /// p.feed(b"data: one\n\ndata: two\n\n");
     /// assert_eq!(p.next_event().unwrap().unwrap().data, "one");
     /// assert_eq!(p.next_event().unwrap().unwrap().data, "two");
     /// assert!(p.next_event().is_none());
     /// ```
-    pub fn next_event(&mut self) -> Option<Result<SSEEvent, SSEError>> {
+    pub fn next_event(&mut self) -> Option<Result<SseEvent, SseError>> {
         self.out.pop_front()
     }
 
@@ -185,7 +185,7 @@ impl SSEParser {
     /// of a reconnection next. Returns true when something was discarded.
     ///
     /// ```
-    /// let mut p = http_sse::SSEParser::default();
+    /// let mut p = http_sse::SseParser::default();
     /// p.feed(b"id: 9\ndata: done\n\ndata: cut off");
     /// assert!(p.finish());
     /// assert_eq!(p.next_event().unwrap().unwrap().data, "done");
@@ -223,7 +223,7 @@ impl SSEParser {
     }
 
     fn too_large(&mut self, len: usize) {
-        self.out.push_back(Err(SSEError::too_large(len, self.max_len)));
+        self.out.push_back(Err(SseError::too_large(len, self.max_len)));
         self.skipping = true;
         self.line.clear();
         self.reset_event();
@@ -293,7 +293,7 @@ impl SSEParser {
             data.pop();
         }
         let event_type = std::mem::take(&mut self.event_type);
-        let ev = SSEEvent {
+        let ev = SseEvent {
             data,
             event: (!event_type.is_empty()).then_some(event_type),
             id: (!self.last_event_id.is_empty()).then(|| self.last_event_id.clone()),
@@ -312,7 +312,7 @@ impl SSEParser {
     }
 }
 
-/// Parses a whole stream held in memory, as [`SSEParser`] does with the end of the stream
+/// Parses a whole stream held in memory, as [`SseParser`] does with the end of the stream
 /// after `bytes`. Fails on the first oversized event.
 ///
 /// ```
@@ -320,16 +320,16 @@ impl SSEParser {
 /// let data: Vec<_> = evs.iter().map(|e| e.data.as_str()).collect();
 /// assert_eq!(data, ["a", ""]);
 /// ```
-pub fn parse_all(bytes: &[u8], max_len: usize) -> Result<Vec<SSEEvent>, SSEError> {
-    let mut p = SSEParser::new(max_len);
+pub fn parse_all(bytes: &[u8], max_len: usize) -> Result<Vec<SseEvent>, SseError> {
+    let mut p = SseParser::new(max_len);
     p.feed(bytes);
     p.finish();
     std::iter::from_fn(|| p.next_event()).collect()
 }
 
 /// Events read from a stream of byte chunks (a response body, a socket): an async
-/// [`Stream`] of `Result<SSEEvent, SSEError>`. A failing source yields one
-/// [`is_read`](SSEError::is_read) error and ends; at the source's end an unfinished event is
+/// [`Stream`] of `Result<SseEvent, SseError>`. A failing source yields one
+/// [`is_read`](SseError::is_read) error and ends; at the source's end an unfinished event is
 /// discarded.
 ///
 /// ```
@@ -344,7 +344,7 @@ pub fn parse_all(bytes: &[u8], max_len: usize) -> Result<Vec<SSEEvent>, SSEError
 #[derive(Debug)]
 pub struct EventStream<S> {
     source: Option<S>,
-    parser: SSEParser,
+    parser: SseParser,
 }
 
 impl<S> EventStream<S> {
@@ -359,7 +359,7 @@ impl<S> EventStream<S> {
     /// # }
     /// ```
     pub fn new(source: S, max_len: usize) -> Self {
-        EventStream { source: Some(source), parser: SSEParser::new(max_len) }
+        EventStream { source: Some(source), parser: SseParser::new(max_len) }
     }
 
     /// The parser, for its last event ID and reconnection time.
@@ -373,7 +373,7 @@ impl<S> EventStream<S> {
     /// assert_eq!((events.parser().last_event_id(), events.parser().retry()), ("5", Some(100)));
     /// # }
     /// ```
-    pub fn parser(&self) -> &SSEParser {
+    pub fn parser(&self) -> &SseParser {
         &self.parser
     }
 }
@@ -384,7 +384,7 @@ where
     B: AsRef<[u8]>,
     E: std::fmt::Display,
 {
-    type Item = Result<SSEEvent, SSEError>;
+    type Item = Result<SseEvent, SseError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
@@ -399,7 +399,7 @@ where
                 Poll::Ready(Some(Err(e))) => {
                     this.source = None;
                     this.parser.finish();
-                    return Poll::Ready(Some(Err(SSEError::read(e.to_string()))));
+                    return Poll::Ready(Some(Err(SseError::read(e.to_string()))));
                 }
                 Poll::Ready(None) => {
                     this.source = None;
@@ -451,7 +451,7 @@ mod tests {
 
     #[test]
     fn an_endless_line_does_not_grow_memory() {
-        let mut p = SSEParser::new(1000);
+        let mut p = SseParser::new(1000);
         p.feed(b"data: ");
         for _ in 0..1000 {
             p.feed(&[b'x'; 1000]);
@@ -465,7 +465,7 @@ mod tests {
 
     #[test]
     fn finish_resets_for_a_reconnection_but_keeps_id_and_retry() {
-        let mut p = SSEParser::default();
+        let mut p = SseParser::default();
         p.feed(b"retry: 10\nid: 3\ndata: a\n\nevent: x\ndata: partial\n");
         assert!(p.finish());
         assert!(!p.finish(), "nothing left the second time");
@@ -479,7 +479,7 @@ mod tests {
 
     #[test]
     fn crlf_split_across_chunks_is_one_line_end() {
-        let mut p = SSEParser::default();
+        let mut p = SseParser::default();
         p.feed(b"data: a\r");
         p.feed(b"\ndata: b\r");
         p.feed(b"\n\r");

@@ -1,4 +1,4 @@
-//! SSE responses: [`sse_stream`], [`sse_stream_with`] and the [`SSEResponse`] builder, plus
+//! SSE responses: [`sse_stream`], [`sse_stream_with`] and the [`SseResponse`] builder, plus
 //! [`last_event_id`] for resuming.
 
 use std::fmt::Display;
@@ -10,21 +10,21 @@ use http::{HeaderValue, StatusCode};
 use http_core::{Request, Response};
 
 use crate::DEFAULT_MAX_LEN;
-use crate::stream::SSEStream;
+use crate::stream::SseStream;
 
-/// A response with an [`SSEStream`] body and the standard headers: `Content-Type:
+/// A response with an [`SseStream`] body and the standard headers: `Content-Type:
 /// text/event-stream`, `Cache-Control: no-cache`, no Content-Length (HTTP/1.1 sends it
 /// chunked). Returns the stream to push events into; the body ends when every handle is
-/// dropped or one calls [`SSEStream::close`].
+/// dropped or one calls [`SseStream::close`].
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// use http_core::{testing, Method, Request, Response, StatusCode};
-/// use http_sse::{sse_stream, SSEEvent};
+/// use http_sse::{sse_stream, SseEvent};
 /// async fn handler(_req: Request) -> Response {
 ///     let (resp, stream) = sse_stream(StatusCode::OK);
 ///     tokio::spawn(async move {
-///         let _ = stream.send(&SSEEvent::new("hi")).await;
+///         let _ = stream.send(&SseEvent::new("hi")).await;
 ///     });
 ///     resp
 /// }
@@ -33,8 +33,8 @@ use crate::stream::SSEStream;
 /// assert_eq!(r.text(), "data: hi\n\n");
 /// # }
 /// ```
-pub fn sse_stream(status: StatusCode) -> (Response, SSEStream) {
-    SSEResponse::new().status(status).stream()
+pub fn sse_stream(status: StatusCode) -> (Response, SseStream) {
+    SseResponse::new().status(status).stream()
 }
 
 /// Like [`sse_stream`], and runs `producer` with the stream on a background tokio task,
@@ -49,13 +49,13 @@ pub fn sse_stream(status: StatusCode) -> (Response, SSEStream) {
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// use http_core::{testing, Method, Request, Response, StatusCode};
-/// use http_sse::{sse_stream_with, SSEEvent};
+/// use http_sse::{sse_stream_with, SseEvent};
 /// async fn count(_req: Request) -> Response {
 ///     sse_stream_with(StatusCode::OK, |stream| async move {
 ///         for i in 1..=3 {
-///             stream.send(&SSEEvent::new(i.to_string()).with_id(i.to_string())).await?;
+///             stream.send(&SseEvent::new(i.to_string()).with_id(i.to_string())).await?;
 ///         }
-///         Ok::<_, http_sse::SSEError>(())
+///         Ok::<_, http_sse::SseError>(())
 ///     })
 /// }
 /// let r = testing::call(&count, Request::new(Method::GET, "/")).await;
@@ -64,11 +64,11 @@ pub fn sse_stream(status: StatusCode) -> (Response, SSEStream) {
 /// ```
 pub fn sse_stream_with<F, Fut>(status: StatusCode, producer: F) -> Response
 where
-    F: FnOnce(SSEStream) -> Fut,
+    F: FnOnce(SseStream) -> Fut,
     Fut: Future + Send + 'static,
     Fut::Output: ProducerResult,
 {
-    SSEResponse::new().status(status).spawn(producer)
+    SseResponse::new().status(status).spawn(producer)
 }
 
 /// The request's `Last-Event-ID` (what a reconnecting `EventSource` sends: the last event ID
@@ -88,10 +88,10 @@ pub fn last_event_id(req: &Request) -> Option<&str> {
 /// displayable error.
 ///
 /// ```
-/// use http_sse::{ProducerResult, SSEError};
+/// use http_sse::{ProducerResult, SseError};
 /// assert_eq!(().into_outcome(), Ok(()));
 /// assert_eq!(Err::<(), _>("boom").into_outcome(), Err(("boom".to_string(), false)));
-/// let invalid: Result<(), SSEError> = http_sse::SSEEvent::new("x").with_id("\n").validate();
+/// let invalid: Result<(), SseError> = http_sse::SseEvent::new("x").with_id("\n").validate();
 /// assert!(matches!(invalid.into_outcome(), Err((_, false))), "not a closed stream");
 /// ```
 pub trait ProducerResult {
@@ -108,7 +108,7 @@ impl ProducerResult for () {
 impl<E: Display + 'static> ProducerResult for Result<(), E> {
     fn into_outcome(self) -> Result<(), (String, bool)> {
         self.map_err(|e| {
-            let closed = (&e as &dyn std::any::Any).downcast_ref::<crate::SSEError>().is_some_and(|e| e.is_closed());
+            let closed = (&e as &dyn std::any::Any).downcast_ref::<crate::SseError>().is_some_and(|e| e.is_closed());
             (e.to_string(), closed)
         })
     }
@@ -119,8 +119,8 @@ impl<E: Display + 'static> ProducerResult for Result<(), E> {
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// use std::time::Duration;
-/// use http_sse::SSEResponse;
-/// let (resp, stream) = SSEResponse::new()
+/// use http_sse::SseResponse;
+/// let (resp, stream) = SseResponse::new()
 ///     .max_len(64 * 1024)
 ///     .keep_alive(Duration::from_secs(15))
 ///     .header("x-accel-buffering", "no")
@@ -130,35 +130,35 @@ impl<E: Display + 'static> ProducerResult for Result<(), E> {
 /// # }
 /// ```
 #[derive(Debug, Clone)]
-pub struct SSEResponse {
+pub struct SseResponse {
     status: StatusCode,
     max_len: usize,
     keep_alive: Option<Duration>,
     headers: Vec<(String, String)>,
 }
 
-impl Default for SSEResponse {
+impl Default for SseResponse {
     fn default() -> Self {
-        SSEResponse::new()
+        SseResponse::new()
     }
 }
 
-impl SSEResponse {
+impl SseResponse {
     /// The defaults: status 200, `max_len` 16 MiB, no keep-alive, no extra headers.
     ///
     /// ```
-    /// let (resp, stream) = http_sse::SSEResponse::new().stream();
+    /// let (resp, stream) = http_sse::SseResponse::new().stream();
     /// assert_eq!(resp.status(), 200);
     /// assert_eq!(stream.max_len(), http_sse::DEFAULT_MAX_LEN);
     /// ```
     pub fn new() -> Self {
-        SSEResponse { status: StatusCode::OK, max_len: DEFAULT_MAX_LEN, keep_alive: None, headers: Vec::new() }
+        SseResponse { status: StatusCode::OK, max_len: DEFAULT_MAX_LEN, keep_alive: None, headers: Vec::new() }
     }
 
     /// The response status. Default 200.
     ///
     /// ```
-    /// let (resp, _stream) = http_sse::SSEResponse::new().status(http_core::StatusCode::ACCEPTED).stream();
+    /// let (resp, _stream) = http_sse::SseResponse::new().status(http_core::StatusCode::ACCEPTED).stream();
     /// assert_eq!(resp.status(), http_core::StatusCode::ACCEPTED);
     /// ```
     pub fn status(mut self, status: StatusCode) -> Self {
@@ -170,7 +170,7 @@ impl SSEResponse {
     /// that can be sent. Default 16 MiB; clamped to `1..=`[`MAX_MAX_LEN`](crate::MAX_MAX_LEN).
     ///
     /// ```
-    /// let (_resp, stream) = http_sse::SSEResponse::new().max_len(4096).stream();
+    /// let (_resp, stream) = http_sse::SseResponse::new().max_len(4096).stream();
     /// assert_eq!(stream.max_len(), 4096);
     /// ```
     pub fn max_len(mut self, max_len: usize) -> Self {
@@ -184,7 +184,7 @@ impl SSEResponse {
     /// ```
     /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
     /// use std::time::Duration;
-    /// let (resp, stream) = http_sse::SSEResponse::new().keep_alive(Duration::from_secs(15)).stream();
+    /// let (resp, stream) = http_sse::SseResponse::new().keep_alive(Duration::from_secs(15)).stream();
     /// let mut body = resp.into_body();
     /// let ping = body.next_frame().await.unwrap().unwrap(); // 15 idle seconds pass (paused clock)
     /// assert_eq!(ping, http_core::Frame::Data(": ping\n\n".into()));
@@ -200,7 +200,7 @@ impl SSEResponse {
     /// Default none. An invalid name or value panics when the response is built.
     ///
     /// ```
-    /// let (resp, _stream) = http_sse::SSEResponse::new().header("cache-control", "no-store").stream();
+    /// let (resp, _stream) = http_sse::SseResponse::new().header("cache-control", "no-store").stream();
     /// assert_eq!(resp.header("cache-control"), Some("no-store"));
     /// ```
     pub fn header(mut self, name: &str, value: &str) -> Self {
@@ -212,14 +212,14 @@ impl SSEResponse {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let (resp, stream) = http_sse::SSEResponse::new().stream();
-    /// stream.send(&http_sse::SSEEvent::new("hi")).await.unwrap();
+    /// let (resp, stream) = http_sse::SseResponse::new().stream();
+    /// stream.send(&http_sse::SseEvent::new("hi")).await.unwrap();
     /// drop(stream);
     /// assert_eq!(resp.into_body().collect(1024).await.unwrap(), "data: hi\n\n");
     /// # }
     /// ```
-    pub fn stream(self) -> (Response, SSEStream) {
-        let (stream, body) = SSEStream::new(self.max_len, self.keep_alive);
+    pub fn stream(self) -> (Response, SseStream) {
+        let (stream, body) = SseStream::new(self.max_len, self.keep_alive);
         let mut resp = Response::new(self.status)
             .with_header_value(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"))
             .with_header_value(CACHE_CONTROL, HeaderValue::from_static("no-cache"))
@@ -236,16 +236,16 @@ impl SSEResponse {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// use http_sse::{SSEEvent, SSEResponse};
-    /// let resp = SSEResponse::new().max_len(1024).spawn(|s| async move {
-    ///     s.send(&SSEEvent::new("from a task")).await
+    /// use http_sse::{SseEvent, SseResponse};
+    /// let resp = SseResponse::new().max_len(1024).spawn(|s| async move {
+    ///     s.send(&SseEvent::new("from a task")).await
     /// });
     /// assert_eq!(resp.into_body().collect(1024).await.unwrap(), "data: from a task\n\n");
     /// # }
     /// ```
     pub fn spawn<F, Fut>(self, producer: F) -> Response
     where
-        F: FnOnce(SSEStream) -> Fut,
+        F: FnOnce(SseStream) -> Fut,
         Fut: Future + Send + 'static,
         Fut::Output: ProducerResult,
     {
@@ -277,7 +277,7 @@ mod tests {
 
     #[tokio::test]
     async fn standard_headers_and_no_content_length() {
-        let (resp, stream) = SSEResponse::new().status(StatusCode::ACCEPTED).header("content-length", "5").stream();
+        let (resp, stream) = SseResponse::new().status(StatusCode::ACCEPTED).header("content-length", "5").stream();
         assert_eq!(resp.status(), StatusCode::ACCEPTED);
         assert_eq!(resp.header(CONTENT_TYPE), Some("text/event-stream"));
         assert_eq!(resp.header(CACHE_CONTROL), Some("no-cache"));
@@ -293,9 +293,9 @@ mod tests {
         let h = move |_req: Request| {
             let k = k.clone();
             async move {
-                sse_stream_with(StatusCode::OK, move |s: SSEStream| async move {
+                sse_stream_with(StatusCode::OK, move |s: SseStream| async move {
                     *k.lock().unwrap() = Some(s.clone()); // a handle outlives the producer
-                    s.send(&crate::SSEEvent::new("only")).await.unwrap();
+                    s.send(&crate::SseEvent::new("only")).await.unwrap();
                 })
             }
         };
@@ -308,8 +308,8 @@ mod tests {
 
     #[tokio::test]
     async fn producer_panic_aborts_the_body() {
-        let mut body = sse_stream_with(StatusCode::OK, |s: SSEStream| async move {
-            s.send(&crate::SSEEvent::new("before")).await.unwrap();
+        let mut body = sse_stream_with(StatusCode::OK, |s: SseStream| async move {
+            s.send(&crate::SseEvent::new("before")).await.unwrap();
             if !s.is_closed() {
                 panic!("producer bug");
             }
@@ -325,9 +325,9 @@ mod tests {
         assert_eq!(().into_outcome(), Ok(()));
         assert_eq!(Ok::<(), String>(()).into_outcome(), Ok(()));
         assert_eq!(Err::<(), _>("boom".to_string()).into_outcome(), Err(("boom".into(), false)));
-        let closed = Err::<(), _>(crate::SSEError::closed()).into_outcome().unwrap_err();
+        let closed = Err::<(), _>(crate::SseError::closed()).into_outcome().unwrap_err();
         assert!(closed.1);
-        let invalid = Err::<(), _>(crate::SSEError::invalid("id", "contains NUL")).into_outcome().unwrap_err();
+        let invalid = Err::<(), _>(crate::SseError::invalid("id", "contains NUL")).into_outcome().unwrap_err();
         assert!(!invalid.1);
     }
 

@@ -1,4 +1,4 @@
-//! [`SSEStream`]: the writable side user code pushes events into, and the response body it
+//! [`SseStream`]: the writable side user code pushes events into, and the response body it
 //! feeds.
 //!
 //! # Backpressure
@@ -8,14 +8,14 @@
 //! taken enough bytes out, so a producer faster than its client is slowed down to the
 //! client's pace and memory does not grow. (Bytes the connection took are bounded by the
 //! socket's buffers.) One event larger than `max_len` can never fit and fails at once
-//! ([`SSEError::is_too_large`]).
+//! ([`SseError::is_too_large`]).
 //!
 //! # Closing
 //!
-//! The body ends (after the queued events are sent) when [`SSEStream::close`] is called or
+//! The body ends (after the queued events are sent) when [`SseStream::close`] is called or
 //! the last handle is dropped. When the client goes away the server drops the body; from
 //! then on every send, and any send waiting for room, fails with
-//! [`SSEError::is_closed`], and [`SSEStream::closed`] resolves. Without events to write a
+//! [`SseError::is_closed`], and [`SseStream::closed`] resolves. Without events to write a
 //! server only notices a vanished client when it next writes: a keep-alive interval makes
 //! it write a `: ping` comment whenever the stream has been idle that long.
 
@@ -31,13 +31,13 @@ use http_core::{Body, Frame};
 use tokio::sync::{Notify, Semaphore};
 use tokio::time::Sleep;
 
-use crate::error::SSEError;
-use crate::event::{SSEEvent, encode_comment};
+use crate::error::SseError;
+use crate::event::{SseEvent, encode_comment};
 
 /// The largest `max_len` a stream accepts (larger values are lowered to it).
 ///
 /// ```
-/// let (stream, _body) = http_sse::SSEStream::new(usize::MAX, None);
+/// let (stream, _body) = http_sse::SseStream::new(usize::MAX, None);
 /// assert_eq!(stream.max_len(), http_sse::MAX_MAX_LEN);
 /// ```
 pub const MAX_MAX_LEN: usize = u32::MAX as usize;
@@ -50,15 +50,15 @@ const MAX_FRAME: usize = 64 * 1024;
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use http_sse::{SSEEvent, SSEStream};
-/// let (stream, body) = SSEStream::new(1024, None);
-/// stream.send(&SSEEvent::new("hello").with_id("1")).await.unwrap();
+/// use http_sse::{SseEvent, SseStream};
+/// let (stream, body) = SseStream::new(1024, None);
+/// stream.send(&SseEvent::new("hello").with_id("1")).await.unwrap();
 /// drop(stream); // the last handle: the body ends after the queued event
 /// assert_eq!(body.collect(4096).await.unwrap(), "id: 1\ndata: hello\n\n");
 /// # }
 /// ```
 #[derive(Debug)]
-pub struct SSEStream {
+pub struct SseStream {
     shared: Arc<Shared>,
 }
 
@@ -104,7 +104,7 @@ impl Shared {
     }
 }
 
-impl SSEStream {
+impl SseStream {
     /// A stream and the response body it feeds. `max_len` bounds the bytes buffered between
     /// them (at least 1, at most [`MAX_MAX_LEN`]); `keep_alive`, when set, makes the body send
     /// a `: ping` comment after that long without events.
@@ -113,13 +113,13 @@ impl SSEStream {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let (stream, body) = http_sse::SSEStream::new(0, None);
+    /// let (stream, body) = http_sse::SseStream::new(0, None);
     /// assert_eq!(stream.max_len(), 1, "clamped to at least 1");
     /// drop(stream);
     /// assert_eq!(body.collect(16).await.unwrap(), "");
     /// # }
     /// ```
-    pub fn new(max_len: usize, keep_alive: Option<Duration>) -> (SSEStream, Body) {
+    pub fn new(max_len: usize, keep_alive: Option<Duration>) -> (SseStream, Body) {
         let max_len = max_len.clamp(1, MAX_MAX_LEN);
         let shared = Arc::new(Shared {
             max_len,
@@ -127,14 +127,14 @@ impl SSEStream {
             state: Mutex::new(State { handles: 1, ..State::default() }),
             gone: Notify::new(),
         });
-        let body = SSEBody { shared: shared.clone(), keep_alive: keep_alive.map(|every| (every, None)) };
-        (SSEStream { shared }, Body::from_stream(body))
+        let body = SseBody { shared: shared.clone(), keep_alive: keep_alive.map(|every| (every, None)) };
+        (SseStream { shared }, Body::from_stream(body))
     }
 
     /// The bound on buffered bytes.
     ///
     /// ```
-    /// let (stream, _body) = http_sse::SSEStream::new(2048, None);
+    /// let (stream, _body) = http_sse::SseStream::new(2048, None);
     /// assert_eq!(stream.max_len(), 2048);
     /// ```
     pub fn max_len(&self) -> usize {
@@ -143,21 +143,21 @@ impl SSEStream {
 
     /// Sends one event, waiting while the buffer is full.
     ///
-    /// Fails with [`is_invalid`](SSEError::is_invalid) for an `id` or `event` that cannot be
-    /// written, [`is_too_large`](SSEError::is_too_large) for an event over `max_len`, and
-    /// [`is_closed`](SSEError::is_closed) once the client went away or the stream was closed.
+    /// Fails with [`is_invalid`](SseError::is_invalid) for an `id` or `event` that cannot be
+    /// written, [`is_too_large`](SseError::is_too_large) for an event over `max_len`, and
+    /// [`is_closed`](SseError::is_closed) once the client went away or the stream was closed.
     /// Nothing is sent when it fails, nor when the future is dropped before it completes.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// use http_sse::{SSEEvent, SSEStream};
-    /// let (stream, _body) = SSEStream::new(16, None);
-    /// stream.send(&SSEEvent::new("ok")).await.unwrap();
-    /// assert!(stream.send(&SSEEvent::new("x".repeat(32))).await.unwrap_err().is_too_large());
-    /// assert!(stream.send(&SSEEvent::new("x").with_id("a\nb")).await.unwrap_err().is_invalid());
+    /// use http_sse::{SseEvent, SseStream};
+    /// let (stream, _body) = SseStream::new(16, None);
+    /// stream.send(&SseEvent::new("ok")).await.unwrap();
+    /// assert!(stream.send(&SseEvent::new("x".repeat(32))).await.unwrap_err().is_too_large());
+    /// assert!(stream.send(&SseEvent::new("x").with_id("a\nb")).await.unwrap_err().is_invalid());
     /// # }
     /// ```
-    pub async fn send(&self, event: &SSEEvent) -> Result<(), SSEError> {
+    pub async fn send(&self, event: &SseEvent) -> Result<(), SseError> {
         self.send_raw(event.encode()?).await
     }
 
@@ -165,29 +165,29 @@ impl SSEStream {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let (stream, body) = http_sse::SSEStream::new(64, None);
+    /// let (stream, body) = http_sse::SseStream::new(64, None);
     /// stream.comment("hello").await.unwrap();
     /// stream.close();
     /// assert_eq!(body.collect(64).await.unwrap(), ": hello\n\n");
     /// # }
     /// ```
-    pub async fn comment(&self, text: &str) -> Result<(), SSEError> {
+    pub async fn comment(&self, text: &str) -> Result<(), SseError> {
         self.send_raw(encode_comment(text)).await
     }
 
-    async fn send_raw(&self, bytes: Bytes) -> Result<(), SSEError> {
+    async fn send_raw(&self, bytes: Bytes) -> Result<(), SseError> {
         let n = bytes.len();
         if n > self.shared.max_len {
-            return Err(SSEError::too_large(n, self.shared.max_len));
+            return Err(SseError::too_large(n, self.shared.max_len));
         }
         if self.is_closed() {
-            return Err(SSEError::closed());
+            return Err(SseError::closed());
         }
         // `n <= max_len <= u32::MAX`, checked above and in `new`.
-        let permit = self.shared.room.acquire_many(n as u32).await.map_err(|_| SSEError::closed())?;
+        let permit = self.shared.room.acquire_many(n as u32).await.map_err(|_| SseError::closed())?;
         let mut st = self.shared.state();
         if st.gone || st.closed {
-            return Err(SSEError::closed());
+            return Err(SseError::closed());
         }
         permit.forget(); // given back by the body as it takes the bytes
         st.queue.push_back(bytes);
@@ -202,9 +202,9 @@ impl SSEStream {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let (stream, body) = http_sse::SSEStream::new(64, None);
+    /// let (stream, body) = http_sse::SseStream::new(64, None);
     /// let other = stream.clone();
-    /// stream.send(&http_sse::SSEEvent::new("last")).await.unwrap();
+    /// stream.send(&http_sse::SseEvent::new("last")).await.unwrap();
     /// stream.close();
     /// assert!(other.is_closed(), "closed for every handle");
     /// assert_eq!(body.collect(64).await.unwrap(), "data: last\n\n");
@@ -224,7 +224,7 @@ impl SSEStream {
     /// True once the stream was closed or the client went away: sends will fail.
     ///
     /// ```
-    /// let (stream, _body) = http_sse::SSEStream::new(64, None);
+    /// let (stream, _body) = http_sse::SseStream::new(64, None);
     /// assert!(!stream.is_closed());
     /// stream.close();
     /// assert!(stream.is_closed());
@@ -237,7 +237,7 @@ impl SSEStream {
     /// True once the client went away (the server dropped the body).
     ///
     /// ```
-    /// let (stream, body) = http_sse::SSEStream::new(64, None);
+    /// let (stream, body) = http_sse::SseStream::new(64, None);
     /// assert!(!stream.is_gone());
     /// drop(body);
     /// assert!(stream.is_gone() && stream.is_closed());
@@ -251,10 +251,10 @@ impl SSEStream {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let (stream, body) = http_sse::SSEStream::new(64, None);
+    /// let (stream, body) = http_sse::SseStream::new(64, None);
     /// drop(body); // what the server does when the client disconnects
     /// stream.closed().await;
-    /// assert!(stream.send(&http_sse::SSEEvent::new("x")).await.unwrap_err().is_closed());
+    /// assert!(stream.send(&http_sse::SseEvent::new("x")).await.unwrap_err().is_closed());
     /// # }
     /// ```
     pub async fn closed(&self) {
@@ -273,9 +273,9 @@ impl SSEStream {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let (stream, _body) = http_sse::SSEStream::new(64, None);
+    /// let (stream, _body) = http_sse::SseStream::new(64, None);
     /// assert_eq!(stream.buffered(), 0);
-    /// stream.send(&http_sse::SSEEvent::new("hi")).await.unwrap();
+    /// stream.send(&http_sse::SseEvent::new("hi")).await.unwrap();
     /// assert_eq!(stream.buffered(), "data: hi\n\n".len());
     /// # }
     /// ```
@@ -284,14 +284,14 @@ impl SSEStream {
     }
 }
 
-impl Clone for SSEStream {
+impl Clone for SseStream {
     fn clone(&self) -> Self {
         self.shared.state().handles += 1;
-        SSEStream { shared: self.shared.clone() }
+        SseStream { shared: self.shared.clone() }
     }
 }
 
-impl Drop for SSEStream {
+impl Drop for SseStream {
     fn drop(&mut self) {
         let last = {
             let mut st = self.shared.state();
@@ -306,13 +306,13 @@ impl Drop for SSEStream {
 
 /// The body side: yields queued bytes, pings when idle, and marks the client gone when
 /// dropped.
-struct SSEBody {
+struct SseBody {
     shared: Arc<Shared>,
     /// The keep-alive interval and its timer (created on first poll, inside the runtime).
     keep_alive: Option<(Duration, Option<Pin<Box<Sleep>>>)>,
 }
 
-impl SSEBody {
+impl SseBody {
     fn reset_timer(&mut self) {
         if let Some((every, Some(timer))) = &mut self.keep_alive {
             timer.as_mut().reset(tokio::time::Instant::now() + *every);
@@ -320,7 +320,7 @@ impl SSEBody {
     }
 }
 
-impl tokio_stream::Stream for SSEBody {
+impl tokio_stream::Stream for SseBody {
     type Item = Result<Frame, std::io::Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -367,7 +367,7 @@ impl tokio_stream::Stream for SSEBody {
     }
 }
 
-impl Drop for SSEBody {
+impl Drop for SseBody {
     fn drop(&mut self) {
         self.shared.state().gone = true;
         self.shared.room.close();
@@ -389,25 +389,25 @@ mod tests {
 
     #[tokio::test]
     async fn events_are_encoded_in_order_and_body_ends_on_close() {
-        let (s, body) = SSEStream::new(1024, None);
-        s.send(&SSEEvent::new("a").with_id("1")).await.unwrap();
-        s.send(&SSEEvent::new("b\nc").with_event("x")).await.unwrap();
+        let (s, body) = SseStream::new(1024, None);
+        s.send(&SseEvent::new("a").with_id("1")).await.unwrap();
+        s.send(&SseEvent::new("b\nc").with_event("x")).await.unwrap();
         let clone = s.clone();
         drop(s);
-        clone.send(&SSEEvent::new("d")).await.unwrap();
+        clone.send(&SseEvent::new("d")).await.unwrap();
         clone.close();
-        assert!(clone.send(&SSEEvent::new("late")).await.unwrap_err().is_closed());
+        assert!(clone.send(&SseEvent::new("late")).await.unwrap_err().is_closed());
         let all = body.collect(1 << 20).await.unwrap();
         assert_eq!(all, "id: 1\ndata: a\n\nevent: x\ndata: b\ndata: c\n\ndata: d\n\n");
     }
 
     #[tokio::test]
     async fn invalid_and_oversized_events_fail_without_writing() {
-        let (s, body) = SSEStream::new(16, None);
-        assert!(s.send(&SSEEvent::new("x").with_id("1\n2")).await.unwrap_err().is_invalid());
-        let big = SSEEvent::new("0123456789abcdef");
+        let (s, body) = SseStream::new(16, None);
+        assert!(s.send(&SseEvent::new("x").with_id("1\n2")).await.unwrap_err().is_invalid());
+        let big = SseEvent::new("0123456789abcdef");
         assert!(s.send(&big).await.unwrap_err().is_too_large());
-        s.send(&SSEEvent::new("ok")).await.unwrap();
+        s.send(&SseEvent::new("ok")).await.unwrap();
         drop(s);
         assert_eq!(body.collect(1024).await.unwrap(), "data: ok\n\n");
     }
@@ -415,12 +415,12 @@ mod tests {
     #[tokio::test]
     async fn producer_waits_when_buffer_is_full_and_resumes_as_client_reads() {
         // Each event "data: 0\n\n" is 9 bytes; 20 bytes of room hold two.
-        let (s, mut body) = SSEStream::new(20, None);
+        let (s, mut body) = SseStream::new(20, None);
         let sent = Arc::new(AtomicUsize::new(0));
         let (s2, sent2) = (s.clone(), sent.clone());
         let producer = tokio::spawn(async move {
             for i in 0..10 {
-                s2.send(&SSEEvent::new(i.to_string())).await.unwrap();
+                s2.send(&SseEvent::new(i.to_string())).await.unwrap();
                 sent2.fetch_add(1, Ordering::SeqCst);
             }
         });
@@ -442,8 +442,8 @@ mod tests {
 
     #[tokio::test]
     async fn memory_stays_bounded_with_a_stalled_client() {
-        let (s, body) = SSEStream::new(1000, None);
-        let ev = SSEEvent::new("x".repeat(90)); // 98 bytes encoded
+        let (s, body) = SseStream::new(1000, None);
+        let ev = SseEvent::new("x".repeat(90)); // 98 bytes encoded
         let mut sent = 0;
         while tokio::time::timeout(Duration::from_millis(20), s.send(&ev)).await.is_ok() {
             sent += 1;
@@ -456,25 +456,25 @@ mod tests {
 
     #[tokio::test]
     async fn dropping_the_body_fails_waiting_and_later_sends() {
-        let (s, body) = SSEStream::new(10, None);
-        s.send(&SSEEvent::new("1")).await.unwrap(); // 9 bytes: full
+        let (s, body) = SseStream::new(10, None);
+        s.send(&SseEvent::new("1")).await.unwrap(); // 9 bytes: full
         let s2 = s.clone();
-        let waiting = tokio::spawn(async move { s2.send(&SSEEvent::new("2")).await });
+        let waiting = tokio::spawn(async move { s2.send(&SseEvent::new("2")).await });
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert!(!waiting.is_finished());
         drop(body);
         assert!(waiting.await.unwrap().unwrap_err().is_closed());
-        assert!(s.send(&SSEEvent::new("3")).await.unwrap_err().is_closed());
+        assert!(s.send(&SseEvent::new("3")).await.unwrap_err().is_closed());
         assert!(s.is_gone() && s.is_closed());
         tokio::time::timeout(Duration::from_secs(1), s.closed()).await.unwrap();
     }
 
     #[tokio::test]
     async fn close_fails_a_send_waiting_for_room() {
-        let (s, body) = SSEStream::new(10, None);
-        s.send(&SSEEvent::new("1")).await.unwrap();
+        let (s, body) = SseStream::new(10, None);
+        s.send(&SseEvent::new("1")).await.unwrap();
         let s2 = s.clone();
-        let waiting = tokio::spawn(async move { s2.send(&SSEEvent::new("2")).await });
+        let waiting = tokio::spawn(async move { s2.send(&SseEvent::new("2")).await });
         tokio::time::sleep(Duration::from_millis(20)).await;
         s.close();
         let r = tokio::time::timeout(Duration::from_secs(1), waiting).await.expect("woken by close");
@@ -484,23 +484,23 @@ mod tests {
 
     #[tokio::test]
     async fn a_cancelled_send_leaves_nothing_behind() {
-        let (s, body) = SSEStream::new(10, None);
-        s.send(&SSEEvent::new("1")).await.unwrap();
-        assert!(tokio::time::timeout(Duration::from_millis(10), s.send(&SSEEvent::new("2"))).await.is_err());
+        let (s, body) = SseStream::new(10, None);
+        s.send(&SseEvent::new("1")).await.unwrap();
+        assert!(tokio::time::timeout(Duration::from_millis(10), s.send(&SseEvent::new("2"))).await.is_err());
         drop(s);
         assert_eq!(body.collect(100).await.unwrap(), "data: 1\n\n");
     }
 
     #[tokio::test(start_paused = true)]
     async fn keep_alive_pings_only_when_idle() {
-        let (s, mut body) = SSEStream::new(1024, Some(Duration::from_secs(15)));
+        let (s, mut body) = SseStream::new(1024, Some(Duration::from_secs(15)));
         let t0 = tokio::time::Instant::now();
         assert_eq!(next_data(&mut body).await.unwrap(), ": ping\n\n");
         assert_eq!(t0.elapsed(), Duration::from_secs(15));
         let s2 = s.clone();
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_secs(10)).await;
-            s2.send(&SSEEvent::new("e")).await.unwrap();
+            s2.send(&SseEvent::new("e")).await.unwrap();
         });
         assert_eq!(next_data(&mut body).await.unwrap(), "data: e\n\n");
         assert_eq!(t0.elapsed(), Duration::from_secs(25));
@@ -513,8 +513,8 @@ mod tests {
 
     #[tokio::test]
     async fn abort_ends_the_body_with_an_error() {
-        let (s, mut body) = SSEStream::new(64, None);
-        s.send(&SSEEvent::new("a")).await.unwrap();
+        let (s, mut body) = SseStream::new(64, None);
+        s.send(&SseEvent::new("a")).await.unwrap();
         s.abort();
         assert_eq!(next_data(&mut body).await.unwrap(), "data: a\n\n");
         assert!(body.next_frame().await.unwrap().is_err());
@@ -522,7 +522,7 @@ mod tests {
 
     #[test]
     fn max_len_is_clamped() {
-        assert_eq!(SSEStream::new(0, None).0.max_len(), 1);
-        assert_eq!(SSEStream::new(usize::MAX, None).0.max_len(), MAX_MAX_LEN);
+        assert_eq!(SseStream::new(0, None).0.max_len(), 1);
+        assert_eq!(SseStream::new(usize::MAX, None).0.max_len(), MAX_MAX_LEN);
     }
 }

@@ -9,15 +9,15 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
 //! use http_core::{Method, Request, StatusCode, testing::TestClient};
-//! use http_sse::{SSEEvent, body_events, sse_stream_with};
+//! use http_sse::{SseEvent, body_events, sse_stream_with};
 //! use tokio_stream::StreamExt;
 //!
 //! let client = TestClient::new(|_req: Request| async {
 //!     sse_stream_with(StatusCode::OK, |s| async move {
 //!         for i in 0.. {
-//!             s.send(&SSEEvent::new(format!("tick {i}"))).await?;
+//!             s.send(&SseEvent::new(format!("tick {i}"))).await?;
 //!         }
-//!         Ok::<_, http_sse::SSEError>(())
+//!         Ok::<_, http_sse::SseError>(())
 //!     })
 //! });
 //! let resp = client.send_raw(Request::new(Method::GET, "/ticks")).await;
@@ -29,19 +29,19 @@
 
 use http_core::testing::TestResponse;
 
-use crate::{DEFAULT_MAX_LEN, SSEError, SSEEvent, parse_all};
+use crate::{DEFAULT_MAX_LEN, SseError, SseEvent, parse_all};
 
 /// SSE helpers on [`TestResponse`].
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// use http_core::{Request, StatusCode, testing::TestClient};
-/// use http_sse::{SSEEvent, TestResponseExt, sse_stream_with};
+/// use http_sse::{SseEvent, TestResponseExt, sse_stream_with};
 ///
 /// let client = TestClient::new(|_req: Request| async {
 ///     sse_stream_with(StatusCode::OK, |s| async move {
-///         s.send(&SSEEvent::new("hello").with_event("greeting")).await?;
-///         s.send(&SSEEvent::new("bye").with_id("2")).await
+///         s.send(&SseEvent::new("hello").with_event("greeting")).await?;
+///         s.send(&SseEvent::new("bye").with_id("2")).await
 ///     })
 /// });
 /// let r = client.get("/events").await;
@@ -63,7 +63,7 @@ pub trait TestResponseExt {
     /// let data: Vec<String> = r.sse_events().unwrap().into_iter().map(|e| e.data).collect();
     /// assert_eq!(data, ["a", "b"], "the unfinished last event is dropped");
     /// ```
-    fn sse_events(&self) -> Result<Vec<SSEEvent>, SSEError>;
+    fn sse_events(&self) -> Result<Vec<SseEvent>, SseError>;
 
     /// True when `Content-Type` is `text/event-stream`.
     ///
@@ -79,7 +79,7 @@ pub trait TestResponseExt {
 }
 
 impl TestResponseExt for TestResponse {
-    fn sse_events(&self) -> Result<Vec<SSEEvent>, SSEError> {
+    fn sse_events(&self) -> Result<Vec<SseEvent>, SseError> {
         parse_all(&self.body, DEFAULT_MAX_LEN)
     }
 

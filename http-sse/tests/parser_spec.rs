@@ -2,7 +2,7 @@
 //! parsed whole, one byte at a time, and split at every position, and must give the same
 //! events each way.
 
-use http_sse::{SSEEvent, SSEParser};
+use http_sse::{SseEvent, SseParser};
 
 /// (event type, data, last event id, retry)
 type Want = (Option<&'static str>, &'static str, Option<&'static str>, Option<u64>);
@@ -134,8 +134,8 @@ const CASES: &[Case] = &[
     case("NUL in data kept", b"data: a\0b\n\n", &[(None, "a\0b", None, None)]),
 ];
 
-fn parse_chunks(chunks: &[&[u8]]) -> Vec<SSEEvent> {
-    let mut p = SSEParser::new(1 << 20);
+fn parse_chunks(chunks: &[&[u8]]) -> Vec<SseEvent> {
+    let mut p = SseParser::new(1 << 20);
     let mut out = Vec::new();
     for c in chunks {
         p.feed(c);
@@ -148,7 +148,7 @@ fn parse_chunks(chunks: &[&[u8]]) -> Vec<SSEEvent> {
     out
 }
 
-fn summary(evs: &[SSEEvent]) -> Vec<Got> {
+fn summary(evs: &[SseEvent]) -> Vec<Got> {
     evs.iter().map(|e| (e.event.clone(), e.data.clone(), e.id.clone(), e.retry)).collect()
 }
 
@@ -189,7 +189,7 @@ fn fields_reset_between_events() {
 
 #[test]
 fn parser_state_after_stream() {
-    let mut p = SSEParser::default();
+    let mut p = SseParser::default();
     p.feed(b"retry: 3000\nid: 42\ndata: x\n\nid: 43\n");
     assert_eq!(p.last_event_id(), "43", "the id buffer changes before dispatch");
     assert_eq!(p.retry(), Some(3000));
@@ -209,7 +209,7 @@ fn max_len_on_one_event() {
 
 #[test]
 fn oversized_event_is_reported_once_and_skipped() {
-    let mut p = SSEParser::new(20);
+    let mut p = SseParser::new(20);
     p.feed(b"id: 1\ndata: ok\n\nid: 2\ndata: ");
     p.feed(&[b'x'; 100]);
     p.feed(b"\ndata: more\n\ndata: after\n\n");

@@ -2,7 +2,7 @@
 //! reads back, for any way the bytes are split into chunks.
 
 use http_core::{Method, Request, StatusCode, testing};
-use http_sse::{SSEEvent, SSEParser, SSEStream, body_events, sse_stream_with};
+use http_sse::{SseEvent, SseParser, SseStream, body_events, sse_stream_with};
 use tokio_stream::StreamExt;
 
 /// xorshift64*: small, deterministic, good enough to generate test inputs.
@@ -44,8 +44,8 @@ fn text(rng: &mut Rng, max_pieces: usize, allow_breaks: bool) -> String {
     s
 }
 
-fn event(rng: &mut Rng) -> SSEEvent {
-    let mut ev = SSEEvent::new(text(rng, 40, true));
+fn event(rng: &mut Rng) -> SseEvent {
+    let mut ev = SseEvent::new(text(rng, 40, true));
     if rng.chance(50) {
         ev.event = Some(text(rng, 8, false));
     }
@@ -59,7 +59,7 @@ fn event(rng: &mut Rng) -> SSEEvent {
 }
 
 /// What a client must see for `sent`, following the stream's carried state.
-fn expected(sent: &[SSEEvent]) -> Vec<SSEEvent> {
+fn expected(sent: &[SseEvent]) -> Vec<SseEvent> {
     let (mut last_id, mut retry) = (String::new(), None);
     sent.iter()
         .map(|ev| {
@@ -67,7 +67,7 @@ fn expected(sent: &[SSEEvent]) -> Vec<SSEEvent> {
                 last_id.clone_from(id);
             }
             retry = ev.retry.or(retry);
-            SSEEvent {
+            SseEvent {
                 data: ev.data.replace("\r\n", "\n").replace('\r', "\n"),
                 event: ev.event.clone().filter(|e| !e.is_empty()),
                 id: (!last_id.is_empty()).then(|| last_id.clone()),
@@ -78,7 +78,7 @@ fn expected(sent: &[SSEEvent]) -> Vec<SSEEvent> {
         .collect()
 }
 
-fn without_fields(mut evs: Vec<SSEEvent>) -> Vec<SSEEvent> {
+fn without_fields(mut evs: Vec<SseEvent>) -> Vec<SseEvent> {
     evs.iter_mut().for_each(|e| e.fields.clear());
     evs
 }
@@ -87,12 +87,12 @@ fn without_fields(mut evs: Vec<SSEEvent>) -> Vec<SSEEvent> {
 fn random_events_round_trip_with_random_chunking() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     for round in 0..300 {
-        let sent: Vec<SSEEvent> = (0..1 + rng.below(12)).map(|_| event(&mut rng)).collect();
+        let sent: Vec<SseEvent> = (0..1 + rng.below(12)).map(|_| event(&mut rng)).collect();
         let mut wire = Vec::new();
         for ev in &sent {
             wire.extend_from_slice(&ev.encode().unwrap());
         }
-        let mut p = SSEParser::new(1 << 20);
+        let mut p = SseParser::new(1 << 20);
         let mut got = Vec::new();
         let mut rest = &wire[..];
         while !rest.is_empty() {
@@ -113,7 +113,7 @@ fn encode_fails_exactly_when_id_or_event_would_corrupt_the_stream() {
     let mut rng = Rng(42);
     let (mut ok, mut bad) = (0, 0);
     for _ in 0..2000 {
-        let mut ev = SSEEvent::new(text(&mut rng, 5, true));
+        let mut ev = SseEvent::new(text(&mut rng, 5, true));
         ev.event = rng.chance(50).then(|| text(&mut rng, 4, true));
         ev.id = rng.chance(50).then(|| text(&mut rng, 4, true));
         let corrupting = [&ev.event, &ev.id].into_iter().flatten().any(|s| s.contains(['\r', '\n', '\0']));
@@ -145,27 +145,27 @@ fn encoded_len_is_exact_for_random_events() {
 #[tokio::test]
 async fn random_events_through_a_response_body() {
     let mut rng = Rng(2024);
-    let sent: Vec<SSEEvent> = (0..200).map(|_| event(&mut rng)).collect();
+    let sent: Vec<SseEvent> = (0..200).map(|_| event(&mut rng)).collect();
     let to_send = sent.clone();
     // A small buffer so the producer is throttled by the reader all the way.
     let h = move |_req: Request| {
         let evs = to_send.clone();
         async move {
-            http_sse::SSEResponse::new().max_len(512).spawn(move |s: SSEStream| async move {
+            http_sse::SseResponse::new().max_len(512).spawn(move |s: SseStream| async move {
                 for ev in &evs {
                     s.send(ev).await?;
                 }
-                Ok::<_, http_sse::SSEError>(())
+                Ok::<_, http_sse::SseError>(())
             })
         }
     };
     let resp = h(Request::new(Method::GET, "/")).await;
-    let got: Vec<SSEEvent> = body_events(resp.into_body(), 1 << 20).map(|e| e.unwrap()).collect().await;
+    let got: Vec<SseEvent> = body_events(resp.into_body(), 1 << 20).map(|e| e.unwrap()).collect().await;
     assert_eq!(without_fields(got), expected(&sent));
     // and the in-process test client agrees
     let h2 = |_req: Request| async {
-        sse_stream_with(StatusCode::OK, |s: SSEStream| async move {
-            s.send(&SSEEvent::new("x\r\ny").with_event("e")).await.unwrap();
+        sse_stream_with(StatusCode::OK, |s: SseStream| async move {
+            s.send(&SseEvent::new("x\r\ny").with_event("e")).await.unwrap();
         })
     };
     let r = testing::call(&h2, Request::new(Method::GET, "/")).await;

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use http_core::{Request, Response, StatusCode};
 use http_server::{Server, ServerOptions};
-use http_sse::{SSEEvent, SSEResponse, SSEStream, sse_stream_with};
+use http_sse::{SseEvent, SseResponse, SseStream, sse_stream_with};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -43,10 +43,10 @@ async fn client_disconnect_stops_the_producer_within_a_second() {
     let server = start(move |_req: Request| {
         let report = report.clone();
         async move {
-            sse_stream_with(StatusCode::OK, move |s: SSEStream| async move {
+            sse_stream_with(StatusCode::OK, move |s: SseStream| async move {
                 let started = Instant::now();
                 for i in 0usize.. {
-                    if s.send(&SSEEvent::new(format!("{i}")).with_id(i.to_string())).await.is_err() {
+                    if s.send(&SseEvent::new(format!("{i}")).with_id(i.to_string())).await.is_err() {
                         if let Some(tx) = report.lock().unwrap().take() {
                             let _ = tx.send((Instant::now(), i));
                         }
@@ -86,8 +86,8 @@ async fn idle_producer_learns_of_disconnect_through_keep_alive() {
     let server = start(move |_req: Request| {
         let report = report.clone();
         async move {
-            SSEResponse::new().keep_alive(Duration::from_millis(100)).spawn(move |s: SSEStream| async move {
-                s.send(&SSEEvent::new("hello")).await.unwrap();
+            SseResponse::new().keep_alive(Duration::from_millis(100)).spawn(move |s: SseStream| async move {
+                s.send(&SseEvent::new("hello")).await.unwrap();
                 // Nothing more to say: wait for the client to leave (or give up after 20 s).
                 let _ = tokio::time::timeout(Duration::from_secs(20), s.closed()).await;
                 if let Some(tx) = report.lock().unwrap().take() {
@@ -112,10 +112,10 @@ async fn idle_producer_learns_of_disconnect_through_keep_alive() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_reach_the_client_as_they_are_sent() {
     let server = start(|_req: Request| async {
-        sse_stream_with(StatusCode::OK, |s: SSEStream| async move {
-            s.send(&SSEEvent::new("first")).await?;
+        sse_stream_with(StatusCode::OK, |s: SseStream| async move {
+            s.send(&SseEvent::new("first")).await?;
             tokio::time::sleep(Duration::from_secs(2)).await;
-            s.send(&SSEEvent::new("second")).await
+            s.send(&SseEvent::new("second")).await
         })
     })
     .await;
@@ -137,13 +137,13 @@ async fn slow_client_throttles_the_producer() {
     let server = start(move |_req: Request| {
         let tx = tx.clone();
         async move {
-            SSEResponse::new().max_len(64 * 1024).spawn(move |s: SSEStream| async move {
+            SseResponse::new().max_len(64 * 1024).spawn(move |s: SseStream| async move {
                 let payload = "x".repeat(4000);
                 for i in 0..EVENTS {
-                    s.send(&SSEEvent::new(format!("{i} {payload}"))).await?;
+                    s.send(&SseEvent::new(format!("{i} {payload}"))).await?;
                     tx.send_replace(i + 1);
                 }
-                Ok::<_, http_sse::SSEError>(())
+                Ok::<_, http_sse::SseError>(())
             })
         }
     })
@@ -206,11 +206,11 @@ async fn last_event_id_resumes_over_the_wire() {
         if from >= 3 {
             return Response::new(StatusCode::NO_CONTENT);
         }
-        sse_stream_with(StatusCode::OK, move |s: SSEStream| async move {
+        sse_stream_with(StatusCode::OK, move |s: SseStream| async move {
             for i in from + 1..=3 {
-                s.send(&SSEEvent::new("x").with_id(i.to_string())).await?;
+                s.send(&SseEvent::new("x").with_id(i.to_string())).await?;
             }
-            Ok::<_, http_sse::SSEError>(())
+            Ok::<_, http_sse::SseError>(())
         })
     })
     .await;

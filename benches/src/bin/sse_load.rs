@@ -7,7 +7,7 @@
 //! The server runs in a child process (this binary with `--serve`), so its memory is
 //! measured alone: VmRSS from `/proc/<child>/status` before any client connects and with
 //! every client connected. The clients are hyper HTTP/1.1 connections in this process,
-//! each parsing its stream with `http_sse::SSEParser`. Two phases, same clients count:
+//! each parsing its stream with `http_sse::SseParser`. Two phases, same clients count:
 //!
 //! 1. **tick**: each stream sends one small event every `--tick-ms` (default
 //!    `max_len`, 16 MiB): delivered events/s (ideal: clients × 1000 / tick-ms), server RSS.
@@ -30,7 +30,7 @@ use clap::Parser;
 use http_body_util::{BodyExt, Empty};
 use http_core::{Request, Response, StatusCode};
 use http_server::{Server, ServerOptions};
-use http_sse::{SSEEvent, SSEParser, SSEResponse, SSEStream};
+use http_sse::{SseEvent, SseParser, SseResponse, SseStream};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
@@ -76,26 +76,26 @@ async fn serve() {
 async fn handler(req: Request) -> Response {
     let tick_ms = req.query().and_then(|q| q.strip_prefix("ms=")).and_then(|v| v.parse().ok()).unwrap_or(100);
     match req.path() {
-        "/tick" => SSEResponse::new().spawn(move |s: SSEStream| tick(s, tick_ms)),
-        "/flood" => SSEResponse::new().max_len(64 * 1024).spawn(flood),
+        "/tick" => SseResponse::new().spawn(move |s: SseStream| tick(s, tick_ms)),
+        "/flood" => SseResponse::new().max_len(64 * 1024).spawn(flood),
         _ => Response::error(StatusCode::NOT_FOUND),
     }
 }
 
-async fn tick(s: SSEStream, every_ms: u64) -> Result<(), http_sse::SSEError> {
+async fn tick(s: SseStream, every_ms: u64) -> Result<(), http_sse::SseError> {
     let mut ticks = tokio::time::interval(Duration::from_millis(every_ms));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     for i in 0u64.. {
         ticks.tick().await;
-        s.send(&SSEEvent::new(format!("{{\"i\": {i}}}")).with_event("tick").with_id(i.to_string())).await?;
+        s.send(&SseEvent::new(format!("{{\"i\": {i}}}")).with_event("tick").with_id(i.to_string())).await?;
     }
     Ok(())
 }
 
-async fn flood(s: SSEStream) -> Result<(), http_sse::SSEError> {
+async fn flood(s: SseStream) -> Result<(), http_sse::SseError> {
     let payload = "x".repeat(48);
     for i in 0u64.. {
-        s.send(&SSEEvent::new(payload.as_str()).with_id(i.to_string())).await?;
+        s.send(&SseEvent::new(payload.as_str()).with_id(i.to_string())).await?;
     }
     Ok(())
 }
@@ -116,7 +116,7 @@ async fn client(port: u16, path: String, events: Arc<AtomicU64>, bytes: Arc<Atom
         tokio::spawn(conn);
         let req = http::Request::get(path).header("host", "127.0.0.1").body(Empty::<Bytes>::new())?;
         let mut body = sender.send_request(req).await?.into_body();
-        let mut parser = SSEParser::default();
+        let mut parser = SseParser::default();
         let mut first = true;
         while let Some(frame) = body.frame().await {
             let Ok(data) = frame?.into_data() else { continue };

@@ -9,13 +9,15 @@
 //! | GET /users/{id} | the id, from the router's parameters |
 //! | GET /slow | sleeps 1 s under `handlertimeout(100 ms)` → 503 `handler timed out` |
 //! | GET /sse?n=K | K Server-Sent Events, one every 10 ms; `Last-Event-ID` resumes |
+//! | GET /ws | WebSocket echo (text, binary, fragments, pings, close codes; 16 MiB → 1009), over HTTP/1.1 `Upgrade` and HTTP/2 extended CONNECT |
+//! | GET /ws/ticks?n=K | WebSocket: K messages `tick i` ~10 ms apart, then close 1000 `done` |
 //!
 //! ```text
 //! cargo run --release --bin showcase -- --port 8080
 //! ```
 
 use clap::Parser;
-use examples::features::{echo, routing, sse, trailers};
+use examples::features::{echo, routing, sse, trailers, ws};
 use http_core::Stream;
 use http_router::{Router, logging};
 use http_server::{Server, cli};
@@ -31,8 +33,8 @@ struct Cli {
 }
 
 async fn plaintext(s: &mut Stream) {
-    let _ = s.set_header("content-type", "text/plain; charset=utf-8");
-    let _ = s.set_header("content-length", "13");
+    let _ = s.setheader("content-type", "text/plain; charset=utf-8");
+    let _ = s.setheader("content-length", "13");
     let _ = s.write("Hello, World!").await;
 }
 
@@ -43,7 +45,7 @@ pub fn router() -> Router {
         .route_stream("POST /echo", echo::echo)
         .route_stream("GET /trailers", trailers::trailers)
         .route("GET /sse", sse::sse);
-    routing::routes(router)
+    ws::routes(routing::routes(router))
 }
 
 fn main() -> std::io::Result<()> {

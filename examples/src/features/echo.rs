@@ -13,11 +13,11 @@ use http_core::{StatusCode, Stream};
 /// # }
 /// ```
 pub async fn echo(s: &mut Stream) {
-    let content_type = s.request().header("content-type").unwrap_or("application/octet-stream").to_owned();
-    let _ = s.set_status(StatusCode::OK);
-    let _ = s.set_header("content-type", &content_type);
-    if let Some(len) = s.request().header("content-length").map(str::to_owned) {
-        let _ = s.set_header("content-length", &len);
+    let content_type = s.startread().header("content-type").unwrap_or("application/octet-stream").to_owned();
+    let _ = s.setstatus(StatusCode::OK);
+    let _ = s.setheader("content-type", &content_type);
+    if let Some(len) = s.startread().header("content-length").map(str::to_owned) {
+        let _ = s.setheader("content-length", &len);
     }
     loop {
         match s.read_chunk().await {
@@ -29,7 +29,7 @@ pub async fn echo(s: &mut Stream) {
             Ok(None) => break,
             Err(e) => {
                 if !s.is_head_sent() {
-                    let _ = s.set_status(e.status());
+                    let _ = s.setstatus(e.status());
                 }
                 return;
             }

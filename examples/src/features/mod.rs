@@ -1,4 +1,4 @@
-//! One module per feature. The `showcase` binary mounts echo, trailers, sse and routing;
+//! One module per feature. The `showcase` binary mounts echo, trailers, sse, routing and ws;
 //! counter, interop, json_api and plain each have a binary of their own.
 
 pub mod counter;
@@ -9,3 +9,4 @@ pub mod plain;
 pub mod routing;
 pub mod sse;
 pub mod trailers;
+pub mod ws;

@@ -32,7 +32,7 @@
 use std::time::Duration;
 
 use http_core::{Request, Response, StatusCode};
-use http_sse::{SSEError, SSEEvent, SSEStream, last_event_id, sse_stream_with};
+use http_sse::{SseError, SseEvent, SseStream, last_event_id, sse_stream_with};
 
 /// Default number of events.
 const DEFAULT_N: u64 = 5;
@@ -59,12 +59,12 @@ pub async fn sse(req: Request) -> Response {
 }
 
 /// Event `i` of the stream.
-fn event(i: u64) -> SSEEvent {
+fn event(i: u64) -> SseEvent {
     let data = if i == 2 { "line1\nline2".to_owned() } else { format!("{{\"i\": {i}}}") };
-    SSEEvent::new(data).with_event("tick").with_id(i.to_string())
+    SseEvent::new(data).with_event("tick").with_id(i.to_string())
 }
 
-async fn produce(stream: SSEStream, start: u64, n: u64) -> Result<(), SSEError> {
+async fn produce(stream: SseStream, start: u64, n: u64) -> Result<(), SseError> {
     let mut ticks = tokio::time::interval(EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     for i in start..=n {

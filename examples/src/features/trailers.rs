@@ -18,12 +18,12 @@ pub const ABC_MD5: &str = "900150983cd24fb0d6963f7d28e17f72";
 /// # }
 /// ```
 pub async fn trailers(s: &mut Stream) {
-    let _ = s.set_status(StatusCode::OK);
-    let _ = s.set_header("content-type", "text/plain; charset=utf-8");
-    let _ = s.set_header("trailer", "x-checksum");
+    let _ = s.setstatus(StatusCode::OK);
+    let _ = s.setheader("content-type", "text/plain; charset=utf-8");
+    let _ = s.setheader("trailer", "x-checksum");
     if s.write("abc").await.is_err() {
         return;
     }
-    let _ = s.add_trailer("x-checksum", ABC_MD5);
+    let _ = s.addtrailer("x-checksum", ABC_MD5);
     let _ = s.closewrite().await;
 }

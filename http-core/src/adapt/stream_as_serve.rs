@@ -53,7 +53,7 @@ pub struct StreamAsServe(BoxStreamHandler);
 /// ```
 /// use http_core::{Method, Request, Stream, stream_as_serve, testing};
 /// async fn hello(s: &mut Stream) {
-///     let _ = s.set_header("x-kind", "stream");
+///     let _ = s.setheader("x-kind", "stream");
 ///     let _ = s.write("hello").await;
 /// }
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -234,12 +234,12 @@ mod tests {
     #[tokio::test]
     async fn streamed_body_and_trailers_pass_through() {
         async fn h(s: &mut Stream) {
-            s.set_status(StatusCode::ACCEPTED).unwrap();
+            s.setstatus(StatusCode::ACCEPTED).unwrap();
             for i in 0..3 {
                 s.write(format!("{i};")).await.unwrap();
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
-            s.add_trailer("x-done", "yes").unwrap();
+            s.addtrailer("x-done", "yes").unwrap();
             s.closewrite().await.unwrap();
         }
         let r = testing::call(&stream_as_serve(h), Request::new(Method::GET, "/")).await;

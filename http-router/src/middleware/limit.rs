@@ -89,7 +89,7 @@ struct LimitStream {
 
 impl StreamHandler for LimitStream {
     async fn call(&self, s: &mut Stream) {
-        if declared(&s.request().headers).is_some_and(|n| n > self.max) {
+        if declared(&s.startread().headers).is_some_and(|n| n > self.max) {
             let _ = s.write_response(too_large()).await;
             return;
         }

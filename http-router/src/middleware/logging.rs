@@ -152,8 +152,8 @@ struct LoggingStream {
 impl StreamHandler for LoggingStream {
     async fn call(&self, s: &mut Stream) {
         let start = Instant::now();
-        let method = s.request().method.clone();
-        let path = s.request().uri.path().to_owned();
+        let method = s.startread().method.clone();
+        let path = s.startread().uri.path().to_owned();
         let route = s.context().route().map(Arc::from);
         self.next.call(s).await;
         let bytes = s
@@ -239,8 +239,8 @@ mod tests {
     async fn stream_event() {
         let (cap, _g) = capture();
         async fn h(s: &mut Stream) {
-            let _ = s.set_status(http_core::StatusCode::ACCEPTED);
-            let _ = s.set_header("content-length", "2");
+            let _ = s.setstatus(http_core::StatusCode::ACCEPTED);
+            let _ = s.setheader("content-length", "2");
             let _ = s.write("ok").await;
         }
         let wrapped = logging().wrap_stream(BoxStreamHandler::new(h));

@@ -73,7 +73,7 @@ struct CatchStream {
 
 impl StreamHandler for CatchStream {
     async fn call(&self, s: &mut Stream) {
-        let path = s.request().uri.path().to_owned();
+        let path = s.startread().uri.path().to_owned();
         let result = {
             let call = std::pin::pin!(self.next.call(s));
             catch_panic(call).await
@@ -96,8 +96,8 @@ mod tests {
     #[tokio::test]
     async fn stream_panic_before_head_is_500() {
         async fn h(s: &mut Stream) {
-            let _ = s.set_header("x-half", "1");
-            if s.request().uri.path() == "/boom" {
+            let _ = s.setheader("x-half", "1");
+            if s.startread().uri.path() == "/boom" {
                 panic!("boom");
             }
             let _ = s.write("fine").await;

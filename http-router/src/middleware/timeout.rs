@@ -279,7 +279,7 @@ mod tests {
                 }
             }
             let _g2 = G;
-            let _ = s.set_header("x-partial", "1");
+            let _ = s.setheader("x-partial", "1");
             tokio::time::sleep(Duration::from_secs(5)).await;
         }
         let wrapped = handlertimeout(Duration::from_millis(20)).wrap_stream(BoxStreamHandler::new(h));

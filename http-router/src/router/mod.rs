@@ -187,8 +187,19 @@ impl Handler for Router {
 impl StreamHandler for Router {
     async fn call(&self, s: &mut Stream) {
         let outcome = {
-            let head = s.request();
-            self.lookup(&head.method, path_of(&head.uri))
+            let head = s.startread();
+            let path = path_of(&head.uri);
+            match self.lookup(&head.method, path) {
+                // RFC 8441: an HTTP/2 extended CONNECT (`:protocol`) is HTTP/1.1's GET with
+                // `Upgrade`; without a CONNECT route of its own it goes to the GET route, so
+                // `GET /ws` serves WebSockets over both versions.
+                matching::Outcome::NotFound | matching::Outcome::WrongMethod(_)
+                    if head.method == http_core::Method::CONNECT && s.upgrade_protocol().is_some() =>
+                {
+                    self.lookup(&http_core::Method::GET, path)
+                }
+                outcome => outcome,
+            }
         };
         self.select(outcome, s.context_mut()).call(s).await
     }
@@ -201,6 +212,28 @@ mod tests {
 
     fn h(tag: &'static str) -> impl Handler {
         move |_r: Request| async move { tag }
+    }
+
+    #[tokio::test]
+    async fn an_extended_connect_goes_to_the_get_route() {
+        use http_core::engine::ConnectProtocol;
+        async fn which(s: &mut Stream) {
+            let _ = s.write(format!("{} {:?}", s.startread().method, s.upgrade_protocol())).await;
+        }
+        let r = Router::new().route_stream("GET /ws", which).route_stream("CONNECT /tunnel", which);
+        let connect = |path: &str, protocol: Option<&str>| {
+            let mut req = Request::new(Method::CONNECT, path);
+            if let Some(p) = protocol {
+                req.context_mut().extensions_mut().insert(ConnectProtocol::new(p));
+            }
+            req
+        };
+        let ws = testing::call_stream(&r, connect("/ws", Some("websocket"))).await;
+        assert_eq!(ws.text(), "CONNECT Some(\"websocket\")");
+        let plain = testing::call_stream(&r, connect("/ws", None)).await;
+        assert_eq!(plain.status.as_u16(), 405, "a plain CONNECT is no upgrade");
+        let own = testing::call_stream(&r, connect("/tunnel", Some("websocket"))).await;
+        assert_eq!(own.text(), "CONNECT Some(\"websocket\")", "a CONNECT route keeps its own");
     }
 
     #[tokio::test]

@@ -46,6 +46,8 @@ impl Router {
     }
 
     /// Adds a stream (listen-style) route; see [`route`](Router::route) for the pattern.
+    /// An HTTP/2 extended CONNECT (RFC 8441, e.g. a WebSocket) for a path without a
+    /// `CONNECT` route goes to its `GET` route, as the HTTP/1.1 `GET` + `Upgrade` would.
     /// Its parameters are in the stream's context: `s.context().params().get("id")`.
     ///
     /// # Panics

@@ -76,6 +76,7 @@ pub(super) fn body_of(content: Content, segments: Vec<Segment>) -> Body {
                 None => body,
             }
         }
+        Source::Encode(file, coding) => super::encoding::stream_compressed(coding, file, content.size, chunk),
         Source::Reader(reader) => {
             let stream = ReaderChunks {
                 reader,

@@ -37,6 +37,8 @@ pub(super) enum Source {
     File(Arc<std::fs::File>),
     /// A seekable async reader.
     Reader(Box<dyn SeekRead>),
+    /// A file compressed on the fly as it is sent (its size is the file's).
+    Encode(Arc<std::fs::File>, super::encoding::Coding),
 }
 
 /// What [`servecontent`](super::servecontent) serves: the bytes (in memory, a file, or a seekable reader), their
@@ -61,6 +63,8 @@ pub struct Content {
     pub(super) headers: HeaderMap,
     pub(super) chunk_size: usize,
     pub(super) inline_reads: bool,
+    /// In a content coding: no ranges, no `Accept-Ranges`.
+    pub(super) encoded: bool,
 }
 
 impl std::fmt::Debug for Content {
@@ -69,6 +73,7 @@ impl std::fmt::Debug for Content {
             Source::Bytes(_) => "bytes",
             Source::File(_) => "file",
             Source::Reader(_) => "reader",
+            Source::Encode(..) => "encoded file",
         };
         f.debug_struct("Content")
             .field("source", &kind)
@@ -91,6 +96,7 @@ impl Content {
             headers: HeaderMap::new(),
             chunk_size: DEFAULT_CHUNK_SIZE,
             inline_reads: false,
+            encoded: false,
         }
     }
 
@@ -295,6 +301,18 @@ impl Content {
     pub(crate) fn inline_reads(mut self, on: bool) -> Content {
         self.inline_reads = on;
         self
+    }
+
+    /// Marks the content as a representation in a content coding (whose Content-Encoding
+    /// the caller sets): ranges are not served on it.
+    pub(crate) fn encoded(mut self) -> Content {
+        self.encoded = true;
+        self
+    }
+
+    /// A file compressed with `coding` as it is sent.
+    pub(crate) fn encode_file(file: std::fs::File, size: u64, coding: super::encoding::Coding) -> Content {
+        Content::new(Source::Encode(Arc::new(file), coding), size).encoded()
     }
 
     /// The size in bytes.

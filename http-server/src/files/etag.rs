@@ -107,6 +107,17 @@ impl ETag {
         ETag { weak: false, tag: format!("{:x}-{h:016x}", bytes.len()) }
     }
 
+    /// This tag with `suffix` added to its value, keeping its weakness (for the
+    /// representation in another content coding).
+    pub(crate) fn with_suffix(&self, suffix: &str) -> ETag {
+        ETag { weak: self.weak, tag: format!("{}{suffix}", self.tag) }
+    }
+
+    /// This tag made weak.
+    pub(crate) fn into_weak(self) -> ETag {
+        ETag { weak: true, ..self }
+    }
+
     /// True for a weak tag.
     ///
     /// ```

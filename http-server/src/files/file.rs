@@ -5,16 +5,18 @@
 //! apply (RFC 9111 §5.2.2).
 
 use std::future::Future;
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use http_core::header::{ALLOW, CACHE_CONTROL, CONTENT_ENCODING, LOCATION, VARY};
-use http_core::{HeaderMap, HeaderValue, Method, Request, RequestHead, Response, StatusCode};
+use http_core::header::{ALLOW, CACHE_CONTROL, LOCATION};
+use http_core::{HeaderValue, Method, Request, RequestHead, Response, StatusCode};
 
+use super::cache::ByteCache;
 use super::content::Content;
-use super::etag::ETag;
+use super::encoding::AcceptEncoding;
 use super::listing;
+use super::open::open_file;
 use super::options::{FileServerOptions, looks_fingerprinted};
 use super::path::{Jail, PathError, SafePath, stays_inside};
 use super::respond::servecontent_head;
@@ -120,6 +122,11 @@ pub(crate) struct Settings {
     pub(crate) fingerprinted_cache_control: Option<HeaderValue>,
     pub(crate) spa_cache_control: Option<HeaderValue>,
     pub(crate) inline_io: bool,
+    pub(crate) weak_etags: bool,
+    pub(crate) compress: bool,
+    pub(crate) compress_min_size: u64,
+    pub(crate) compressed_cache: Option<Arc<ByteCache>>,
+    pub(crate) file_cache: Option<Arc<ByteCache>>,
 }
 
 impl Settings {
@@ -137,42 +144,12 @@ impl Settings {
             fingerprinted_cache_control: o.fingerprinted_cache_control.clone(),
             spa_cache_control: o.spa_cache_control.clone(),
             inline_io: o.inline_io,
+            weak_etags: o.weak_etags,
+            compress: o.compress,
+            compress_min_size: o.compress_min_size,
+            compressed_cache: o.compressed_cache.clone(),
+            file_cache: o.file_cache.clone(),
         }
-    }
-}
-
-/// Which content codings the client takes, from Accept-Encoding.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Accepts {
-    pub(crate) br: bool,
-    pub(crate) gzip: bool,
-}
-
-impl Accepts {
-    /// Parses Accept-Encoding: a coding is taken when listed (or matched by `*`) with q > 0.
-    pub(crate) fn from_headers(headers: &HeaderMap) -> Accepts {
-        let (mut br, mut gzip, mut star) = (None, None, None);
-        for v in headers.get_all(http_core::header::ACCEPT_ENCODING) {
-            let Ok(v) = v.to_str() else { continue };
-            for item in v.split(',') {
-                let mut parts = item.split(';');
-                let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-                let q = parts
-                    .filter_map(|p| p.trim().strip_prefix("q=").or_else(|| p.trim().strip_prefix("Q=")))
-                    .filter_map(|q| q.trim().parse::<f32>().ok())
-                    .next()
-                    .unwrap_or(1.0);
-                let ok = q > 0.0;
-                match coding.as_str() {
-                    "br" => br = Some(ok),
-                    "gzip" | "x-gzip" => gzip = Some(ok),
-                    "*" => star = Some(ok),
-                    _ => {}
-                }
-            }
-        }
-        let star = star.unwrap_or(false);
-        Accepts { br: br.unwrap_or(star), gzip: gzip.unwrap_or(star) }
     }
 }
 
@@ -185,9 +162,15 @@ pub(crate) struct Ask {
     pub(crate) url_path: String,
     /// The last segment has no `.`: a missing path may get the SPA fallback.
     pub(crate) spa_ok: bool,
-    pub(crate) accepts: Accepts,
+    pub(crate) accept: AcceptEncoding,
+    /// The request has a Range: it gets the identity coding.
+    pub(crate) ranged: bool,
     /// Small files may be read at once (a GET without Range or cache validators).
     pub(crate) read_small: bool,
+    /// The query, for a listing's sort order.
+    pub(crate) query: Option<String>,
+    /// `Accept` names `application/json`: a listing is sent as JSON.
+    pub(crate) wants_json: bool,
 }
 
 impl Ask {
@@ -208,8 +191,18 @@ impl Ask {
             trailing_slash: safe.has_trailing_slash() || safe.is_root(),
             url_path,
             spa_ok,
-            accepts: if s.precompressed { Accepts::from_headers(h) } else { Accepts::default() },
+            accept: if s.precompressed || s.compress {
+                AcceptEncoding::from_headers(h)
+            } else {
+                AcceptEncoding::default()
+            },
+            ranged: h.contains_key(RANGE),
             read_small,
+            query: head.uri.query().map(str::to_owned),
+            wants_json: h
+                .get_all(http_core::header::ACCEPT)
+                .iter()
+                .any(|v| v.to_str().is_ok_and(|v| v.contains("application/json"))),
         }
     }
 }
@@ -219,7 +212,8 @@ impl Ask {
 pub(crate) enum Outcome {
     File(Box<FoundFile>),
     RedirectSlash,
-    Listing(String),
+    /// A listing: the body, and whether it is JSON.
+    Listing(String, bool),
     NotFound,
     Forbidden,
 }
@@ -232,7 +226,7 @@ pub(crate) struct FoundFile {
     pub(crate) is_spa: bool,
 }
 
-fn not_found_kind(e: &io::Error) -> Outcome {
+pub(crate) fn not_found_kind(e: &io::Error) -> Outcome {
     match e.kind() {
         io::ErrorKind::PermissionDenied => Outcome::Forbidden,
         _ => Outcome::NotFound,
@@ -298,72 +292,18 @@ fn find(s: &Settings, ask: &Ask, path: &Path) -> Outcome {
     }
     if s.listing {
         return match listing::read_entries(path, s.dotfiles) {
-            Ok(entries) => Outcome::Listing(listing::render(&ask.url_path, &entries)),
+            Ok(entries) => {
+                let sort = listing::Sort::from_query(ask.query.as_deref());
+                if ask.wants_json {
+                    Outcome::Listing(listing::render_json(&entries, sort), true)
+                } else {
+                    Outcome::Listing(listing::render(&ask.url_path, &entries, sort), false)
+                }
+            }
             Err(e) => not_found_kind(&e),
         };
     }
     Outcome::NotFound
-}
-
-fn with_ext(path: &Path, ext: &str) -> PathBuf {
-    let mut os = path.as_os_str().to_owned();
-    os.push(ext);
-    PathBuf::from(os)
-}
-
-fn open_file(s: &Settings, ask: &Ask, path: &Path) -> Outcome {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut chosen: Option<(&'static str, PathBuf)> = None;
-    let mut vary = false;
-    if s.precompressed {
-        for (coding, ext, accepted) in [("br", ".br", ask.accepts.br), ("gzip", ".gz", ask.accepts.gzip)] {
-            let sibling = with_ext(path, ext);
-            // Siblings must be regular files themselves (not symlinks).
-            if std::fs::symlink_metadata(&sibling).is_ok_and(|m| m.is_file()) {
-                vary = true;
-                if accepted && chosen.is_none() {
-                    chosen = Some((coding, sibling));
-                }
-            }
-        }
-    }
-    let open_path = chosen.as_ref().map_or(path, |(_, p)| p.as_path());
-    let (file, meta) = match std::fs::File::open(open_path).and_then(|f| f.metadata().map(|m| (f, m))) {
-        Ok(fm) => fm,
-        Err(e) => return not_found_kind(&e),
-    };
-    if !meta.is_file() {
-        return Outcome::NotFound;
-    }
-    // With inline I/O, files big enough for `sendfile` are not read here: the engine may send
-    // them zero-copy (and streams them otherwise).
-    let sendfile = s.inline_io && meta.len() >= super::chunks::SENDFILE_MIN;
-    let mut content = if ask.read_small && meta.len() <= s.small_file_limit && !sendfile {
-        // Exactly the size fstat gave: `take` ends the read there, with no EOF probe read.
-        let mut buf = Vec::with_capacity(meta.len() as usize);
-        if let Err(e) = (&file).take(meta.len()).read_to_end(&mut buf) {
-            return not_found_kind(&e);
-        }
-        let mut c = Content::bytes_unhashed(buf);
-        if let Ok(modified) = meta.modified() {
-            // Tagged from the metadata, like the streamed path, so both agree.
-            c = c.last_modified(modified).etag(Some(ETag::from_metadata(meta.len(), modified)));
-        } else {
-            c = c.etag(None);
-        }
-        c
-    } else {
-        Content::from_std_file(file, &meta)
-    };
-    content = content.name(&name).chunk_size(s.chunk_size).inline_reads(s.inline_io);
-    if let Some((coding, _)) = chosen {
-        content = content.header(CONTENT_ENCODING, HeaderValue::from_static(coding));
-    }
-    if vary {
-        content = content.header(VARY, HeaderValue::from_static("accept-encoding"));
-    }
-    let is_spa = s.spa.as_deref() == Some(path);
-    Outcome::File(Box::new(FoundFile { content, name, is_spa }))
 }
 
 /// Runs the lookup (on the blocking pool unless `inline_io`) and turns its outcome into a
@@ -417,10 +357,12 @@ fn respond(s: &Settings, found: Outcome, head: &RequestHead) -> Response {
                 Err(_) => Response::error(StatusCode::BAD_REQUEST),
             }
         }
-        Outcome::Listing(html) => {
-            let content = Content::bytes(html)
-                .content_type(HeaderValue::from_static("text/html; charset=utf-8"))
-                .header(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        Outcome::Listing(body, json) => {
+            let media = if json { "application/json" } else { "text/html; charset=utf-8" };
+            let content = Content::bytes(body)
+                .content_type(HeaderValue::from_static(media))
+                .header(CACHE_CONTROL, HeaderValue::from_static("no-cache"))
+                .header(http_core::header::VARY, HeaderValue::from_static("accept"));
             servecontent_head(head, content)
         }
         Outcome::NotFound => Response::error(StatusCode::NOT_FOUND),
@@ -433,38 +375,5 @@ pub(crate) fn path_error(e: PathError) -> Response {
     match e {
         PathError::Unsafe => Response::error(StatusCode::BAD_REQUEST),
         PathError::Hidden => Response::error(StatusCode::NOT_FOUND),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn accept_encoding_table() {
-        let rows = [
-            ("", false, false),
-            ("gzip", false, true),
-            ("br", true, false),
-            ("gzip, deflate, br", true, true),
-            ("br;q=0, gzip", false, true),
-            ("br;q=0.5, gzip;q=0", true, false),
-            ("*", true, true),
-            ("*, br;q=0", false, true),
-            ("identity", false, false),
-            ("x-gzip", false, true),
-        ];
-        for (value, br, gzip) in rows {
-            let mut h = HeaderMap::new();
-            if !value.is_empty() {
-                h.insert(http_core::header::ACCEPT_ENCODING, value.parse().unwrap());
-            }
-            assert_eq!(Accepts::from_headers(&h), Accepts { br, gzip }, "{value}");
-        }
-    }
-
-    #[test]
-    fn with_ext_appends() {
-        assert_eq!(with_ext(Path::new("/a/b.js"), ".br"), PathBuf::from("/a/b.js.br"));
     }
 }

@@ -9,7 +9,9 @@
 //! * [`servefile`] serves one file (or a folder's index) for GET and HEAD.
 //! * [`fileserver`] is a [`Handler`](http_core::Handler) for a whole folder: safe path
 //!   mapping ([`SafePath`]), dotfiles hidden, symlinks kept inside the root, SPA fallback,
-//!   Cache-Control rules, precompressed `.br`/`.gz` siblings, optional listings.
+//!   Cache-Control rules, content codings chosen by `Accept-Encoding` (RFC 9110 §12.5.3):
+//!   precompressed `.br`/`.zst`/`.gz` siblings and on-the-fly br, zstd, gzip and deflate
+//!   with one ETag per coding, a cache of small files, optional listings (HTML or JSON).
 //!
 //! Large files are streamed [`DEFAULT_CHUNK_SIZE`] bytes at a time with positional reads on
 //! tokio's blocking pool, at most two chunks in memory per response, and sent with
@@ -39,15 +41,18 @@
 //! # std::fs::remove_dir_all(&root)?; Ok(()) }
 //! ```
 
+mod cache;
 mod chunks;
 pub(crate) mod conditional;
 mod content;
+mod encoding;
 mod etag;
 mod file;
 mod fileserver;
 mod listing;
 mod mime;
 mod multipart;
+mod open;
 mod options;
 mod path;
 pub(crate) mod range;

@@ -2,8 +2,11 @@
 //! [`servefile_with`](super::servefile_with), and the rule that tells fingerprinted file
 //! names apart (for their long-lived `Cache-Control`, RFC 9111 §5.2.2).
 
+use std::sync::Arc;
+
 use http_core::HeaderValue;
 
+use super::cache::ByteCache;
 use super::content::DEFAULT_CHUNK_SIZE;
 
 /// Options for [`fileserver`](super::fileserver) (and [`servefile_with`](super::servefile_with)). Every setter
@@ -33,6 +36,11 @@ pub struct FileServerOptions {
     pub(crate) chunk_size: usize,
     pub(crate) small_file_limit: u64,
     pub(crate) inline_io: bool,
+    pub(crate) weak_etags: bool,
+    pub(crate) compress: bool,
+    pub(crate) compress_min_size: u64,
+    pub(crate) compressed_cache: Option<Arc<ByteCache>>,
+    pub(crate) file_cache: Option<Arc<ByteCache>>,
 }
 
 impl Default for FileServerOptions {
@@ -51,9 +59,17 @@ impl Default for FileServerOptions {
             chunk_size: DEFAULT_CHUNK_SIZE,
             small_file_limit: 128 * 1024,
             inline_io: false,
+            weak_etags: false,
+            compress: false,
+            compress_min_size: 1024,
+            compressed_cache: Some(Arc::new(ByteCache::new(DEFAULT_COMPRESSED_CACHE, 4096))),
+            file_cache: None,
         }
     }
 }
+
+/// The default budget of the cache of compressed bodies: 16 MiB.
+const DEFAULT_COMPRESSED_CACHE: usize = 16 * 1024 * 1024;
 
 fn header_value(v: &str) -> HeaderValue {
     HeaderValue::from_str(v).expect("a valid header value")
@@ -180,9 +196,11 @@ impl FileServerOptions {
         self
     }
 
-    /// Serves `FILE.br` / `FILE.gz` siblings, when they exist and the client's
-    /// Accept-Encoding takes them (br first), with Content-Encoding; every answer for a file
-    /// that has such a sibling carries `Vary: Accept-Encoding`. Default off.
+    /// Serves `FILE.br` / `FILE.zst` / `FILE.gz` siblings, when they exist and the client's
+    /// Accept-Encoding takes them (best q-value; ties go br, zstd, gzip), with
+    /// Content-Encoding and the sibling's ETag with `-br`, `-zst` or `-gz` added; every answer
+    /// for a file that has such a sibling carries `Vary: Accept-Encoding`. A request with
+    /// `Range` gets the identity file. Default off.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
@@ -204,8 +222,9 @@ impl FileServerOptions {
         self
     }
 
-    /// Lists a folder that has no index file (an HTML page, names escaped and sorted).
-    /// Default off (404).
+    /// Lists a folder that has no index file: an HTML table (name, size, modification time;
+    /// `?sort=name|size|date&order=asc|desc`), or JSON for a request whose `Accept` names
+    /// `application/json` (`[{"name", "type", "size", "modified"}]`). Default off (404).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
@@ -322,6 +341,114 @@ impl FileServerOptions {
     /// ```
     pub fn inline_io(mut self, on: bool) -> Self {
         self.inline_io = on;
+        self
+    }
+}
+
+impl FileServerOptions {
+    /// Sends weak entity tags (`W/"..."`, RFC 9110 §8.8.3) for files instead of strong ones.
+    /// A weak tag promises only equivalent content, so `If-Range` (which needs the strong
+    /// comparison) never matches it and a resumed download starts over. Default off
+    /// (strong tags, built from the modification time and size as nginx does).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::{Method, Request, testing};
+    /// use http_server::files::{FileServerOptions, fileserver};
+    /// # let root = std::env::temp_dir().join(format!("fs-doc-weak-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&root)?;
+    /// std::fs::write(root.join("a.txt"), "a")?;
+    /// let fs = fileserver(&root, FileServerOptions::new().weak_etags(true))?;
+    /// let r = testing::call(&fs, Request::new(Method::GET, "/a.txt")).await;
+    /// assert!(r.header("etag").unwrap().starts_with("W/\""));
+    /// # std::fs::remove_dir_all(&root)?; Ok(()) }
+    /// ```
+    pub fn weak_etags(mut self, on: bool) -> Self {
+        self.weak_etags = on;
+        self
+    }
+
+    /// Compresses compressible files (text, JSON, JavaScript, XML, SVG, WebAssembly...; not
+    /// images, video or archives) of at least [`compress_min_size`](Self::compress_min_size)
+    /// bytes on the fly, in the coding the client prefers by `Accept-Encoding`'s q-values
+    /// (`br`, `zstd`, `gzip`, `deflate`; ties in that order). A precompressed sibling, when
+    /// [`precompressed`](Self::precompressed) finds one the client takes, wins. Every answer
+    /// for such a file carries `Vary: Accept-Encoding`, identity ones too; each coding has
+    /// its own entity tag (the identity tag with `-br`, `-zst`, `-gz` or `-zz` added inside
+    /// the quotes). A request with `Range` gets the identity coding, with the ranges.
+    /// Files up to 2 MiB are compressed whole, once per version, and kept in a cache (see
+    /// [`compressed_cache_bytes`](Self::compressed_cache_bytes)); larger ones are streamed
+    /// through the encoder on the blocking pool, without Content-Length. Default off (the
+    /// `fileserver` binary turns it on).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::{Method, Request, testing};
+    /// use http_server::files::{FileServerOptions, fileserver};
+    /// # let root = std::env::temp_dir().join(format!("fs-doc-gz-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&root)?;
+    /// std::fs::write(root.join("app.js"), "console.log('hello');\n".repeat(100))?;
+    /// let fs = fileserver(&root, FileServerOptions::new().compress(true))?;
+    /// let req = Request::new(Method::GET, "/app.js").with_header("accept-encoding", "gzip, br;q=0.9");
+    /// let r = testing::call(&fs, req).await;
+    /// assert_eq!(r.header("content-encoding"), Some("gzip"));
+    /// assert_eq!(r.header("vary"), Some("accept-encoding"));
+    /// assert!(r.header("etag").unwrap().ends_with("-gz\""));
+    /// # std::fs::remove_dir_all(&root)?; Ok(()) }
+    /// ```
+    pub fn compress(mut self, on: bool) -> Self {
+        self.compress = on;
+        self
+    }
+
+    /// The smallest file [`compress`](Self::compress) compresses (smaller ones gain little).
+    /// Default 1 KiB; at least 1 byte.
+    ///
+    /// ```
+    /// let opts = http_server::files::FileServerOptions::new().compress_min_size(0);
+    /// assert!(format!("{opts:?}").contains("compress_min_size: 1"));
+    /// ```
+    pub fn compress_min_size(mut self, bytes: u64) -> Self {
+        self.compress_min_size = bytes.max(1);
+        self
+    }
+
+    /// The budget of the cache of compressed bodies (files up to 2 MiB, keyed by path,
+    /// modification time, size, inode and coding, least recently used out first), so a hot
+    /// file is compressed once. Default 16 MiB; 0 turns the cache off (every such file is
+    /// then compressed per request). Clones of the options share one cache.
+    ///
+    /// ```
+    /// let opts = http_server::files::FileServerOptions::new().compressed_cache_bytes(0);
+    /// assert!(format!("{opts:?}").contains("compressed_cache: None"));
+    /// ```
+    pub fn compressed_cache_bytes(mut self, bytes: usize) -> Self {
+        self.compressed_cache = (bytes > 0).then(|| Arc::new(ByteCache::new(bytes, 4096)));
+        self
+    }
+
+    /// Keeps small files (up to [`small_file_limit`](Self::small_file_limit)) in memory, at
+    /// most `bytes` in all (and 65536 files), least recently used out first. Each request
+    /// still makes one metadata call: a file whose modification time, size or inode changed
+    /// is read again, so edits show at once. Cached bodies are served as shared bytes,
+    /// without opening or reading the file. Default 0 (off). Clones of the options share
+    /// one cache.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::{Method, Request, testing};
+    /// use http_server::files::{FileServerOptions, fileserver};
+    /// # let root = std::env::temp_dir().join(format!("fs-doc-cache-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&root)?;
+    /// std::fs::write(root.join("a.txt"), "one")?;
+    /// let fs = fileserver(&root, FileServerOptions::new().cache_bytes(1 << 20))?;
+    /// assert_eq!(testing::call(&fs, Request::new(Method::GET, "/a.txt")).await.text(), "one");
+    /// std::fs::write(root.join("a.txt"), "three")?; // another size: read again
+    /// assert_eq!(testing::call(&fs, Request::new(Method::GET, "/a.txt")).await.text(), "three");
+    /// # std::fs::remove_dir_all(&root)?; Ok(()) }
+    /// ```
+    pub fn cache_bytes(mut self, bytes: usize) -> Self {
+        self.file_cache = (bytes > 0).then(|| Arc::new(ByteCache::new(bytes, 65536)));
         self
     }
 }

@@ -49,7 +49,7 @@ pub fn servecontent(req: &Request, content: Content) -> Response {
 /// use http_core::{Method, Request, Stream, testing};
 /// use http_server::files::{Content, servecontent_head};
 /// async fn h(s: &mut Stream) {
-///     let resp = servecontent_head(s.request(), Content::bytes("hello world").name("a.txt"));
+///     let resp = servecontent_head(s.startread(), Content::bytes("hello world").name("a.txt"));
 ///     let _ = s.write_response(resp).await;
 /// }
 /// let r = testing::call_stream(&h, Request::new(Method::GET, "/").with_header("range", "bytes=6-")).await;
@@ -75,8 +75,10 @@ fn respond(head: &RequestHead, mut content: Content) -> Response {
         Precondition::Failed => return Response::error(StatusCode::PRECONDITION_FAILED),
     }
     let content_type = content.content_type.take().unwrap_or_else(|| sniff(&content.source));
-    headers.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    let ranged = head.method == Method::GET || head.method == Method::HEAD;
+    if !content.encoded {
+        headers.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    }
+    let ranged = !content.encoded && (head.method == Method::GET || head.method == Method::HEAD);
     let outcome = match head.headers.get(RANGE) {
         Some(value) if ranged && if_range_holds(&head.headers, content.etag.as_ref(), content.last_modified) => {
             value.to_str().map_or(RangeOutcome::Full, |v| resolve_range(v, content.size))

@@ -294,6 +294,10 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> Transport f
         self.peer
     }
 
+    fn shutdown_signal(&self) -> Option<CancellationToken> {
+        Some(self.graceful.clone())
+    }
+
     fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<Bytes>, Error>> {
         if self.body.expect_continue {
             // RFC 9110 §10.1.1: the handler wants the body, so invite the client to send it.

@@ -1,44 +1,14 @@
-//! HTTP/1.1 response body framing (RFC 9112 §6–§7): chunk-size lines, the last chunk and
-//! trailer section, and the short error responses the connection answers on its own.
+//! HTTP/1.1 response body framing (RFC 9112 §6–§7): the response body being written (chunk
+//! framing from the shared codec, [`http_core::engine::h1::encode`]), and the short error
+//! responses the connection answers on its own.
 //! The response head itself is encoded by [`role`](super::role).
 
 use bytes::{BufMut, BytesMut};
 use http::{HeaderMap, StatusCode, header};
+pub(crate) use http_core::engine::h1::{encode_chunk_head, encode_last_chunk};
 use http_core::{Error, ErrorKind};
 
 use super::role::{Framing, encode_head};
-
-/// Appends a chunk-size line for `len` bytes of data.
-pub(crate) fn encode_chunk_head(out: &mut BytesMut, len: usize) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut digits = [0u8; 16];
-    let mut n = len;
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = HEX[n & 0xf];
-        n >>= 4;
-        if n == 0 {
-            break;
-        }
-    }
-    out.put_slice(&digits[i..]);
-    out.put_slice(b"\r\n");
-}
-
-/// Appends the last chunk and the trailer section.
-pub(crate) fn encode_last_chunk(out: &mut BytesMut, trailers: Option<&HeaderMap>) {
-    out.put_slice(b"0\r\n");
-    if let Some(t) = trailers {
-        for (name, value) in t {
-            out.put_slice(name.as_str().as_bytes());
-            out.put_slice(b": ");
-            out.put_slice(value.as_bytes());
-            out.put_slice(b"\r\n");
-        }
-    }
-    out.put_slice(b"\r\n");
-}
 
 /// A short error response that closes the connection.
 pub(crate) fn encode_error(out: &mut BytesMut, status: StatusCode) {
@@ -136,24 +106,5 @@ impl BodyWriter {
             tracing::debug!("trailers dropped: the client did not send `TE: trailers` or the body is not chunked");
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn chunk_sizes_are_lower_hex() {
-        for (len, want) in [(0usize, "0\r\n"), (1, "1\r\n"), (255, "ff\r\n"), (4096, "1000\r\n")] {
-            let mut out = BytesMut::new();
-            encode_chunk_head(&mut out, len);
-            assert_eq!(&out[..], want.as_bytes());
-        }
-        let mut t = HeaderMap::new();
-        t.insert("x-sum", "1".parse().unwrap());
-        let mut out = BytesMut::new();
-        encode_last_chunk(&mut out, Some(&t));
-        assert_eq!(&out[..], b"0\r\nx-sum: 1\r\n\r\n");
     }
 }

@@ -3,7 +3,8 @@
 //! - [`io`]: the socket's buffered reads and writes, the read/write timers, cold stack
 //!   reads and buffer release when idle, `sendfile(2)` (with [`sendfile`]);
 //! - [`role`]: the request head parsed and validated, and the response head encoded;
-//! - [`decode`]: the request body's framing (Content-Length, chunked, trailers);
+//! - [`decode`]: the request body being read, framed (Content-Length, chunked, trailers)
+//!   by the sans-IO codec shared with the client, [`http_core::engine::h1`];
 //! - [`conn`]: the connection state machine (keep-alive, pipelining, draining, lingering
 //!   close) and the `Transport` that carries a `Stream` over it;
 //! - [`dispatch`]: the loop that runs the handler for each request (the exchange slot,

@@ -17,7 +17,11 @@ use std::mem::MaybeUninit;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use http::header::{self, HeaderName};
-use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, Version};
+use http::{HeaderMap, Method, StatusCode, Uri, Version};
+pub(crate) use http_core::engine::h1::BodyLength;
+use http_core::engine::h1::fields::{FramingFields, TransferCoding, collect_fields, comma_list};
+pub(crate) use http_core::engine::h1::fields::{bad, memchr};
+use http_core::engine::h1::put_decimal;
 use http_core::{Error, RequestHead};
 
 /// Limits applied while decoding.
@@ -26,17 +30,6 @@ pub(crate) struct HeadLimits {
     pub(crate) max_header_bytes: usize,
     pub(crate) max_uri_bytes: usize,
     pub(crate) max_headers: usize,
-}
-
-/// How the request body is framed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum BodyLength {
-    /// No body.
-    Empty,
-    /// Exactly this many bytes (Content-Length).
-    Exact(u64),
-    /// Chunked transfer coding.
-    Chunked,
 }
 
 /// A decoded and validated request head.
@@ -53,10 +46,6 @@ pub(crate) struct ParsedHead {
 }
 
 const MAX_HEADERS_ARRAY: usize = 128;
-
-pub(crate) fn bad(why: &'static str) -> Error {
-    Error::parse(StatusCode::BAD_REQUEST, why)
-}
 
 /// Decodes request heads for one connection, reusing its scratch space: the list of field
 /// positions and a recycled [`HeaderMap`] (the previous response's, as hyper does), so a
@@ -144,29 +133,6 @@ impl HeadParser {
     }
 }
 
-/// Builds a head's `HeaderMap` from the recorded field positions (`name`, value start,
-/// value length) in the frozen head bytes, slicing values without copying, and shows each
-/// field to `observe` (the role's framing and connection checks). Reuses `map` (cleared).
-/// Role-neutral: a response-head parser uses it as well.
-#[inline]
-pub(crate) fn collect_fields(
-    fields: &mut Vec<(HeaderName, usize, usize)>,
-    head: &Bytes,
-    mut map: HeaderMap,
-    mut observe: impl FnMut(&HeaderName, &[u8]),
-) -> Result<HeaderMap, Error> {
-    map.reserve(fields.len());
-    for (name, start, n) in fields.drain(..) {
-        observe(&name, &head[start..start + n]);
-        // httparse already rejected control characters; this cannot fail for its output,
-        // but stays checked.
-        let value =
-            HeaderValue::from_maybe_shared(head.slice(start..start + n)).map_err(|_| bad("invalid header value"))?;
-        map.append(name, value);
-    }
-    Ok(map)
-}
-
 /// Decodes one head with fresh scratch space (tests, fuzzing).
 #[cfg(any(test, feature = "bench-api", feature = "fuzz-api"))]
 pub(crate) fn parse_head(buf: &mut BytesMut, limits: &HeadLimits) -> Result<Option<ParsedHead>, Error> {
@@ -196,10 +162,6 @@ fn target_len(line: &[u8]) -> usize {
         (Some(first), Some(last)) if last > first => last - first - 1,
         _ => 0,
     }
-}
-
-pub(crate) fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| b == needle)
 }
 
 fn map_httparse_error(e: httparse::Error, buf: &[u8], limits: &HeadLimits) -> Error {
@@ -272,16 +234,7 @@ fn parse_target(method: &Method, raw: Bytes) -> Result<Uri, Error> {
 struct FieldSummary {
     hosts: u8,
     host_ok: bool,
-    cl_seen: bool,
-    cl: Option<u64>,
-    /// Length of the first Content-Length item's text.
-    cl_text_len: usize,
-    cl_error: Option<&'static str>,
-    te_seen: bool,
-    te_codings: usize,
-    te_last_chunked: bool,
-    te_unknown: bool,
-    te_error: Option<&'static str>,
+    framing: FramingFields,
     conn_close: bool,
     conn_keep_alive: bool,
     expect_continue: Option<bool>,
@@ -290,51 +243,14 @@ struct FieldSummary {
 
 impl FieldSummary {
     fn observe(&mut self, name: &HeaderName, value: &[u8]) {
+        if self.framing.observe(name, value) {
+            return;
+        }
         if name == header::HOST {
             if self.hosts == 0 {
                 self.host_ok = valid_host(value);
             }
             self.hosts = self.hosts.saturating_add(1);
-        } else if name == header::CONTENT_LENGTH {
-            self.cl_seen = true;
-            for item in comma_list_all(value) {
-                if self.cl_error.is_some() {
-                    break;
-                }
-                match parse_decimal(item) {
-                    None => self.cl_error = Some("invalid Content-Length"),
-                    // Repeated values must be the same text, not just the same number: `05`
-                    // next to `5` is refused, as strict parsers (h11) do. For all-digit items
-                    // of equal value, equal length means equal text.
-                    Some(n) if self.cl.is_some_and(|l| l != n || self.cl_text_len != item.len()) => {
-                        self.cl_error = Some("conflicting Content-Length values");
-                    }
-                    Some(n) => {
-                        self.cl = Some(n);
-                        self.cl_text_len = item.len();
-                    }
-                }
-            }
-        } else if name == header::TRANSFER_ENCODING {
-            self.te_seen = true;
-            for coding in comma_list_all(value) {
-                if self.te_error.is_some() {
-                    break;
-                }
-                if coding.is_empty() {
-                    self.te_error = Some("empty transfer coding");
-                } else if self.te_last_chunked {
-                    // chunked must be applied exactly once, last.
-                    self.te_error = Some("chunked is not the final transfer coding");
-                } else {
-                    self.te_codings += 1;
-                    if coding.eq_ignore_ascii_case(b"chunked") {
-                        self.te_last_chunked = true;
-                    } else {
-                        self.te_unknown = true;
-                    }
-                }
-            }
         } else if name == header::CONNECTION {
             for token in comma_list(value) {
                 if token.eq_ignore_ascii_case(b"close") {
@@ -379,43 +295,27 @@ impl FieldSummary {
 
     /// RFC 9112 §6.1–§6.3: how long is the body, refusing every ambiguous combination.
     fn body_length(&self, version: Version) -> Result<BodyLength, Error> {
-        if self.te_seen {
-            if self.cl_seen {
+        let f = &self.framing;
+        if f.has_transfer_encoding() {
+            if f.has_content_length() {
                 return Err(bad("both Content-Length and Transfer-Encoding"));
             }
             if version == Version::HTTP_10 {
                 return Err(bad("Transfer-Encoding in an HTTP/1.0 request"));
             }
-            if let Some(why) = self.te_error {
-                return Err(bad(why));
-            }
-            if self.te_codings == 0 || !self.te_last_chunked {
-                return Err(bad("final transfer coding is not chunked"));
-            }
-            if self.te_unknown {
-                return Err(Error::parse(StatusCode::NOT_IMPLEMENTED, "unsupported transfer coding"));
-            }
-            return Ok(BodyLength::Chunked);
-        }
-        if self.cl_seen {
-            if let Some(why) = self.cl_error {
-                return Err(bad(why));
-            }
-            return match self.cl {
-                Some(0) => Ok(BodyLength::Empty),
-                Some(n) => Ok(BodyLength::Exact(n)),
-                None => Err(bad("invalid Content-Length")),
+            return match f.transfer_coding().map_err(bad)? {
+                Some(TransferCoding::Chunked) => Ok(BodyLength::Chunked),
+                Some(TransferCoding::ChunkedAfterUnknown) => {
+                    Err(Error::parse(StatusCode::NOT_IMPLEMENTED, "unsupported transfer coding"))
+                }
+                _ => Err(bad("final transfer coding is not chunked")),
             };
         }
-        Ok(BodyLength::Empty)
+        Ok(match f.content_length().map_err(bad)? {
+            None | Some(0) => BodyLength::Empty,
+            Some(n) => BodyLength::Exact(n),
+        })
     }
-}
-
-fn parse_decimal(s: &[u8]) -> Option<u64> {
-    if s.is_empty() || s.len() > 19 || !s.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    s.iter().try_fold(0u64, |acc, &d| acc.checked_mul(10)?.checked_add(u64::from(d - b'0')))
 }
 
 fn valid_host(h: &[u8]) -> bool {
@@ -439,22 +339,6 @@ static HOST_BYTE: [bool; 256] = {
     }
     t
 };
-
-fn trim(s: &[u8]) -> &[u8] {
-    let start = s.iter().position(|b| !matches!(b, b' ' | b'\t')).unwrap_or(s.len());
-    let end = s.iter().rposition(|b| !matches!(b, b' ' | b'\t')).map_or(start, |e| e + 1);
-    &s[start..end]
-}
-
-/// Comma-separated list elements, trimmed, empty ones skipped.
-fn comma_list(v: &[u8]) -> impl Iterator<Item = &[u8]> {
-    v.split(|&b| b == b',').map(trim).filter(|s| !s.is_empty())
-}
-
-/// Comma-separated list elements, trimmed, empty ones kept (so `chunked,` is caught).
-fn comma_list_all(v: &[u8]) -> impl Iterator<Item = &[u8]> {
-    v.split(|&b| b == b',').map(trim)
-}
 
 /// How a response body is framed on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -548,20 +432,6 @@ pub(crate) fn encode_head(
         }
     }
     out.put_slice(b"\r\n");
-}
-
-fn put_decimal(out: &mut BytesMut, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.put_slice(&digits[i..]);
 }
 
 #[cfg(test)]
@@ -707,14 +577,5 @@ mod tests {
         let s = String::from_utf8(out.to_vec()).unwrap();
         assert!(s.starts_with("HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: echo\r\n"), "{s}");
         assert!(!s.contains("close"), "{s}");
-    }
-
-    #[test]
-    fn decimal() {
-        for n in [0u64, 7, 10, 12345, u64::MAX] {
-            let mut out = BytesMut::new();
-            put_decimal(&mut out, n);
-            assert_eq!(std::str::from_utf8(&out).unwrap(), n.to_string());
-        }
     }
 }

@@ -69,6 +69,8 @@ pub(crate) struct H2Config {
     pub(crate) trusted: Arc<[crate::Cidr]>,
     /// The server drains or closes: send GOAWAY.
     pub(crate) draining: CancellationToken,
+    /// The server closes (for `Stream::shutdown_signal`).
+    pub(crate) graceful: CancellationToken,
 }
 
 /// A stream's future in its heap slot. `None` between streams: the connection keeps one
@@ -157,7 +159,8 @@ where
             return;
         }
     };
-    let stats = Arc::new(ConnStats { max_resets: cfg.max_peer_resets, ..Default::default() });
+    let stats =
+        Arc::new(ConnStats { max_resets: cfg.max_peer_resets, graceful: cfg.graceful.clone(), ..Default::default() });
     let idle_timer = tokio::time::sleep(cfg.idle_timeout);
     let release_timer = tokio::time::sleep(RELEASE_IDLE_AFTER);
     // Each registered once, not once per turn of the loop (registering takes a lock).

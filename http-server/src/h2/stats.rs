@@ -20,6 +20,8 @@ pub(crate) struct ConnStats {
     /// Notified when the peer resets more streams than `max_resets`.
     pub(crate) calm: Notify,
     pub(crate) max_resets: usize,
+    /// The server's graceful-shutdown signal, for `Stream::shutdown_signal`.
+    pub(crate) graceful: tokio_util::sync::CancellationToken,
 }
 
 impl ConnStats {

@@ -241,6 +241,10 @@ impl Transport for H2Transport {
         self.peer
     }
 
+    fn shutdown_signal(&self) -> Option<tokio_util::sync::CancellationToken> {
+        Some(self.stats.graceful.clone())
+    }
+
     fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<Bytes>, Error>> {
         let Some(recv) = self.recv.as_mut() else { return Poll::Ready(Err(Error::closed())) };
         match recv.poll_data(cx) {

@@ -113,7 +113,7 @@ pub struct App {
 }
 
 fn query_num(s: &Stream, key: &str, default: u64) -> u64 {
-    s.request()
+    s.startread()
         .uri
         .query()
         .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix(key)?.strip_prefix('=')?.parse().ok()))
@@ -124,19 +124,19 @@ impl StreamHandler for App {
     async fn call<'a>(&'a self, s: &'a mut Stream) {
         let ev = &self.events;
         ev.started.fetch_add(1, Ordering::AcqRel);
-        let path = s.request().uri.path().to_owned();
+        let path = s.startread().uri.path().to_owned();
         match path.as_str() {
             "/plaintext" => {
-                let _ = s.set_header("content-type", "text/plain; charset=utf-8");
-                let _ = s.set_header("content-length", "13");
+                let _ = s.setheader("content-type", "text/plain; charset=utf-8");
+                let _ = s.setheader("content-length", "13");
                 let _ = s.write("Hello, World!").await;
             }
             "/echo" => echo(s).await,
             "/trailers" => {
-                let _ = s.set_header("content-type", "text/plain; charset=utf-8");
-                let _ = s.set_header("trailer", "x-checksum");
+                let _ = s.setheader("content-type", "text/plain; charset=utf-8");
+                let _ = s.setheader("trailer", "x-checksum");
                 if s.write("abc").await.is_ok() {
-                    let _ = s.add_trailer("x-checksum", "900150983cd24fb0d6963f7d28e17f72");
+                    let _ = s.addtrailer("x-checksum", "900150983cd24fb0d6963f7d28e17f72");
                     let _ = s.closewrite().await;
                 }
             }
@@ -171,7 +171,7 @@ impl StreamHandler for App {
             "/big" => {
                 let mb = query_num(s, "mb", 64) as usize;
                 let chunk = Bytes::from(vec![b'x'; 64 * 1024]);
-                let _ = s.set_header("content-length", &(mb * 1024 * 1024).to_string());
+                let _ = s.setheader("content-length", &(mb * 1024 * 1024).to_string());
                 for _ in 0..mb * 16 {
                     if s.write(chunk.clone()).await.is_err() {
                         ev.big_write_failed.fetch_add(1, Ordering::AcqRel);
@@ -181,7 +181,7 @@ impl StreamHandler for App {
                 ev.big_write_ok.fetch_add(1, Ordering::AcqRel);
             }
             _ => {
-                let _ = s.set_status(StatusCode::NOT_FOUND);
+                let _ = s.setstatus(StatusCode::NOT_FOUND);
                 let _ = s.write("not found").await;
             }
         }
@@ -190,9 +190,9 @@ impl StreamHandler for App {
 
 /// Streams the request body back as it arrives (like showcase's POST /echo).
 pub async fn echo(s: &mut Stream) {
-    let _ = s.set_header("content-type", "application/octet-stream");
-    if let Some(len) = s.request().header("content-length").map(str::to_owned) {
-        let _ = s.set_header("content-length", &len);
+    let _ = s.setheader("content-type", "application/octet-stream");
+    if let Some(len) = s.startread().header("content-length").map(str::to_owned) {
+        let _ = s.setheader("content-length", &len);
     }
     loop {
         match s.read_chunk().await {
@@ -204,7 +204,7 @@ pub async fn echo(s: &mut Stream) {
             Ok(None) => break,
             Err(e) => {
                 if !s.is_head_sent() {
-                    let _ = s.set_status(e.status());
+                    let _ = s.setstatus(e.status());
                 }
                 return;
             }

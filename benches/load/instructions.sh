@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Instructions per request under callgrind: a noise-free A/B of two server builds.
+#
+# Wall-clock load numbers on a busy 2-core machine drift by 10-30 %; an instruction count
+# does not (the same binary and input give the same total whatever else runs). Each server
+# runs under `valgrind --tool=callgrind` with --workers 1; a fixed number of requests is
+# sent (h2load for h2c, a small wrk run for HTTP/1.1), the server is stopped with SIGINT
+# so callgrind writes its totals, and (total Ir - Ir of an idle start/stop) / requests is
+# reported. Targets only 127.0.0.1; every process started is stopped by PID.
+#
+#   benches/load/instructions.sh NAME=SERVER_BIN [NAME=SERVER_BIN ...]
+#   FILESERVER_OLD=... FILESERVER_NEW=...   (static 1 KiB row; optional)
+#
+# Rows: plaintext (wrk -c16), pipelined 16 deep (wrk + pipeline.lua), h2c (h2load -c4 -m16).
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+out="${OUT:-$(mktemp -d)}"
+mkdir -p "$out"
+requests_h2="${REQUESTS_H2:-20000}"
+duration="${DURATION:-4s}"
+
+start_server() { # bin, logfile, extra args... ; sets PID PORT
+  local bin="$1" log="$2"; shift 2
+  valgrind --tool=callgrind --callgrind-out-file="$log.cg" "$bin" --port 0 --workers 1 "$@" >"$log.out" 2>"$log.err" &
+  PID=$!
+  for _ in $(seq 1 200); do
+    if grep -q "listening on" "$log.out" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  PORT=$(head -1 "$log.out" | sed -E 's#.*:([0-9]+)/?$#\1#')
+}
+stop_server() { # logfile -> prints total Ir
+  kill -INT "$PID"
+  # callgrind writes its totals as the process exits
+  for _ in $(seq 1 300); do
+    if grep -qE "^summary:" "$1.cg" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  wait "$PID" 2>/dev/null || true
+  grep -E "^summary:" "$1.cg" | awk '{print $2}'
+}
+ir_of() { # name bin kind extra...
+  local name="$1" bin="$2" kind="$3"; shift 3
+  local log="$out/$name-$kind"
+  start_server "$bin" "$log" "$@"
+  local reqs=0
+  case "$kind" in
+    idle) sleep 1 ;;
+    plaintext) reqs=$(wrk -t1 -c16 -d"$duration" "http://127.0.0.1:$PORT/plaintext" | awk '/requests in/{print $1}') ;;
+    pipelined) reqs=$(wrk -t1 -c16 -d"$duration" -s "$HERE/pipeline.lua" "http://127.0.0.1:$PORT/plaintext" -- 16 | awk '/requests in/{print $1}') ;;
+    h2c) h2load -n "$requests_h2" -c4 -m16 "http://127.0.0.1:$PORT/plaintext" >"$log.h2load" 2>&1
+         reqs=$(awk '/^requests:/{print $8}' "$log.h2load") ;;
+    static) reqs=$(wrk -t1 -c16 -d"$duration" "http://127.0.0.1:$PORT/1k.bin" | awk '/requests in/{print $1}') ;;
+  esac
+  local ir; ir=$(stop_server "$log")
+  echo "$ir $reqs"
+}
+
+printf '| row | %s |\n' "$(for a in "$@"; do printf '%s Ir/req | ' "${a%%=*}"; done)"
+for kind in plaintext pipelined h2c; do
+  row="| $kind |"
+  for a in "$@"; do
+    name="${a%%=*}" bin="${a#*=}"
+    read -r idle _ < <(ir_of "$name" "$bin" idle)
+    read -r ir reqs < <(ir_of "$name" "$bin" "$kind")
+    row="$row $(( (ir - idle) / reqs )) ($reqs req) |"
+  done
+  echo "$row"
+done
+if [[ -n "${FILESERVER_OLD:-}" && -n "${FILESERVER_NEW:-}" ]]; then
+  root=$(mktemp -d); head -c 1024 /dev/urandom >"$root/1k.bin"
+  row="| static 1 KiB |"
+  for fs in "$FILESERVER_OLD" "$FILESERVER_NEW"; do
+    read -r idle _ < <(ir_of fs "$fs" idle "$root" --quiet)
+    read -r ir reqs < <(ir_of fs "$fs" static "$root" --quiet)
+    row="$row $(( (ir - idle) / reqs )) ($reqs req) |"
+  done
+  echo "$row"
+fi

@@ -1,0 +1,345 @@
+//! Content codings (RFC 9110 §8.4.1): choosing one from `Accept-Encoding` and its q-values
+//! (RFC 9110 §12.5.3, §12.4.2), telling compressible media types apart, and compressing:
+//! whole small bodies in memory (then cached), large files streamed from the blocking pool.
+//!
+//! `deflate` is the zlib format (RFC 1950) as §8.4.1.2 defines it; `gzip` is RFC 1952;
+//! `br` is RFC 7932; `zstd` is RFC 8878.
+
+use std::io::{self, Read, Write};
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use http_core::header::ACCEPT_ENCODING;
+use http_core::{Body, HeaderMap, HeaderValue};
+use tokio::sync::mpsc;
+
+/// A content coding the file server can produce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Coding {
+    Br,
+    Zstd,
+    Gzip,
+    Deflate,
+}
+
+impl Coding {
+    /// Every coding, in the server's order of preference (used to break q-value ties).
+    pub(crate) const ALL: [Coding; 4] = [Coding::Br, Coding::Zstd, Coding::Gzip, Coding::Deflate];
+
+    /// The token in Accept-Encoding and Content-Encoding.
+    pub(crate) fn token(self) -> &'static str {
+        match self {
+            Coding::Br => "br",
+            Coding::Zstd => "zstd",
+            Coding::Gzip => "gzip",
+            Coding::Deflate => "deflate",
+        }
+    }
+
+    /// The suffix added to the entity tag of a representation in this coding, so each
+    /// coding has its own validator (RFC 9110 §8.8.3).
+    pub(crate) fn etag_suffix(self) -> &'static str {
+        match self {
+            Coding::Br => "-br",
+            Coding::Zstd => "-zst",
+            Coding::Gzip => "-gz",
+            Coding::Deflate => "-zz",
+        }
+    }
+
+    /// The file-name extension of a precompressed sibling in this coding, if one is looked for.
+    pub(crate) fn sibling_ext(self) -> Option<&'static str> {
+        match self {
+            Coding::Br => Some(".br"),
+            Coding::Zstd => Some(".zst"),
+            Coding::Gzip => Some(".gz"),
+            Coding::Deflate => None,
+        }
+    }
+
+    pub(crate) fn header(self) -> HeaderValue {
+        HeaderValue::from_static(self.token())
+    }
+}
+
+/// A parsed Accept-Encoding field: the codings listed with their q-values.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct AcceptEncoding {
+    /// (lower-cased coding, q) in the order listed.
+    entries: Vec<(String, f32)>,
+}
+
+impl AcceptEncoding {
+    /// Reads every Accept-Encoding line. No field (or an empty one) takes no coding but
+    /// identity, as servers do in practice (RFC 9110 §12.5.3 lets a server pick any).
+    pub(crate) fn from_headers(headers: &HeaderMap) -> AcceptEncoding {
+        let mut entries = Vec::new();
+        for v in headers.get_all(ACCEPT_ENCODING) {
+            let Ok(v) = v.to_str() else { continue };
+            for item in v.split(',') {
+                let mut parts = item.split(';');
+                let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+                if coding.is_empty() {
+                    continue;
+                }
+                let q = parts
+                    .filter_map(|p| {
+                        let p = p.trim();
+                        p.strip_prefix("q=").or_else(|| p.strip_prefix("Q="))
+                    })
+                    .map(|q| q.trim().parse::<f32>().ok().filter(|q| (0.0..=1.0).contains(q)).unwrap_or(0.0))
+                    .next()
+                    .unwrap_or(1.0);
+                let coding = if coding == "x-gzip" { "gzip".to_owned() } else { coding };
+                entries.push((coding, q));
+            }
+        }
+        AcceptEncoding { entries }
+    }
+
+    fn explicit(&self, token: &str) -> Option<f32> {
+        self.entries.iter().find(|(c, _)| c == token).map(|&(_, q)| q)
+    }
+
+    /// The q-value of `coding`: its own entry, else `*`'s, else 0.
+    pub(crate) fn q(&self, coding: Coding) -> f32 {
+        self.explicit(coding.token()).or_else(|| self.explicit("*")).unwrap_or(0.0)
+    }
+
+    /// The coding to use among `available` (best q-value, ties in `available`'s order), or
+    /// `None` for identity. A coding listed with a q-value below identity's explicit one
+    /// loses to identity.
+    pub(crate) fn choose(&self, available: impl IntoIterator<Item = Coding>) -> Option<Coding> {
+        let mut best: Option<(Coding, f32)> = None;
+        for c in available {
+            let q = self.q(c);
+            if q > 0.0 && best.is_none_or(|(_, b)| q > b) {
+                best = Some((c, q));
+            }
+        }
+        let identity = self.explicit("identity").or_else(|| self.explicit("*"));
+        match (best, identity) {
+            (Some((_, q)), Some(iq)) if iq > q => None,
+            (b, _) => b.map(|(c, _)| c),
+        }
+    }
+}
+
+/// True for media types worth compressing: text, JSON, JavaScript, XML, SVG, WebAssembly,
+/// web manifests and uncompressed font and icon formats. Images, video, archives and
+/// already compressed fonts (woff, woff2) are not.
+pub(crate) fn compressible(content_type: &HeaderValue) -> bool {
+    let Ok(t) = content_type.to_str() else { return false };
+    let essence = t.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence.starts_with("text/")
+        || essence.ends_with("+json")
+        || essence.ends_with("+xml")
+        || matches!(
+            essence.as_str(),
+            "application/json"
+                | "application/javascript"
+                | "application/x-javascript"
+                | "application/xml"
+                | "application/wasm"
+                | "application/x-ndjson"
+                | "application/vnd.ms-fontobject"
+                | "font/ttf"
+                | "font/otf"
+                | "application/x-font-ttf"
+                | "image/x-icon"
+                | "image/vnd.microsoft.icon"
+                | "image/bmp"
+        )
+}
+
+/// Compresses a whole body in memory (for small files; the result is cached, so the
+/// levels favour size: brotli 6, zstd 6, gzip and zlib 6).
+pub(crate) fn compress(coding: Coding, data: &[u8]) -> io::Result<Bytes> {
+    let out = Vec::with_capacity(data.len() / 3 + 64);
+    let out = match coding {
+        Coding::Gzip => {
+            let mut e = flate2::write::GzEncoder::new(out, flate2::Compression::new(6));
+            e.write_all(data)?;
+            e.finish()?
+        }
+        Coding::Deflate => {
+            let mut e = flate2::write::ZlibEncoder::new(out, flate2::Compression::new(6));
+            e.write_all(data)?;
+            e.finish()?
+        }
+        Coding::Br => {
+            let mut e = brotli::CompressorWriter::new(out, 16 * 1024, 6, 22);
+            e.write_all(data)?;
+            e.flush()?;
+            e.into_inner()
+        }
+        Coding::Zstd => zstd::bulk::compress(data, 6)?,
+    };
+    Ok(Bytes::from(out))
+}
+
+/// Bytes written by an encoder, sent to the response body in pieces of about 32 KiB.
+struct ToBody {
+    tx: mpsc::Sender<io::Result<Bytes>>,
+    buf: BytesMut,
+}
+
+const PIECE: usize = 32 * 1024;
+
+impl ToBody {
+    fn send(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let piece = self.buf.split().freeze();
+        self.tx.blocking_send(Ok(piece)).map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "client gone"))
+    }
+}
+
+impl Write for ToBody {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= PIECE {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.send()
+    }
+}
+
+/// Streams `file` compressed with `coding`: a task on the blocking pool reads it `chunk`
+/// bytes at a time and feeds the encoder (lighter levels than [`compress`], since this
+/// runs on every request: brotli 4, zstd 3, gzip and zlib 6); at most two pieces wait in
+/// memory. The body has no known length (chunked on HTTP/1.1).
+pub(crate) fn stream_compressed(coding: Coding, file: Arc<std::fs::File>, len: u64, chunk: usize) -> Body {
+    let (tx, rx) = mpsc::channel(2);
+    let err_tx = tx.clone();
+    tokio::task::spawn_blocking(move || {
+        let sink = ToBody { tx, buf: BytesMut::with_capacity(PIECE) };
+        let result = encode_file(coding, &file, len, chunk, sink);
+        if let Err(e) = result
+            && e.kind() != io::ErrorKind::BrokenPipe
+        {
+            let _ = err_tx.blocking_send(Err(e));
+        }
+    });
+    Body::from_bytes_stream(tokio_stream::wrappers::ReceiverStream::new(rx))
+}
+
+fn encode_file(coding: Coding, file: &std::fs::File, len: u64, chunk: usize, sink: ToBody) -> io::Result<()> {
+    let mut reader = file.take(len);
+    let mut buf = vec![0u8; chunk.clamp(4096, 256 * 1024)];
+    fn pump(reader: &mut impl Read, buf: &mut [u8], w: &mut impl Write) -> io::Result<()> {
+        loop {
+            match reader.read(buf) {
+                Ok(0) => return Ok(()),
+                Ok(n) => w.write_all(&buf[..n])?,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    let mut sink = match coding {
+        Coding::Gzip => {
+            let mut e = flate2::write::GzEncoder::new(sink, flate2::Compression::new(6));
+            pump(&mut reader, &mut buf, &mut e)?;
+            e.finish()?
+        }
+        Coding::Deflate => {
+            let mut e = flate2::write::ZlibEncoder::new(sink, flate2::Compression::new(6));
+            pump(&mut reader, &mut buf, &mut e)?;
+            e.finish()?
+        }
+        Coding::Br => {
+            let mut e = brotli::CompressorWriter::new(sink, 16 * 1024, 4, 22);
+            pump(&mut reader, &mut buf, &mut e)?;
+            e.flush()?;
+            e.into_inner()
+        }
+        Coding::Zstd => {
+            let mut e = zstd::stream::write::Encoder::new(sink, 3)?;
+            pump(&mut reader, &mut buf, &mut e)?;
+            e.finish()?
+        }
+    };
+    sink.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ae(value: &str) -> AcceptEncoding {
+        let mut h = HeaderMap::new();
+        if !value.is_empty() {
+            h.insert(ACCEPT_ENCODING, value.parse().unwrap());
+        }
+        AcceptEncoding::from_headers(&h)
+    }
+
+    #[test]
+    fn choice_table() {
+        use Coding::*;
+        let rows: [(&str, Option<Coding>); 16] = [
+            ("", None),
+            ("gzip", Some(Gzip)),
+            ("x-gzip", Some(Gzip)),
+            ("deflate", Some(Deflate)),
+            ("gzip, deflate, br, zstd", Some(Br)),
+            ("gzip, deflate, zstd", Some(Zstd)),
+            ("br;q=0.5, gzip", Some(Gzip)),
+            ("br;q=0, gzip;q=0", None),
+            ("*", Some(Br)),
+            ("*, br;q=0", Some(Zstd)),
+            ("*;q=0", None),
+            ("identity", None),
+            ("gzip;q=0.5, identity", None),
+            ("gzip;q=0.5, identity;q=0.1", Some(Gzip)),
+            ("GZIP;Q=1", Some(Gzip)),
+            ("gzip;q=abc, deflate", Some(Deflate)),
+        ];
+        for (value, want) in rows {
+            assert_eq!(ae(value).choose(Coding::ALL), want, "{value:?}");
+        }
+        assert_eq!(ae("br, gzip").choose([Gzip]), Some(Gzip), "only the available ones");
+    }
+
+    #[test]
+    fn compressible_table() {
+        let rows = [
+            ("text/html; charset=utf-8", true),
+            ("text/javascript; charset=utf-8", true),
+            ("application/json", true),
+            ("application/manifest+json; charset=utf-8", true),
+            ("image/svg+xml; charset=utf-8", true),
+            ("application/wasm", true),
+            ("image/png", false),
+            ("font/woff2", false),
+            ("application/zip", false),
+            ("application/octet-stream", false),
+        ];
+        for (t, want) in rows {
+            assert_eq!(compressible(&HeaderValue::from_static(t)), want, "{t}");
+        }
+    }
+
+    #[test]
+    fn in_memory_round_trips() {
+        let data = b"hello hello hello hello hello hello".repeat(40);
+        for c in Coding::ALL {
+            let z = compress(c, &data).unwrap();
+            assert!(z.len() < data.len(), "{c:?}");
+            let mut out = Vec::new();
+            match c {
+                Coding::Gzip => flate2::read::GzDecoder::new(&z[..]).read_to_end(&mut out).unwrap(),
+                Coding::Deflate => flate2::read::ZlibDecoder::new(&z[..]).read_to_end(&mut out).unwrap(),
+                Coding::Br => brotli::Decompressor::new(&z[..], 4096).read_to_end(&mut out).unwrap(),
+                Coding::Zstd => zstd::stream::read::Decoder::new(&z[..]).unwrap().read_to_end(&mut out).unwrap(),
+            };
+            assert_eq!(out, data, "{c:?}");
+        }
+    }
+}

@@ -1,0 +1,746 @@
+//! The WebSocket connection over any byte stream (RFC 6455 §5–§7): a `Stream` of received
+//! messages and a `Sink` of messages to send, plus plain async methods.
+//!
+//! Reading uses one reusable buffer: a frame is parsed where it lies, unmasked in place and
+//! split off without copying (binary payloads are slices of the read buffer). Writing
+//! coalesces header and payload of every queued frame into one output buffer, written by
+//! one flush per batch; a producer waits once [`Config::write_buffer_size`] bytes are
+//! unsent. Pings are answered automatically; a peer's close is echoed with its code; a
+//! protocol violation is answered with a close frame carrying the matching code. After the
+//! close handshake a server shuts its side of the connection; a client waits for the server
+//! to close, both at most [`Config::close_timeout`].
+
+use crate::close::{self, CloseCode, CloseFrame};
+use crate::deflate::Deflater;
+use crate::error::{Error, ProtocolError};
+use crate::frame::{self, Header, OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT};
+use crate::mask::{MaskRng, apply_mask, apply_mask_at};
+use crate::protocol::{Message, Reader};
+use crate::utf8::Utf8Validator;
+use crate::{Config, Role};
+use bytes::{Buf, Bytes, BytesMut};
+use futures_util::{SinkExt, StreamExt};
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker, ready};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::{Instant, Interval, Sleep};
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Messages flow (a close may have been sent: `close_sent`).
+    Open,
+    /// Final bytes (a close echo or an error's close) are being written; then `pending`
+    /// is returned and the socket drains.
+    Finishing,
+    /// Close handshake over: flush, shut down (server), wait for EOF or the timeout.
+    Draining,
+    /// Nothing more to read.
+    Done,
+}
+
+/// A WebSocket connection over `IO`.
+///
+/// Receive with [`WebSocket::recv`] or as a [`futures_util::Stream`]; send with
+/// [`WebSocket::send`] or as a [`futures_sink::Sink`] (`feed` several, then one flush).
+/// Keep receiving until `None` after a close or an error: that finishes the close
+/// handshake and the connection's shutdown.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use http_ws::{Config, Message, Role, WebSocket};
+/// let (a, b) = tokio::io::duplex(1024);
+/// let mut server = WebSocket::from_upgraded(a, Role::Server, Config::default());
+/// let mut client = WebSocket::from_upgraded(b, Role::Client, Config::default());
+/// client.send(Message::text("hello")).await.unwrap();
+/// assert_eq!(server.recv().await.unwrap().unwrap(), Message::text("hello"));
+/// # }
+/// ```
+pub struct WebSocket<IO> {
+    io: IO,
+    role: Role,
+    config: Config,
+    rbuf: BytesMut,
+    wbuf: Vec<u8>,
+    wpos: usize,
+    reader: Reader,
+    deflater: Option<Deflater>,
+    scratch: Vec<u8>,
+    masks: Option<MaskRng>,
+    state: State,
+    close_sent: bool,
+    shutdown_done: bool,
+    timer: Option<Pin<Box<Sleep>>>,
+    ping: Option<Interval>,
+    pending: Option<Result<Message, Error>>,
+    /// The socket queued a frame of its own (pong, keep-alive ping) that must go out
+    /// without waiting for the user's next flush.
+    auto_flush: bool,
+    /// The task a `Sink` write is waiting in: woken when the receive side finishes writing
+    /// the buffer, so a split socket (one task receiving, one sending) loses no wake-up.
+    sink_waker: Option<Waker>,
+    /// Payload bytes of the frame at the front of `rbuf` already unmasked and checked as
+    /// UTF-8 while the rest is still arriving (text frames only).
+    checked: usize,
+    /// The UTF-8 state after those bytes.
+    precheck: Option<Utf8Validator>,
+    /// Fires when the server shuts down: the socket then closes with 1001 (`close_on`).
+    going_away: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
+}
+
+impl<IO> std::fmt::Debug for WebSocket<IO> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebSocket")
+            .field("role", &self.role)
+            .field("state", &self.state)
+            .field("close_sent", &self.close_sent)
+            .finish()
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
+    /// A WebSocket over an upgraded connection whose handshake is done.
+    ///
+    /// ```
+    /// let (io, _peer) = tokio::io::duplex(64);
+    /// let ws = http_ws::WebSocket::from_upgraded(io, http_ws::Role::Server, Default::default());
+    /// assert_eq!(ws.role(), http_ws::Role::Server);
+    /// ```
+    pub fn from_upgraded(io: IO, role: Role, config: Config) -> Self {
+        Self::from_parts(io, role, config, BytesMut::new())
+    }
+
+    /// Like [`WebSocket::from_upgraded`], with bytes already read past the handshake
+    /// (frames the peer sent right behind its request or response).
+    ///
+    /// ```
+    /// let (io, _peer) = tokio::io::duplex(64);
+    /// let early = bytes::BytesMut::from(&b"\x81\x00"[..]);
+    /// let ws = http_ws::WebSocket::from_parts(io, http_ws::Role::Client, Default::default(), early);
+    /// # drop(ws);
+    /// ```
+    pub fn from_parts(io: IO, role: Role, config: Config, read_buf: BytesMut) -> Self {
+        let mut rbuf = read_buf;
+        rbuf.reserve(config.read_buffer_size);
+        let ping = config.ping_interval.map(|p| tokio::time::interval_at(Instant::now() + p, p));
+        WebSocket {
+            io,
+            role,
+            reader: Reader::new(role, &config),
+            deflater: None, // created with the first compressed message
+            masks: (role == Role::Client).then(MaskRng::new),
+            config,
+            rbuf,
+            wbuf: Vec::new(),
+            wpos: 0,
+            scratch: Vec::new(),
+            state: State::Open,
+            close_sent: false,
+            shutdown_done: false,
+            timer: None,
+            ping,
+            pending: None,
+            auto_flush: false,
+            sink_waker: None,
+            checked: 0,
+            precheck: None,
+            going_away: None,
+        }
+    }
+
+    /// Closes with 1001 "going away" once `signal` is cancelled (a server shutting down:
+    /// [`crate::upgrade`] passes the server's [`shutdown_signal`]). The close frame is
+    /// sent while the socket is in use — receiving (which then sees the peer's answer
+    /// and the end, as after any close) or sending (which then fails with
+    /// [`Error::ConnectionClosed`]).
+    ///
+    /// [`shutdown_signal`]: http_core::Stream::shutdown_signal
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use http_ws::{CloseCode, Message, Role, WebSocket};
+    /// let (a, b) = tokio::io::duplex(1024);
+    /// let signal = tokio_util::sync::CancellationToken::new();
+    /// let mut server = WebSocket::from_upgraded(a, Role::Server, Default::default()).close_on(signal.clone());
+    /// let mut client = WebSocket::from_upgraded(b, Role::Client, Default::default());
+    /// let peer = tokio::spawn(async move { client.recv().await });
+    /// signal.cancel();
+    /// assert!(matches!(server.recv().await, Some(Ok(Message::Close(Some(f)))) if f.code == CloseCode::GOING_AWAY));
+    /// assert!(matches!(peer.await.unwrap(), Some(Ok(Message::Close(Some(f)))) if f.code == CloseCode::GOING_AWAY));
+    /// # }
+    /// ```
+    pub fn close_on(mut self, signal: CancellationToken) -> Self {
+        self.going_away = Some(Box::pin(signal.cancelled_owned()));
+        self
+    }
+
+    /// Queues close 1001 once the `close_on` signal fired; true if it did just now.
+    fn poll_going_away(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(signal) = self.going_away.as_mut() else { return false };
+        if signal.as_mut().poll(cx).is_pending() {
+            return false;
+        }
+        self.going_away = None;
+        if self.close_sent || self.state != State::Open {
+            return false;
+        }
+        self.queue_close(Some(&CloseFrame::new(CloseCode::GOING_AWAY, "going away")));
+        self.auto_flush = true;
+        true
+    }
+
+    /// This end's role.
+    ///
+    /// ```
+    /// # let (io, _p) = tokio::io::duplex(64);
+    /// let ws = http_ws::WebSocket::from_upgraded(io, http_ws::Role::Client, Default::default());
+    /// assert_eq!(ws.role(), http_ws::Role::Client);
+    /// ```
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The connection's settings, with the negotiated subprotocol and deflate parameters.
+    ///
+    /// ```
+    /// # let (io, _p) = tokio::io::duplex(64);
+    /// let ws = http_ws::WebSocket::from_upgraded(io, http_ws::Role::Client, Default::default());
+    /// assert!(ws.config().deflate.is_none());
+    /// ```
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The negotiated subprotocol, if any.
+    ///
+    /// ```
+    /// # let (io, _p) = tokio::io::duplex(64);
+    /// let ws = http_ws::WebSocket::from_upgraded(io, http_ws::Role::Client, Default::default());
+    /// assert_eq!(ws.protocol(), None);
+    /// ```
+    pub fn protocol(&self) -> Option<&str> {
+        self.config.protocol.as_deref()
+    }
+
+    /// The underlying connection.
+    ///
+    /// ```
+    /// # let (io, _p) = tokio::io::duplex(64);
+    /// let ws = http_ws::WebSocket::from_upgraded(io, http_ws::Role::Client, Default::default());
+    /// let _io: &tokio::io::DuplexStream = ws.get_ref();
+    /// ```
+    pub fn get_ref(&self) -> &IO {
+        &self.io
+    }
+
+    /// Receives the next message; `None` once the connection is closed.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # let (a, b) = tokio::io::duplex(1024);
+    /// # let mut server = http_ws::WebSocket::from_upgraded(a, http_ws::Role::Server, Default::default());
+    /// # let mut client = http_ws::WebSocket::from_upgraded(b, http_ws::Role::Client, Default::default());
+    /// client.send(http_ws::Message::binary(vec![1, 2])).await.unwrap();
+    /// let msg = server.recv().await.unwrap().unwrap();
+    /// assert_eq!(msg.as_payload(), [1, 2]);
+    /// # }
+    /// ```
+    pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
+        self.next().await
+    }
+
+    /// Sends a message and flushes.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # let (a, _b) = tokio::io::duplex(1024);
+    /// let mut ws = http_ws::WebSocket::from_upgraded(a, http_ws::Role::Server, Default::default());
+    /// ws.send(http_ws::Message::text("hi")).await.unwrap();
+    /// # }
+    /// ```
+    pub async fn send(&mut self, msg: Message) -> Result<(), Error> {
+        SinkExt::send(self, msg).await
+    }
+
+    /// Queues a message without flushing (waits only when the write buffer is full);
+    /// follow a batch with [`WebSocket::flush`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # let (a, _b) = tokio::io::duplex(1024);
+    /// let mut ws = http_ws::WebSocket::from_upgraded(a, http_ws::Role::Server, Default::default());
+    /// ws.feed(http_ws::Message::text("a")).await.unwrap();
+    /// ws.feed(http_ws::Message::text("b")).await.unwrap();
+    /// ws.flush().await.unwrap(); // one write for both
+    /// # }
+    /// ```
+    pub async fn feed(&mut self, msg: Message) -> Result<(), Error> {
+        SinkExt::feed(self, msg).await
+    }
+
+    /// Writes out everything queued.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # let (a, _b) = tokio::io::duplex(1024);
+    /// let mut ws = http_ws::WebSocket::from_upgraded(a, http_ws::Role::Server, Default::default());
+    /// ws.flush().await.unwrap();
+    /// # }
+    /// ```
+    pub async fn flush(&mut self) -> Result<(), Error> {
+        SinkExt::flush(self).await
+    }
+
+    /// Sends a ping (payload up to 125 bytes).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # let (a, _b) = tokio::io::duplex(1024);
+    /// let mut ws = http_ws::WebSocket::from_upgraded(a, http_ws::Role::Server, Default::default());
+    /// ws.ping("are you there").await.unwrap();
+    /// # }
+    /// ```
+    pub async fn ping(&mut self, payload: impl Into<Bytes>) -> Result<(), Error> {
+        self.send(Message::Ping(payload.into())).await
+    }
+
+    /// Starts the close handshake with `code` and `reason`, then receives (and discards)
+    /// until the peer's close and the end of the connection, at most
+    /// [`Config::close_timeout`] each.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use http_ws::{CloseCode, Message, Role, WebSocket};
+    /// let (a, b) = tokio::io::duplex(1024);
+    /// let mut server = WebSocket::from_upgraded(a, Role::Server, Default::default());
+    /// let peer = tokio::spawn(async move {
+    ///     let mut client = WebSocket::from_upgraded(b, Role::Client, Default::default());
+    ///     client.recv().await // the close, echoed automatically
+    /// });
+    /// server.close(CloseCode::NORMAL, "bye").await.unwrap();
+    /// let got = peer.await.unwrap().unwrap().unwrap();
+    /// assert!(matches!(got, Message::Close(Some(f)) if f.reason == "bye"));
+    /// # }
+    /// ```
+    pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
+        if !self.close_sent {
+            self.send(Message::Close(Some(CloseFrame::new(code, reason)))).await?;
+        }
+        while let Some(item) = self.next().await {
+            match item {
+                Ok(_) => {}
+                Err(Error::Protocol(_) | Error::AbnormalClosure) => break,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    // ---- output ----
+
+    fn queue_frame(&mut self, fin: bool, rsv1: bool, opcode: u8, payload: &[u8]) {
+        let mask = self.masks.as_mut().map(MaskRng::next_key);
+        write_frame(&mut self.wbuf, fin, rsv1, opcode, mask, payload);
+    }
+
+    fn queue(&mut self, msg: Message) -> Result<(), Error> {
+        if self.close_sent || self.state != State::Open {
+            return Err(Error::ConnectionClosed);
+        }
+        match msg {
+            Message::Text(s) => self.queue_data(OP_TEXT, s.as_bytes()),
+            Message::Binary(b) => self.queue_data(OP_BINARY, &b),
+            Message::Ping(p) | Message::Pong(p) if p.len() > 125 => return Err(ProtocolError::ControlTooLong.into()),
+            Message::Ping(p) => self.queue_frame(true, false, OP_PING, &p),
+            Message::Pong(p) => self.queue_frame(true, false, OP_PONG, &p),
+            Message::Close(f) => {
+                if let Some(bad) = f.as_ref().filter(|f| !f.code.is_sendable()) {
+                    return Err(ProtocolError::InvalidCloseCode(bad.code.0).into());
+                }
+                self.queue_close(f.as_ref());
+            }
+        }
+        Ok(())
+    }
+
+    fn queue_data(&mut self, opcode: u8, data: &[u8]) {
+        let max = self.config.max_send_frame_size.max(1);
+        let mut rsv1 = false;
+        let mut data = data;
+        match self.config.deflate.as_ref() {
+            Some(p) if data.len() >= p.min_size => {
+                let d = self.deflater.get_or_insert_with(|| Deflater::new(p));
+                d.compress(data, &mut self.scratch);
+                data = &self.scratch;
+                rsv1 = true;
+            }
+            _ => {}
+        }
+        let mask = &mut self.masks;
+        let mut op = opcode;
+        loop {
+            let n = data.len().min(max);
+            let fin = n == data.len();
+            write_frame(&mut self.wbuf, fin, rsv1, op, mask.as_mut().map(MaskRng::next_key), &data[..n]);
+            data = &data[n..];
+            if fin {
+                break;
+            }
+            op = OP_CONTINUATION;
+            rsv1 = false;
+        }
+    }
+
+    fn queue_close(&mut self, f: Option<&CloseFrame>) {
+        let mut payload = Vec::with_capacity(125);
+        close::encode(f, &mut payload);
+        self.queue_frame(true, false, OP_CLOSE, &payload);
+        self.close_sent = true;
+        self.arm_timer();
+    }
+
+    fn arm_timer(&mut self) {
+        let deadline = Instant::now() + self.config.close_timeout;
+        match &mut self.timer {
+            Some(t) => t.as_mut().reset(deadline),
+            None => self.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
+        }
+    }
+
+    fn timer_expired(&mut self, cx: &mut Context<'_>) -> bool {
+        self.timer.as_mut().is_some_and(|t| t.as_mut().poll(cx).is_ready())
+    }
+
+    fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while self.wpos < self.wbuf.len() {
+            let n = ready!(Pin::new(&mut self.io).poll_write(cx, &self.wbuf[self.wpos..]))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            self.wpos += n;
+        }
+        self.wbuf.clear();
+        self.wpos = 0;
+        if let Some(w) = self.sink_waker.take() {
+            w.wake();
+        }
+        if self.wbuf.capacity() > 2 * self.config.write_buffer_size {
+            // a large message went out: do not keep its buffer for the connection's life
+            self.wbuf = Vec::new();
+            self.scratch = Vec::new();
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// [`Self::poll_write_out`] for the `Sink` side: remembers the waiting task.
+    fn poll_sink_write(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let r = self.poll_write_out(cx);
+        if r.is_pending() {
+            self.sink_waker = Some(cx.waker().clone());
+        }
+        r
+    }
+
+    // ---- input ----
+
+    /// Fails the connection: queue a close with the violation's code and report it once
+    /// the close is written.
+    fn fail(&mut self, e: ProtocolError) {
+        if !self.close_sent {
+            let frame = CloseFrame::new(e.close_code(), "");
+            self.queue_close(Some(&frame));
+        }
+        self.rbuf.clear();
+        self.checked = 0;
+        self.state = State::Finishing;
+        self.pending = Some(Err(Error::Protocol(e)));
+    }
+
+    fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
+        if self.timer_expired(cx) {
+            self.state = State::Done;
+            return Poll::Ready(None);
+        }
+        if self.wpos < self.wbuf.len() {
+            match self.poll_write_out(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(_)) => {
+                    self.state = State::Done;
+                    return Poll::Ready(None);
+                }
+                Poll::Ready(Ok(())) => {}
+            }
+        }
+        if self.role == Role::Server && !self.shutdown_done {
+            // the server closes the TCP connection first (§7.1.1)
+            ready!(Pin::new(&mut self.io).poll_shutdown(cx)).ok();
+            self.shutdown_done = true;
+        }
+        loop {
+            self.rbuf.clear();
+            if self.rbuf.capacity() < 4096 {
+                self.rbuf.reserve(4096);
+            }
+            match ready!(tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, &mut self.rbuf)) {
+                Ok(0) | Err(_) => {
+                    self.state = State::Done;
+                    return Poll::Ready(None);
+                }
+                Ok(_) => {}
+            }
+        }
+    }
+
+    fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
+        loop {
+            match self.state {
+                State::Done => return Poll::Ready(None),
+                State::Draining => return self.poll_drain(cx),
+                State::Finishing => {
+                    if self.timer_expired(cx) {
+                        // the peer does not even read our close: give up on it
+                        self.state = State::Done;
+                        return Poll::Ready(self.pending.take());
+                    }
+                    let written = ready!(self.poll_write_out(cx));
+                    let _ = ready!(Pin::new(&mut self.io).poll_flush(cx));
+                    self.state = if written.is_ok() { State::Draining } else { State::Done };
+                    self.arm_timer();
+                    return Poll::Ready(self.pending.take());
+                }
+                State::Open => {}
+            }
+            if self.auto_flush {
+                // a pong or keep-alive ping (with whatever the user queued before it);
+                // pending is fine: the waker is set
+                match self.poll_write_out(cx) {
+                    Poll::Ready(Err(e)) => {
+                        self.state = State::Done;
+                        return Poll::Ready(Some(Err(e.into())));
+                    }
+                    Poll::Ready(Ok(())) => {
+                        self.auto_flush = false;
+                        let _ = Pin::new(&mut self.io).poll_flush(cx);
+                    }
+                    Poll::Pending => {}
+                }
+            }
+            if self.poll_going_away(cx) {
+                continue;
+            }
+            if self.close_sent && self.timer_expired(cx) {
+                self.state = State::Done;
+                return Poll::Ready(None);
+            }
+            if self.ping.as_mut().is_some_and(|p| p.poll_tick(cx).is_ready()) && !self.close_sent {
+                self.queue_frame(true, false, OP_PING, b"");
+                self.auto_flush = true;
+                continue;
+            }
+            match Header::decode(&self.rbuf) {
+                Err(e) => {
+                    self.fail(e);
+                    continue;
+                }
+                Ok(Some((h, header_len))) => {
+                    if let Err(e) = self.reader.check_header(&h) {
+                        self.fail(e);
+                        continue;
+                    }
+                    let total = header_len + h.len as usize;
+                    if self.rbuf.len() >= total {
+                        if let Some(item) = self.take_frame(&h, header_len) {
+                            if self.auto_flush {
+                                // send the pong now, even if the caller stops receiving
+                                if let Poll::Ready(Ok(())) = self.poll_write_out(cx) {
+                                    self.auto_flush = false;
+                                    let _ = Pin::new(&mut self.io).poll_flush(cx);
+                                }
+                            }
+                            return Poll::Ready(Some(item));
+                        }
+                        continue;
+                    }
+                    if let Err(e) = self.precheck_text(&h, header_len) {
+                        self.fail(e);
+                        continue;
+                    }
+                    self.rbuf.reserve(total - self.rbuf.len());
+                }
+                Ok(None) => {}
+            }
+            if self.rbuf.capacity() - self.rbuf.len() < 1024 {
+                self.rbuf.reserve(self.config.read_buffer_size.max(4096));
+            }
+            match ready!(tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, &mut self.rbuf)) {
+                Ok(0) => {
+                    self.state = State::Done;
+                    return Poll::Ready((!self.close_sent).then_some(Err(Error::AbnormalClosure)));
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    self.state = State::Done;
+                    return Poll::Ready(Some(Err(e.into())));
+                }
+            }
+        }
+    }
+
+    /// Unmasks and validates the part of a text frame that has arrived, so invalid UTF-8
+    /// fails fast instead of after the whole frame.
+    fn precheck_text(&mut self, h: &Header, header_len: usize) -> Result<(), ProtocolError> {
+        let arrived = self.rbuf.len() - header_len;
+        if arrived <= self.checked {
+            return Ok(());
+        }
+        if self.checked == 0 {
+            self.precheck = self.reader.text_frame_validator(h);
+        }
+        let Some(v) = self.precheck.as_mut() else { return Ok(()) };
+        let new = &mut self.rbuf[header_len + self.checked..];
+        if let Some(key) = h.mask {
+            apply_mask_at(new, key, self.checked);
+        }
+        let result = v.feed(new).map_err(|_| ProtocolError::InvalidUtf8);
+        self.checked = arrived;
+        result
+    }
+
+    /// Splits one whole frame off the read buffer and handles it; returns an item to yield.
+    fn take_frame(&mut self, h: &Header, header_len: usize) -> Option<Result<Message, Error>> {
+        self.rbuf.advance(header_len);
+        let mut payload = self.rbuf.split_to(h.len as usize);
+        if self.rbuf.is_empty() && payload.len() > 4 * self.config.read_buffer_size {
+            // the read buffer grew for a large frame: let that allocation go with the payload
+            self.rbuf = BytesMut::with_capacity(self.config.read_buffer_size);
+        }
+        if let Some(key) = h.mask {
+            apply_mask_at(&mut payload[self.checked..], key, self.checked);
+        }
+        self.checked = 0;
+        self.precheck = None;
+        match self.reader.on_frame(h, payload) {
+            Err(e) => {
+                self.fail(e);
+                None
+            }
+            Ok(None) => None,
+            Ok(Some(Message::Ping(p))) => {
+                // a peer that pings without reading cannot grow our output: past the write
+                // buffer bound, pings go unanswered (only the latest needs a pong, §5.5.3)
+                if !self.close_sent && self.wbuf.len() - self.wpos < self.config.write_buffer_size {
+                    self.queue_frame(true, false, OP_PONG, &p);
+                    self.auto_flush = true;
+                }
+                Some(Ok(Message::Ping(p)))
+            }
+            Ok(Some(Message::Close(f))) => {
+                if self.close_sent {
+                    // the answer to our close: the handshake is complete
+                    self.state = State::Draining;
+                    self.arm_timer();
+                    Some(Ok(Message::Close(f)))
+                } else {
+                    // echo the peer's code (none if it sent none), then report the close
+                    let echo = f.as_ref().map(|f| CloseFrame::new(f.code, ""));
+                    self.queue_close(echo.as_ref());
+                    self.state = State::Finishing;
+                    self.pending = Some(Ok(Message::Close(f)));
+                    None
+                }
+            }
+            Ok(Some(m)) => Some(Ok(m)),
+        }
+    }
+}
+
+/// Appends one frame: header, then the payload, masked in place when `mask` is set.
+fn write_frame(out: &mut Vec<u8>, fin: bool, rsv1: bool, opcode: u8, mask: Option<[u8; 4]>, payload: &[u8]) {
+    out.reserve(frame::MAX_HEADER + payload.len());
+    frame::encode_header(out, fin, rsv1, opcode, mask, payload.len());
+    let start = out.len();
+    out.extend_from_slice(payload);
+    if let Some(key) = mask {
+        apply_mask(&mut out[start..], key);
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> futures_util::Stream for WebSocket<IO> {
+    type Item = Result<Message, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_message(cx)
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> futures_sink::Sink<Message> for WebSocket<IO> {
+    type Error = Error;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let this = self.get_mut();
+        if this.poll_going_away(cx) {
+            // send the close now; the receive side finishes the handshake
+            if let Poll::Ready(Ok(())) = this.poll_write_out(cx) {
+                this.auto_flush = false;
+                let _ = Pin::new(&mut this.io).poll_flush(cx);
+            }
+        }
+        if this.close_sent || this.state != State::Open {
+            return Poll::Ready(Err(Error::ConnectionClosed));
+        }
+        if this.wbuf.len() - this.wpos >= this.config.write_buffer_size {
+            ready!(this.poll_sink_write(cx))?;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    fn start_send(self: Pin<&mut Self>, msg: Message) -> Result<(), Error> {
+        self.get_mut().queue(msg)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let this = self.get_mut();
+        ready!(this.poll_sink_write(cx))?;
+        this.auto_flush = false;
+        ready!(Pin::new(&mut this.io).poll_flush(cx))?;
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let this = self.get_mut();
+        if !this.close_sent && this.state == State::Open {
+            this.queue_close(Some(&CloseFrame::new(CloseCode::NORMAL, "")));
+        }
+        ready!(this.poll_sink_write(cx))?;
+        ready!(Pin::new(&mut this.io).poll_flush(cx))?;
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncWriteExt;
+
+    #[tokio::test]
+    async fn a_ping_flood_from_a_peer_that_never_reads_stays_bounded() {
+        let (a, mut b) = tokio::io::duplex(1024);
+        let config = Config { write_buffer_size: 8 << 10, ..Config::default() };
+        let mut ws = WebSocket::from_upgraded(a, Role::Server, config);
+        let flood = tokio::spawn(async move {
+            // 20,000 masked pings with 100-byte payloads: 2 MB of pongs if all were kept
+            let mut ping = vec![0x89, 0x80 | 100, 0, 0, 0, 0];
+            ping.extend_from_slice(&[7; 100]);
+            for _ in 0..20_000 {
+                b.write_all(&ping).await.unwrap();
+            }
+            b // keep the peer open, never reading
+        });
+        for _ in 0..20_000 {
+            assert!(matches!(ws.next().await, Some(Ok(Message::Ping(_)))));
+            assert!(ws.wbuf.len() - ws.wpos <= (8 << 10) + 200, "unsent {}", ws.wbuf.len() - ws.wpos);
+        }
+        drop(flood.await.unwrap());
+    }
+}
