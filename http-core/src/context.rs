@@ -370,6 +370,24 @@ impl RequestContext {
         self.route.as_deref()
     }
 
+    /// The matched route pattern as the router holds it: one allocation per route, so
+    /// its address names the route (what [`metrics`](crate::metrics) keys on).
+    ///
+    /// ```
+    /// let mut cx = http_core::RequestContext::default();
+    /// let pattern: std::sync::Arc<str> = "/users/{id}".into();
+    /// cx.set_route(pattern.clone());
+    /// assert!(std::sync::Arc::ptr_eq(cx.route_arc().unwrap(), &pattern));
+    /// ```
+    pub fn route_arc(&self) -> Option<&Arc<str>> {
+        self.route.as_ref()
+    }
+
+    /// Sets the route without recording it on the current span (it was already).
+    pub(crate) fn set_route_quietly(&mut self, pattern: Arc<str>) {
+        self.route = Some(pattern);
+    }
+
     /// Records the matched route pattern. Also fills the `route` field of the current
     /// tracing span (the engines' per-request span); a no-op when tracing is off.
     ///

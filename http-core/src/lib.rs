@@ -11,6 +11,7 @@ mod handler;
 mod health;
 #[cfg(feature = "json")]
 mod json;
+pub mod metrics;
 mod panic;
 pub mod percent;
 mod plain;

@@ -1,6 +1,7 @@
-//! Operational routes a load balancer or Kubernetes probes: [`Router::with_health`]
-//! mounts `/healthz` (liveness) and `/readyz` (readiness) on a router, read from an
-//! [`http_core::Health`] handle that the server turns not-ready when it drains.
+//! Operational routes a load balancer, Kubernetes or Prometheus reads:
+//! [`Router::with_health`] mounts `/healthz` (liveness) and `/readyz` (readiness) on a
+//! router, read from an [`http_core::Health`] handle that the server turns not-ready when
+//! it drains; `Router::with_metrics` (feature `metrics`) mounts `/metrics`.
 
 use http_core::{Health, Request, StatusCode};
 
@@ -44,6 +45,40 @@ impl Router {
     }
 }
 
+#[cfg(feature = "metrics")]
+impl Router {
+    /// Adds `GET /metrics`: the Prometheus text exposition of `metrics`, the handle the
+    /// server records into (http-server's `ServerOptions::metrics`). Feature `metrics`.
+    ///
+    /// # Panics
+    /// When the router already has the route.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use http_core::metrics::Metrics;
+    /// use http_core::{Method, Request, testing};
+    /// let metrics = Metrics::new();
+    /// metrics.request(None, 200, std::time::Duration::from_millis(1));
+    /// let router = http_router::Router::new().with_metrics(metrics);
+    /// let r = testing::call(&router, Request::new(Method::GET, "/metrics")).await;
+    /// assert!(r.header("content-type").unwrap().starts_with("text/plain; version=0.0.4"));
+    /// assert!(r.text().contains(r#"http_requests_total{route="",status="200"} 1"#));
+    /// # }
+    /// ```
+    pub fn with_metrics(self, metrics: http_core::metrics::Metrics) -> Self {
+        self.route("GET /metrics", move |_req: Request| {
+            let text = metrics.render();
+            async move {
+                (
+                    StatusCode::OK,
+                    [("content-type", http_core::metrics::CONTENT_TYPE), ("cache-control", "no-store")],
+                    text,
+                )
+            }
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use http_core::{Health, Method, Request, testing};
@@ -73,5 +108,40 @@ mod tests {
         }
         let r = testing::call(&router, Request::new(Method::GET, "/readyz")).await;
         assert_eq!(r.headers.get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"));
+    }
+
+    #[cfg(feature = "metrics")]
+    #[tokio::test]
+    async fn timeouts_and_caught_panics_reach_the_exposition() {
+        use std::time::Duration;
+
+        use crate::{catch_panics, handlertimeout};
+        let slow = |_r: Request| async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            "late"
+        };
+        let boom = |_r: Request| async {
+            if true {
+                panic!("boom");
+            }
+            "never"
+        };
+        let router = Router::new()
+            .with_metrics(http_core::metrics::Metrics::new())
+            .route_with("GET /slow", slow, [handlertimeout(Duration::from_millis(10))])
+            .route_with("GET /boom", boom, [catch_panics()]);
+        let (timeouts, panics) = (http_core::metrics::handler_timeouts(), http_core::metrics::handler_panics());
+        assert_eq!(testing::call(&router, Request::new(Method::GET, "/slow")).await.status.as_u16(), 503);
+        assert_eq!(testing::call(&router, Request::new(Method::GET, "/boom")).await.status.as_u16(), 500);
+        assert!(http_core::metrics::handler_timeouts() > timeouts);
+        assert!(http_core::metrics::handler_panics() > panics);
+        let text = testing::call(&router, Request::new(Method::GET, "/metrics")).await.text();
+        let count = |name: &str| -> u64 {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+                .unwrap_or_else(|| panic!("{name} in {text}"))
+        };
+        assert!(count("http_handler_timeouts_total") > timeouts, "{text}");
+        assert!(count("http_handler_panics_total") > panics, "{text}");
     }
 }

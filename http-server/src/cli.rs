@@ -1,5 +1,6 @@
 //! What every binary shares: `--host`, `--port`, `--workers`, TLS, trusted proxies and the
-//! PROXY protocol, `--health` and `--drain`, the runtime, logging, and
+//! PROXY protocol, `--health` and `--drain`, `--metrics` and `--metrics-addr`,
+//! `--access-log` and `--access-log-file`, the runtime, logging, and
 //! the `listening on http://HOST:PORT` line that scripts wait for.
 
 use std::io::Write;
@@ -58,6 +59,18 @@ pub struct CommonArgs {
     /// serving this long before the graceful close (seconds, or with ms/s/m: 500ms, 5s).
     #[arg(long, value_name = "SECS", default_value = "0", value_parser = parse_duration)]
     pub drain: std::time::Duration,
+    /// Serve Prometheus metrics at /metrics on this listener.
+    #[arg(long)]
+    pub metrics: bool,
+    /// Serve Prometheus metrics at /metrics on a listener of their own (HOST:PORT).
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_host_port)]
+    pub metrics_addr: Option<String>,
+    /// Log every request to stdout (after the `listening on` line), or to --access-log-file.
+    #[arg(long, value_name = "combined|json")]
+    pub access_log: Option<crate::LogFormat>,
+    /// Append the access log to this file instead (format: --access-log, default combined).
+    #[arg(long, value_name = "PATH")]
+    pub access_log_file: Option<std::path::PathBuf>,
 }
 
 impl CommonArgs {
@@ -82,6 +95,7 @@ impl CommonArgs {
             .reuseport(self.reuseport)
             .health_endpoints(self.health)
             .drain(self.drain)
+            .metrics_endpoint(self.metrics)
             .proxy_protocol(self.proxy_protocol)
             // validated when parsed
             .trusted_proxies(trusted.and_then(Result::ok).unwrap_or_default());
@@ -89,7 +103,35 @@ impl CommonArgs {
         if let Some(path) = &self.unix {
             options = options.unix(path.clone());
         }
+        if self.metrics || self.metrics_addr.is_some() {
+            options = options.metrics(crate::Metrics::new());
+        }
         options
+    }
+
+    /// The access log from `--access-log`/`--access-log-file`, if asked for: to the file
+    /// when one is given (which can fail), else to stdout, held until [`announce`] has
+    /// printed the `listening on` line.
+    ///
+    /// ```
+    /// use clap::Parser;
+    /// #[derive(Parser)]
+    /// struct Cli {
+    ///     #[command(flatten)]
+    ///     common: http_server::cli::CommonArgs,
+    /// }
+    /// assert!(Cli::parse_from(["prog"]).common.access_log()?.is_none());
+    /// let json = Cli::parse_from(["prog", "--access-log", "json"]).common.access_log()?;
+    /// assert_eq!(json.map(|l| l.format()), Some(http_server::LogFormat::Json));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn access_log(&self) -> std::io::Result<Option<crate::AccessLog>> {
+        let format = self.access_log.unwrap_or(crate::LogFormat::Combined);
+        match (&self.access_log_file, self.access_log) {
+            (Some(path), _) => crate::AccessLog::file(path, format).map(Some),
+            (None, Some(_)) => Ok(Some(crate::AccessLog::stdout(format).held())),
+            (None, None) => Ok(None),
+        }
     }
 
     /// The TLS configuration from `--tls-cert`/`--tls-key`, if given.
@@ -148,6 +190,42 @@ fn parse_trusted(s: &str) -> Result<String, String> {
     crate::Cidr::parse_list(s).map(|_| s.to_owned())
 }
 
+/// `--metrics-addr`: `HOST:PORT` (an IPv6 host in brackets).
+fn parse_host_port(s: &str) -> Result<String, String> {
+    let (host, port) = split_host_port(s).ok_or_else(|| format!("{s:?} is not HOST:PORT"))?;
+    if host.is_empty() || port.parse::<u16>().is_err() {
+        return Err(format!("{s:?} is not HOST:PORT"));
+    }
+    Ok(s.to_owned())
+}
+
+fn split_host_port(s: &str) -> Option<(&str, &str)> {
+    let (host, port) = s.rsplit_once(':')?;
+    Some((host.trim_start_matches('[').trim_end_matches(']'), port))
+}
+
+/// Serves `/metrics` (and nothing else) on `addr`, for `--metrics-addr`; its own
+/// requests are not recorded.
+async fn metrics_server(addr: &str, metrics: crate::Metrics) -> std::io::Result<Server> {
+    let (host, port) = split_host_port(addr).unwrap_or(("127.0.0.1", "0"));
+    let options = ServerOptions::new().host(host).port(port.parse().unwrap_or(0));
+    let handler = move |req: http_core::Request| {
+        let text = (req.path() == "/metrics").then(|| metrics.render());
+        async move {
+            let response = match text {
+                Some(text) => http_core::Response::new(http::StatusCode::OK)
+                    .with_header("content-type", http_core::metrics::CONTENT_TYPE)
+                    .with_body(text),
+                None => http_core::Response::new(http::StatusCode::NOT_FOUND),
+            };
+            response.with_header("cache-control", "no-store")
+        }
+    };
+    let server = Server::serve(options, handler).await?;
+    tracing::info!(url = %server.url(), "metrics at /metrics");
+    Ok(server)
+}
+
 /// `--drain`: seconds (`5`, `0.5`), or a number with `ms`, `s` or `m`.
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let t = s.trim();
@@ -172,7 +250,8 @@ fn parse_workers(s: &str) -> Result<usize, String> {
     }
 }
 
-/// Prints `listening on http://HOST:PORT` (the real bound port) to stdout and flushes it.
+/// Prints `listening on http://HOST:PORT` (the real bound port) to stdout and flushes it;
+/// then an access log to stdout may write.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
@@ -187,6 +266,8 @@ pub fn announce(server: &Server) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "listening on {}", server.url());
     let _ = out.flush();
+    drop(out);
+    server.open_access_log();
 }
 
 /// Logs to stderr through `tracing` (`RUST_LOG` overrides; `quiet` shows warnings only).
@@ -238,6 +319,9 @@ where
     if let Some(tls) = args.tls()? {
         options = options.tls(tls);
     }
+    if let Some(log) = args.access_log()? {
+        options = options.access_log(log);
+    }
     #[cfg(unix)]
     {
         let _runtime = rt.enter();
@@ -245,7 +329,13 @@ where
             options = options.listener(listener);
         }
     }
+    let metrics = options.metrics.clone();
     rt.block_on(async {
+        // A server of its own for the metrics: one that does not count its own scrapes.
+        let metrics_server = match (&args.metrics_addr, metrics) {
+            (Some(addr), Some(m)) => Some(metrics_server(addr, m).await?),
+            _ => None,
+        };
         let server = start(options).await?;
         announce(&server);
         // SIGHUP's default action ends the process: take it over, with or without TLS.
@@ -266,6 +356,9 @@ where
             });
         }
         server.shutdown_on_signal().await;
+        if let Some(m) = metrics_server {
+            m.close().await;
+        }
         Ok(())
     })
 }
@@ -388,6 +481,35 @@ mod tests {
         assert!(Cli::try_parse_from(["prog", "--drain", "-1"]).is_err());
         let health = Cli::parse_from(["prog", "--health"]).common.options();
         assert!(health.health_endpoints);
+    }
+
+    #[test]
+    fn observability_flags_table() {
+        // (flags, metrics recorded, /metrics on the listener, access log format)
+        type Row<'a> = (&'a [&'a str], Result<(bool, bool, Option<crate::LogFormat>), &'a str>);
+        let rows: [Row; 7] = [
+            (&[], Ok((false, false, None))),
+            (&["--metrics"], Ok((true, true, None))),
+            (&["--metrics-addr", "127.0.0.1:9100"], Ok((true, false, None))),
+            (&["--metrics-addr", "[::1]:9100"], Ok((true, false, None))),
+            (&["--metrics-addr", "9100"], Err("is not HOST:PORT")),
+            (&["--access-log", "json"], Ok((false, false, Some(crate::LogFormat::Json)))),
+            (&["--access-log", "xml"], Err("unknown access log format")),
+        ];
+        for (flags, want) in rows {
+            let argv = std::iter::once("prog").chain(flags.iter().copied());
+            match (Cli::try_parse_from(argv), want) {
+                (Ok(cli), Ok((recorded, endpoint, log))) => {
+                    let o = cli.common.options();
+                    assert_eq!(
+                        (o.metrics.is_some(), o.metrics_endpoint, cli.common.access_log),
+                        (recorded, endpoint, log)
+                    );
+                }
+                (Err(e), Err(text)) => assert!(e.to_string().contains(text), "{flags:?}: {e}"),
+                (got, want) => panic!("{flags:?}: got {:?}, want {want:?}", got.is_ok()),
+            }
+        }
     }
 
     #[test]

@@ -148,7 +148,11 @@ async fn serve_tls<H: StreamHandler>(tcp: TcpStream, peer: SocketAddr, tls: &Tls
         return;
     }
     let acceptor = tokio_rustls::TlsAcceptor::from(tls.current());
-    let stream = match tokio::time::timeout(timeout, acceptor.accept(tcp)).await {
+    let accepted = tokio::time::timeout(timeout, acceptor.accept(tcp)).await;
+    if let Some(m) = &cx.h1.observe.metrics {
+        m.tls_handshake(matches!(accepted, Ok(Ok(_))));
+    }
+    let stream = match accepted {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {
             tracing::debug!(%peer, error = %e, "TLS handshake failed");
@@ -192,7 +196,11 @@ pub(crate) async fn serve_unix<H: StreamHandler>(mut s: tokio::net::UnixStream, 
     if let Some(tls) = cx.tls.clone() {
         let via = Via { secure: true, local: true };
         let acceptor = tokio_rustls::TlsAcceptor::from(tls.current());
-        let Ok(Ok(stream)) = tokio::time::timeout(cx.h2.handshake_timeout, acceptor.accept(s)).await else {
+        let accepted = tokio::time::timeout(cx.h2.handshake_timeout, acceptor.accept(s)).await;
+        if let Some(m) = &cx.h1.observe.metrics {
+            m.tls_handshake(matches!(accepted, Ok(Ok(_))));
+        }
+        let Ok(Ok(stream)) = accepted else {
             return;
         };
         if stream.get_ref().1.alpn_protocol() == Some(b"h2") {

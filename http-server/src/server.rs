@@ -118,6 +118,8 @@ impl Shared {
 #[derive(Clone)]
 pub struct Server {
     shared: Arc<Shared>,
+    /// Held until the binary's `listening on` line is out (see `cli::announce`).
+    access_log: Option<crate::AccessLog>,
 }
 
 impl Server {
@@ -154,8 +156,12 @@ impl Server {
     /// server.close().await;
     /// # Ok(()) }
     /// ```
-    pub async fn listen<H: StreamHandler>(options: ServerOptions, handler: H) -> io::Result<Server> {
+    pub async fn listen<H: StreamHandler>(mut options: ServerOptions, handler: H) -> io::Result<Server> {
         options.validate()?;
+        if options.metrics_endpoint && options.metrics.is_none() {
+            options.metrics = Some(http_core::metrics::Metrics::new());
+        }
+        let observe = crate::observe::Observe { metrics: options.metrics.clone(), log: options.access_log.clone() };
         let listeners = crate::listener::listeners(&options).await?;
         let endpoints = listeners.iter().map(Listener::endpoint).collect::<io::Result<Vec<_>>>()?;
         let graceful = CancellationToken::new();
@@ -192,6 +198,7 @@ impl Server {
             max_body_bytes: options.max_body_bytes,
             trusted: trusted.clone(),
             draining: draining.clone(),
+            observe: observe.clone(),
         });
         let h2 = Arc::new(H2Config {
             max_concurrent_streams: options.h2_max_concurrent_streams,
@@ -210,6 +217,7 @@ impl Server {
             trusted: trusted.clone(),
             draining,
             graceful: shared.graceful.clone(),
+            observe,
         });
         let handler = crate::ops::Ops::new(handler, &options);
         let cx = ConnContext {
@@ -225,7 +233,7 @@ impl Server {
             tracing::info!(url = %listener.url(shared.scheme), "listening");
             tokio::spawn(accept_loop(listener, shared.clone(), cx.clone(), options.max_connections));
         }
-        Ok(Server { shared })
+        Ok(Server { shared, access_log: options.access_log.clone() })
     }
 
     /// HTTP.jl's `listen!(handler, listener)`: serves a stream handler on a listener the
@@ -497,6 +505,13 @@ impl Server {
     /// ```
     pub fn is_draining(&self) -> bool {
         self.shared.draining.is_cancelled()
+    }
+
+    /// Lets a held access log write (`cli::announce` calls it after the first line).
+    pub(crate) fn open_access_log(&self) {
+        if let Some(log) = &self.access_log {
+            log.open();
+        }
     }
 
     /// The server's readiness handle ([`ServerOptions::health`], or its own): not-ready

@@ -41,6 +41,8 @@ pub(crate) struct ConnConfig {
     pub(crate) trusted: Arc<[crate::Cidr]>,
     /// The server drains or closes: answers carry `Connection: close`.
     pub(crate) draining: CancellationToken,
+    /// Metrics and access log, if any.
+    pub(crate) observe: crate::observe::Observe,
 }
 
 /// An unread request body up to this size is drained to keep the connection alive.

@@ -71,6 +71,8 @@ pub(crate) struct H2Config {
     pub(crate) draining: CancellationToken,
     /// The server closes (for `Stream::shutdown_signal`).
     pub(crate) graceful: CancellationToken,
+    /// Metrics and access log, if any.
+    pub(crate) observe: crate::observe::Observe,
 }
 
 /// A stream's future in its heap slot. `None` between streams: the connection keeps one
@@ -137,7 +139,7 @@ where
 {
     // Armed when the connection ends gracefully, so the socket lingers (see `Linger`).
     let linger = Arc::new(AtomicBool::new(false));
-    let io = TimedIo::new(Linger::new(io, linger.clone()), cfg.write_timeout);
+    let io = TimedIo::new(Linger::new(io, linger.clone()), cfg.write_timeout).counting(cfg.observe.metrics.clone());
     let mut builder = h2::server::Builder::new();
     builder
         .max_concurrent_streams(cfg.max_concurrent_streams)
@@ -159,6 +161,7 @@ where
             return;
         }
     };
+    let _open = cfg.observe.connection(http_core::metrics::Protocol::Http2);
     let stats =
         Arc::new(ConnStats { max_resets: cfg.max_peer_resets, graceful: cfg.graceful.clone(), ..Default::default() });
     let idle_timer = tokio::time::sleep(cfg.idle_timeout);
@@ -342,6 +345,7 @@ async fn serve_stream<H: StreamHandler>(start: Start, shared: Arc<Shared<H>>) ->
         ctx.extensions_mut().insert(ConnectProtocol::new(protocol.as_str()));
     }
     let head = RequestHead { method: parts.method, uri: parts.uri, version: Version::HTTP_2, headers };
+    let observed = cfg.observe.start(&head, &ctx);
     let (mut stream, watch) = match reuse {
         Some(Reuse { mut stream, watch }) => {
             stream.transport_mut().rearm(recv, respond, is_head);
@@ -386,6 +390,7 @@ async fn serve_stream<H: StreamHandler>(start: Start, shared: Arc<Shared<H>>) ->
         }
         Some(Err(msg)) => {
             clean = false;
+            http_core::metrics::handler_panicked();
             span.in_scope(|| {
                 tracing::error!(?peer, panic = %msg, "handler panicked; answering 500 (or resetting the stream)");
             });
@@ -408,6 +413,9 @@ async fn serve_stream<H: StreamHandler>(start: Start, shared: Arc<Shared<H>>) ->
     }
     if let Some(started) = started {
         span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
+    }
+    if let Some(observed) = observed {
+        cfg.observe.finish(observed, &*stream as &Stream);
     }
     // The request's head and context (with whatever the handler put in its extensions)
     // go now, not when the next stream arrives; so do the stream's `h2` handles.
