@@ -185,3 +185,58 @@ async fn forwarding_fields_are_believed_from_trusted_peers_only() {
         s.close().await;
     }
 }
+
+/// The rejections a proxy-facing listener owes, beside the malformed headers above: a v2
+/// header from an untrusted peer, a PROXY header where none is expected, a second header,
+/// spoofed forwarding fields from a client behind the proxy, chains past `MAX_HOPS`, and
+/// heads past the limits.
+#[tokio::test]
+async fn rejections_behind_a_proxy() {
+    let header = b"PROXY TCP4 203.0.113.7 127.0.0.1 40000 80\r\n".as_slice();
+    // A v2 header from an untrusted peer closes the connection like a v1 one.
+    let wary = server(proxied("10.0.0.0/8")).await;
+    let mut c = Conn::to(&wary).await;
+    c.send_lenient(&[&v2(1, 0x11, &v4_payload(&[]))[..], &get("/")].concat()).await;
+    assert!(c.read_to_close().await.is_empty(), "v2 from an untrusted peer");
+    wary.close().await;
+
+    // Without --proxy-protocol, a PROXY header is not HTTP: 400, whoever sends it.
+    let plain = server(opts().trusted_proxies(Cidr::parse_list("loopback").unwrap())).await;
+    let mut c = Conn::to(&plain).await;
+    c.send_lenient(&[header, &get("/")].concat()).await;
+    let r = c.response().await;
+    assert_eq!(r.status, 400, "a PROXY header where none is expected");
+    plain.close().await;
+
+    let s = server(proxied("loopback").max_header_bytes(4096)).await;
+    // A second PROXY header (a client trying to speak for itself through the proxy): 400.
+    let mut c = Conn::to(&s).await;
+    c.send_lenient(&[header, b"PROXY TCP4 6.6.6.6 127.0.0.1 1 80\r\n", &get("/")].concat()).await;
+    assert_eq!(c.response().await.status, 400, "a second PROXY header");
+
+    // The client behind the proxy is not a trusted proxy: its forwarding fields are ignored.
+    let spoofed = "X-Forwarded-For: 6.6.6.6\r\nForwarded: for=7.7.7.7;proto=https\r\nX-Forwarded-Proto: https\r\n";
+    let mut c = Conn::to(&s).await;
+    c.send(&[header, format!("GET / HTTP/1.1\r\nHost: a\r\n{spoofed}\r\n").as_bytes()].concat()).await;
+    let text = c.response().await.text();
+    assert!(text.starts_with("client=203.0.113.7:40000 scheme=http"), "{text}");
+
+    // Oversized: a head past max_header_bytes is answered 431 and the connection closed.
+    let mut c = Conn::to(&s).await;
+    let big = format!("GET / HTTP/1.1\r\nHost: a\r\nX-Big: {}\r\n\r\n", "a".repeat(8192));
+    c.send_lenient(&[header, big.as_bytes()].concat()).await;
+    let r = c.response().await;
+    assert_eq!(r.status, 431, "oversized head behind the proxy");
+    c.closed().await;
+    s.close().await;
+
+    // A chain longer than MAX_HOPS from a trusted proxy is not believed at all.
+    let trusting = server(opts().trusted_proxies(Cidr::parse_list("loopback").unwrap())).await;
+    let long: Vec<String> = (0..=http_server::MAX_HOPS).map(|i| format!("198.51.100.{}", i % 250)).collect();
+    let got = ask(&trusting, &format!("X-Forwarded-For: {}\r\n", long.join(", "))).await;
+    assert!(got.starts_with("client=127.0.0.1:"), "{} hops: {got}", long.len());
+    let ok: Vec<&str> = long.iter().take(http_server::MAX_HOPS).map(String::as_str).collect();
+    let got = ask(&trusting, &format!("X-Forwarded-For: {}\r\n", ok.join(", "))).await;
+    assert!(got.starts_with("client=198.51.100.63:0"), "{} hops: {got}", ok.len());
+    trusting.close().await;
+}
