@@ -9,8 +9,10 @@ mod error;
 #[cfg(feature = "json")]
 mod form;
 mod handler;
+mod health;
 #[cfg(feature = "json")]
 mod json;
+pub mod metrics;
 mod panic;
 pub mod percent;
 mod plain;
@@ -30,10 +32,11 @@ mod upgrade;
 
 pub use adapt::{ServeAsStream, StreamAsServe, serve_as_stream, stream_as_serve};
 pub use body::{Body, BodySender, Frame};
-pub use context::{Deadline, Params, RequestContext};
+pub use context::{Deadline, Forwarded, Params, RequestContext};
 pub use deferred::{DEFAULT_MAX_PENDING, Deferred, ParkError, Parked, Responder};
 pub use error::{BoxError, Error, ErrorKind};
 pub use handler::{BoxFuture, BoxHandler, BoxStreamHandler, Handler, StreamFn, StreamHandler, stream_fn};
+pub use health::Health;
 pub use panic::{catch_panic, panic_message};
 pub use request::{Request, RequestHead};
 pub use response::{IntoResponse, Response};
