@@ -40,10 +40,12 @@ say() { printf '%s\n' "$*" >&2; }
 pass() { say "PASS: $*"; }
 fail() { say "FAIL: $*"; FAILED=$((FAILED + 1)); }
 
+# Stops what is still running of what this shell started: its own unreaped background
+# jobs, so a PID the system has since reused is never touched.
 cleanup() {
   local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for pid in $(jobs -pr); do kill "$pid" 2>/dev/null || true; done
+  for pid in $(jobs -p); do wait "$pid" 2>/dev/null || true; done
   say "logs kept in $TMP"
 }
 trap cleanup EXIT
@@ -225,7 +227,7 @@ balancing() {
   for f in "${logs[@]}"; do per_instance+="$(grep -c '"GET /index.html' "$f" || true) "; done
   local from_client from_proxy from_c3 forged
   from_client=$(cat "${logs[@]}" | grep '"GET /index.html' | grep -c '^127\.0\.0\.1 ' || true)
-  from_proxy=$(cat "${logs[@]}" | grep '"GET /' | grep -vc '^127\.0\.0\.[13] ' || true)
+  from_proxy=$(cat "${logs[@]}" | grep -E '"GET /(index\.html|robots\.txt)' | grep -vc '^127\.0\.0\.[13] ' || true)
   from_c3=$(cat "${logs[@]}" | grep '"GET /robots.txt' | grep -c "^$CLIENT3 " || true)
   forged=$(cat "${logs[@]}" | grep -c '^203\.0\.113\.66 ' || true)
   if [[ $from_client -gt 0 && $from_proxy -eq 0 && $from_c3 -eq 1 && $forged -eq 0 ]]; then
