@@ -9,6 +9,8 @@
 # reported. Targets only 127.0.0.1; every process started is stopped by PID.
 #
 #   benches/load/instructions.sh NAME=SERVER_BIN [NAME=SERVER_BIN ...]
+#   benches/load/instructions.sh off=target/release/hello 'on=target/release/hello --metrics'
+#                                (flags after the binary are passed to it)
 #   FILESERVER_OLD=... FILESERVER_NEW=...   (static 1 KiB row; optional)
 #
 # Rows: plaintext (wrk -c16), pipelined 16 deep (wrk + pipeline.lua), h2c (h2load -c4 -m16).
@@ -60,9 +62,10 @@ printf '| row | %s |\n' "$(for a in "$@"; do printf '%s Ir/req | ' "${a%%=*}"; d
 for kind in plaintext pipelined h2c; do
   row="| $kind |"
   for a in "$@"; do
-    name="${a%%=*}" bin="${a#*=}"
-    read -r idle _ < <(ir_of "$name" "$bin" idle)
-    read -r ir reqs < <(ir_of "$name" "$bin" "$kind")
+    name="${a%%=*}"
+    read -r -a cmd <<<"${a#*=}"
+    read -r idle _ < <(ir_of "$name" "${cmd[0]}" idle "${cmd[@]:1}")
+    read -r ir reqs < <(ir_of "$name" "${cmd[0]}" "$kind" "${cmd[@]:1}")
     row="$row $(( (ir - idle) / reqs )) ($reqs req) |"
   done
   echo "$row"
