@@ -37,9 +37,11 @@ impl Observe {
         }
     }
 
-    /// A request head arrived (before the handler runs).
+    /// A request head is taken up (before the handler runs). `at`: when, if the caller
+    /// knows (a pipelined request waiting in the buffer is taken up when the previous
+    /// exchange ended); otherwise now.
     #[inline]
-    pub(crate) fn start(&self, head: &RequestHead, ctx: &RequestContext) -> Option<Started> {
+    pub(crate) fn start(&self, head: &RequestHead, ctx: &RequestContext, at: Option<Instant>) -> Option<Started> {
         if self.metrics.is_none() && self.log.is_none() {
             return None;
         }
@@ -47,12 +49,14 @@ impl Observe {
             .log
             .as_ref()
             .map(|_| Box::new(Entry::start(ctx.client_addr(), &head.method, &head.uri, head.version, &head.headers)));
-        Some(Started { at: Instant::now(), entry })
+        Some(Started { at: at.unwrap_or_else(Instant::now), entry })
     }
 
     /// The exchange ended: record its route, status and duration, and log its line.
-    pub(crate) fn finish(&self, started: Started, s: &Stream) {
-        let elapsed = started.at.elapsed();
+    /// Returns when it ended.
+    pub(crate) fn finish(&self, started: Started, s: &Stream) -> Instant {
+        let now = Instant::now();
+        let elapsed = now.saturating_duration_since(started.at);
         let route = s.context().route_arc();
         let status = s.status().as_u16();
         if let Some(m) = &self.metrics {
@@ -65,5 +69,6 @@ impl Observe {
             entry.route = route.cloned();
             log.log(*entry);
         }
+        now
     }
 }

@@ -88,6 +88,24 @@ async fn http1_requests_connections_bytes_and_panics_are_counted() {
 }
 
 #[tokio::test]
+async fn pipelined_requests_are_each_counted_and_timed() {
+    let metrics = Metrics::new();
+    let s = Server::listen(opts().metrics(metrics.clone()), app).await.unwrap();
+    let mut c = Conn::open(s.local_addr()).await;
+    c.send(&[get("/items/1"), get("/items/2"), get("/items/3"), get("/items/4")].concat()).await;
+    for _ in 0..4 {
+        assert_eq!(c.response().await.status, 200);
+    }
+    common::eventually(Duration::from_secs(5), "four requests counted", || {
+        let text = metrics.render();
+        text.contains(r#"http_requests_total{route="/items/{id}",status="200"} 4"#)
+            && text.contains(r#"http_request_duration_seconds_count{route="/items/{id}"} 4"#)
+    })
+    .await;
+    s.close().await;
+}
+
+#[tokio::test]
 async fn without_the_endpoint_the_handler_answers_metrics_paths() {
     let s = Server::listen(opts().metrics(Metrics::new()), app).await.unwrap();
     let mut c = Conn::open(s.local_addr()).await;

@@ -11,7 +11,7 @@
 //! | metric | type | labels |
 //! |---|---|---|
 //! | `http_requests_total` | counter | `route` (the matched pattern, `""` without one), `status` |
-//! | `http_request_duration_seconds` | histogram | `route`; from the request head to the end of the response |
+//! | `http_request_duration_seconds` | histogram | `route`; from the request head (a pipelined one: from the end of the one before it) to the end of the response |
 //! | `http_connections_open` | gauge | `protocol` (`http1`, `http2`) |
 //! | `http_connections_total` | counter | `protocol` |
 //! | `http_received_bytes_total`, `http_sent_bytes_total` | counter | bytes on HTTP/1.1 and HTTP/2 connections (TLS records excluded, upgraded connections not counted) |

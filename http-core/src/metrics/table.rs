@@ -42,7 +42,8 @@ pub(crate) struct Slot {
 impl Slot {
     fn record(&self, status: u16, elapsed: Duration) {
         self.count_status(status);
-        let us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+        // u64 arithmetic (`as_micros` is u128); saturates after 584,000 years.
+        let us = elapsed.as_secs().saturating_mul(1_000_000).saturating_add(u64::from(elapsed.subsec_micros()));
         let bucket = BUCKETS_US.iter().position(|&b| us <= b).unwrap_or(BUCKETS_US.len());
         self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
         self.sum_us.fetch_add(us, Ordering::Relaxed);

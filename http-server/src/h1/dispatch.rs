@@ -47,6 +47,9 @@ where
     let _open = cfg.observe.connection(http_core::metrics::Protocol::Http1);
     // Bytes already reported to the metrics.
     let mut reported = (0, 0);
+    // When the last exchange ended, if the next request was already waiting then: its
+    // start, without another clock read.
+    let mut taken_up = None;
     // The exchange runs in a slot of its own (see the module docs).
     let mut slot = None;
     let mut first = true;
@@ -78,7 +81,7 @@ where
         );
         let started = (!span.is_disabled()).then(std::time::Instant::now);
         let ctx = crate::forwarded::context(peer, via, &parsed.head.headers, trusted);
-        let observed = cfg.observe.start(&parsed.head, &ctx);
+        let observed = cfg.observe.start(&parsed.head, &ctx, taken_up.take());
         stream.begin(parsed.head, ctx, max_body, body_empty);
         let exchange = slot.get_or_insert_with(|| Box::pin(None));
         exchange.set(Some(run_exchange::<IO, H>(stream, handler)));
@@ -89,8 +92,10 @@ where
         exchange.set(None);
         stream = back;
         if let Some(observed) = observed {
-            cfg.observe.finish(observed, &*stream as &Stream);
-            report_bytes(&cfg.observe, &stream.transport().io, &mut reported);
+            let ended = cfg.observe.finish(observed, &*stream as &Stream);
+            let io = &stream.transport().io;
+            taken_up = (!io.rbuf.is_empty()).then_some(ended);
+            report_bytes(&cfg.observe, io, &mut reported);
         }
         if !warm {
             // A lone request (on a new or long-idle connection) keeps nothing: freed at

@@ -345,7 +345,7 @@ async fn serve_stream<H: StreamHandler>(start: Start, shared: Arc<Shared<H>>) ->
         ctx.extensions_mut().insert(ConnectProtocol::new(protocol.as_str()));
     }
     let head = RequestHead { method: parts.method, uri: parts.uri, version: Version::HTTP_2, headers };
-    let observed = cfg.observe.start(&head, &ctx);
+    let observed = cfg.observe.start(&head, &ctx, None);
     let (mut stream, watch) = match reuse {
         Some(Reuse { mut stream, watch }) => {
             stream.transport_mut().rearm(recv, respond, is_head);
