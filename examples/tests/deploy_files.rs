@@ -62,7 +62,10 @@ fn nginx_accepts_its_configuration() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let cfg = read("nginx.conf");
-    assert!(cfg.contains("X-Forwarded-For $proxy_add_x_forwarded_for"), "nginx.conf appends the peer to X-Forwarded-For");
+    assert!(
+        cfg.contains("X-Forwarded-For $proxy_add_x_forwarded_for"),
+        "nginx.conf appends the peer to X-Forwarded-For"
+    );
 }
 
 /// The value after `key` (a YAML `key: value` or the list item after `- --flag`).
