@@ -9,7 +9,13 @@
 # reported. Targets only 127.0.0.1; every process started is stopped by PID.
 #
 #   benches/load/instructions.sh NAME=SERVER_BIN [NAME=SERVER_BIN ...]
+#   benches/load/instructions.sh off=target/release/hello 'on=target/release/hello --metrics'
+#                                (flags after the binary are passed to it)
 #   FILESERVER_OLD=... FILESERVER_NEW=...   (static 1 KiB row; optional)
+#   REQUESTS_H1=N   HTTP/1.1 rows with a fixed request count (h2load --h1, -m1 and -m16)
+#                   instead of a timed wrk run: the same count for every binary, so the
+#                   connections' fixed cost is spread alike (wrk under valgrind on a busy
+#                   machine may manage only a few thousand requests)
 #
 # Rows: plaintext (wrk -c16), pipelined 16 deep (wrk + pipeline.lua), h2c (h2load -c4 -m16).
 set -euo pipefail
@@ -46,8 +52,15 @@ ir_of() { # name bin kind extra...
   local reqs=0
   case "$kind" in
     idle) sleep 1 ;;
-    plaintext) reqs=$(wrk -t1 -c16 -d"$duration" "http://127.0.0.1:$PORT/plaintext" | awk '/requests in/{print $1}') ;;
-    pipelined) reqs=$(wrk -t1 -c16 -d"$duration" -s "$HERE/pipeline.lua" "http://127.0.0.1:$PORT/plaintext" -- 16 | awk '/requests in/{print $1}') ;;
+    plaintext|pipelined) if [[ -n "${REQUESTS_H1:-}" ]]; then
+           local depth=1; [[ "$kind" == pipelined ]] && depth=16
+           h2load --h1 -n "$REQUESTS_H1" -c16 -m"$depth" "http://127.0.0.1:$PORT/plaintext" >"$log.h2load" 2>&1
+           reqs=$(awk '/^requests:/{print $8}' "$log.h2load")
+         elif [[ "$kind" == plaintext ]]; then
+           reqs=$(wrk -t1 -c16 -d"$duration" "http://127.0.0.1:$PORT/plaintext" | awk '/requests in/{print $1}')
+         else
+           reqs=$(wrk -t1 -c16 -d"$duration" -s "$HERE/pipeline.lua" "http://127.0.0.1:$PORT/plaintext" -- 16 | awk '/requests in/{print $1}')
+         fi ;;
     h2c) h2load -n "$requests_h2" -c4 -m16 "http://127.0.0.1:$PORT/plaintext" >"$log.h2load" 2>&1
          reqs=$(awk '/^requests:/{print $8}' "$log.h2load") ;;
     static) reqs=$(wrk -t1 -c16 -d"$duration" "http://127.0.0.1:$PORT/1k.bin" | awk '/requests in/{print $1}') ;;
@@ -60,9 +73,10 @@ printf '| row | %s |\n' "$(for a in "$@"; do printf '%s Ir/req | ' "${a%%=*}"; d
 for kind in plaintext pipelined h2c; do
   row="| $kind |"
   for a in "$@"; do
-    name="${a%%=*}" bin="${a#*=}"
-    read -r idle _ < <(ir_of "$name" "$bin" idle)
-    read -r ir reqs < <(ir_of "$name" "$bin" "$kind")
+    name="${a%%=*}"
+    read -r -a cmd <<<"${a#*=}"
+    read -r idle _ < <(ir_of "$name" "${cmd[0]}" idle "${cmd[@]:1}")
+    read -r ir reqs < <(ir_of "$name" "${cmd[0]}" "$kind" "${cmd[@]:1}")
     row="$row $(( (ir - idle) / reqs )) ($reqs req) |"
   done
   echo "$row"

@@ -217,7 +217,31 @@ pub struct RequestContext {
     route: Option<Arc<str>>,
     params: Params,
     peer_addr: Option<SocketAddr>,
+    secure: bool,
+    forwarded: Option<Box<Forwarded>>,
     extensions: http::Extensions,
+}
+
+/// What trusted proxies said about the original request (RFC 7239 `Forwarded`, or
+/// `X-Forwarded-For`/`-Proto`/`-Host`), as the server resolved it. Engines set it only
+/// when the connection came from a configured trusted proxy; each field is `None` when
+/// the proxies did not say (or said something unusable).
+///
+/// ```
+/// use http_core::{Forwarded, RequestContext};
+/// let mut cx = RequestContext::with_peer(Some("10.0.0.2:4000".parse().unwrap()));
+/// cx.set_forwarded(Forwarded { addr: Some("203.0.113.9:0".parse().unwrap()), https: Some(true), host: None });
+/// assert_eq!(cx.client_addr(), Some("203.0.113.9:0".parse().unwrap()));
+/// assert_eq!(cx.scheme(), "https");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Forwarded {
+    /// The client's address (port 0 when the proxy gave none).
+    pub addr: Option<SocketAddr>,
+    /// Whether the client spoke HTTPS to the proxy.
+    pub https: Option<bool>,
+    /// The `Host` the client asked the proxy for.
+    pub host: Option<Box<str>>,
 }
 
 impl RequestContext {
@@ -346,6 +370,24 @@ impl RequestContext {
         self.route.as_deref()
     }
 
+    /// The matched route pattern as the router holds it: one allocation per route, so
+    /// its address names the route (what [`metrics`](crate::metrics) keys on).
+    ///
+    /// ```
+    /// let mut cx = http_core::RequestContext::default();
+    /// let pattern: std::sync::Arc<str> = "/users/{id}".into();
+    /// cx.set_route(pattern.clone());
+    /// assert!(std::sync::Arc::ptr_eq(cx.route_arc().unwrap(), &pattern));
+    /// ```
+    pub fn route_arc(&self) -> Option<&Arc<str>> {
+        self.route.as_ref()
+    }
+
+    /// Sets the route without recording it on the current span (it was already).
+    pub(crate) fn set_route_quietly(&mut self, pattern: Arc<str>) {
+        self.route = Some(pattern);
+    }
+
     /// Records the matched route pattern. Also fills the `route` field of the current
     /// tracing span (the engines' per-request span); a no-op when tracing is off.
     ///
@@ -390,6 +432,77 @@ impl RequestContext {
     /// ```
     pub fn peer_addr(&self) -> Option<SocketAddr> {
         self.peer_addr
+    }
+
+    /// Marks the request as received over TLS (set by the engines).
+    ///
+    /// ```
+    /// let mut cx = http_core::RequestContext::default();
+    /// cx.set_secure(true);
+    /// assert_eq!(cx.scheme(), "https");
+    /// ```
+    pub fn set_secure(&mut self, secure: bool) {
+        self.secure = secure;
+    }
+
+    /// Records what trusted proxies said about the client (set by the engines).
+    ///
+    /// ```
+    /// use http_core::{Forwarded, RequestContext};
+    /// let mut cx = RequestContext::default();
+    /// cx.set_forwarded(Forwarded { host: Some("example.com".into()), ..Forwarded::default() });
+    /// assert_eq!(cx.forwarded().and_then(|f| f.host.as_deref()), Some("example.com"));
+    /// ```
+    pub fn set_forwarded(&mut self, forwarded: Forwarded) {
+        self.forwarded = Some(Box::new(forwarded));
+    }
+
+    /// What trusted proxies said, if the request came through one.
+    ///
+    /// ```
+    /// assert!(http_core::RequestContext::default().forwarded().is_none());
+    /// ```
+    pub fn forwarded(&self) -> Option<&Forwarded> {
+        self.forwarded.as_deref()
+    }
+
+    /// The client's address: the one trusted proxies reported, else the peer's.
+    ///
+    /// ```
+    /// let peer = "192.0.2.1:4000".parse().unwrap();
+    /// assert_eq!(http_core::RequestContext::with_peer(Some(peer)).client_addr(), Some(peer));
+    /// ```
+    pub fn client_addr(&self) -> Option<SocketAddr> {
+        self.forwarded.as_ref().and_then(|f| f.addr).or(self.peer_addr)
+    }
+
+    /// `"https"` or `"http"`: what trusted proxies reported, else whether this
+    /// connection is TLS.
+    ///
+    /// ```
+    /// assert_eq!(http_core::RequestContext::default().scheme(), "http");
+    /// ```
+    pub fn scheme(&self) -> &'static str {
+        let https = self.forwarded.as_ref().and_then(|f| f.https).unwrap_or(self.secure);
+        if https { "https" } else { "http" }
+    }
+
+    /// The host the client asked for: a trusted proxy's report, else the `Host` header,
+    /// else the target's authority.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// let req = Request::new(Method::GET, "/").with_header("host", "example.org:8080");
+    /// assert_eq!(req.context().host(req.head()), Some("example.org:8080"));
+    /// ```
+    pub fn host<'a>(&'a self, head: &'a crate::RequestHead) -> Option<&'a str> {
+        if let Some(h) = self.forwarded.as_ref().and_then(|f| f.host.as_deref()) {
+            return Some(h);
+        }
+        head.headers
+            .get(http::header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .or_else(|| head.uri.authority().map(|a| a.as_str()))
     }
 
     /// Typed values attached by middleware or the application (cookies, state, ...).

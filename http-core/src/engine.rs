@@ -213,6 +213,7 @@ impl<T: Transport> Stream<T> {
             headers: HeaderMap::new(),
             trailers: None,
             write: WriteState::NotStarted,
+            response_length: None,
             transport,
         }
     }
@@ -240,6 +241,7 @@ impl<T: Transport> Stream<T> {
         self.headers.clear();
         self.trailers = None;
         self.write = WriteState::NotStarted;
+        self.response_length = None;
     }
 
     /// The engine's own transport.

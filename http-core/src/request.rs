@@ -186,6 +186,42 @@ impl Request {
         self.head.version
     }
 
+    /// The client's address: what trusted proxies reported (PROXY protocol, `Forwarded`,
+    /// `X-Forwarded-For`), else the connection's peer.
+    ///
+    /// ```
+    /// use http_core::{Method, Request, RequestContext, RequestHead};
+    /// let peer = "192.0.2.7:5000".parse().unwrap();
+    /// let (head, body, _) = Request::new(Method::GET, "/").into_parts();
+    /// let req = Request::from_parts(head, body, RequestContext::with_peer(Some(peer)));
+    /// assert_eq!(req.client_addr(), Some(peer));
+    /// ```
+    pub fn client_addr(&self) -> Option<std::net::SocketAddr> {
+        self.ctx.client_addr()
+    }
+
+    /// `"https"` or `"http"`, as the client sees it (trusted proxies taken into account).
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// assert_eq!(Request::new(Method::GET, "/").scheme(), "http");
+    /// ```
+    pub fn scheme(&self) -> &'static str {
+        self.ctx.scheme()
+    }
+
+    /// The host the client asked for: a trusted proxy's report, else `Host`, else the
+    /// target's authority.
+    ///
+    /// ```
+    /// use http_core::{Method, Request};
+    /// assert_eq!(Request::new(Method::GET, "/").with_header("host", "a.example").host(), Some("a.example"));
+    /// assert_eq!(Request::new(Method::GET, "http://b.example/x").host(), Some("b.example"));
+    /// ```
+    pub fn host(&self) -> Option<&str> {
+        self.ctx.host(&self.head)
+    }
+
     /// Header fields.
     ///
     /// ```

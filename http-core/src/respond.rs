@@ -52,6 +52,7 @@ impl Stream {
         match self.transport.send_head(head) {
             Ok(()) => {
                 self.write = if end_stream { WriteState::Finished } else { WriteState::Streaming };
+                self.response_length = length;
                 Ok(())
             }
             Err(e) => {

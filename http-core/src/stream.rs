@@ -67,6 +67,8 @@ pub struct Stream<T: ?Sized + Transport = dyn Transport> {
     pub(crate) headers: HeaderMap,
     pub(crate) trailers: Option<HeaderMap>,
     pub(crate) write: WriteState,
+    /// The body length the response head declared (`Content-Length`), once it is sent.
+    pub(crate) response_length: Option<u64>,
     /// Last, so that `Stream<T>` unsizes to `Stream<dyn Transport>`.
     pub(crate) transport: T,
 }
@@ -138,6 +140,55 @@ impl Stream {
     /// ```
     pub fn context_mut(&mut self) -> &mut RequestContext {
         &mut self.ctx
+    }
+
+    /// The client's address as trusted proxies reported it, else the peer's (see
+    /// [`Request::client_addr`](crate::Request::client_addr)).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # use http_core::{Method, Request, Stream, testing};
+    /// async fn h(s: &mut Stream) {
+    ///     let who = s.client_addr().map_or("unknown".to_owned(), |a| a.ip().to_string());
+    ///     let _ = s.write(format!("{} {who}", s.scheme())).await;
+    /// }
+    /// assert_eq!(testing::call_stream(&h, Request::new(Method::GET, "/")).await.text(), "http unknown");
+    /// # }
+    /// ```
+    pub fn client_addr(&self) -> Option<SocketAddr> {
+        self.ctx.client_addr()
+    }
+
+    /// `"https"` or `"http"`, as the client sees it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # use http_core::{Method, Request, Stream, testing};
+    /// async fn h(s: &mut Stream) {
+    ///     let _ = s.write(s.scheme()).await;
+    /// }
+    /// assert_eq!(testing::call_stream(&h, Request::new(Method::GET, "/")).await.text(), "http");
+    /// # }
+    /// ```
+    pub fn scheme(&self) -> &'static str {
+        self.ctx.scheme()
+    }
+
+    /// The host the client asked for (a trusted proxy's report, else `Host`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # use http_core::{Method, Request, Stream, testing};
+    /// async fn h(s: &mut Stream) {
+    ///     let host = s.host().unwrap_or("-").to_owned();
+    ///     let _ = s.write(host).await;
+    /// }
+    /// let req = Request::new(Method::GET, "/").with_header("host", "example.net");
+    /// assert_eq!(testing::call_stream(&h, req).await.text(), "example.net");
+    /// # }
+    /// ```
+    pub fn host(&self) -> Option<&str> {
+        self.ctx.host(&self.head)
     }
 
     /// The client's address.
@@ -389,7 +440,31 @@ impl Stream {
     /// # }
     /// ```
     pub fn take_request(&mut self, body: Body) -> Request {
-        Request::from_parts(std::mem::take(&mut self.head), body, std::mem::take(&mut self.ctx))
+        let ctx = std::mem::take(&mut self.ctx);
+        // The matched route stays readable here for the engine (metrics, access logs).
+        if let Some(route) = ctx.route_arc() {
+            self.ctx.set_route_quietly(route.clone());
+        }
+        Request::from_parts(std::mem::take(&mut self.head), body, ctx)
+    }
+
+    /// The body length the response head declared (`Content-Length`, or the length of a
+    /// body known in advance), once the head is out; `None` before, and for a body sent
+    /// chunked or until close.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # use http_core::{Method, Request, Stream, testing};
+    /// async fn h(s: &mut Stream) {
+    ///     assert_eq!(s.response_length(), None);
+    ///     s.write_response(http_core::Response::new(http_core::StatusCode::OK).with_body("hello")).await.unwrap();
+    ///     assert_eq!(s.response_length(), Some(5));
+    /// }
+    /// testing::call_stream(&h, Request::new(Method::GET, "/")).await;
+    /// # }
+    /// ```
+    pub fn response_length(&self) -> Option<u64> {
+        self.response_length
     }
 
     /// HTTP.jl's `setstatus`. Fails once the head was written.

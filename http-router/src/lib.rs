@@ -3,6 +3,7 @@
 mod cookies;
 mod error;
 mod middleware;
+mod ops;
 mod pattern;
 mod percent;
 mod router;

@@ -71,11 +71,25 @@ pub(crate) struct TimedIo<IO> {
     write_timeout: Duration,
     timer: Pin<Box<Sleep>>,
     armed: bool,
+    /// Where bytes read and written are counted, if anywhere.
+    metrics: Option<http_core::metrics::Metrics>,
 }
 
 impl<IO> TimedIo<IO> {
     pub(crate) fn new(io: IO, write_timeout: Duration) -> Self {
-        TimedIo { io, write_timeout, timer: Box::pin(tokio::time::sleep(Duration::ZERO)), armed: false }
+        TimedIo { io, write_timeout, timer: Box::pin(tokio::time::sleep(Duration::ZERO)), armed: false, metrics: None }
+    }
+
+    /// Counts the bytes read and written into `metrics`.
+    pub(crate) fn counting(mut self, metrics: Option<http_core::metrics::Metrics>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    fn count_sent(&self, r: &Poll<io::Result<usize>>) {
+        if let (Some(m), Poll::Ready(Ok(n))) = (&self.metrics, r) {
+            m.bytes(0, *n as u64);
+        }
     }
 
     fn pending_or_timeout<T>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
@@ -102,13 +116,19 @@ impl<IO> TimedIo<IO> {
 
 impl<IO: AsyncRead + Unpin> AsyncRead for TimedIo<IO> {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_read(cx, buf)
+        let before = buf.filled().len();
+        let r = Pin::new(&mut self.io).poll_read(cx, buf);
+        if let (Some(m), Poll::Ready(Ok(()))) = (&self.metrics, &r) {
+            m.bytes((buf.filled().len() - before) as u64, 0);
+        }
+        r
     }
 }
 
 impl<IO: AsyncWrite + Unpin> AsyncWrite for TimedIo<IO> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let r = Pin::new(&mut self.io).poll_write(cx, buf);
+        self.count_sent(&r);
         self.progress(r, cx)
     }
     fn poll_write_vectored(
@@ -117,6 +137,7 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for TimedIo<IO> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let r = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        self.count_sent(&r);
         self.progress(r, cx)
     }
     fn is_write_vectored(&self) -> bool {

@@ -75,18 +75,29 @@ pub mod __bench;
 #[doc(hidden)]
 #[path = "fuzz.rs"]
 pub mod __fuzz;
+mod access_log;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod connection;
 mod date;
 pub mod files;
+mod forwarded;
 mod h1;
 mod h2;
+mod interfaces;
 mod io;
+mod listener;
+mod observe;
+mod ops;
 mod options;
+pub mod proxy_protocol;
 mod server;
 mod tls;
 
+pub use access_log::{AccessLog, LogFormat};
+pub use forwarded::{Cidr, MAX_HOPS};
+pub use http_core::metrics::Metrics;
+pub use listener::Listener;
 pub use options::ServerOptions;
 pub use server::{Server, listen, serve};
 pub use tls::TlsConfig;

@@ -14,12 +14,18 @@
 //! | `max_body_bytes` | 10 MiB | bodies buffered for serve-style handlers; answered 413 |
 //! | `max_connections` | 10,000 | open connections; one more is answered 503 and closed |
 //! | `backlog` | 1024 | the kernel's accept queue |
+//! | `reuseport` | off | `SO_REUSEPORT`: several processes share the port |
+//! | `unix` | none | a Unix domain socket path instead of `host:port` |
+//! | `drain` | 0 s | on SIGTERM, how long the server reports not-ready (`/readyz` 503, `Connection: close`, GOAWAY) while still serving, before the graceful close |
 //! | `shutdown_timeout` | 10 s | how long `close()` waits for in-flight requests |
 //! | `tls_handshake_timeout` | 10 s | a TLS handshake (and the HTTP/2 preface exchange) |
 //! | `h2_max_concurrent_streams` | 256 | open HTTP/2 streams per connection; more are refused |
 //! | `h2_initial_window_size` | 256 KiB | per-stream receive window: what a slow handler lets a client buffer |
 //! | `h2_initial_connection_window_size` | 1 MiB | per-connection receive window |
 //! | `h2_max_peer_resets` | 200 per 10 s | streams the client may reset before GOAWAY `ENHANCE_YOUR_CALM` (rapid reset) |
+//! | PROXY v1 header | 107 bytes | longer is refused and the connection closed |
+//! | PROXY v2 header | 16 + 4096 bytes | addresses and TLVs; longer is refused |
+//! | forwarding hops | 64 | `Forwarded`/`X-Forwarded-For` chains longer are not believed |
 //! | HTTP/2 header list | `max_header_bytes` | HEADERS + CONTINUATION beyond it end the connection |
 
 use std::time::Duration;
@@ -47,14 +53,26 @@ pub struct ServerOptions {
     pub(crate) max_connections: usize,
     pub(crate) backlog: u32,
     pub(crate) reuseaddr: bool,
+    pub(crate) reuseport: bool,
+    #[cfg(unix)]
+    pub(crate) unix: Option<std::path::PathBuf>,
+    pub(crate) listeners: crate::listener::Handed,
     pub(crate) listenany: bool,
     pub(crate) shutdown_timeout: Duration,
+    pub(crate) drain: Duration,
+    pub(crate) health: http_core::Health,
+    pub(crate) health_endpoints: bool,
+    pub(crate) metrics: Option<http_core::metrics::Metrics>,
+    pub(crate) metrics_endpoint: bool,
+    pub(crate) access_log: Option<crate::AccessLog>,
     pub(crate) tls: Option<crate::TlsConfig>,
     pub(crate) tls_handshake_timeout: Duration,
     pub(crate) h2_max_concurrent_streams: u32,
     pub(crate) h2_initial_window_size: u32,
     pub(crate) h2_initial_connection_window_size: u32,
     pub(crate) h2_max_peer_resets: usize,
+    pub(crate) proxy_protocol: bool,
+    pub(crate) trusted_proxies: Vec<crate::Cidr>,
 }
 
 impl Default for ServerOptions {
@@ -73,14 +91,26 @@ impl Default for ServerOptions {
             max_connections: 10_000,
             backlog: 1024,
             reuseaddr: true,
+            reuseport: false,
+            #[cfg(unix)]
+            unix: None,
+            listeners: Default::default(),
             listenany: false,
             shutdown_timeout: Duration::from_secs(10),
+            drain: Duration::ZERO,
+            health: http_core::Health::new(),
+            health_endpoints: false,
+            metrics: None,
+            metrics_endpoint: false,
+            access_log: None,
             tls: None,
             tls_handshake_timeout: Duration::from_secs(10),
             h2_max_concurrent_streams: 256,
             h2_initial_window_size: 256 * 1024,
             h2_initial_connection_window_size: 1024 * 1024,
             h2_max_peer_resets: 200,
+            proxy_protocol: false,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -231,6 +261,16 @@ impl ServerOptions {
         reuseaddr: bool
     );
     setter!(
+        /// Set `SO_REUSEPORT` on the listener, so several processes (or servers) can bind
+        /// the same port and the kernel spreads connections among them. Default false.
+        ///
+        /// ```
+        /// let opts = http_server::ServerOptions::new().reuseport(true);
+        /// assert!(format!("{opts:?}").contains("reuseport: true"));
+        /// ```
+        reuseport: bool
+    );
+    setter!(
         /// When the port is taken, try the next ones (up to 100), then any free port. Default false.
         ///
         /// ```
@@ -249,6 +289,87 @@ impl ServerOptions {
         /// ```
         shutdown_timeout: Duration
     );
+    setter!(
+        /// On Ctrl-C/SIGTERM ([`Server::shutdown_on_signal`](crate::Server::shutdown_on_signal)),
+        /// how long the server drains before its graceful close: it reports not-ready
+        /// (`/readyz` answers 503), HTTP/1.1 answers carry `Connection: close`, HTTP/2
+        /// connections get GOAWAY, and requests are still served, so a load balancer takes
+        /// the instance out of rotation before it stops accepting. Default 0 (close at once).
+        ///
+        /// ```
+        /// # use std::time::Duration;
+        /// let opts = http_server::ServerOptions::new().drain(Duration::from_secs(5));
+        /// assert!(format!("{opts:?}").contains("drain: 5s"));
+        /// ```
+        drain: Duration
+    );
+    setter!(
+        /// Answer `GET /healthz` (alive: 200) and `GET /readyz` (200, or 503 while draining)
+        /// before the handler sees the request. Default false.
+        ///
+        /// ```
+        /// let opts = http_server::ServerOptions::new().health_endpoints(true);
+        /// assert!(format!("{opts:?}").contains("health_endpoints: true"));
+        /// ```
+        health_endpoints: bool
+    );
+
+    /// Record requests (by route and status, with their latency), open connections, bytes
+    /// in and out and TLS handshakes into `metrics` (see [`http_core::metrics`] for the
+    /// series). Recording costs a few atomic adds per request, no lock and no allocation.
+    /// Default: none.
+    ///
+    /// ```
+    /// use http_server::{Metrics, ServerOptions};
+    /// let metrics = Metrics::new();
+    /// let opts = ServerOptions::new().metrics(metrics.clone()).metrics_endpoint(true);
+    /// assert!(format!("{opts:?}").contains("metrics_endpoint: true"));
+    /// ```
+    pub fn metrics(mut self, metrics: http_core::metrics::Metrics) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    setter!(
+        /// Answer `GET /metrics` with the Prometheus text exposition of
+        /// [`metrics`](Self::metrics) (a handle is made if none was given) before the
+        /// handler sees the request. Default false.
+        ///
+        /// ```
+        /// let opts = http_server::ServerOptions::new().metrics_endpoint(true);
+        /// assert!(format!("{opts:?}").contains("metrics_endpoint: true"));
+        /// ```
+        metrics_endpoint: bool
+    );
+
+    /// Log every request to `log` (combined or JSON lines, with the client's real
+    /// address). Default: no access log.
+    ///
+    /// ```
+    /// use http_server::{AccessLog, LogFormat, ServerOptions};
+    /// let opts = ServerOptions::new().access_log(AccessLog::to_writer(std::io::sink(), LogFormat::Json));
+    /// assert!(format!("{opts:?}").contains("Json"));
+    /// ```
+    pub fn access_log(mut self, log: crate::AccessLog) -> Self {
+        self.access_log = Some(log);
+        self
+    }
+
+    /// The readiness handle the server turns not-ready when it drains or closes; share a
+    /// clone with the application (http-router's `Router::with_health`, a check of its
+    /// own database) so both read and set the same state. Default: a handle of the
+    /// server's own ([`Server::health`](crate::Server::health)).
+    ///
+    /// ```
+    /// let health = http_core::Health::new();
+    /// let opts = http_server::ServerOptions::new().health(health.clone());
+    /// health.set_ready(false);
+    /// assert!(format!("{opts:?}").contains("ready: false"));
+    /// ```
+    pub fn health(mut self, health: http_core::Health) -> Self {
+        self.health = health;
+        self
+    }
 
     setter!(
         /// Time allowed for a TLS handshake and the HTTP/2 preface. Default 10 s.
@@ -296,6 +417,72 @@ impl ServerOptions {
         /// ```
         h2_max_peer_resets: usize
     );
+
+    /// Listen on a Unix domain socket at `path` instead of `host:port` (a stale socket
+    /// file is replaced; the file is removed on close). Default: TCP.
+    ///
+    /// ```
+    /// let opts = http_server::ServerOptions::new().unix("/run/app/http.sock");
+    /// assert!(format!("{opts:?}").contains("http.sock"));
+    /// ```
+    #[cfg(unix)]
+    pub fn unix(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.unix = Some(path.into());
+        self
+    }
+
+    /// Serve on this already-open listener (call again for more) instead of binding
+    /// `host:port` or `unix`: HTTP.jl's `listen!(f, listener)`, systemd sockets
+    /// ([`Listener::from_systemd`](crate::Listener::from_systemd)). The first server
+    /// started with these options (or a clone of them) takes the listeners.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_server::{Listener, ServerOptions};
+    /// let a = Listener::tcp(std::net::TcpListener::bind("127.0.0.1:0")?)?;
+    /// let b = Listener::tcp(std::net::TcpListener::bind("127.0.0.1:0")?)?;
+    /// let opts = ServerOptions::new().listener(a).listener(b);
+    /// assert!(format!("{opts:?}").contains("listeners: 2"));
+    /// # Ok(()) }
+    /// ```
+    pub fn listener(mut self, listener: impl Into<crate::Listener>) -> Self {
+        let mut list = self.listeners.take();
+        list.push(listener.into());
+        self.listeners = crate::listener::Handed(std::sync::Arc::new(std::sync::Mutex::new(list)));
+        self
+    }
+
+    /// Expect a PROXY protocol header (v1 or v2) at the start of every connection and
+    /// take the client's address from it (see [`proxy_protocol`](crate::proxy_protocol)).
+    /// Connections from outside [`trusted_proxies`](Self::trusted_proxies), and
+    /// malformed or missing headers, are closed; so the server refuses to start with an
+    /// empty trusted list. Default off.
+    ///
+    /// ```
+    /// use http_server::{Cidr, ServerOptions};
+    /// let opts = ServerOptions::new().proxy_protocol(true).trusted_proxies(Cidr::parse_list("10.0.0.0/8")?);
+    /// assert!(format!("{opts:?}").contains("proxy_protocol: true"));
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn proxy_protocol(mut self, on: bool) -> Self {
+        self.proxy_protocol = on;
+        self
+    }
+
+    /// The networks whose PROXY headers and `Forwarded`/`X-Forwarded-*` fields are
+    /// believed (see [`Cidr`](crate::Cidr) for the rule). Default: none, so a request's
+    /// client is its socket peer and forwarding fields are ignored.
+    ///
+    /// ```
+    /// use http_server::{Cidr, ServerOptions};
+    /// let opts = ServerOptions::new().trusted_proxies(Cidr::parse_list("loopback, 10.0.0.0/8")?);
+    /// assert!(format!("{opts:?}").contains("trusted_proxies: [Cidr"));
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn trusted_proxies(mut self, networks: Vec<crate::Cidr>) -> Self {
+        self.trusted_proxies = networks;
+        self
+    }
 
     /// Serve HTTPS with this certificate (ALPN picks HTTP/2 or HTTP/1.1). Default: cleartext,
     /// where HTTP/1.1 and HTTP/2 prior knowledge share the port.
@@ -351,6 +538,9 @@ impl ServerOptions {
         ];
         if timeouts.iter().any(|t| t.is_zero()) {
             return bad("timeouts must be positive");
+        }
+        if self.proxy_protocol && self.trusted_proxies.is_empty() {
+            return bad("the PROXY protocol needs trusted proxies (--trusted-proxies CIDR[,CIDR...])");
         }
         Ok(())
     }

@@ -16,29 +16,38 @@ use std::time::Duration;
 
 use http_core::{Handler, StreamHandler, serve_as_stream};
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 use tokio_util::sync::CancellationToken;
 
+#[cfg(unix)]
+use crate::connection::serve_unix;
 use crate::connection::{ConnContext, serve_tcp};
 use crate::h1::conn::ConnConfig;
 use crate::h1::role::HeadLimits;
 use crate::h2::conn::H2Config;
+use crate::listener::{Accepted, Endpoint, Listener};
 use crate::options::ServerOptions;
 use crate::tls::TlsConfig;
 
 struct Shared {
-    local_addr: SocketAddr,
+    endpoints: Vec<Endpoint>,
     scheme: &'static str,
     tls: Option<TlsConfig>,
     graceful: CancellationToken,
+    /// Cancelled when draining starts, and with `graceful` (its parent): HTTP/1.1 answers
+    /// carry `Connection: close`, HTTP/2 connections get GOAWAY.
+    draining: CancellationToken,
+    health: http_core::Health,
+    drain: Duration,
     /// Abort handles of the open connections' tasks, for `forceclose`. Touched once when a
     /// connection starts and once when it ends, never per request.
     tasks: Mutex<HashMap<u64, AbortHandle>>,
     next_task: AtomicU64,
     forced: AtomicBool,
     accept_done: CancellationToken,
+    /// Accept loops still running; the last one to end cancels `accept_done`.
+    accepting: AtomicUsize,
     closed: CancellationToken,
     conns: AtomicUsize,
     conns_zero: Notify,
@@ -109,6 +118,8 @@ impl Shared {
 #[derive(Clone)]
 pub struct Server {
     shared: Arc<Shared>,
+    /// Held until the binary's `listening on` line is out (see `cli::announce`).
+    access_log: Option<crate::AccessLog>,
 }
 
 impl Server {
@@ -145,24 +156,35 @@ impl Server {
     /// server.close().await;
     /// # Ok(()) }
     /// ```
-    pub async fn listen<H: StreamHandler>(options: ServerOptions, handler: H) -> io::Result<Server> {
+    pub async fn listen<H: StreamHandler>(mut options: ServerOptions, handler: H) -> io::Result<Server> {
         options.validate()?;
-        let listener = bind(&options).await?;
-        let local_addr = listener.local_addr()?;
+        if options.metrics_endpoint && options.metrics.is_none() {
+            options.metrics = Some(http_core::metrics::Metrics::new());
+        }
+        let observe = crate::observe::Observe { metrics: options.metrics.clone(), log: options.access_log.clone() };
+        let listeners = crate::listener::listeners(&options).await?;
+        let endpoints = listeners.iter().map(Listener::endpoint).collect::<io::Result<Vec<_>>>()?;
+        let graceful = CancellationToken::new();
+        let draining = graceful.child_token();
         let shared = Arc::new(Shared {
-            local_addr,
+            endpoints,
             scheme: if options.tls.is_some() { "https" } else { "http" },
             tls: options.tls.clone(),
-            graceful: CancellationToken::new(),
+            graceful,
+            draining: draining.clone(),
+            health: options.health.clone(),
+            drain: options.drain,
             tasks: Mutex::new(HashMap::new()),
             next_task: AtomicU64::new(0),
             forced: AtomicBool::new(false),
             accept_done: CancellationToken::new(),
+            accepting: AtomicUsize::new(listeners.len()),
             closed: CancellationToken::new(),
             conns: AtomicUsize::new(0),
             conns_zero: Notify::new(),
             shutdown_timeout: options.shutdown_timeout,
         });
+        let trusted: Arc<[crate::Cidr]> = options.trusted_proxies.clone().into();
         let h1 = Arc::new(ConnConfig {
             limits: HeadLimits {
                 max_header_bytes: options.max_header_bytes,
@@ -174,6 +196,9 @@ impl Server {
             write_timeout: options.write_timeout,
             idle_timeout: options.idle_timeout,
             max_body_bytes: options.max_body_bytes,
+            trusted: trusted.clone(),
+            draining: draining.clone(),
+            observe: observe.clone(),
         });
         let h2 = Arc::new(H2Config {
             max_concurrent_streams: options.h2_max_concurrent_streams,
@@ -189,17 +214,56 @@ impl Server {
             read_timeout: options.read_timeout,
             write_timeout: options.write_timeout,
             max_body_bytes: options.max_body_bytes,
+            trusted: trusted.clone(),
+            draining,
+            graceful: shared.graceful.clone(),
+            observe,
         });
+        let handler = crate::ops::Ops::new(handler, &options);
         let cx = ConnContext {
             handler: Arc::new(handler),
             h1,
             h2,
             tls: options.tls.clone(),
             graceful: shared.graceful.clone(),
+            proxy_protocol: options.proxy_protocol,
+            trusted,
         };
-        tokio::spawn(accept_loop(listener, shared.clone(), cx, options.max_connections));
-        tracing::info!(addr = %local_addr, "listening");
-        Ok(Server { shared })
+        for listener in listeners {
+            tracing::info!(url = %listener.url(shared.scheme), "listening");
+            tokio::spawn(accept_loop(listener, shared.clone(), cx.clone(), options.max_connections));
+        }
+        Ok(Server { shared, access_log: options.access_log.clone() })
+    }
+
+    /// HTTP.jl's `listen!(handler, listener)`: serves a stream handler on a listener the
+    /// application opened (TCP or Unix domain socket; see [`Listener`]) instead of binding
+    /// `host:port`. A serve-style handler goes through
+    /// [`serve_as_stream`](http_core::serve_as_stream). Several listeners:
+    /// [`ServerOptions::listener`], once per listener.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::{Request, serve_as_stream};
+    /// use http_server::{Listener, Server, ServerOptions};
+    /// let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = std_listener.local_addr()?;
+    /// let server = Server::from_listener(
+    ///     Listener::tcp(std_listener)?,
+    ///     ServerOptions::new(),
+    ///     serve_as_stream(|_r: Request| async { "hi" }),
+    /// )
+    /// .await?;
+    /// assert_eq!(server.local_addr(), addr);
+    /// server.close().await;
+    /// # Ok(()) }
+    /// ```
+    pub async fn from_listener<H: StreamHandler>(
+        listener: impl Into<Listener>,
+        options: ServerOptions,
+        handler: H,
+    ) -> io::Result<Server> {
+        Server::listen(options.listener(listener), handler).await
     }
 
     /// The bound port (the real one when 0 was asked for).
@@ -214,10 +278,10 @@ impl Server {
     /// # Ok(()) }
     /// ```
     pub fn port(&self) -> u16 {
-        self.shared.local_addr.port()
+        self.local_addr().port()
     }
 
-    /// The bound address.
+    /// The first TCP listener's address (`0.0.0.0:0` for a server on Unix sockets only).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
@@ -230,10 +294,32 @@ impl Server {
     /// # Ok(()) }
     /// ```
     pub fn local_addr(&self) -> SocketAddr {
-        self.shared.local_addr
+        let tcp = self.shared.endpoints.iter().find_map(|e| match e {
+            Endpoint::Tcp(a) => Some(*a),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        });
+        tcp.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
     }
 
-    /// `http://HOST:PORT` (or `https://` under TLS).
+    /// Every listener's URL, in order: `http://HOST:PORT` (`https://` under TLS) or
+    /// `unix:PATH`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// # use http_core::Request;
+    /// use http_server::{Server, ServerOptions};
+    /// let server = Server::serve(ServerOptions::new().port(0), |_r: Request| async { "" }).await?;
+    /// assert_eq!(server.urls(), vec![server.url()]);
+    /// # server.close().await;
+    /// # Ok(()) }
+    /// ```
+    pub fn urls(&self) -> Vec<String> {
+        self.shared.endpoints.iter().map(|e| e.url(self.shared.scheme)).collect()
+    }
+
+    /// The first listener's URL: `http://HOST:PORT` (or `https://` under TLS), or
+    /// `unix:PATH`.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
@@ -245,7 +331,7 @@ impl Server {
     /// # Ok(()) }
     /// ```
     pub fn url(&self) -> String {
-        format!("{}://{}", self.shared.scheme, self.shared.local_addr)
+        self.shared.endpoints.first().map_or_else(String::new, |e| e.url(self.shared.scheme))
     }
 
     /// Replaces the TLS certificate and key from PEM files without a restart; new
@@ -334,6 +420,7 @@ impl Server {
     /// ```
     pub async fn close(&self) {
         let s = &self.shared;
+        s.health.set_ready(false);
         s.graceful.cancel();
         s.accept_done.cancelled().await;
         if !s.wait_for_no_connections(s.shutdown_timeout).await {
@@ -358,6 +445,7 @@ impl Server {
     /// ```
     pub async fn forceclose(&self) {
         let s = &self.shared;
+        s.health.set_ready(false);
         s.graceful.cancel();
         s.accept_done.cancelled().await;
         s.abort_all();
@@ -365,8 +453,88 @@ impl Server {
         s.closed.cancel();
     }
 
+    /// Drains, then closes gracefully: the server reports not-ready (its [`Health`] turns
+    /// not-ready, so `/readyz` answers 503), HTTP/1.1 answers carry `Connection: close`,
+    /// HTTP/2 connections get GOAWAY, and requests (on new connections too) are still
+    /// served for `period`, so a load balancer probing `/readyz` takes the instance out of
+    /// rotation before it stops accepting; then [`close`](Self::close), whose
+    /// `shutdown_timeout` bounds what follows. Returns early if the server is closed
+    /// elsewhere meanwhile.
+    ///
+    /// [`Health`]: http_core::Health
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// # use http_core::Request;
+    /// use std::time::Duration;
+    /// use http_server::{Server, ServerOptions};
+    /// let server = Server::serve(ServerOptions::new().port(0), |_r: Request| async { "" }).await?;
+    /// let draining = tokio::spawn({
+    ///     let server = server.clone();
+    ///     async move { server.drain(Duration::from_millis(200)).await }
+    /// });
+    /// tokio::time::sleep(Duration::from_millis(50)).await;
+    /// assert!(!server.health().is_ready() && server.is_open(), "draining: not ready, still serving");
+    /// draining.await.unwrap();
+    /// assert!(!server.is_open());
+    /// # Ok(()) }
+    /// ```
+    pub async fn drain(&self, period: Duration) {
+        let s = &self.shared;
+        s.health.set_ready(false);
+        s.draining.cancel();
+        tracing::info!(drain_ms = period.as_millis() as u64, "draining: reporting not-ready");
+        tokio::select! {
+            () = tokio::time::sleep(period) => {}
+            () = s.graceful.cancelled() => {}
+        }
+        self.close().await;
+    }
+
+    /// True once [`drain`](Self::drain) (or a close) began.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// # use http_core::Request;
+    /// use http_server::{Server, ServerOptions};
+    /// let server = Server::serve(ServerOptions::new().port(0), |_r: Request| async { "" }).await?;
+    /// assert!(!server.is_draining());
+    /// server.close().await;
+    /// assert!(server.is_draining());
+    /// # Ok(()) }
+    /// ```
+    pub fn is_draining(&self) -> bool {
+        self.shared.draining.is_cancelled()
+    }
+
+    /// Lets a held access log write (`cli::announce` calls it after the first line).
+    pub(crate) fn open_access_log(&self) {
+        if let Some(log) = &self.access_log {
+            log.open();
+        }
+    }
+
+    /// The server's readiness handle ([`ServerOptions::health`], or its own): not-ready
+    /// from the start of a drain or close on.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// # use http_core::Request;
+    /// use http_server::{Server, ServerOptions};
+    /// let server = Server::serve(ServerOptions::new().port(0), |_r: Request| async { "" }).await?;
+    /// let health = server.health();
+    /// assert!(health.is_ready());
+    /// server.close().await;
+    /// assert!(!health.is_ready());
+    /// # Ok(()) }
+    /// ```
+    pub fn health(&self) -> http_core::Health {
+        self.shared.health.clone()
+    }
+
     /// Waits for Ctrl-C or SIGTERM (or for the server to be closed elsewhere), then
-    /// closes gracefully.
+    /// drains for [`ServerOptions::drain`] (see [`drain`](Self::drain)) and closes
+    /// gracefully.
     ///
     /// ```no_run
     /// # #[tokio::main] async fn main() -> std::io::Result<()> {
@@ -381,7 +549,7 @@ impl Server {
         tokio::select! {
             () = shutdown_signal() => {
                 tracing::info!("signal received; shutting down");
-                self.close().await;
+                self.drain(self.shared.drain).await;
             }
             () = self.wait() => {}
         }
@@ -390,7 +558,7 @@ impl Server {
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Server").field("addr", &self.shared.local_addr).field("open", &self.is_open()).finish()
+        f.debug_struct("Server").field("urls", &self.urls()).field("open", &self.is_open()).finish()
     }
 }
 
@@ -452,46 +620,8 @@ async fn shutdown_signal() {
     }
 }
 
-/// Resolves the host and binds; an error names the host it could not resolve or the
-/// address it could not listen on.
-async fn bind(options: &ServerOptions) -> io::Result<TcpListener> {
-    let host = options.host.as_str();
-    let mut addrs = tokio::net::lookup_host((host, options.port))
-        .await
-        .map_err(|e| io::Error::new(e.kind(), format!("cannot resolve host {host:?}: {e}")))?;
-    let addr = addrs.next().ok_or_else(|| {
-        io::Error::new(io::ErrorKind::AddrNotAvailable, format!("cannot resolve host {host:?}: no addresses"))
-    })?;
-    bind_any(addr, options).map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))
-}
-
-/// Binds `addr`; with `listenany`, a port in use moves on to the next 100, then any port.
-fn bind_any(addr: SocketAddr, options: &ServerOptions) -> io::Result<TcpListener> {
-    match bind_addr(addr, options) {
-        Err(e) if e.kind() == io::ErrorKind::AddrInUse && options.listenany && addr.port() != 0 => {
-            for port in addr.port().saturating_add(1)..=addr.port().saturating_add(100) {
-                if let Ok(l) = bind_addr(SocketAddr::new(addr.ip(), port), options) {
-                    return Ok(l);
-                }
-            }
-            bind_addr(SocketAddr::new(addr.ip(), 0), options)
-        }
-        other => other,
-    }
-}
-
-fn bind_addr(addr: SocketAddr, options: &ServerOptions) -> io::Result<TcpListener> {
-    use socket2::{Domain, Protocol, Socket, Type};
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-    socket.set_reuse_address(options.reuseaddr)?;
-    socket.set_nonblocking(true)?;
-    socket.bind(&addr.into())?;
-    socket.listen(options.backlog.min(i32::MAX as u32) as i32)?;
-    TcpListener::from_std(socket.into())
-}
-
 async fn accept_loop<H: StreamHandler>(
-    listener: TcpListener,
+    listener: Listener,
     shared: Arc<Shared>,
     cx: ConnContext<H>,
     max_connections: usize,
@@ -504,12 +634,20 @@ async fn accept_loop<H: StreamHandler>(
             r = listener.accept() => r,
         };
         match accepted {
-            Ok((tcp, peer)) => {
+            Ok(conn) => {
                 backoff = Duration::from_millis(5);
-                let _ = tcp.set_nodelay(true);
                 if shared.conns.load(Ordering::Acquire) >= max_connections {
-                    tracing::warn!(%peer, max_connections, "connection limit reached; answering 503");
-                    tokio::spawn(reject_overloaded(tcp));
+                    match conn {
+                        Accepted::Tcp(tcp, peer) => {
+                            tracing::warn!(%peer, max_connections, "connection limit reached; answering 503");
+                            tokio::spawn(reject_overloaded(tcp));
+                        }
+                        #[cfg(unix)]
+                        Accepted::Unix(s) => {
+                            tracing::warn!(max_connections, "connection limit reached; answering 503");
+                            tokio::spawn(reject_overloaded(s));
+                        }
+                    }
                     continue;
                 }
                 let guard = ConnGuard::new(&shared);
@@ -520,7 +658,15 @@ async fn accept_loop<H: StreamHandler>(
                 let mut tasks = shared.tasks.lock().unwrap_or_else(|e| e.into_inner());
                 let task = tokio::spawn(async move {
                     let _guard = guard;
-                    serve_tcp(tcp, peer, cx).await;
+                    match conn {
+                        Accepted::Tcp(tcp, peer) => {
+                            let _ = tcp.set_nodelay(true);
+                            serve_tcp(tcp, peer, cx).await;
+                        }
+                        // Boxed: a TCP connection's task should not be sized for it.
+                        #[cfg(unix)]
+                        Accepted::Unix(s) => Box::pin(serve_unix(s, cx)).await,
+                    }
                 });
                 if shared.forced.load(Ordering::Acquire) {
                     task.abort();
@@ -540,10 +686,12 @@ async fn accept_loop<H: StreamHandler>(
         }
     }
     drop(listener);
-    shared.accept_done.cancel();
+    if shared.accepting.fetch_sub(1, Ordering::AcqRel) == 1 {
+        shared.accept_done.cancel();
+    }
 }
 
-async fn reject_overloaded(mut tcp: TcpStream) {
+async fn reject_overloaded<S: tokio::io::AsyncWrite + Unpin>(mut tcp: S) {
     const BODY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\n\
 content-length: 19\r\nretry-after: 1\r\nconnection: close\r\n\r\nService Unavailable";
     let _ = tokio::time::timeout(Duration::from_secs(1), async {

@@ -1,5 +1,7 @@
 //! Shared state: a visit counter and a global key-value store (`share` / `fetch`),
-//! reached from every handler through [`with_state`], exact under concurrent requests.
+//! reached from every handler through [`with_state`], exact under concurrent requests —
+//! of one process ([`Store::memory`]) or of every instance using the same Redis server
+//! ([`Store::open`] with a `redis://` URL; the handlers are the same).
 //!
 //! | route | does |
 //! |---|---|
@@ -9,37 +11,54 @@
 //! | PUT /kv/{key} | stores the body (`runtime.core.share`) |
 //! | POST /kv/{key}/incr | atomically adds 1 to a numeric value (missing = 0), answers the new one |
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
-use http_core::{IntoResponse, Json, Request, Response, SharedMap, StatusCode, WithState, with_state};
+use http_core::{IntoResponse, Json, Request, Response, StatusCode, Store, StoreError, WithState, with_state};
 use http_router::Router;
 
 /// The application state shared by all requests.
 #[derive(Debug, Default)]
 pub struct App {
-    /// Visits counted by `GET /visit`.
-    pub visits: AtomicU64,
-    /// The global key-value store.
-    pub store: SharedMap,
+    /// The store: the visit count under `visits`, the `/kv/{key}` values under `kv:{key}`.
+    pub store: Store,
 }
+
+/// The store key of the visit count.
+pub const VISITS: &str = "visits";
 
 fn app(req: &Request) -> &App {
     req.state::<App>().expect("the counter routes run under with_state(App)")
 }
 
-async fn visit(req: Request) -> String {
-    (app(&req).visits.fetch_add(1, Ordering::Relaxed) + 1).to_string()
+/// The store key of a `/kv/{key}` value, apart from the visit count.
+fn kv_key(req: &Request) -> String {
+    format!("kv:{}", req.param("key").unwrap_or_default())
 }
 
-async fn count(req: Request) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "visits": app(&req).visits.load(Ordering::Relaxed) }))
+fn store_error(e: StoreError) -> Response {
+    (e.status(), e.to_string()).into_response()
+}
+
+async fn visit(req: Request) -> Response {
+    match app(&req).store.incr(VISITS, 1).await {
+        Ok(n) => Response::text(n.to_string()),
+        Err(e) => store_error(e),
+    }
+}
+
+async fn count(req: Request) -> Response {
+    match app(&req).store.fetch(VISITS).await {
+        Ok(v) => {
+            let n: i64 = v.and_then(|v| v.parse().ok()).unwrap_or(0);
+            Json(serde_json::json!({ "visits": n })).into_response()
+        }
+        Err(e) => store_error(e),
+    }
 }
 
 async fn fetch(req: Request) -> Response {
-    let key = req.param("key").unwrap_or_default();
-    match app(&req).store.fetch(key) {
-        Some(v) => Response::text(v),
-        None => Response::error(StatusCode::NOT_FOUND),
+    match app(&req).store.fetch(&kv_key(&req)).await {
+        Ok(Some(v)) => Response::text(v),
+        Ok(None) => Response::error(StatusCode::NOT_FOUND),
+        Err(e) => store_error(e),
     }
 }
 
@@ -51,32 +70,41 @@ async fn share(mut req: Request) -> Response {
     let Ok(value) = String::from_utf8(body.into()) else {
         return (StatusCode::BAD_REQUEST, "value must be UTF-8 text").into_response();
     };
-    let key = req.param("key").unwrap_or_default().to_owned();
-    app(&req).store.share(key, value);
-    Response::new(StatusCode::NO_CONTENT)
+    match app(&req).store.share(&kv_key(&req), value).await {
+        Ok(_) => Response::new(StatusCode::NO_CONTENT),
+        Err(e) => store_error(e),
+    }
 }
 
 async fn incr(req: Request) -> Response {
-    let key = req.param("key").unwrap_or_default();
-    let mut bad = false;
-    let new = app(&req).store.update(key, |old| match old.map(|v| v.trim().parse::<i64>()) {
-        None => "1".to_owned(),
-        Some(Ok(n)) => (n + 1).to_string(),
-        Some(Err(_)) => {
-            bad = true;
-            old.cloned().unwrap_or_default()
-        }
-    });
-    if bad { (StatusCode::CONFLICT, "value is not a number").into_response() } else { Response::text(new) }
+    match app(&req).store.incr(&kv_key(&req), 1).await {
+        Ok(n) => Response::text(n.to_string()),
+        Err(e) => store_error(e),
+    }
 }
 
-/// The counter application: its routes under a fresh [`App`].
+/// The counter application on a fresh in-process store.
 pub fn counter_app() -> WithState<Router, App> {
+    counter_app_on(Store::memory())
+}
+
+/// The counter application on `store` (a `Store::open("redis://…")` for several instances).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use examples::features::counter::counter_app_on;
+/// use http_core::{Store, testing::TestClient};
+/// let client = TestClient::new(counter_app_on(Store::memory()));
+/// assert_eq!(client.get("/visit").await.text(), "1");
+/// assert_eq!(client.get("/visit").await.text(), "2");
+/// # }
+/// ```
+pub fn counter_app_on(store: Store) -> WithState<Router, App> {
     let router = Router::new()
         .route("GET /visit", visit)
         .route("GET /count", count)
         .route("GET /kv/{key}", fetch)
         .route("PUT /kv/{key}", share)
         .route("POST /kv/{key}/incr", incr);
-    with_state(App::default(), router)
+    with_state(App { store }, router)
 }

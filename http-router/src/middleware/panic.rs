@@ -54,6 +54,7 @@ impl Layer for CatchPanics {
                 match catch_panic(call).await {
                     Ok(resp) => resp,
                     Err(msg) => {
+                        http_core::metrics::handler_panicked();
                         tracing::error!(path = %path, panic = %msg, "handler panicked");
                         Response::error(StatusCode::INTERNAL_SERVER_ERROR)
                     }
@@ -79,6 +80,7 @@ impl StreamHandler for CatchStream {
             catch_panic(call).await
         };
         if let Err(msg) = result {
+            http_core::metrics::handler_panicked();
             tracing::error!(path = %path, panic = %msg, "handler panicked");
             if !s.is_head_sent() {
                 s.response_headers_mut().clear();

@@ -153,6 +153,7 @@ impl Layer for HandlerTimeout {
                     Err(_) => {
                         drop(fut);
                         token.cancel();
+                        http_core::metrics::handler_timed_out();
                         tracing::warn!(
                             route = route.as_deref(),
                             timeout_ms = cfg.timeout.as_millis() as u64,
@@ -189,6 +190,7 @@ impl StreamHandler for TimeoutStream {
         *s.context_mut() = parent;
         if outcome.is_err() {
             token.cancel();
+            http_core::metrics::handler_timed_out();
             tracing::warn!(
                 route = s.context().route(),
                 timeout_ms = self.cfg.timeout.as_millis() as u64,

@@ -37,6 +37,12 @@ pub(crate) struct ConnConfig {
     pub(crate) write_timeout: Duration,
     pub(crate) idle_timeout: Duration,
     pub(crate) max_body_bytes: u64,
+    /// Networks whose forwarding fields are believed.
+    pub(crate) trusted: Arc<[crate::Cidr]>,
+    /// The server drains or closes: answers carry `Connection: close`.
+    pub(crate) draining: CancellationToken,
+    /// Metrics and access log, if any.
+    pub(crate) observe: crate::observe::Observe,
 }
 
 /// An unread request body up to this size is drained to keep the connection alive.
@@ -62,6 +68,8 @@ pub(crate) enum NextHead {
 pub(crate) struct H1Transport<IO> {
     pub(crate) io: Buffered<IO>,
     pub(crate) peer: Option<SocketAddr>,
+    /// TLS, Unix socket: what the request context needs beyond the peer.
+    pub(crate) via: crate::forwarded::Via,
     pub(crate) cfg: Arc<ConnConfig>,
     graceful: CancellationToken,
     shutdown_wait: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
@@ -83,6 +91,7 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport
         H1Transport {
             io: Buffered::new(io, cfg.read_timeout, cfg.write_timeout),
             peer,
+            via: Default::default(),
             cfg,
             graceful,
             shutdown_wait: None,
@@ -96,6 +105,11 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport
     }
 
     /// Starts a transport over `io` with bytes already read from it (a sniffed preface).
+    pub(crate) fn via(mut self, via: crate::forwarded::Via) -> Self {
+        self.via = via;
+        self
+    }
+
     pub(crate) fn with_buffered(mut self, already_read: BytesMut) -> Self {
         self.io.rbuf = already_read;
         self
@@ -200,7 +214,7 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport
                 self.keep_alive = self.drain_body().await;
             }
         }
-        if self.graceful.is_cancelled() {
+        if self.cfg.draining.is_cancelled() {
             self.keep_alive = false;
         }
         if (!self.keep_alive || self.io.rbuf.is_empty() || self.io.out.len() >= FLUSH_AT)
@@ -338,7 +352,7 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> Transport f
             self.keep_alive = false;
         }
         if head.headers.get_all(header::CONNECTION).iter().any(|v| v.as_bytes().eq_ignore_ascii_case(b"close"))
-            || self.graceful.is_cancelled()
+            || self.cfg.draining.is_cancelled()
         {
             self.keep_alive = false;
         }

@@ -9,7 +9,7 @@
 //! the buffers' side of the same rule.
 
 use http::StatusCode;
-use http_core::{RequestContext, Response, Stream, StreamHandler, catch_panic};
+use http_core::{Response, Stream, StreamHandler, catch_panic};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tracing::Instrument;
 
@@ -40,7 +40,16 @@ where
     H: StreamHandler,
 {
     let peer = stream.transport().peer;
-    let max_body = stream.transport().cfg.max_body_bytes;
+    let via = stream.transport().via;
+    let cfg = stream.transport().cfg.clone();
+    let trusted = &cfg.trusted;
+    let max_body = cfg.max_body_bytes;
+    let _open = cfg.observe.connection(http_core::metrics::Protocol::Http1);
+    // Bytes already reported to the metrics.
+    let mut reported = (0, 0);
+    // When the last exchange ended, if the next request was already waiting then: its
+    // start, without another clock read.
+    let mut taken_up = None;
     // The exchange runs in a slot of its own (see the module docs).
     let mut slot = None;
     let mut first = true;
@@ -71,7 +80,9 @@ where
             duration_ms = tracing::field::Empty,
         );
         let started = (!span.is_disabled()).then(std::time::Instant::now);
-        stream.begin(parsed.head, RequestContext::with_peer(peer), max_body, body_empty);
+        let ctx = crate::forwarded::context(peer, via, &parsed.head.headers, trusted);
+        let observed = cfg.observe.start(&parsed.head, &ctx, taken_up.take());
+        stream.begin(parsed.head, ctx, max_body, body_empty);
         let exchange = slot.get_or_insert_with(|| Box::pin(None));
         exchange.set(Some(run_exchange::<IO, H>(stream, handler)));
         let running = exchange.as_mut().as_pin_mut().expect("just set");
@@ -80,6 +91,12 @@ where
             if span.is_disabled() { running.await } else { running.instrument(span.clone()).await };
         exchange.set(None);
         stream = back;
+        if let Some(observed) = observed {
+            let ended = cfg.observe.finish(observed, &*stream as &Stream);
+            let io = &stream.transport().io;
+            taken_up = (!io.rbuf.is_empty()).then_some(ended);
+            report_bytes(&cfg.observe, io, &mut reported);
+        }
         if !warm {
             // A lone request (on a new or long-idle connection) keeps nothing: freed at
             // once, its memory serves the next connection; a second request soon after
@@ -96,6 +113,15 @@ where
         }
     }
     stream.transport_mut().shutdown().await;
+    report_bytes(&cfg.observe, &stream.transport().io, &mut reported);
+}
+
+/// Adds the connection's bytes since the last report to the metrics.
+fn report_bytes<IO>(observe: &crate::observe::Observe, io: &super::io::Buffered<IO>, reported: &mut (u64, u64)) {
+    if observe.metrics.is_some() {
+        observe.bytes(io.received - reported.0, io.sent - reported.1);
+        *reported = (io.received, io.sent);
+    }
 }
 
 /// Runs the handler for the request `stream` was begun with, answers 500 if it panicked
@@ -123,6 +149,7 @@ where
             }
         }
         Err(msg) => {
+            http_core::metrics::handler_panicked();
             tracing::error!(peer = ?user.peer_addr(), panic = %msg, "handler panicked; answering 500");
             // A started response cannot become a 500: it is cut off instead.
             if user.is_head_sent()

@@ -71,6 +71,10 @@ pub(crate) struct Buffered<IO> {
     timer_armed: bool,
     read_timeout: Duration,
     write_timeout: Duration,
+    /// Bytes read and written so far (plain adds per read and write; the metrics take
+    /// the difference after each exchange).
+    pub(crate) received: u64,
+    pub(crate) sent: u64,
 }
 
 impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
@@ -86,6 +90,8 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
             timer_armed: false,
             read_timeout,
             write_timeout,
+            received: 0,
+            sent: 0,
         }
     }
 
@@ -108,6 +114,7 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
         match tokio_util::io::poll_read_buf(Pin::new(io), cx, &mut self.rbuf) {
             Poll::Ready(Ok(n)) => {
                 self.timer_armed = false;
+                self.received += n as u64;
                 if n == 0 {
                     self.read_eof = true;
                 }
@@ -137,6 +144,7 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(Error::closed())),
                 Poll::Ready(Ok(n)) => {
                     self.timer_armed = false;
+                    self.sent += n as u64;
                     let from_out = n.min(self.out.len());
                     self.out.advance(from_out);
                     extra.advance(n - from_out);
@@ -202,6 +210,9 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
         poll_fn(|cx| {
             let Some(io) = self.io.as_mut() else { return Poll::Ready(HeadWait::Read(Ok(0))) };
             if let Poll::Ready(r) = poll_read_head(Pin::new(io), cx, &mut self.rbuf, self.hot) {
+                if let Ok(n) = r {
+                    self.received += n as u64;
+                }
                 return Poll::Ready(HeadWait::Read(r));
             }
             if self.timer.as_mut().poll(cx).is_ready() {
@@ -242,6 +253,7 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
                 }
                 Poll::Ready(Ok(n)) => {
                     self.timer_armed = false;
+                    self.sent += n as u64;
                     *offset += n as u64;
                     *remaining -= n as u64;
                 }

@@ -59,6 +59,10 @@ impl SendFile for tokio::net::TcpStream {
 #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd", target_os = "macos")))]
 impl SendFile for tokio::net::TcpStream {}
 
+/// Unix domain sockets stream the body's chunks.
+#[cfg(unix)]
+impl SendFile for tokio::net::UnixStream {}
+
 /// TLS encrypts in user space: the body's chunks are streamed.
 impl<IO> SendFile for tokio_rustls::server::TlsStream<IO> {}
 

@@ -34,7 +34,7 @@ use h2::{Reason, RecvStream};
 use http::header::Entry;
 use http::{HeaderValue, Method, StatusCode, Uri, Version, header};
 use http_core::engine::ConnectProtocol;
-use http_core::{Body, RequestContext, RequestHead, Response, Stream, StreamHandler, panic_message};
+use http_core::{Body, RequestHead, Response, Stream, StreamHandler, panic_message};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -42,6 +42,7 @@ use tracing::Instrument;
 
 use super::stats::{ActiveStream, ConnStats};
 use super::transport::{H2Transport, ResetWatch};
+use crate::forwarded::Via;
 use crate::io::{Linger, TimedIo};
 
 /// How long a connection keeps its buffers for streams (see `serve_h2_conn`) after its
@@ -64,6 +65,14 @@ pub(crate) struct H2Config {
     pub(crate) read_timeout: Duration,
     pub(crate) write_timeout: Duration,
     pub(crate) max_body_bytes: u64,
+    /// Networks whose forwarding fields are believed.
+    pub(crate) trusted: Arc<[crate::Cidr]>,
+    /// The server drains or closes: send GOAWAY.
+    pub(crate) draining: CancellationToken,
+    /// The server closes (for `Stream::shutdown_signal`).
+    pub(crate) graceful: CancellationToken,
+    /// Metrics and access log, if any.
+    pub(crate) observe: crate::observe::Observe,
 }
 
 /// A stream's future in its heap slot. `None` between streams: the connection keeps one
@@ -112,35 +121,25 @@ impl HostCache {
 ///
 /// Tracing: a DEBUG span `connection` (`proto`, `peer`) around the connection, and under
 /// it a DEBUG span `request` (`method`, `path`, `route`, `status`, `duration_ms`) per stream.
-/// `graceful` is the server's shutdown signal: once cancelled, the connection sends GOAWAY
-/// and ends when its streams have.
-pub(crate) async fn serve_h2<IO, H>(
-    io: IO,
-    peer: Option<SocketAddr>,
-    handler: Arc<H>,
-    cfg: Arc<H2Config>,
-    graceful: CancellationToken,
-) where
+/// The server's drain signal (`H2Config::draining`, cancelled by a drain and by a graceful
+/// close): once cancelled, the connection sends GOAWAY and ends when its streams have.
+pub(crate) async fn serve_h2<IO, H>(io: IO, peer: Option<SocketAddr>, via: Via, handler: Arc<H>, cfg: Arc<H2Config>)
+where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     H: StreamHandler,
 {
     let span = tracing::debug_span!("connection", proto = "h2", peer = ?peer);
-    serve_h2_conn(io, peer, handler, cfg, graceful).instrument(span).await
+    serve_h2_conn(io, peer, via, handler, cfg).instrument(span).await
 }
 
-async fn serve_h2_conn<IO, H>(
-    io: IO,
-    peer: Option<SocketAddr>,
-    handler: Arc<H>,
-    cfg: Arc<H2Config>,
-    graceful: CancellationToken,
-) where
+async fn serve_h2_conn<IO, H>(io: IO, peer: Option<SocketAddr>, via: Via, handler: Arc<H>, cfg: Arc<H2Config>)
+where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     H: StreamHandler,
 {
     // Armed when the connection ends gracefully, so the socket lingers (see `Linger`).
     let linger = Arc::new(AtomicBool::new(false));
-    let io = TimedIo::new(Linger::new(io, linger.clone()), cfg.write_timeout);
+    let io = TimedIo::new(Linger::new(io, linger.clone()), cfg.write_timeout).counting(cfg.observe.metrics.clone());
     let mut builder = h2::server::Builder::new();
     builder
         .max_concurrent_streams(cfg.max_concurrent_streams)
@@ -162,12 +161,13 @@ async fn serve_h2_conn<IO, H>(
             return;
         }
     };
+    let _open = cfg.observe.connection(http_core::metrics::Protocol::Http2);
     let stats =
-        Arc::new(ConnStats { max_resets: cfg.max_peer_resets, graceful: graceful.clone(), ..Default::default() });
+        Arc::new(ConnStats { max_resets: cfg.max_peer_resets, graceful: cfg.graceful.clone(), ..Default::default() });
     let idle_timer = tokio::time::sleep(cfg.idle_timeout);
     let release_timer = tokio::time::sleep(RELEASE_IDLE_AFTER);
     // Each registered once, not once per turn of the loop (registering takes a lock).
-    let graceful = graceful.cancelled();
+    let graceful = cfg.draining.cancelled();
     let mut idle_notified = pin!(stats.idle.notified());
     let mut calm_notified = pin!(stats.calm.notified());
     tokio::pin!(idle_timer, release_timer, graceful);
@@ -180,7 +180,7 @@ async fn serve_h2_conn<IO, H>(
     let mut spare = None;
     let mut spare_stream = None;
     let mut holding = false;
-    let shared = Arc::new(Shared { handler, cfg: cfg.clone(), stats: stats.clone() });
+    let shared = Arc::new(Shared { handler, cfg: cfg.clone(), stats: stats.clone(), via });
     let mut host = HostCache::default();
     loop {
         let idle = stats.active.load(Ordering::Acquire) == 0;
@@ -302,6 +302,8 @@ struct Shared<H> {
     handler: Arc<H>,
     cfg: Arc<H2Config>,
     stats: Arc<ConnStats>,
+    /// TLS, Unix socket: what the request context needs beyond the peer.
+    via: Via,
 }
 
 /// A finished stream's `Stream` (with its transport) and reset watch, for the next stream.
@@ -337,12 +339,13 @@ async fn serve_stream<H: StreamHandler>(start: Start, shared: Arc<Shared<H>>) ->
     if let (Some(host), Entry::Vacant(e)) = (host, headers.entry(header::HOST)) {
         e.insert(host);
     }
-    let mut ctx = RequestContext::with_peer(peer);
+    let mut ctx = crate::forwarded::context(peer, shared.via, &headers, &cfg.trusted);
     if let Some(protocol) = parts.extensions.get::<h2::ext::Protocol>() {
         // An extended CONNECT (RFC 8441 §4): `Stream::upgrade_protocol` reads it.
         ctx.extensions_mut().insert(ConnectProtocol::new(protocol.as_str()));
     }
     let head = RequestHead { method: parts.method, uri: parts.uri, version: Version::HTTP_2, headers };
+    let observed = cfg.observe.start(&head, &ctx, None);
     let (mut stream, watch) = match reuse {
         Some(Reuse { mut stream, watch }) => {
             stream.transport_mut().rearm(recv, respond, is_head);
@@ -387,6 +390,7 @@ async fn serve_stream<H: StreamHandler>(start: Start, shared: Arc<Shared<H>>) ->
         }
         Some(Err(msg)) => {
             clean = false;
+            http_core::metrics::handler_panicked();
             span.in_scope(|| {
                 tracing::error!(?peer, panic = %msg, "handler panicked; answering 500 (or resetting the stream)");
             });
@@ -409,6 +413,9 @@ async fn serve_stream<H: StreamHandler>(start: Start, shared: Arc<Shared<H>>) ->
     }
     if let Some(started) = started {
         span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
+    }
+    if let Some(observed) = observed {
+        cfg.observe.finish(observed, &*stream as &Stream);
     }
     // The request's head and context (with whatever the handler put in its extensions)
     // go now, not when the next stream arrives; so do the stream's `h2` handles.
