@@ -80,8 +80,8 @@ fn kubernetes_timing_and_probes_agree_with_the_server() {
     let deployment = read("k8s/deployment.yaml");
     let dockerfile = read("Dockerfile");
     let drain: u64 = after(&deployment, "- --drain\n").parse().unwrap();
-    let pre_stop: u64 = after(&deployment, "seconds").parse().unwrap();
-    let grace: u64 = after(&deployment, "terminationGracePeriodSeconds").parse().unwrap();
+    let pre_stop: u64 = after(&deployment, "seconds:").parse().unwrap();
+    let grace: u64 = after(&deployment, "terminationGracePeriodSeconds:").parse().unwrap();
     let shutdown_timeout = 10; // ServerOptions' default graceful-close deadline
     assert!(pre_stop + drain + shutdown_timeout < grace, "{pre_stop} + {drain} + {shutdown_timeout} < {grace}");
     assert!(dockerfile.contains(&format!("\"--drain\", \"{drain}\"")), "the image's default --drain is the manifest's");
