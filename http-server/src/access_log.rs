@@ -107,6 +107,7 @@ impl Entry {
 pub struct AccessLog {
     tx: SyncSender<Entry>,
     format: LogFormat,
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))] // held and opened by `cli` only
     gate: Arc<Gate>,
     dropped: Arc<AtomicU64>,
 }
@@ -122,6 +123,7 @@ impl std::fmt::Debug for AccessLog {
 struct Gate {
     open: Mutex<bool>,
     opened: Condvar,
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))] // held and opened by `cli` only
     held: AtomicBool,
 }
 
@@ -188,6 +190,7 @@ impl AccessLog {
 
     /// Writes nothing until [`open`](Self::open) (lines wait in the queue): so that a
     /// binary's first stdout line stays its `listening on` line.
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))] // held and opened by `cli` only
     pub(crate) fn held(self) -> AccessLog {
         *self.gate.open.lock().unwrap_or_else(|e| e.into_inner()) = false;
         self.gate.held.store(true, Ordering::Release);
@@ -195,6 +198,7 @@ impl AccessLog {
     }
 
     /// Lets a [`held`](Self::held) log write.
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))] // held and opened by `cli` only
     pub(crate) fn open(&self) {
         if self.gate.held.swap(false, Ordering::AcqRel) {
             *self.gate.open.lock().unwrap_or_else(|e| e.into_inner()) = true;

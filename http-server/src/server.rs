@@ -119,6 +119,7 @@ impl Shared {
 pub struct Server {
     shared: Arc<Shared>,
     /// Held until the binary's `listening on` line is out (see `cli::announce`).
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))] // held and opened by `cli` only
     access_log: Option<crate::AccessLog>,
 }
 
@@ -508,6 +509,7 @@ impl Server {
     }
 
     /// Lets a held access log write (`cli::announce` calls it after the first line).
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))] // held and opened by `cli` only
     pub(crate) fn open_access_log(&self) {
         if let Some(log) = &self.access_log {
             log.open();
