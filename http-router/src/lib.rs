@@ -4,7 +4,6 @@ mod cookies;
 mod error;
 mod middleware;
 mod pattern;
-mod percent;
 mod router;
 mod trie;
 
