@@ -5,7 +5,6 @@ mod error;
 mod middleware;
 mod ops;
 mod pattern;
-mod percent;
 mod router;
 mod trie;
 

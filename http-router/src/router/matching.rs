@@ -2,15 +2,13 @@
 //! [`Match`] gives the route and its parameters, percent-decoded on demand (RFC 3986 §2.1).
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use http_core::{Method, Params};
 
-use super::Router;
 use super::answers::{AllowedMethods, allowed};
+use super::{RouteEntry, Router};
 use crate::pattern::MethodKey;
-use crate::percent::validate_path;
-use crate::trie::{Captures, Lookup};
+use crate::trie::{Captures, Lookup, PathView};
 use http_core::percent::percent_decode;
 
 /// Why [`Router::at`] found no route.
@@ -46,9 +44,7 @@ pub enum MatchError {
 #[derive(Debug, Clone, Copy)]
 pub struct Match<'r, 'p> {
     id: usize,
-    method: &'r str,
-    pattern: &'r str,
-    names: &'r [Arc<str>],
+    entry: &'r RouteEntry,
     path: &'p str,
     /// Whether the path holds `%` escapes (otherwise values are borrowed as they are).
     decode: bool,
@@ -64,7 +60,7 @@ impl<'r, 'p> Match<'r, 'p> {
     /// assert_eq!(r.at(&Method::GET, "/users/7").unwrap().pattern(), "/users/{id}");
     /// ```
     pub fn pattern(&self) -> &'r str {
-        self.pattern
+        &self.entry.pattern
     }
 
     /// The registered method, `*` for an any-method route.
@@ -78,7 +74,7 @@ impl<'r, 'p> Match<'r, 'p> {
     /// assert_eq!(r.at(&Method::PATCH, "/any").unwrap().method(), "*");
     /// ```
     pub fn method(&self) -> &'r str {
-        self.method
+        self.entry.method.as_str()
     }
 
     /// The number of captured parameters.
@@ -89,7 +85,7 @@ impl<'r, 'p> Match<'r, 'p> {
     /// assert_eq!(r.at(&Method::GET, "/a/1/2").unwrap().len(), 2);
     /// ```
     pub fn len(&self) -> usize {
-        self.names.len()
+        self.entry.names.len()
     }
 
     /// True when the route captures nothing.
@@ -100,7 +96,7 @@ impl<'r, 'p> Match<'r, 'p> {
     /// assert!(r.at(&Method::GET, "/health").unwrap().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
+        self.entry.names.is_empty()
     }
 
     /// A parameter, percent-decoded (borrowed from the path when nothing needed decoding).
@@ -113,7 +109,7 @@ impl<'r, 'p> Match<'r, 'p> {
     /// assert_eq!(m.param("other"), None);
     /// ```
     pub fn param(&self, name: &str) -> Option<Cow<'p, str>> {
-        let i = self.names.iter().position(|n| &**n == name)?;
+        let i = self.entry.names.iter().position(|n| &**n == name)?;
         Some(self.value(i))
     }
 
@@ -127,13 +123,13 @@ impl<'r, 'p> Match<'r, 'p> {
     /// assert_eq!(params, [("a", "x".to_string()), ("b", "y".to_string())]);
     /// ```
     pub fn params(&self) -> impl Iterator<Item = (&'r str, Cow<'p, str>)> + '_ {
-        self.names.iter().enumerate().map(|(i, n)| (&**n, self.value(i)))
+        self.entry.names.iter().enumerate().map(|(i, n)| (&**n, self.value(i)))
     }
 
     fn value(&self, i: usize) -> Cow<'p, str> {
-        let (s, e) = self.caps.ranges()[i];
-        let raw = &self.path[s as usize..e as usize];
-        if &*self.names[i] == "**" {
+        let rest = self.entry.rest && i + 1 == self.entry.names.len();
+        let raw = self.caps.get(i, self.path, rest);
+        if rest {
             decode_rest(raw)
         } else if !self.decode {
             Cow::Borrowed(raw)
@@ -144,8 +140,8 @@ impl<'r, 'p> Match<'r, 'p> {
 
     fn to_params(self) -> Params {
         let mut p = Params::default();
-        for i in 0..self.names.len() {
-            p.push(self.names[i].clone(), self.value(i).into_owned());
+        for (i, name) in self.entry.names.iter().enumerate() {
+            p.push(name.clone(), self.value(i).into_owned());
         }
         p
     }
@@ -185,24 +181,19 @@ impl Router {
     /// assert_eq!(r.at(&Method::GET, "/files/%zz").unwrap_err(), MatchError::BadRequest);
     /// ```
     pub fn at<'r, 'p>(&'r self, method: &Method, path: &'p str) -> Result<Match<'r, 'p>, MatchError> {
-        if let Some(id) = self.statics.get(path).and_then(|leaves| leaves.get(method)) {
-            return Ok(self.matched(id, path, false, Captures::default()));
-        }
-        let decode = path.contains('%');
-        if decode && validate_path(path).is_err() {
+        let Ok(view) = PathView::new(path) else {
             return Err(MatchError::BadRequest);
-        }
+        };
         let mut caps = Captures::default();
-        match self.root.find(method, path, decode, &mut caps) {
-            Lookup::Route(id) => Ok(self.matched(id, path, decode, caps)),
+        match self.root.find(method, &view, &mut caps) {
+            Lookup::Route(id) => Ok(self.matched(id, path, view.has_escapes(), caps)),
             Lookup::NotFound => Err(MatchError::NotFound),
             Lookup::WrongMethod(leaves) => Err(MatchError::MethodNotAllowed(allowed(&leaves))),
         }
     }
 
     fn matched<'r, 'p>(&'r self, id: usize, path: &'p str, decode: bool, caps: Captures) -> Match<'r, 'p> {
-        let e = &self.routes[id];
-        Match { id, method: e.method.as_str(), pattern: &e.pattern, names: &e.names, path, decode, caps }
+        Match { id, entry: &self.routes[id], path, decode, caps }
     }
 
     pub(super) fn lookup(&self, method: &Method, path: &str) -> Outcome {

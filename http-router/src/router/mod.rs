@@ -20,7 +20,7 @@ use http_core::{BoxStreamHandler, Handler, Request, RequestContext, Response, St
 
 use crate::middleware::Middleware;
 use crate::pattern::{MethodKey, RegexCache, Shape};
-use crate::trie::{FxMap, Leaves, Node};
+use crate::trie::Trie;
 
 pub use answers::AllowedMethods;
 use answers::{Answer, Fallbacks};
@@ -34,9 +34,17 @@ struct RouteEntry {
     method: MethodKey,
     pattern: Arc<str>,
     names: Arc<[Arc<str>]>,
+    /// Whether the pattern ends in `**` (its last parameter is the rest of the path).
+    rest: bool,
     endpoint: BoxStreamHandler,
     layers: Vec<Middleware>,
     compiled: BoxStreamHandler,
+}
+
+impl std::fmt::Debug for RouteEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
 }
 
 impl RouteEntry {
@@ -71,10 +79,7 @@ impl RouteEntry {
 /// ```
 #[derive(Clone)]
 pub struct Router {
-    root: Node,
-    /// Fully static routes by normalized path: one hash lookup answers them, since an
-    /// all-exact match is always the first the trie search would find.
-    statics: FxMap<Box<str>, Leaves>,
+    root: Trie,
     routes: Vec<RouteEntry>,
     shapes: HashMap<(MethodKey, Vec<Shape>), usize>,
     regex_cache: RegexCache,
@@ -105,8 +110,7 @@ impl Router {
     /// ```
     pub fn new() -> Self {
         Router {
-            root: Node::default(),
-            statics: FxMap::default(),
+            root: Trie::default(),
             routes: Vec::new(),
             shapes: HashMap::new(),
             regex_cache: RegexCache::new(),

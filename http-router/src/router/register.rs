@@ -11,7 +11,6 @@ use super::{RouteEntry, Router};
 use crate::error::RouteError;
 use crate::middleware::Middleware;
 use crate::pattern::{MethodKey, Segment, parse_path, split_method};
-use crate::trie::push_leaf;
 
 impl Router {
     /// Adds a serve-style route. `pattern` is `"METHOD /path"` (Go/Starlark style) or
@@ -260,22 +259,10 @@ impl Router {
             return Err(conflict(&self.routes[existing]));
         }
         self.shapes.insert(shape, id);
-        let texts: Option<Vec<&str>> = parsed
-            .segments
-            .iter()
-            .map(|seg| match seg {
-                Segment::Exact(t) if !t.contains(['/', '%']) => Some(t.as_str()),
-                _ => None,
-            })
-            .collect();
-        if let Some(texts) = texts {
-            let key = format!("/{}", texts.join("/"));
-            // The shape check above already rejected a second route for this key and method.
-            let _ = push_leaf(self.statics.entry(key.into()).or_default(), method.clone(), id);
-        }
         let compiled = compile(&endpoint, &self.middleware, &layers);
         let names = parsed.param_names().into();
-        self.routes.push(RouteEntry { method, pattern, names, endpoint, layers, compiled });
+        let rest = matches!(parsed.segments.last(), Some(Segment::CatchAll));
+        self.routes.push(RouteEntry { method, pattern, names, rest, endpoint, layers, compiled });
         Ok(())
     }
 }
