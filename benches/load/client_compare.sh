@@ -32,6 +32,8 @@
 #   --server-cpus L      taskset list for the server [0]
 #   --client-cpus L      taskset list for the clients [1]
 #   --no-build           skip cargo build
+#   --program PATH       a client_load binary to use instead of building one (implies
+#                        --no-build; e.g. a copy, while a rebuild runs)
 #   --out DIR            raw results and logs [target/load/client-<timestamp>]
 set -euo pipefail
 
@@ -51,6 +53,7 @@ server_cpus=0
 client_cpus=1
 build=1
 out=""
+EX=""
 
 die() { echo "client_compare.sh: $*" >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
@@ -67,6 +70,7 @@ while [[ $# -gt 0 ]]; do
     --server-cpus) server_cpus="$2"; shift 2 ;;
     --client-cpus) client_cpus="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
+    --program) EX="$2"; build=0; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
@@ -80,7 +84,7 @@ for c in "${client_list[@]}"; do [[ "$c" =~ ^(ours|reqwest|hyper)$ ]] || die "un
 command -v taskset >/dev/null || die "taskset (util-linux) is required"
 command -v openssl >/dev/null || die "openssl is required (it makes the test certificate)"
 
-EX="$BIN/examples/client_load"
+EX="${EX:-$BIN/examples/client_load}"
 if [[ $build -eq 1 ]]; then
   echo "building client_load (release, lto = fat: this takes a while)..." >&2
   cargo build --release -p benches --example client_load >&2
@@ -92,7 +96,7 @@ mkdir -p "$out"
 tmp=$(mktemp -d)
 server_pid=""
 cleanup() {
-  [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT
