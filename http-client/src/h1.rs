@@ -58,6 +58,26 @@ pub(crate) struct H1Conn {
     pub(crate) reused: bool,
     /// When it went back to the pool.
     pub(crate) idle_since: Instant,
+    /// How much the next read asks for: see [`next_read_size`].
+    read_size: usize,
+}
+
+/// The first read of every exchange asks for this much (a response head and a small body).
+const READ_MIN: usize = 8 * 1024;
+/// Reads grow to this while they keep filling the space they were given (a large body).
+const READ_MAX: usize = 256 * 1024;
+
+/// The next read's size after a read of `got` bytes into `asked`: doubled (up to
+/// [`READ_MAX`]) when the read filled it, back to [`READ_MIN`] when it came back less than
+/// half full. A 1 GiB body then takes 4 Ki reads of 256 KiB, not 128 Ki of 8 KiB.
+fn next_read_size(asked: usize, got: usize) -> usize {
+    if got >= asked {
+        (asked * 2).min(READ_MAX)
+    } else if got < asked / 2 {
+        READ_MIN
+    } else {
+        asked
+    }
 }
 
 /// How a request goes on the wire.
@@ -72,7 +92,13 @@ pub(crate) struct RequestHead<'a> {
 
 impl H1Conn {
     pub(crate) fn new(io: Io) -> Self {
-        H1Conn { io, rbuf: BytesMut::with_capacity(8 * 1024), reused: false, idle_since: Instant::now() }
+        H1Conn {
+            io,
+            rbuf: BytesMut::with_capacity(READ_MIN),
+            reused: false,
+            idle_since: Instant::now(),
+            read_size: READ_MIN,
+        }
     }
 
     /// How a failure before any response byte may be retried: on a reused connection the
@@ -151,8 +177,21 @@ impl H1Conn {
 
     /// Reads into the buffer; 0 at end of file.
     pub(crate) async fn read_more(&mut self, t: &Timeouts) -> Result<usize> {
-        self.rbuf.reserve(8 * 1024);
-        t.run("reading the response", self.io.read_buf(&mut self.rbuf)).await?.map_err(|e| Error::new(ErrorKind::Io, e))
+        self.rbuf.reserve(self.read_size);
+        // Ask for `read_size` exactly, whatever spare capacity the buffer had.
+        let asked = self.read_size.min(self.rbuf.capacity() - self.rbuf.len());
+        let mut limited = (&mut self.rbuf).limit(asked);
+        let n = t
+            .run("reading the response", self.io.read_buf(&mut limited))
+            .await?
+            .map_err(|e| Error::new(ErrorKind::Io, e))?;
+        self.read_size = next_read_size(asked, n);
+        Ok(n)
+    }
+
+    /// Back to small reads for the next exchange (the connection goes back to the pool).
+    pub(crate) fn reset_read_size(&mut self) {
+        self.read_size = READ_MIN;
     }
 
     /// Reads the final response head, collecting interim 1xx heads into `interim`.
@@ -232,6 +271,21 @@ fn encode_request_head(out: &mut BytesMut, head: &RequestHead<'_>, body_len: Opt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_sizes() {
+        let cases = [
+            // (asked, got, next)
+            (READ_MIN, READ_MIN, 2 * READ_MIN),
+            (READ_MAX, READ_MAX, READ_MAX),
+            (64 * 1024, 40 * 1024, 64 * 1024),
+            (64 * 1024, 100, READ_MIN),
+            (READ_MIN, 0, READ_MIN),
+        ];
+        for (asked, got, next) in cases {
+            assert_eq!(next_read_size(asked, got), next, "asked {asked}, got {got}");
+        }
+    }
 
     #[test]
     fn request_heads() {

@@ -277,7 +277,8 @@ impl Response {
     /// request and nothing unasked-for follows.
     fn finish_h1(&mut self) {
         if let Source::H1(body) = std::mem::replace(&mut self.source, Source::Empty) {
-            let body = *body;
+            let mut body = *body;
+            body.conn.reset_read_size();
             if body.keep_alive && body.conn.rbuf.is_empty() && !body.decoder.is_close_delimited() {
                 body.pool.put_h1(body.origin, body.conn);
             }
