@@ -69,39 +69,84 @@ pub fn parse_response_head(
     limits: &ResponseLimits,
     method: &Method,
 ) -> Result<Option<ParsedResponseHead>, Error> {
-    let mut slots = vec![httparse::EMPTY_HEADER; limits.max_headers];
-    let mut res = httparse::Response::new(&mut slots);
+    // Header slots on the stack for the usual head; the heap only for a head with more
+    // fields than that (this runs for every response, and again on every partial read).
+    if let Some(parsed) = parse_with_slots(buf, limits, method, limits.max_headers.min(STACK_SLOTS)) {
+        return parsed;
+    }
+    if limits.max_headers <= STACK_SLOTS {
+        return Err(too_large());
+    }
+    parse_with_slots(buf, limits, method, limits.max_headers).unwrap_or_else(|| Err(too_large()))
+}
+
+/// Header slots [`parse_response_head`] keeps on the stack.
+const STACK_SLOTS: usize = 64;
+
+/// [`parse_response_head`] with `count` header slots (on the stack up to
+/// [`STACK_SLOTS`]); `None` when the head has more fields.
+fn parse_with_slots(
+    buf: &mut BytesMut,
+    limits: &ResponseLimits,
+    method: &Method,
+    count: usize,
+) -> Option<Result<Option<ParsedResponseHead>, Error>> {
+    let mut stack = [httparse::EMPTY_HEADER; STACK_SLOTS];
+    let mut heap = Vec::new();
+    let slots = if count <= STACK_SLOTS {
+        &mut stack[..count]
+    } else {
+        heap.resize(count, httparse::EMPTY_HEADER);
+        &mut heap[..]
+    };
+    let mut res = httparse::Response::new(slots);
     let base = buf.as_ptr() as usize;
     let len = match res.parse(buf) {
         Ok(httparse::Status::Complete(len)) => len,
-        Ok(httparse::Status::Partial) if buf.len() > limits.max_head_bytes => return Err(too_large()),
-        Ok(httparse::Status::Partial) => return Ok(None),
-        Err(httparse::Error::TooManyHeaders) => return Err(too_large()),
+        Ok(httparse::Status::Partial) if buf.len() > limits.max_head_bytes => return Some(Err(too_large())),
+        Ok(httparse::Status::Partial) => return Some(Ok(None)),
+        Err(httparse::Error::TooManyHeaders) => return None,
         // RFC 9112 §2.3: a higher minor version of HTTP/1 is read as HTTP/1.1.
         Err(httparse::Error::Version)
             if buf.len() > 9 && buf.starts_with(b"HTTP/1.") && buf[7].is_ascii_digit() && buf[8] == b' ' =>
         {
             buf[7] = b'1';
-            return parse_response_head(buf, limits, method);
+            return Some(parse_response_head(buf, limits, method));
         }
         Err(httparse::Error::Version | httparse::Error::Status | httparse::Error::Token) => {
-            return Err(bad("malformed status line"));
+            return Some(Err(bad("malformed status line")));
         }
-        Err(httparse::Error::NewLine) => return Err(bad("invalid line ending (bare CR)")),
-        Err(httparse::Error::HeaderName) => return Err(bad("invalid header name")),
-        Err(httparse::Error::HeaderValue) => return Err(bad("invalid header value")),
+        Err(httparse::Error::NewLine) => return Some(Err(bad("invalid line ending (bare CR)"))),
+        Err(httparse::Error::HeaderName) => return Some(Err(bad("invalid header name"))),
+        Err(httparse::Error::HeaderValue) => return Some(Err(bad("invalid header value"))),
     };
     if len > limits.max_head_bytes {
-        return Err(too_large());
+        return Some(Err(too_large()));
     }
     let version = if res.version == Some(0) { Version::HTTP_10 } else { Version::HTTP_11 };
-    let status = StatusCode::from_u16(res.code.unwrap_or(0)).map_err(|_| bad("malformed status line"))?;
+    let Ok(status) = StatusCode::from_u16(res.code.unwrap_or(0)) else {
+        return Some(Err(bad("malformed status line")));
+    };
     let reason = res.reason.unwrap_or("").to_owned();
     let mut fields = Vec::with_capacity(res.headers.len());
     for h in res.headers.iter() {
-        let name = HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| bad("invalid header name"))?;
+        let Ok(name) = HeaderName::from_bytes(h.name.as_bytes()) else {
+            return Some(Err(bad("invalid header name")));
+        };
         fields.push((name, h.value.as_ptr() as usize - base, h.value.len()));
     }
+    Some(finish(buf, method, (version, status, reason), fields, len))
+}
+
+/// The rest of [`parse_response_head`] once httparse has the complete head: the fields
+/// (name, offset and length of the value in `buf`) become a `HeaderMap` and the framing.
+fn finish(
+    buf: &mut BytesMut,
+    method: &Method,
+    (version, status, reason): (Version, StatusCode, String),
+    mut fields: Vec<(HeaderName, usize, usize)>,
+    len: usize,
+) -> Result<Option<ParsedResponseHead>, Error> {
     let head_bytes = buf.split_to(len).freeze();
     let mut framing = FramingFields::default();
     let (mut close, mut keep_alive_token) = (false, false);
@@ -162,6 +207,44 @@ mod tests {
             Ok(Some(h)) => Ok((h.status.as_u16(), h.body, h.keep_alive)),
             Ok(None) => Err(String::new()),
             Err(e) => Err(e.to_string()),
+        }
+    }
+
+    #[test]
+    fn field_count_limit_on_the_stack_and_on_the_heap() {
+        // (fields in the head, max_headers, accepted?)
+        let rows = [
+            (10, 16, true),
+            (16, 16, true),
+            (17, 16, false),
+            (64, 1024, true),
+            (65, 1024, true),
+            (300, 1024, true),
+            (100, 80, false),
+            (80, 80, true),
+        ];
+        for (count, max_headers, ok) in rows {
+            let mut raw = String::from("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n");
+            for i in 1..count {
+                raw.push_str(&format!("x-f{i}: v{i}\r\n"));
+            }
+            raw.push_str("\r\n");
+            let limits = ResponseLimits { max_head_bytes: 1 << 20, max_headers };
+            let got = parse_response_head(&mut BytesMut::from(raw.as_bytes()), &limits, &Method::GET);
+            match got {
+                Ok(Some(h)) => {
+                    assert!(ok, "{count} fields, limit {max_headers}: accepted");
+                    assert_eq!(h.headers.len(), count);
+                    if count > 1 {
+                        assert_eq!(h.headers[format!("x-f{}", count - 1).as_str()], format!("v{}", count - 1).as_str());
+                    }
+                }
+                other => assert!(
+                    !ok && other.as_ref().is_err_and(|e| e.to_string().contains("size limit")),
+                    "{count}/{max_headers}: {:?}",
+                    other.map(|h| h.map(|h| h.status))
+                ),
+            }
         }
     }
 
