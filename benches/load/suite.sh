@@ -9,7 +9,8 @@
 # 2. HTTP/1.1 with wrk -t1 -c64 (benches/load/compare.sh): GET /plaintext and GET /json
 #    without pipelining, and /plaintext pipelined 16 deep (wrk Lua script);
 # 3. h2c with h2load -c32 -m32 (benches/load/h2_compare.sh);
-# 4. static files against nginx, 1 KiB / 100 KiB / 10 MiB (benches/static_load.sh);
+# 4. static files against nginx and static-web-server (built into target/peers/sws when
+#    missing), 1 KiB / 100 KiB / 10 MiB and 100 KiB compressed (benches/static_load.sh);
 # 5. RSS per idle keep-alive connection at 10,000 connections (idle_conns);
 # 6. heap allocations per request on the plaintext path (alloc_count).
 #
@@ -111,7 +112,7 @@ if want static; then
   FILESERVER="$BIN/fileserver" bash "$ROOT/benches/static_load.sh" "$rounds" "${duration%s}" 32 | tee "$out/static.txt" >&2
   {
     echo
-    echo "## Static files vs nginx, wrk -t1 -c32"
+    echo "## Static files vs nginx and static-web-server, wrk -t1 -c32"
     echo
     grep '^|' "$out/static.txt"
   } >>"$summary"

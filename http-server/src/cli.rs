@@ -291,9 +291,9 @@ pub fn init_logging(quiet: bool) {
 
 /// Runs a binary's server: builds the runtime, starts the server with the options from
 /// the flags (TLS included) on the sockets systemd passed (`LISTEN_FDS`) if any, else on
-/// `--unix` or `--host`/`--port`, prints the `listening on` line, reloads the certificate on
-/// SIGHUP (a server without TLS logs and ignores SIGHUP), and shuts down gracefully on
-/// Ctrl-C/SIGTERM.
+/// `--unix` or `--host`/`--port`, prints the `listening on` line, reloads the certificate and
+/// runs the [`on_reload`] hooks on SIGHUP (a server with neither logs and ignores SIGHUP),
+/// and shuts down gracefully on Ctrl-C/SIGTERM.
 ///
 /// ```no_run
 /// use clap::Parser;
@@ -337,8 +337,8 @@ where
             _ => None,
         };
         let server = start(options).await?;
-        announce(&server);
-        // SIGHUP's default action ends the process: take it over, with or without TLS.
+        // SIGHUP's default action ends the process: take it over, with or without TLS, before
+        // the `listening on` line tells scripts that they may send it.
         #[cfg(unix)]
         if let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
             let server = server.clone();
@@ -346,21 +346,50 @@ where
             tokio::spawn(async move {
                 while hup.recv().await.is_some() {
                     match &files {
-                        None => tracing::info!("SIGHUP ignored: no TLS certificate to reload"),
+                        None if reload_hooks() == 0 => tracing::info!("SIGHUP ignored: nothing to reload"),
+                        None => {}
                         Some((cert, key)) => match server.reload_tls(cert, key) {
                             Ok(()) => tracing::info!("TLS certificate reloaded"),
                             Err(e) => tracing::error!(error = %e, "TLS reload failed; keeping the old certificate"),
                         },
                     }
+                    run_reload_hooks();
                 }
             });
         }
+        announce(&server);
         server.shutdown_on_signal().await;
         if let Some(m) = metrics_server {
             m.close().await;
         }
         Ok(())
     })
+}
+
+type ReloadHook = Box<dyn Fn() + Send>;
+
+/// The [`on_reload`] hooks, in the order they were added.
+static RELOAD_HOOKS: std::sync::Mutex<Vec<ReloadHook>> = std::sync::Mutex::new(Vec::new());
+
+/// Runs `hook` on every SIGHUP that [`run`] receives (after the TLS certificate is
+/// reloaded), e.g. to read a configuration file again. SIGHUP is process-wide, so the
+/// hooks are too; they run one after another on a runtime thread and should be quick.
+///
+/// ```
+/// http_server::cli::on_reload(|| tracing::info!("reading the settings again"));
+/// ```
+pub fn on_reload(hook: impl Fn() + Send + 'static) {
+    RELOAD_HOOKS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(Box::new(hook));
+}
+
+fn reload_hooks() -> usize {
+    RELOAD_HOOKS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len()
+}
+
+fn run_reload_hooks() {
+    for hook in RELOAD_HOOKS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter() {
+        hook();
+    }
 }
 
 fn common_args(about: &'static str) -> std::io::Result<CommonArgs> {
@@ -510,6 +539,20 @@ mod tests {
                 (got, want) => panic!("{flags:?}: got {:?}, want {want:?}", got.is_ok()),
             }
         }
+    }
+
+    #[test]
+    fn reload_hooks_run_in_order_on_each_call() {
+        use std::sync::{Arc, Mutex};
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        for n in [1, 2] {
+            let seen = Arc::clone(&seen);
+            on_reload(move || seen.lock().unwrap().push(n));
+        }
+        assert!(reload_hooks() >= 2);
+        run_reload_hooks();
+        run_reload_hooks();
+        assert_eq!(*seen.lock().unwrap(), [1, 2, 1, 2]);
     }
 
     #[test]

@@ -7,7 +7,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_fileserver");
 
@@ -47,6 +48,8 @@ struct Running {
     child: Child,
     port: u16,
     stderr_first: String,
+    /// stderr after the summary line, as it arrives.
+    stderr_rest: Arc<Mutex<String>>,
 }
 
 impl Drop for Running {
@@ -79,8 +82,14 @@ fn start(args: &[&str], env: &[(&str, &str)]) -> Running {
             break;
         }
     }
+    let stderr_rest = Arc::new(Mutex::new(String::new()));
+    let rest = Arc::clone(&stderr_rest);
     std::thread::spawn(move || {
-        let _ = std::io::copy(&mut err, &mut std::io::sink());
+        let mut line = String::new();
+        while err.read_line(&mut line).unwrap_or(0) > 0 {
+            rest.lock().unwrap().push_str(&line);
+            line.clear();
+        }
         drop(out);
     });
     let port = first
@@ -90,7 +99,26 @@ fn start(args: &[&str], env: &[(&str, &str)]) -> Running {
         .unwrap_or_else(|| panic!("first stdout line: {first:?}, stderr: {stderr_first}"))
         .parse()
         .unwrap();
-    Running { child, port, stderr_first }
+    Running { child, port, stderr_first, stderr_rest }
+}
+
+impl Running {
+    /// Sends SIGHUP and waits (at most 10 s) for a stderr line containing `want` that was
+    /// not there before; returns that line.
+    fn hangup_until(&self, want: &str) -> String {
+        let seen = self.stderr_rest.lock().unwrap().matches(want).count();
+        let status = Command::new("kill").args(["-HUP", &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success(), "kill -HUP");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = self.stderr_rest.lock().unwrap().clone();
+            if text.matches(want).count() > seen {
+                return text.lines().rfind(|l| l.contains(want)).unwrap().to_owned();
+            }
+            assert!(Instant::now() < deadline, "no {want:?} on stderr after SIGHUP:\n{text}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 /// (status, lower-cased head, body) of one request with `Connection: close`.
@@ -435,6 +463,23 @@ fn dotfiles_allow_and_symlink_policy() {
     }
 }
 
+/// GET over TLS, trusting only `cert` (for `localhost`).
+fn tls_fetch(port: u16, cert: &rcgen::Certificate, path: &str) -> (u16, String, String) {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert.der().clone()).unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let conn = rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap();
+    let tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    exchange(rustls::StreamOwned::new(conn, tcp), "GET", path, &[])
+}
+
 #[test]
 fn hsts_only_over_tls() {
     let d = site();
@@ -457,20 +502,87 @@ fn hsts_only_over_tls() {
         &[],
     );
     assert!(r.stderr_first.contains("TLS on"), "{}", r.stderr_first);
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(ck.cert.der().clone()).unwrap();
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-    let conn = rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap();
-    let tcp = std::net::TcpStream::connect(("127.0.0.1", r.port)).unwrap();
-    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let (status, head, body) = exchange(rustls::StreamOwned::new(conn, tcp), "GET", "/about.html", &[]);
+    let (status, head, body) = tls_fetch(r.port, &ck.cert, "/about.html");
     assert_eq!((status, body.as_str()), (200, "about page"));
     assert!(has(&head, "strict-transport-security: max-age=31536000; includesubdomains"), "{head}");
     assert!(has(&head, "x-content-type-options: nosniff"), "{head}");
+}
+
+#[test]
+fn sighup_reloads_the_config_and_keeps_it_when_the_new_one_is_invalid() {
+    let d = site();
+    let conf = d.0.join("site.toml");
+    let v1 = "root = \"root\"\n[[redirect]]\nfrom = \"/old\"\nto = \"/one\"\n\
+              [[headers]]\npath = \"/*\"\nset = { \"X-Version\" = \"1\" }\n";
+    write(&conf, v1);
+    let r = start(&["--config", conf.to_str().unwrap(), "--port", "0"], &[]);
+    let (status, head, _) = fetch(r.port, "GET", "/old", &[]);
+    assert_eq!(status, 301);
+    assert!(has(&head, "location: /one") && has(&head, "x-version: 1"), "{head}");
+
+    // A keep-alive connection opened before the reload: its next request sees the new rules.
+    let mut kept = std::net::TcpStream::connect(("127.0.0.1", r.port)).unwrap();
+    kept.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    kept.write_all(b"GET /about.html HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+    let mut first = Vec::new();
+    while !first.ends_with(b"about page") {
+        let mut buf = [0u8; 4096];
+        let n = kept.read(&mut buf).unwrap();
+        assert!(n > 0, "closed early: {}", String::from_utf8_lossy(&first));
+        first.extend_from_slice(&buf[..n]);
+    }
+    assert!(String::from_utf8_lossy(&first).to_ascii_lowercase().contains("x-version: 1"));
+
+    let v2 = format!("workers = 1\n{}", v1.replace("/one", "/two").replace("\"1\"", "\"2\""));
+    write(&conf, v2);
+    let line = r.hangup_until("configuration reloaded from");
+    assert!(line.contains(conf.to_str().unwrap()), "{line}");
+    let (status, head, _) = fetch(r.port, "GET", "/old", &[]);
+    assert_eq!(status, 301);
+    assert!(has(&head, "location: /two") && has(&head, "x-version: 2"), "{head}");
+    let (_, head, body) = exchange(&mut kept, "GET", "/about.html", &[]);
+    assert!(has(&head, "x-version: 2") && body == "about page", "{head}");
+    let text = r.stderr_rest.lock().unwrap().clone();
+    assert!(text.contains("workers changed: takes effect on restart only"), "{text}");
+
+    // Invalid files: a TOML error (file, line, column, key) and one found while building.
+    let rows = [
+        (v1.replace("to = \"/one\"", "to = 3"), ":4:6: key `redirect.to`: invalid type: integer `3`"),
+        ("root = \"root\"\nerror-pages = { 404 = \"nope.html\" }\n".to_owned(), ": error page 404 nope.html: "),
+    ];
+    for (text, want) in rows {
+        write(&conf, &text);
+        let line = r.hangup_until("configuration reload failed, keeping the running one");
+        assert!(line.contains(&format!("{}{want}", conf.display())), "{line}\nwant {want}");
+        let (status, head, _) = fetch(r.port, "GET", "/old", &[]);
+        assert_eq!(status, 301);
+        assert!(has(&head, "location: /two") && has(&head, "x-version: 2"), "the old rules stay: {head}");
+    }
+}
+
+#[test]
+fn sighup_reloads_the_certificate_and_the_config_together() {
+    let d = site();
+    let (cert, key, conf) = (d.0.join("cert.pem"), d.0.join("key.pem"), d.0.join("site.toml"));
+    let first = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    write(&cert, first.cert.pem());
+    write(&key, first.signing_key.serialize_pem());
+    let rules = |v: &str| format!("root = \"root\"\n[[headers]]\npath = \"/*\"\nset = {{ \"X-Version\" = \"{v}\" }}\n");
+    write(&conf, rules("1"));
+    let (c, k) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    let r = start(&["--config", conf.to_str().unwrap(), "--port", "0", "--tls-cert", c, "--tls-key", k], &[]);
+    let (status, head, _) = tls_fetch(r.port, &first.cert, "/about.html");
+    assert_eq!(status, 200);
+    assert!(has(&head, "x-version: 1"), "{head}");
+
+    let second = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    write(&cert, second.cert.pem());
+    write(&key, second.signing_key.serialize_pem());
+    write(&conf, rules("2"));
+    r.hangup_until("configuration reloaded from");
+    let text = r.stderr_rest.lock().unwrap().clone();
+    assert!(text.contains("TLS certificate reloaded"), "{text}");
+    let (status, head, _) = tls_fetch(r.port, &second.cert, "/about.html");
+    assert_eq!(status, 200);
+    assert!(has(&head, "x-version: 2"), "the new certificate and the new rules: {head}");
 }

@@ -15,10 +15,13 @@
 //! Options come from the config file, then `FILESERVER_<KEY>` environment variables, then
 //! the flags, each overriding the one before. Prints `listening on http://HOST:PORT` as its
 //! first line on stdout and a one-line summary on stderr, logs one line per request on
-//! stderr (`--quiet` turns it off) and shuts down gracefully on Ctrl-C or SIGTERM.
+//! stderr (`--quiet` turns it off), reads its configuration again on SIGHUP (with the TLS
+//! certificate; an invalid one is logged and the running one kept) and shuts down gracefully
+//! on Ctrl-C or SIGTERM.
 
 mod app;
 mod config;
+mod live;
 mod types;
 
 use std::collections::HashMap;
@@ -36,6 +39,7 @@ use http_server::files::{FileServer, FileServerOptions, fileserver};
 
 use app::{App, Page};
 use config::{BasicAuth, Config, Cors, ErrorStatus, HeaderRule, Redirect, Rewrite, Vhost};
+use live::{Live, Source};
 use types::{Dotfiles, Name, Pattern, RedirectStatus, Span, User, Value};
 
 /// Serve a folder over HTTP: static sites and single-page apps.
@@ -47,7 +51,8 @@ struct Cli {
     #[command(flatten)]
     common: CommonArgs,
     /// A TOML file with any of these options (same names, e.g. `port = 8080`,
-    /// `cache-control = "..."`) and per-path rules; see the README.
+    /// `cache-control = "..."`) and per-path rules; see the README. Read again on SIGHUP
+    /// (an invalid file is logged and the running configuration kept).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Single-page-app shell (a file inside ROOT, e.g. index.html), served for missing paths
@@ -311,15 +316,11 @@ fn summary(app: &App, c: &Config, url: &str) -> String {
     )
 }
 
-fn configure() -> Result<(Cli, Config), String> {
+fn configure() -> Result<(Cli, Config, Source), String> {
     let matches = Cli::command().get_matches();
     let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.to_string())?;
-    let mut c = match &cli.config {
-        Some(path) => config::load(path)?,
-        None => Config::default(),
-    };
-    config::apply_env(&mut c, std::env::vars())?;
-    config::merge(&mut c, flags_layer(&cli, &matches));
+    let source = Source { file: cli.config.clone(), flags: flags_layer(&cli, &matches) };
+    let c = source.read(std::env::vars())?;
     let common = &mut cli.common;
     common.host = c.host.clone().unwrap_or_else(|| common.host.clone());
     common.port = c.port.unwrap_or(common.port);
@@ -329,11 +330,11 @@ fn configure() -> Result<(Cli, Config), String> {
     if common.tls_cert.is_some() != common.tls_key.is_some() {
         return Err("tls-cert and tls-key go together".to_owned());
     }
-    Ok((cli, c))
+    Ok((cli, c, source))
 }
 
 fn main() -> ExitCode {
-    let (cli, config) = match configure() {
+    let (cli, config, source) = match configure() {
         Ok(x) => x,
         Err(e) => {
             eprintln!("fileserver: {e}");
@@ -342,17 +343,19 @@ fn main() -> ExitCode {
     };
     let quiet = config.quiet.unwrap_or(false);
     cli::init_logging(quiet);
-    let app = match build(&config) {
-        Ok(a) => Arc::new(a),
+    let live = match build(&config) {
+        Ok(a) => Arc::new(Live::new(a, source, config.clone())),
         Err(e) => {
             eprintln!("fileserver: {e}");
             return ExitCode::from(2);
         }
     };
+    let hup = Arc::clone(&live);
+    cli::on_reload(move || hup.reload_and_log());
     let log = !quiet;
-    let handler_app = Arc::clone(&app);
+    let handler_live = Arc::clone(&live);
     let handler = move |req: Request| {
-        let app = Arc::clone(&handler_app);
+        let app = handler_live.current();
         async move {
             if !log {
                 return app.handle(req).await;
@@ -368,7 +371,7 @@ fn main() -> ExitCode {
     };
     let result = cli::run(&cli.common, |o| async {
         let server = Server::serve(o, handler).await?;
-        eprintln!("{}", summary(&app, &config, &server.url()));
+        eprintln!("{}", summary(&live.current(), &config, &server.url()));
         Ok(server)
     });
     match result {
