@@ -598,7 +598,12 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
         if self.rbuf.is_empty() && self.rbuf.capacity() == 0 {
             let mut stack = [const { std::mem::MaybeUninit::<u8>::uninit() }; COLD_READ];
             let mut read = tokio::io::ReadBuf::uninit(&mut stack);
-            ready!(Pin::new(&mut self.io).poll_read(cx, &mut read))?;
+            if let Poll::Ready(r) = Pin::new(&mut self.io).poll_read(cx, &mut read) {
+                r?;
+            } else {
+                self.release_buffers(); // the write buffers may still be held
+                return Poll::Pending;
+            }
             let got = read.filled();
             let full = self.config.read_buffer_size.max(2 * COLD_READ);
             self.rbuf.reserve(if got.len() == COLD_READ { full } else { got.len() });
