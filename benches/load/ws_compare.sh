@@ -104,7 +104,12 @@ if [[ $build -eq 1 ]]; then
   cargo build --release -p examples --bin showcase >&2
   cargo build --release -p benches --bin ws_load --bin ws_peak --bin idle_conns --bin ws_tungstenite --bin ws_fastwebsockets >&2
 fi
-for b in "${WS_SERVERS[@]}" "$BIN/ws_load" "$BIN/ws_peak" "$BIN/idle_conns"; do
+needed=()
+for n in "${names[@]}"; do needed+=("${WS_SERVERS[$n]}"); done
+skipped load || needed+=("$BIN/ws_load")
+skipped idle || needed+=("$BIN/idle_conns")
+skipped peak || needed+=("$BIN/ws_peak")
+for b in "${needed[@]}"; do
   [[ -x "$b" ]] || die "$b is missing (build it, or drop --no-build)"
 done
 
