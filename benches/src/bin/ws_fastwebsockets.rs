@@ -34,14 +34,13 @@ async fn serve(mut tcp: TcpStream) {
     drop(early);
     let mut ws = FragmentCollector::new(WebSocket::after_handshake(tcp, Role::Server));
     while let Ok(frame) = ws.read_frame().await {
-        match frame.opcode {
+        let echo = match frame.opcode {
             OpCode::Close => break,
-            OpCode::Text | OpCode::Binary => {
-                if ws.write_frame(Frame::new(true, frame.opcode, None, frame.payload)).await.is_err() {
-                    break;
-                }
-            }
-            _ => {}
+            OpCode::Text | OpCode::Binary => Frame::new(true, frame.opcode, None, frame.payload),
+            _ => continue,
+        };
+        if ws.write_frame(echo).await.is_err() {
+            break;
         }
     }
 }
