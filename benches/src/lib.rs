@@ -1,5 +1,8 @@
 //! Shared helpers for the benchmark programs: the hyper peers' handler, and the flags,
-//! runtime, bind and `listening on` line every peer binary shares.
+//! runtime, bind and `listening on` line every peer binary shares; [`ws`], the raw WebSocket
+//! client pieces of the WebSocket load programs.
+
+pub mod ws;
 
 use std::convert::Infallible;
 use std::future::Future;

@@ -2,7 +2,12 @@
 //! messages and a `Sink` of messages to send, plus plain async methods.
 //!
 //! Reading uses one reusable buffer: a frame is parsed where it lies, unmasked in place and
-//! split off without copying (binary payloads are slices of the read buffer). Writing
+//! split off without copying (binary payloads are slices of the read buffer). An idle
+//! socket holds no buffers: a read that finds nothing to read, with nothing buffered and
+//! nothing left to write, gives the read and write buffers back, and a socket without a
+//! read buffer reads through a [`COLD_READ`]-byte stack buffer and keeps only the bytes
+//! that came (a full stack buffer means a busy peer: it gets a full-size buffer at once),
+//! as the HTTP/1 engine does between requests. Writing
 //! coalesces header and payload of every queued frame into one output buffer, written by
 //! one flush per batch; a producer waits once [`Config::write_buffer_size`] bytes are
 //! unsent. Pings are answered automatically; a peer's close is echoed with its code; a
@@ -26,6 +31,9 @@ use std::task::{Context, Poll, Waker, ready};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, Interval, Sleep};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
+
+/// A socket without a read buffer reads at most this many bytes through the stack.
+const COLD_READ: usize = 4096;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -121,8 +129,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
     /// # drop(ws);
     /// ```
     pub fn from_parts(io: IO, role: Role, config: Config, read_buf: BytesMut) -> Self {
-        let mut rbuf = read_buf;
-        rbuf.reserve(config.read_buffer_size);
+        let rbuf = read_buf; // the read buffer comes with the first bytes (`poll_fill`)
         let ping = config.ping_interval.map(|p| tokio::time::interval_at(Instant::now() + p, p));
         WebSocket {
             io,
@@ -570,10 +577,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                 }
                 Ok(None) => {}
             }
-            if self.rbuf.capacity() - self.rbuf.len() < 1024 {
-                self.rbuf.reserve(self.config.read_buffer_size.max(4096));
-            }
-            match ready!(tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, &mut self.rbuf)) {
+            match ready!(self.poll_fill(cx)) {
                 Ok(0) => {
                     self.state = State::Done;
                     return Poll::Ready((!self.close_sent).then_some(Err(Error::AbnormalClosure)));
@@ -584,6 +588,46 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                     return Poll::Ready(Some(Err(e.into())));
                 }
             }
+        }
+    }
+
+    /// Reads more bytes into the read buffer. Cold (no buffer, nothing buffered): through a
+    /// stack buffer, keeping only what came. Hot: straight into the buffer, kept at least
+    /// 1 KiB free. A read that must wait with nothing buffered releases the buffers.
+    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        if self.rbuf.is_empty() && self.rbuf.capacity() == 0 {
+            let mut stack = [const { std::mem::MaybeUninit::<u8>::uninit() }; COLD_READ];
+            let mut read = tokio::io::ReadBuf::uninit(&mut stack);
+            if let Poll::Ready(r) = Pin::new(&mut self.io).poll_read(cx, &mut read) {
+                r?;
+            } else {
+                self.release_buffers(); // the write buffers may still be held
+                return Poll::Pending;
+            }
+            let got = read.filled();
+            let full = self.config.read_buffer_size.max(2 * COLD_READ);
+            self.rbuf.reserve(if got.len() == COLD_READ { full } else { got.len() });
+            self.rbuf.extend_from_slice(got);
+            return Poll::Ready(Ok(got.len()));
+        }
+        if self.rbuf.capacity() - self.rbuf.len() < 1024 {
+            self.rbuf.reserve(self.config.read_buffer_size.max(4096));
+        }
+        let r = tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, &mut self.rbuf);
+        if r.is_pending() && self.rbuf.is_empty() {
+            self.release_buffers();
+        }
+        r
+    }
+
+    /// Frees the read buffer (it must be empty) and, when nothing waits to be written, the
+    /// write buffers: an idle socket costs only its struct.
+    fn release_buffers(&mut self) {
+        self.rbuf = BytesMut::new();
+        if self.wpos == self.wbuf.len() {
+            self.wbuf = Vec::new();
+            self.wpos = 0;
+            self.scratch = Vec::new();
         }
     }
 
@@ -613,7 +657,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
         let mut payload = self.rbuf.split_to(h.len as usize);
         if self.rbuf.is_empty() && payload.len() > 4 * self.config.read_buffer_size {
             // the read buffer grew for a large frame: let that allocation go with the payload
-            self.rbuf = BytesMut::with_capacity(self.config.read_buffer_size);
+            self.rbuf = BytesMut::new();
         }
         if let Some(key) = h.mask {
             apply_mask_at(&mut payload[self.checked..], key, self.checked);
@@ -722,6 +766,39 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> futures_sink::Sink<Message> for WebSock
 mod tests {
     use super::*;
     use tokio::io::AsyncWriteExt;
+
+    #[tokio::test]
+    async fn an_idle_socket_holds_no_buffers_and_a_busy_one_keeps_its_read_buffer() {
+        let (a, b) = tokio::io::duplex(1 << 20);
+        let mut server = WebSocket::from_upgraded(a, Role::Server, Config::default());
+        let mut client = WebSocket::from_upgraded(b, Role::Client, Config::default());
+        assert_eq!((server.rbuf.capacity(), server.wbuf.capacity()), (0, 0), "fresh");
+        // (messages in one write, payload bytes each, read buffer kept after the batch)
+        let cases = [(1, 10, false), (1, 3000, false), (40, 1000, true), (1, 100_000, false)];
+        for (count, size, busy) in cases {
+            for _ in 0..count {
+                client.feed(Message::binary(vec![1u8; size])).await.unwrap();
+            }
+            client.flush().await.unwrap();
+            for _ in 0..count {
+                let m = server.recv().await.unwrap().unwrap();
+                assert_eq!(m.as_payload().len(), size);
+                server.feed(m).await.unwrap();
+            }
+            server.flush().await.unwrap();
+            if busy {
+                assert!(server.rbuf.capacity() > 0, "{count} x {size}: a busy socket reads into its buffer");
+            }
+            for _ in 0..count {
+                assert_eq!(client.recv().await.unwrap().unwrap().as_payload().len(), size);
+            }
+            // nothing more to read: the next receive waits, and gives the buffers back
+            let idle = futures_util::future::poll_fn(|cx| Poll::Ready(server.poll_next_unpin(cx).is_pending()));
+            assert!(idle.await, "{count} x {size}");
+            let held = (server.rbuf.capacity(), server.wbuf.capacity(), server.scratch.capacity());
+            assert_eq!(held, (0, 0, 0), "{count} x {size}");
+        }
+    }
 
     #[tokio::test]
     async fn a_ping_flood_from_a_peer_that_never_reads_stays_bounded() {

@@ -13,11 +13,17 @@
 //! 4. a second request on every connection, to prove they were kept alive (a server that
 //!    closed them would look cheap).
 //!
+//! With `--websocket` each connection is a WebSocket instead (`--path` is then the
+//! WebSocket endpoint, e.g. `/ws`): step 2 is the opening handshake (RFC 6455 §4.1, no
+//! extension offered) and then nothing, step 4 a 1-byte binary message whose echo must come
+//! back. The warm-up connection also echoes one message.
+//!
 //! Both processes need `ulimit -n` above the connection count; the program checks its own.
 //!
 //! ```text
 //! cargo build --release -p examples -p benches
 //! target/release/idle_conns --server target/release/hello --connections 10000
+//! target/release/idle_conns --server target/release/showcase --websocket --path /ws
 //! ```
 
 use std::io::{BufRead, BufReader};
@@ -56,6 +62,18 @@ struct Cli {
     /// A name for the output line.
     #[arg(long, default_value = "server")]
     name: String,
+    /// Open WebSockets (handshake to `--path`, then idle) instead of keep-alive connections.
+    #[arg(long)]
+    websocket: bool,
+}
+
+/// What each connection sends and how its answer is checked.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// An HTTP/1.1 keep-alive request and its response.
+    Http,
+    /// A WebSocket handshake, then (for [`request`]) a binary message and its echo.
+    WebSocket,
 }
 
 /// The `VmRSS` of a process in KiB.
@@ -113,16 +131,41 @@ async fn read_response(tcp: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Resul
     }
 }
 
-async fn request(tcp: &mut TcpStream, req: &[u8], buf: &mut Vec<u8>) -> std::io::Result<()> {
-    tcp.write_all(req).await?;
-    read_response(tcp, buf).await
+/// A request on an open connection: `req` and its response, or (WebSocket) one masked
+/// 1-byte binary message and its echo.
+async fn request(tcp: &mut TcpStream, kind: Kind, req: &[u8], buf: &mut Vec<u8>) -> std::io::Result<()> {
+    match kind {
+        Kind::Http => {
+            tcp.write_all(req).await?;
+            read_response(tcp, buf).await
+        }
+        Kind::WebSocket => {
+            let mut frame = Vec::new();
+            benches::ws::masked_frame(&mut frame, benches::ws::OP_BINARY, false, b"x", [1, 2, 3, 4]);
+            tcp.write_all(&frame).await?;
+            let mut echo = [0u8; 3];
+            tcp.read_exact(&mut echo).await?;
+            if echo != benches::ws::echo_of(&frame)[..] {
+                return Err(std::io::Error::other(format!("unexpected echo {echo:?}")));
+            }
+            Ok(())
+        }
+    }
 }
 
-async fn open(port: u16, req: Arc<[u8]>) -> std::io::Result<TcpStream> {
+/// Opens a connection and makes its first exchange: a request, or the WebSocket handshake.
+async fn open(port: u16, kind: Kind, req: Arc<[u8]>) -> std::io::Result<TcpStream> {
     let mut tcp = TcpStream::connect(("127.0.0.1", port)).await?;
     tcp.set_nodelay(true)?;
-    let mut buf = Vec::new();
-    request(&mut tcp, &req, &mut buf).await?;
+    match kind {
+        Kind::Http => request(&mut tcp, kind, &req, &mut Vec::new()).await?,
+        Kind::WebSocket => {
+            let early = benches::ws::handshake(&mut tcp, &req).await?;
+            if !early.is_empty() {
+                return Err(std::io::Error::other("frames right after the handshake"));
+            }
+        }
+    }
     Ok(tcp)
 }
 
@@ -144,13 +187,17 @@ fn main() {
         }
     };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let req: Arc<[u8]> = format!("GET {} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n", cli.path).into_bytes().into();
+    let (kind, req): (Kind, Arc<[u8]>) = if cli.websocket {
+        (Kind::WebSocket, benches::ws::handshake_request(&format!("127.0.0.1:{port}"), &cli.path, false).into())
+    } else {
+        (Kind::Http, format!("GET {} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n", cli.path).into_bytes().into())
+    };
     let result = rt.block_on(async {
         // Warm-up: the first connection and request allocate runtime and server state that
         // is not per connection.
-        let mut warm = open(port, req.clone()).await?;
+        let mut warm = open(port, kind, req.clone()).await?;
         let mut buf = Vec::new();
-        request(&mut warm, &req, &mut buf).await?;
+        request(&mut warm, kind, &req, &mut buf).await?;
         drop(warm);
         tokio::time::sleep(Duration::from_millis(500)).await;
         let before = rss_kib(pid);
@@ -159,7 +206,7 @@ fn main() {
         let mut conns = Vec::with_capacity(cli.connections);
         while conns.len() < cli.connections {
             let n = cli.batch.min(cli.connections - conns.len());
-            let batch: Vec<_> = (0..n).map(|_| tokio::spawn(open(port, req.clone()))).collect();
+            let batch: Vec<_> = (0..n).map(|_| tokio::spawn(open(port, kind, req.clone()))).collect();
             for h in batch {
                 conns.push(h.await.expect("task")?);
             }
@@ -171,7 +218,7 @@ fn main() {
         // Every connection must still be usable.
         let mut alive = 0usize;
         for tcp in &mut conns {
-            if request(tcp, &req, &mut buf).await.is_ok() {
+            if request(tcp, kind, &req, &mut buf).await.is_ok() {
                 alive += 1;
             }
         }
@@ -185,9 +232,10 @@ fn main() {
         Ok((before, after, opened, alive)) => {
             let per_conn = (after.saturating_sub(before) * 1024) as f64 / cli.connections as f64;
             println!(
-                "{}: {} connections (opened in {:.1} s, {} still alive after {} ms idle): RSS {} KiB -> {} KiB, {:.0} bytes ({:.2} KiB) per idle connection",
+                "{}: {} {} (opened in {:.1} s, {} still alive after {} ms idle): RSS {} KiB -> {} KiB, {:.0} bytes ({:.2} KiB) per idle connection",
                 cli.name,
                 cli.connections,
+                if cli.websocket { "WebSockets" } else { "connections" },
                 opened.as_secs_f64(),
                 alive,
                 cli.settle_ms,
