@@ -308,7 +308,17 @@ impl Client {
         let conn = match (fresh, pool.h2(origin), pool.take_h1(origin)) {
             (false, Some(h2), _) => Conn::H2(h2, true),
             (false, None, Some(h1)) => Conn::H1(h1),
-            _ => self.connect(target, proxy).await?,
+            _ => match pool.h2_gate(origin, self.inner.version == HttpVersion::Http2PriorKnowledge) {
+                None => self.connect(target, proxy).await?,
+                Some(gate) => {
+                    // One HTTP/2 handshake per origin at a time; whoever waited shares it.
+                    let _connecting = gate.lock().await;
+                    match pool.h2(origin).filter(|_| !fresh) {
+                        Some(h2) => Conn::H2(h2, true),
+                        None => self.connect(target, proxy).await?,
+                    }
+                }
+            },
         };
         let mut res = Response {
             status: StatusCode::OK,

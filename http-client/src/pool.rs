@@ -2,7 +2,7 @@
 //! `max_idle_per_origin`, dropped after `idle_timeout`), and one shared HTTP/2 connection
 //! per origin.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -23,6 +23,11 @@ pub(crate) struct PoolConfig {
 struct Inner {
     idle: HashMap<Origin, Vec<H1Conn>>,
     h2: HashMap<Origin, H2Handle>,
+    /// Origins that have answered on HTTP/2: connecting to them again waits at their gate.
+    h2_origins: HashSet<Origin>,
+    /// Per-origin gates: one HTTP/2 connection is set up at a time, and the requests that
+    /// waited behind it share it instead of opening connections of their own.
+    gates: HashMap<Origin, Arc<tokio::sync::Mutex<()>>>,
 }
 
 /// Shared by a client's clones.
@@ -73,7 +78,19 @@ impl Pool {
     }
 
     pub(crate) fn put_h2(&self, origin: Origin, handle: H2Handle) {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner()).h2.insert(origin, handle);
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.h2_origins.insert(origin.clone());
+        inner.h2.insert(origin, handle);
+    }
+
+    /// The gate to hold while connecting to `origin`, when the new connection will (or may)
+    /// be HTTP/2: `expect_h2` (prior knowledge), or the origin answered on HTTP/2 before.
+    pub(crate) fn h2_gate(&self, origin: &Origin, expect_h2: bool) -> Option<Arc<tokio::sync::Mutex<()>>> {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if !expect_h2 && !inner.h2_origins.contains(origin) {
+            return None;
+        }
+        Some(Arc::clone(inner.gates.entry(origin.clone()).or_default()))
     }
 
     /// Forgets a failed HTTP/2 connection.

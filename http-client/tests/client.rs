@@ -321,6 +321,23 @@ async fn content_codings_are_decoded_when_the_client_asked() {
 }
 
 #[tokio::test]
+async fn concurrent_first_requests_share_one_h2_connection() {
+    // Fifty GETs start together on a client with no connection yet: the first sets up the
+    // HTTP/2 connection and the others wait for it and share it.
+    let server = h2_server(|_, _| H2Act::Ok).await;
+    let client = Client::builder().http_version(HttpVersion::Http2PriorKnowledge).build().unwrap();
+    let mut gets = tokio::task::JoinSet::new();
+    for _ in 0..50 {
+        let (client, url) = (client.clone(), server.url("/"));
+        gets.spawn(async move { text(&client, &url).await });
+    }
+    let results = bounded(WAIT, "50 concurrent GETs", gets.join_all()).await;
+    assert!(results.iter().all(|(body, _, v)| body == "ok" && *v == Version::HTTP_2));
+    assert_eq!(results.iter().filter(|(_, reused, _)| !reused).count(), 1);
+    assert_eq!(server.connections(), 1);
+}
+
+#[tokio::test]
 async fn h2_refused_stream_is_retried_and_resets_are_typed() {
     let h2c = || Client::builder().http_version(HttpVersion::Http2PriorKnowledge).build().unwrap();
     // The first connection refuses every stream; a GET goes again on a new connection.

@@ -304,22 +304,7 @@ fn combined(line: &mut String, e: &Entry) {
 
 /// A JSON string literal (RFC 8259 §7); bytes that are not UTF-8 become U+FFFD.
 fn json_string(out: &mut String, s: &[u8]) {
-    use std::fmt::Write as _;
-    out.push('"');
-    for c in String::from_utf8_lossy(s).chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    crate::json::push_string(out, &String::from_utf8_lossy(s));
 }
 
 fn json(line: &mut String, e: &Entry) {

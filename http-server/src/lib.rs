@@ -86,6 +86,7 @@ mod h1;
 mod h2;
 mod interfaces;
 mod io;
+mod json;
 mod listener;
 mod observe;
 mod ops;

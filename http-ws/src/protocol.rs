@@ -131,7 +131,14 @@ impl Reader {
     /// Every check that needs only the header, so bad or oversized frames are refused
     /// before their payload is read.
     pub(crate) fn check_header(&self, h: &Header) -> Result<(), ProtocolError> {
-        h.check(self.role, self.deflate.is_some(), self.max_frame)?;
+        // A compressed frame is bounded by the limit plus deflate's worst-case growth, so an
+        // incompressible message that fits once inflated is not refused for its compressed
+        // size (the message limit applies after inflating).
+        let compressed =
+            h.rsv1 || (h.opcode == OP_CONTINUATION && self.open.as_ref().is_some_and(|open| open.compressed));
+        let max_frame =
+            if compressed { self.max_frame.saturating_add(deflate_slack(self.max_frame)) } else { self.max_frame };
+        h.check(self.role, self.deflate.is_some(), max_frame)?;
         match (h.opcode, &self.open) {
             (OP_CONTINUATION, None) => Err(ProtocolError::UnexpectedContinuation),
             (OP_CONTINUATION, Some(open))
@@ -225,6 +232,12 @@ impl Reader {
     }
 }
 
+/// How much larger than `len` bytes of data their DEFLATE encoding can be: stored blocks
+/// add 5 bytes per 65,535 (RFC 1951 §3.2.4), here rounded up to 1/1024 plus 64 bytes.
+fn deflate_slack(len: usize) -> usize {
+    len / 1024 + 64
+}
+
 #[cfg(test)]
 #[allow(clippy::type_complexity)] // case tables
 mod tests {
@@ -286,5 +299,34 @@ mod tests {
         for (cfg, frames, want) in cases {
             assert_eq!(feed(cfg, frames), *want, "{frames:?}");
         }
+    }
+
+    #[test]
+    fn compressed_frames_may_exceed_the_frame_limit_by_deflate_growth_only() {
+        let deflate = Config { max_frame_size: 1 << 20, deflate: Some(DeflateParams::default()), ..Default::default() };
+        let max = deflate.max_frame_size;
+        let slack = deflate_slack(max);
+        use ProtocolError::*;
+        // (first byte, announced length, a compressed message already open?, result)
+        let rows = [
+            (0xc2, max + slack, false, Ok(())),
+            (0xc2, max + slack + 1, false, Err(FrameTooBig)),
+            (0x82, max, false, Ok(())),
+            (0x82, max + 1, false, Err(FrameTooBig)),
+            (0x80, max + slack, true, Ok(())),
+            (0x80, max + slack + 1, true, Err(FrameTooBig)),
+        ];
+        for (b0, len, open, want) in rows {
+            let mut r = Reader::new(Role::Server, &deflate);
+            if open {
+                r.open = Some(Open { text: false, compressed: true, buf: Vec::new() });
+            }
+            assert_eq!(r.check_header(&hdr(b0, len)), want, "{b0:#x} {len}");
+        }
+        // Incompressible data never grows past the slack.
+        let data: Vec<u8> = (0..max as u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut z, &data).unwrap();
+        assert!(z.finish().unwrap().len() <= max + slack);
     }
 }

@@ -202,21 +202,6 @@ pub(crate) fn render(url_path: &str, entries: &[Entry], sort: Sort) -> String {
     html
 }
 
-fn json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
 /// The listing as JSON (for `Accept: application/json`): an array of
 /// `{"name", "type": "file"|"dir", "size", "modified"}`, in the same order as the page.
 pub(crate) fn render_json(entries: &[Entry], sort: Sort) -> String {
@@ -228,7 +213,7 @@ pub(crate) fn render_json(entries: &[Entry], sort: Sort) -> String {
             out.push(',');
         }
         out.push_str("{\"name\":");
-        json_string(&mut out, &e.name);
+        crate::json::push_string(&mut out, &e.name);
         let kind = if e.is_dir { "dir" } else { "file" };
         let _ = write!(out, ",\"type\":\"{kind}\",\"size\":{}", e.size);
         match e.modified {

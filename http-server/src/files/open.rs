@@ -173,14 +173,16 @@ fn encoded(s: &Settings, path: &Path, meta: &std::fs::Metadata, coding: Coding) 
 
 /// The file as stored: from the cache of small files, read at once, or streamed.
 fn identity(s: &Settings, ask: &Ask, path: &Path, meta: &std::fs::Metadata) -> std::io::Result<Content> {
+    // With inline I/O, files big enough for `sendfile` are neither cached nor read here: the
+    // engine may send them zero-copy (and streams them otherwise), which costs less than
+    // copying them from memory into the socket.
+    let sendfile = s.inline_io && meta.len() >= super::chunks::SENDFILE_MIN;
     let small = meta.len() <= s.small_file_limit;
-    if small && s.file_cache.is_some() {
+    if small && !sendfile && s.file_cache.is_some() {
         return Ok(bytes_content(stored_bytes(s, path, meta)?, s, meta));
     }
     let file = std::fs::File::open(path)?;
     let meta = file.metadata()?;
-    // With inline I/O, files big enough for `sendfile` are not read here: the engine may send
-    // them zero-copy (and streams them otherwise).
     let sendfile = s.inline_io && meta.len() >= super::chunks::SENDFILE_MIN;
     if ask.read_small && meta.len() <= s.small_file_limit && !sendfile {
         return Ok(bytes_content(read_all(&file, meta.len())?, s, &meta));
