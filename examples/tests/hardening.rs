@@ -117,6 +117,7 @@ fn app() -> Router {
             })
         })
         .route("GET /sse-forever", |_r: Request| async {
+            SSE_FOREVER_STARTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             sse_stream_with(StatusCode::OK, |s| async move {
                 let mut i = 0u64;
                 loop {
@@ -130,6 +131,16 @@ fn app() -> Router {
         })
         .route_stream("GET /stream-panic", stream_panics_after_head)
         .route_stream("GET /stream-early-panic", stream_panics_before_head)
+}
+
+/// How many `/sse-forever` requests reached their handler (a test waits for its streams to
+/// be in flight, not merely connected, before it closes the server).
+static SSE_FOREVER_STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+async fn sse_forever_started_at_least(n: usize) {
+    while SSE_FOREVER_STARTED.load(std::sync::atomic::Ordering::SeqCst) < n {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 async fn start(shutdown_timeout: Duration) -> Server {
@@ -378,10 +389,11 @@ async fn endless_sse_streams_are_cut_at_shutdown_timeout_and_by_forceclose() {
     let shutdown_timeout = Duration::from_millis(800);
     let server = start(shutdown_timeout).await;
     let addr = server.local_addr();
+    let before = SSE_FOREVER_STARTED.load(std::sync::atomic::Ordering::SeqCst);
     let streams: Vec<_> = (0..50).map(|_| tokio::spawn(h1(addr, "/sse-forever", ""))).collect();
-    while server.connections() < 50 {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    tokio::time::timeout(Duration::from_secs(20), sse_forever_started_at_least(before + 50))
+        .await
+        .expect("50 SSE streams in flight");
     let t0 = Instant::now();
     tokio::time::timeout(shutdown_timeout + Duration::from_secs(2), server.close()).await.expect("close() bounded");
     let took = t0.elapsed();
@@ -394,6 +406,7 @@ async fn endless_sse_streams_are_cut_at_shutdown_timeout_and_by_forceclose() {
 
     let server = start(Duration::from_secs(30)).await;
     let addr = server.local_addr();
+    let before = SSE_FOREVER_STARTED.load(std::sync::atomic::Ordering::SeqCst);
     let streams: Vec<_> = (0..50).map(|_| tokio::spawn(h1(addr, "/sse-forever", ""))).collect();
     let mut send = h2_connect(addr).await;
     let h2_streams: Vec<_> = (0..50)
@@ -402,9 +415,10 @@ async fn endless_sse_streams_are_cut_at_shutdown_timeout_and_by_forceclose() {
             tokio::spawn(async move { h2_get(&mut send, "/sse-forever", None).await })
         })
         .collect();
-    while server.connections() < 51 {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    tokio::time::timeout(Duration::from_secs(20), sse_forever_started_at_least(before + 100))
+        .await
+        .expect("100 SSE streams in flight");
+    // Let the first events reach the clients.
     tokio::time::sleep(Duration::from_millis(200)).await;
     let t0 = Instant::now();
     tokio::time::timeout(Duration::from_secs(2), server.forceclose()).await.expect("forceclose() bounded");
