@@ -1,0 +1,206 @@
+//! The receive path of [`WebSocket`]: fill the read buffer, parse and check each frame
+//! header before its payload is read (RFC 6455 §5.2), unmask and assemble messages, answer
+//! control frames, and give the buffers back when the socket goes idle.
+
+use super::*;
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
+    pub(super) fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
+        loop {
+            match self.state {
+                State::Done => return Poll::Ready(None),
+                State::Draining => return self.poll_drain(cx),
+                State::Finishing => {
+                    if self.timer_expired(cx) {
+                        // the peer does not even read our close: give up on it
+                        self.state = State::Done;
+                        return Poll::Ready(self.pending.take());
+                    }
+                    let written = ready!(self.poll_write_out(cx));
+                    let _ = ready!(Pin::new(&mut self.io).poll_flush(cx));
+                    self.state = if written.is_ok() { State::Draining } else { State::Done };
+                    self.arm_timer();
+                    return Poll::Ready(self.pending.take());
+                }
+                State::Open => {}
+            }
+            if self.auto_flush {
+                // a pong or keep-alive ping (with whatever the user queued before it);
+                // pending is fine: the waker is set
+                match self.poll_write_out(cx) {
+                    Poll::Ready(Err(e)) => {
+                        self.state = State::Done;
+                        return Poll::Ready(Some(Err(e.into())));
+                    }
+                    Poll::Ready(Ok(())) => {
+                        self.auto_flush = false;
+                        let _ = Pin::new(&mut self.io).poll_flush(cx);
+                    }
+                    Poll::Pending => {}
+                }
+            }
+            if self.poll_going_away(cx) {
+                continue;
+            }
+            if self.close_sent && self.timer_expired(cx) {
+                self.state = State::Done;
+                return Poll::Ready(None);
+            }
+            if self.ping.as_mut().is_some_and(|p| p.poll_tick(cx).is_ready()) && !self.close_sent {
+                self.queue_frame(true, false, OP_PING, b"");
+                self.auto_flush = true;
+                continue;
+            }
+            match Header::decode(&self.rbuf) {
+                Err(e) => {
+                    self.fail(e);
+                    continue;
+                }
+                Ok(Some((h, header_len))) => {
+                    if let Err(e) = self.reader.check_header(&h) {
+                        self.fail(e);
+                        continue;
+                    }
+                    let total = header_len + h.len as usize;
+                    if self.rbuf.len() >= total {
+                        if let Some(item) = self.take_frame(&h, header_len) {
+                            if self.auto_flush {
+                                // send the pong now, even if the caller stops receiving
+                                if let Poll::Ready(Ok(())) = self.poll_write_out(cx) {
+                                    self.auto_flush = false;
+                                    let _ = Pin::new(&mut self.io).poll_flush(cx);
+                                }
+                            }
+                            return Poll::Ready(Some(item));
+                        }
+                        continue;
+                    }
+                    if let Err(e) = self.precheck_text(&h, header_len) {
+                        self.fail(e);
+                        continue;
+                    }
+                    self.rbuf.reserve(total - self.rbuf.len());
+                }
+                Ok(None) => {}
+            }
+            match ready!(self.poll_fill(cx)) {
+                Ok(0) => {
+                    self.state = State::Done;
+                    return Poll::Ready((!self.close_sent).then_some(Err(Error::AbnormalClosure)));
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    self.state = State::Done;
+                    return Poll::Ready(Some(Err(e.into())));
+                }
+            }
+        }
+    }
+
+    /// Reads more bytes into the read buffer. Cold (no buffer, nothing buffered): through a
+    /// stack buffer, keeping only what came. Hot: straight into the buffer, kept at least
+    /// 1 KiB free. A read that must wait with nothing buffered releases the buffers.
+    pub(super) fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        if self.rbuf.is_empty() && self.rbuf.capacity() == 0 {
+            let mut stack = [const { std::mem::MaybeUninit::<u8>::uninit() }; COLD_READ];
+            let mut read = tokio::io::ReadBuf::uninit(&mut stack);
+            if let Poll::Ready(r) = Pin::new(&mut self.io).poll_read(cx, &mut read) {
+                r?;
+            } else {
+                self.release_buffers(); // the write buffers may still be held
+                return Poll::Pending;
+            }
+            let got = read.filled();
+            let full = self.config.read_buffer_size.max(2 * COLD_READ);
+            self.rbuf.reserve(if got.len() == COLD_READ { full } else { got.len() });
+            self.rbuf.extend_from_slice(got);
+            return Poll::Ready(Ok(got.len()));
+        }
+        if self.rbuf.capacity() - self.rbuf.len() < 1024 {
+            self.rbuf.reserve(self.config.read_buffer_size.max(4096));
+        }
+        let r = tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, &mut self.rbuf);
+        if r.is_pending() && self.rbuf.is_empty() {
+            self.release_buffers();
+        }
+        r
+    }
+
+    /// Frees the read buffer (it must be empty) and, when nothing waits to be written, the
+    /// write buffers: an idle socket costs only its struct.
+    pub(super) fn release_buffers(&mut self) {
+        self.rbuf = BytesMut::new();
+        if self.wpos == self.wbuf.len() {
+            self.wbuf = Vec::new();
+            self.wpos = 0;
+            self.scratch = Vec::new();
+        }
+    }
+
+    /// Unmasks and validates the part of a text frame that has arrived, so invalid UTF-8
+    /// fails fast instead of after the whole frame.
+    pub(super) fn precheck_text(&mut self, h: &Header, header_len: usize) -> Result<(), ProtocolError> {
+        let arrived = self.rbuf.len() - header_len;
+        if arrived <= self.checked {
+            return Ok(());
+        }
+        if self.checked == 0 {
+            self.precheck = self.reader.text_frame_validator(h);
+        }
+        let Some(v) = self.precheck.as_mut() else { return Ok(()) };
+        let new = &mut self.rbuf[header_len + self.checked..];
+        if let Some(key) = h.mask {
+            apply_mask_at(new, key, self.checked);
+        }
+        let result = v.feed(new).map_err(|_| ProtocolError::InvalidUtf8);
+        self.checked = arrived;
+        result
+    }
+
+    /// Splits one whole frame off the read buffer and handles it; returns an item to yield.
+    pub(super) fn take_frame(&mut self, h: &Header, header_len: usize) -> Option<Result<Message, Error>> {
+        self.rbuf.advance(header_len);
+        let mut payload = self.rbuf.split_to(h.len as usize);
+        if self.rbuf.is_empty() && payload.len() > 4 * self.config.read_buffer_size {
+            // the read buffer grew for a large frame: let that allocation go with the payload
+            self.rbuf = BytesMut::new();
+        }
+        if let Some(key) = h.mask {
+            apply_mask_at(&mut payload[self.checked..], key, self.checked);
+        }
+        self.checked = 0;
+        self.precheck = None;
+        match self.reader.on_frame(h, payload) {
+            Err(e) => {
+                self.fail(e);
+                None
+            }
+            Ok(None) => None,
+            Ok(Some(Message::Ping(p))) => {
+                // a peer that pings without reading cannot grow our output: past the write
+                // buffer bound, pings go unanswered (only the latest needs a pong, §5.5.3)
+                if !self.close_sent && self.wbuf.len() - self.wpos < self.config.write_buffer_size {
+                    self.queue_frame(true, false, OP_PONG, &p);
+                    self.auto_flush = true;
+                }
+                Some(Ok(Message::Ping(p)))
+            }
+            Ok(Some(Message::Close(f))) => {
+                if self.close_sent {
+                    // the answer to our close: the handshake is complete
+                    self.state = State::Draining;
+                    self.arm_timer();
+                    Some(Ok(Message::Close(f)))
+                } else {
+                    // echo the peer's code (none if it sent none), then report the close
+                    let echo = f.as_ref().map(|f| CloseFrame::new(f.code, ""));
+                    self.queue_close(echo.as_ref());
+                    self.state = State::Finishing;
+                    self.pending = Some(Ok(Message::Close(f)));
+                    None
+                }
+            }
+            Ok(Some(m)) => Some(Ok(m)),
+        }
+    }
+}
