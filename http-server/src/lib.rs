@@ -22,9 +22,10 @@
 //!
 //! The files in the order a request flows through them:
 //!
-//! 1. `server.rs`: binds, accepts (the connection limit, backoff on accept errors), spawns
-//!    a task per connection and tracks it for graceful and forced shutdown; `options.rs`
-//!    holds the knobs, `tls.rs` the certificates.
+//! 1. `server/mod.rs`: binds, accepts (the connection limit, backoff on accept errors),
+//!    spawns a task per connection and tracks it; `server/lifecycle.rs`: graceful and forced
+//!    shutdown and draining; `listener.rs` the listening sockets, `options.rs` the knobs,
+//!    `tls.rs` the certificates.
 //! 2. `connection.rs`: picks the engine. On the TLS port, the handshake and ALPN; on the
 //!    cleartext port, a peek at the first bytes: the HTTP/2 preface goes to HTTP/2,
 //!    anything else to HTTP/1.1 (`io.rs` replays sniffed bytes for HTTP/2).
