@@ -10,6 +10,8 @@
 //! [`h1`] is the sans-IO HTTP/1.1 codec the server and the client connections share.
 
 pub mod h1;
+mod rewind;
+pub use rewind::Rewind;
 
 use std::net::SocketAddr;
 use std::task::{Context, Poll};

@@ -8,12 +8,12 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::{Buf, Bytes};
+use bytes::Bytes;
 use http::header::{CONNECTION, UPGRADE};
 use http::{Method, StatusCode, Version};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use crate::engine::ConnectProtocol;
+use crate::engine::{ConnectProtocol, Rewind};
 use crate::error::{Error, ErrorKind};
 use crate::stream::{Stream, WriteState};
 
@@ -43,11 +43,7 @@ impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Io for T {}
 /// assert_eq!(&buf, b"hello, world");
 /// # }
 /// ```
-pub struct Upgraded {
-    /// Bytes read before the hand-over, returned first.
-    prefix: Bytes,
-    io: Box<dyn Io>,
-}
+pub struct Upgraded(Rewind<Box<dyn Io>>);
 
 impl Upgraded {
     /// Wraps `io`; reads return `read_ahead` first. For protocol engines.
@@ -57,47 +53,41 @@ impl Upgraded {
     /// let _up = http_core::Upgraded::new(ours, bytes::Bytes::new());
     /// ```
     pub fn new<T: AsyncRead + AsyncWrite + Send + Unpin + 'static>(io: T, read_ahead: Bytes) -> Self {
-        Upgraded { prefix: read_ahead, io: Box::new(io) }
+        Upgraded(Rewind::new(read_ahead, Box::new(io)))
     }
 }
 
 impl std::fmt::Debug for Upgraded {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Upgraded").field("read_ahead", &self.prefix.len()).finish_non_exhaustive()
+        f.debug_struct("Upgraded").field("read_ahead", &self.0.prefix_len()).finish_non_exhaustive()
     }
 }
 
 impl AsyncRead for Upgraded {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        if !self.prefix.is_empty() {
-            let n = self.prefix.len().min(buf.remaining());
-            buf.put_slice(&self.prefix[..n]);
-            self.prefix.advance(n);
-            return Poll::Ready(Ok(()));
-        }
-        Pin::new(&mut self.io).poll_read(cx, buf)
+        Pin::new(&mut self.0).poll_read(cx, buf)
     }
 }
 
 impl AsyncWrite for Upgraded {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write(cx, buf)
+        Pin::new(&mut self.0).poll_write(cx, buf)
     }
     fn poll_write_vectored(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+        Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
     }
     fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
+        self.0.is_write_vectored()
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_flush(cx)
+        Pin::new(&mut self.0).poll_flush(cx)
     }
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
+        Pin::new(&mut self.0).poll_shutdown(cx)
     }
 }
 

@@ -23,9 +23,9 @@ use crate::forwarded::{Cidr, Via, is_trusted};
 use crate::h1::conn::{ConnConfig, H1Transport};
 use crate::h1::dispatch::serve_connection;
 use crate::h2::conn::{H2Config, serve_h2};
-use crate::io::Rewind;
 use crate::proxy_protocol;
 use crate::tls::TlsConfig;
+use http_core::engine::Rewind;
 
 const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
