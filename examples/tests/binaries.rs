@@ -4,18 +4,12 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-/// The child, killed (by its PID) and reaped when the test ends, however it ends.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+#[path = "../../testing/tools.rs"]
+mod tools;
+use tools::Killed;
 
 fn get(addr: &str, path: &str) -> String {
     let mut c = TcpStream::connect(addr).unwrap();

@@ -6,51 +6,13 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-/// A child we started, killed by its PID and reaped when dropped.
-struct Killed(Child);
+#[path = "../../testing/tools.rs"]
+mod tools;
 
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// redis-server without persistence on a free loopback port, and its URL.
-fn redis_server() -> Option<(Killed, String)> {
-    let bin = ["redis-server", "/usr/bin/redis-server"]
-        .into_iter()
-        .find(|b| Command::new(b).arg("--version").stdout(Stdio::null()).status().is_ok());
-    let Some(bin) = bin else {
-        let reason = "redis-server is not installed";
-        assert!(
-            std::env::var_os("HTTP_RS_REQUIRE_TOOLS").is_none_or(|v| v != "1"),
-            "{reason}; HTTP_RS_REQUIRE_TOOLS=1 requires it"
-        );
-        let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("SKIPPED: {reason}\n").as_bytes());
-        return None;
-    };
-    let port = free_port();
-    let child = Command::new(bin)
-        .args(["--bind", "127.0.0.1", "--port", &port.to_string(), "--save", "", "--appendonly", "no"])
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("redis-server starts");
-    let child = Killed(child);
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(10), "redis-server listening within 10 s");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Some((child, format!("redis://127.0.0.1:{port}/")))
-}
+use tools::{Killed, free_port, redis_server};
 
 /// `counter --redis URL` on a free port; its address from the `listening on` line.
 fn counter(url: &str) -> (Killed, String) {

@@ -5,20 +5,14 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-/// The child, killed by its PID and reaped when the test ends.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+#[path = "../../testing/tools.rs"]
+mod tools;
+use tools::Killed;
 
 /// `deferred --deadline SECS` on a free port, and its address.
 fn start(deadline: &str) -> (Killed, String) {

@@ -3,18 +3,12 @@
 //! systemd, since systemd itself cannot run in a test).
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-/// The child, killed (by its PID) and reaped when the test ends, however it ends.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+#[path = "../../testing/tools.rs"]
+mod tools;
+use tools::Killed;
 
 fn first_line(child: &mut Killed) -> String {
     let mut line = String::new();
@@ -84,9 +78,7 @@ os.execv(prog, [prog] + sys.argv[4:])
 #[cfg(unix)]
 #[test]
 fn systemd_socket_activation() {
-    if Command::new("python3").arg("--version").output().is_err() {
-        assert!(std::env::var("HTTP_RS_REQUIRE_TOOLS").as_deref() != Ok("1"), "python3 is required");
-        eprintln!("skipped: python3 not found");
+    if tools::require_tool("python3", "--version").is_none() {
         return;
     }
     let sock = std::env::temp_dir().join(format!("hello-systemd-{}.sock", std::process::id()));

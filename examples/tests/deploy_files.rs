@@ -7,7 +7,10 @@
 //! (`deploy/e2e.sh` runs the proxy configurations for real, under load.)
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
+
+#[path = "../../testing/tools.rs"]
+mod tools;
 
 fn deploy() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy")
@@ -17,20 +20,9 @@ fn read(name: &str) -> String {
     std::fs::read_to_string(deploy().join(name)).unwrap_or_else(|e| panic!("deploy/{name}: {e}"))
 }
 
-/// The tool on PATH or in /usr/sbin, or `None` after reporting it missing.
-fn tool(name: &str, version_flag: &str) -> Option<String> {
-    let found = [name.to_owned(), format!("/usr/sbin/{name}")]
-        .into_iter()
-        .find(|bin| Command::new(bin).arg(version_flag).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok());
-    if found.is_none() {
-        let reason = format!("{name} is not installed");
-        assert!(
-            std::env::var_os("HTTP_RS_REQUIRE_TOOLS").is_none_or(|v| v != "1"),
-            "{reason}; HTTP_RS_REQUIRE_TOOLS=1 requires it"
-        );
-        let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("SKIPPED: {reason}\n").as_bytes());
-    }
-    found
+/// The tool, or `None` after reporting it missing.
+fn tool(name: &str, version_flag: &str) -> Option<PathBuf> {
+    tools::require_tool(name, version_flag)
 }
 
 #[test]

@@ -9,7 +9,7 @@
 #![cfg(target_os = "linux")]
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -18,15 +18,9 @@ use tokio::net::TcpStream;
 const ATTEMPTS: usize = 1000;
 const WINDOW: Duration = Duration::from_secs(3);
 
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        // Only the child this test started, by its PID.
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+#[path = "../../testing/tools.rs"]
+mod tools;
+use tools::Killed;
 
 /// utime + stime of `pid`, in clock ticks.
 fn cpu_ticks(pid: u32) -> u64 {

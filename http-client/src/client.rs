@@ -305,10 +305,16 @@ impl Client {
         // every target; a CONNECT tunnel belongs to its target's origin.
         let forward = proxy.filter(|_| target.origin.scheme == Scheme::Http);
         let origin = forward.map_or(&target.origin, |p| &p.origin);
-        let conn = match (fresh, pool.h2(origin), pool.take_h1(origin)) {
-            (false, Some(h2), _) => Conn::H2(h2, true),
-            (false, None, Some(h1)) => Conn::H1(h1),
-            _ => match pool.h2_gate(origin, self.inner.version == HttpVersion::Http2PriorKnowledge) {
+        // A pooled HTTP/2 connection first; an idle HTTP/1.1 connection is taken off the
+        // pool only when it will be used (never popped and dropped).
+        let pooled = if fresh {
+            None
+        } else {
+            pool.h2(origin).map(|h2| Conn::H2(h2, true)).or_else(|| pool.take_h1(origin).map(Conn::H1))
+        };
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => match pool.h2_gate(origin, self.inner.version == HttpVersion::Http2PriorKnowledge) {
                 None => self.connect(target, proxy).await?,
                 Some(gate) => {
                     // One HTTP/2 handshake per origin at a time; whoever waited shares it.

@@ -3,39 +3,20 @@
 //! under `HTTP_RS_REQUIRE_TOOLS=1` (`.ci/run` installs it).
 
 mod support;
+#[path = "../../testing/tools.rs"]
+mod tools;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use http_client::{Client, HttpVersion, Method, Version};
 use support::bounded;
-
-/// An nginx we started, stopped (only this child) when dropped.
-struct Nginx(Child);
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// nginx on PATH, or where Debian puts it (root's PATH may lack /usr/sbin).
-fn nginx_binary() -> Option<String> {
-    ["nginx", "/usr/sbin/nginx"]
-        .into_iter()
-        .find(|bin| Command::new(bin).arg("-v").stderr(Stdio::null()).status().is_ok())
-        .map(str::to_owned)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+use tools::{Killed, free_port, require_tool};
 
 /// nginx in the foreground with everything under `dir`: `h1` serves HTTP/1.1, `h2c`
 /// HTTP/2 with prior knowledge, both from `dir/www` with gzip for text.
-fn start_nginx(bin: &str, dir: &Path, h1: u16, h2c: u16) -> Nginx {
+fn start_nginx(bin: &Path, dir: &Path, h1: u16, h2c: u16) -> Killed {
     let d = dir.display();
     let temp: String = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
         .iter()
@@ -54,20 +35,12 @@ fn start_nginx(bin: &str, dir: &Path, h1: u16, h2c: u16) -> Nginx {
         .stdout(Stdio::null())
         .spawn()
         .expect("nginx starts");
-    Nginx(child)
+    Killed(child)
 }
 
 #[tokio::test]
 async fn nginx_h1_keep_alive_gzip_head_and_h2c() {
-    let Some(bin) = nginx_binary() else {
-        let reason = "nginx is not installed";
-        assert!(
-            std::env::var_os("HTTP_RS_REQUIRE_TOOLS").is_none_or(|v| v != "1"),
-            "{reason}; HTTP_RS_REQUIRE_TOOLS=1 requires it"
-        );
-        let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("SKIPPED: {reason}\n").as_bytes());
-        return;
-    };
+    let Some(bin) = require_tool("nginx", "-v") else { return };
     let dir = std::env::temp_dir().join(format!("http-client-nginx-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("www")).unwrap();
     let text = "nginx says hello, hello, hello\n".repeat(1000);

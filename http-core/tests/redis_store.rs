@@ -2,55 +2,21 @@
 //! (only that child) at the end. Without `redis-server` the tests print `SKIPPED: …` and
 //! pass, or fail under `HTTP_RS_REQUIRE_TOOLS=1` (`.ci/run` installs it).
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+#[path = "../../testing/tools.rs"]
+mod tools;
+
+use std::time::Duration;
 
 use http_core::{Store, StoreErrorKind};
 
-/// A redis-server we started; killed by its PID when dropped.
+/// The test's `redis-server` (killed when dropped) and its URL.
 struct RedisServer {
-    child: Child,
+    _child: tools::Killed,
     url: String,
 }
 
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// Starts `redis-server` without persistence on 127.0.0.1, or reports it missing.
 fn redis_server() -> Option<RedisServer> {
-    let bin = ["redis-server", "/usr/bin/redis-server"]
-        .into_iter()
-        .find(|b| Command::new(b).arg("--version").stdout(Stdio::null()).status().is_ok());
-    let Some(bin) = bin else {
-        let reason = "redis-server is not installed";
-        assert!(
-            std::env::var_os("HTTP_RS_REQUIRE_TOOLS").is_none_or(|v| v != "1"),
-            "{reason}; HTTP_RS_REQUIRE_TOOLS=1 requires it"
-        );
-        let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("SKIPPED: {reason}\n").as_bytes());
-        return None;
-    };
-    let port = free_port();
-    let child = Command::new(bin)
-        .args(["--bind", "127.0.0.1", "--port", &port.to_string(), "--save", "", "--appendonly", "no"])
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("redis-server starts");
-    let server = RedisServer { child, url: format!("redis://127.0.0.1:{port}/") };
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(10), "redis-server listening within 10 s");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Some(server)
+    tools::redis_server().map(|(child, url)| RedisServer { _child: child, url })
 }
 
 async fn bounded<T>(what: &str, f: impl Future<Output = T>) -> T {

@@ -18,6 +18,10 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+#[path = "../../testing/tools.rs"]
+mod tools;
+use tools::tool_missing;
+
 use http_server::__fuzz::{Framing, HeadVerdict, RequestVerdict, frame_request, parse_h1_head, rejection_reason};
 
 const CASES: usize = 12_000;
@@ -262,16 +266,6 @@ fn h11_missing() -> Option<String> {
         Ok(_) => Some("smuggling differential check: python3 has no h11 module (pip install h11)".into()),
         Err(e) => Some(format!("smuggling differential check: python3 not runnable ({e})")),
     }
-}
-
-/// A test's external tool is missing: with `HTTP_RS_REQUIRE_TOOLS=1` (`.ci/run` sets it) the
-/// test fails; otherwise `SKIPPED: <reason>` goes straight to stderr, past the test
-/// harness's output capture, so a plain `cargo test` shows it, and the caller returns.
-fn tool_missing(reason: &str) {
-    if std::env::var_os("HTTP_RS_REQUIRE_TOOLS").is_some_and(|v| v == "1") {
-        panic!("{reason}; HTTP_RS_REQUIRE_TOOLS=1 requires it");
-    }
-    let _ = writeln!(std::io::stderr(), "SKIPPED: {reason}");
 }
 
 /// Runs h11 over all cases; one JSON value per case, in order.

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub fn find_on_path(name: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(name)).find(|p| p.is_file())
-}
+#[path = "../../../testing/tools.rs"]
+mod tools;
+pub use tools::{find_on_path, tool_missing};
 
 /// The Chromium to drive: `$CHROME` (a path or a name on PATH), else `chromium`, else
 /// `chromium-browser` (the names Debian and Ubuntu give it).
@@ -21,16 +21,6 @@ pub fn find_chromium() -> Option<PathBuf> {
         return if p.is_file() { Some(p) } else { find_on_path(&chrome.to_string_lossy()) };
     }
     find_on_path("chromium").or_else(|| find_on_path("chromium-browser"))
-}
-
-/// A test's external tool is missing: with `HTTP_RS_REQUIRE_TOOLS=1` (`.ci/run` sets it) the
-/// test fails; otherwise `SKIPPED: <reason>` goes straight to stderr, past the test
-/// harness's output capture, so a plain `cargo test` shows it, and the caller returns.
-pub fn tool_missing(reason: &str) {
-    if std::env::var_os("HTTP_RS_REQUIRE_TOOLS").is_some_and(|v| v == "1") {
-        panic!("{reason}; HTTP_RS_REQUIRE_TOOLS=1 requires it");
-    }
-    let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("SKIPPED: {reason}\n").as_bytes());
 }
 
 pub fn unescape(s: &str) -> String {
