@@ -11,7 +11,8 @@
 #   benches/load/instructions.sh NAME=SERVER_BIN [NAME=SERVER_BIN ...]
 #   benches/load/instructions.sh off=target/release/hello 'on=target/release/hello --metrics'
 #                                (flags after the binary are passed to it)
-#   FILESERVER_OLD=... FILESERVER_NEW=...   (static 1 KiB row; optional)
+#   STATIC_OLD=... STATIC_NEW=...   two fileserver builds: the static-file rows (optional;
+#                   not FILESERVER_*, which the fileserver reads as its own configuration)
 #   REQUESTS_H1=N   HTTP/1.1 rows with a fixed request count (h2load --h1, -m1 and -m16)
 #                   instead of a timed wrk run: the same count for every binary, so the
 #                   connections' fixed cost is spread alike (wrk under valgrind on a busy
@@ -63,14 +64,22 @@ ir_of() { # name bin kind extra...
          fi ;;
     h2c) h2load -n "$requests_h2" -c4 -m16 "http://127.0.0.1:$PORT/plaintext" >"$log.h2load" 2>&1
          reqs=$(awk '/^requests:/{print $8}' "$log.h2load") ;;
-    static) reqs=$(wrk -t1 -c16 -d"$duration" "http://127.0.0.1:$PORT/1k.bin" | awk '/requests in/{print $1}') ;;
+    static-idle|static)
+            # One request first, in both runs (so its cost cancels out): it fills the
+            # caches (the compressed body takes seconds under callgrind).
+            local -a ae=()
+            [[ "$STATIC_FILE" == *.html ]] && ae=(-H "Accept-Encoding: br, gzip")
+            curl -s -o /dev/null -m 300 "${ae[@]}" "http://127.0.0.1:$PORT/$STATIC_FILE"
+            [[ "$kind" == static ]] && reqs=$(wrk -t1 -c16 -d"$duration" "${ae[@]}" "http://127.0.0.1:$PORT/$STATIC_FILE" | awk '/requests in/{print $1}') ;;
   esac
   local ir; ir=$(stop_server "$log")
   echo "$ir $reqs"
 }
 
-printf '| row | %s |\n' "$(for a in "$@"; do printf '%s Ir/req | ' "${a%%=*}"; done)"
-for kind in plaintext pipelined h2c; do
+if [[ $# -gt 0 ]]; then
+  printf '| row | %s |\n' "$(for a in "$@"; do printf '%s Ir/req | ' "${a%%=*}"; done)"
+fi
+for kind in $(if [[ $# -gt 0 ]]; then echo plaintext pipelined h2c; fi); do
   row="| $kind |"
   for a in "$@"; do
     name="${a%%=*}"
@@ -81,13 +90,30 @@ for kind in plaintext pipelined h2c; do
   done
   echo "$row"
 done
-if [[ -n "${FILESERVER_OLD:-}" && -n "${FILESERVER_NEW:-}" ]]; then
-  root=$(mktemp -d); head -c 1024 /dev/urandom >"$root/1k.bin"
-  row="| static 1 KiB |"
-  for fs in "$FILESERVER_OLD" "$FILESERVER_NEW"; do
-    read -r idle _ < <(ir_of fs "$fs" idle "$root" --quiet)
-    read -r ir reqs < <(ir_of fs "$fs" static "$root" --quiet)
-    row="$row $(( (ir - idle) / reqs )) ($reqs req) |"
+if [[ -n "${STATIC_OLD:-}" && -n "${STATIC_NEW:-}" ]]; then
+  # 1 KiB and 100 KiB of random bytes, and 100 KiB of compressible HTML fetched with
+  # `Accept-Encoding: br, gzip` (the files of benches/static_load.sh); STATIC_ARGS are
+  # passed to both builds (e.g. STATIC_ARGS='--cache-bytes 67108864', as that script runs).
+  root=$(mktemp -d)
+  head -c 1024 /dev/urandom >"$root/1k.bin"
+  head -c 102400 /dev/urandom >"$root/100k.bin"
+  python3 - "$root/100k.html" <<'PY'
+import random, sys
+rng = random.Random(7)
+words = "the of and to in is for on with static file server request response header body cache page".split()
+text = "".join("<p>%s</p>\n" % " ".join(rng.choice(words) for _ in range(16)) for _ in range(1100))
+open(sys.argv[1], "w").write(text[:102400])
+PY
+  read -r -a static_args <<<"${STATIC_ARGS:-}"
+  printf '| static file | old Ir/req | new Ir/req |\n'
+  for STATIC_FILE in 1k.bin 100k.bin 100k.html; do
+    row="| $STATIC_FILE |"
+    for fs in "$STATIC_OLD" "$STATIC_NEW"; do
+      read -r idle _ < <(ir_of fs "$fs" static-idle "$root" --quiet "${static_args[@]}")
+      read -r ir reqs < <(ir_of fs "$fs" static "$root" --quiet "${static_args[@]}")
+      row="$row $(( (ir - idle) / reqs )) ($reqs req) |"
+    done
+    echo "$row"
   done
-  echo "$row"
+  rm -rf "$root"
 fi

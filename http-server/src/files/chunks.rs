@@ -147,7 +147,8 @@ impl FileChunks {
     }
 }
 
-fn read_exact_at(file: &std::fs::File, offset: u64, n: usize) -> io::Result<Bytes> {
+/// Reads `n` bytes at `offset` (an error if the file is shorter).
+pub(super) fn read_exact_at(file: &std::fs::File, offset: u64, n: usize) -> io::Result<Bytes> {
     let mut buf = vec![0u8; n];
     let mut filled = 0;
     while filled < n {
@@ -161,7 +162,7 @@ fn read_exact_at(file: &std::fs::File, offset: u64, n: usize) -> io::Result<Byte
 }
 
 #[cfg(unix)]
-fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+pub(super) fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     use std::os::unix::fs::FileExt;
     loop {
         match file.read_at(buf, offset) {
@@ -172,13 +173,13 @@ fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> io::Result<usiz
 }
 
 #[cfg(windows)]
-fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+pub(super) fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     use std::os::windows::fs::FileExt;
     file.seek_read(buf, offset)
 }
 
 #[cfg(not(any(unix, windows)))]
-fn read_at(mut file: &std::fs::File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+pub(super) fn read_at(mut file: &std::fs::File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     use std::io::{Read, Seek};
     file.seek(SeekFrom::Start(offset))?;
     file.read(buf)

@@ -65,6 +65,9 @@ pub struct Content {
     pub(super) inline_reads: bool,
     /// In a content coding: no ranges, no `Accept-Ranges`.
     pub(super) encoded: bool,
+    /// The ETag and Last-Modified header values, when made ahead (by the lookup cache):
+    /// they must match `etag` and `last_modified`.
+    pub(super) validator_headers: Option<(Option<HeaderValue>, Option<HeaderValue>)>,
 }
 
 impl std::fmt::Debug for Content {
@@ -97,6 +100,7 @@ impl Content {
             chunk_size: DEFAULT_CHUNK_SIZE,
             inline_reads: false,
             encoded: false,
+            validator_headers: None,
         }
     }
 
@@ -144,6 +148,12 @@ impl Content {
             c.etag = Some(ETag::from_metadata(meta.len(), modified));
         }
         c
+    }
+
+    /// `size` bytes of a shared open file, read with positional reads; the caller sets
+    /// the validators.
+    pub(crate) fn from_shared_file(file: Arc<std::fs::File>, size: u64) -> Content {
+        Content::new(Source::File(file), size)
     }
 
     /// A tokio file, with its metadata read for size, Last-Modified and ETag.
@@ -311,8 +321,8 @@ impl Content {
     }
 
     /// A file compressed with `coding` as it is sent.
-    pub(crate) fn encode_file(file: std::fs::File, size: u64, coding: super::encoding::Coding) -> Content {
-        Content::new(Source::Encode(Arc::new(file), coding), size).encoded()
+    pub(crate) fn encode_file(file: Arc<std::fs::File>, size: u64, coding: super::encoding::Coding) -> Content {
+        Content::new(Source::Encode(file, coding), size).encoded()
     }
 
     /// The size in bytes.

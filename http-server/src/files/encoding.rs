@@ -16,10 +16,10 @@ use tokio::sync::mpsc;
 /// A content coding the file server can produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Coding {
-    Br,
-    Zstd,
-    Gzip,
-    Deflate,
+    Br = 0,
+    Zstd = 1,
+    Gzip = 2,
+    Deflate = 3,
 }
 
 impl Coding {
@@ -62,25 +62,35 @@ impl Coding {
     }
 }
 
-/// A parsed Accept-Encoding field: the codings listed with their q-values.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The tokens whose q-values matter: the four codings (in [`Coding::ALL`]'s order), then
+/// `identity` and `*`.
+const TOKENS: [&str; 6] = ["br", "zstd", "gzip", "deflate", "identity", "*"];
+const IDENTITY: usize = 4;
+const ANY: usize = 5;
+
+/// A parsed Accept-Encoding field: the q-value of each coding the server knows, of
+/// `identity` and of `*`, as first listed (other codings are ignored). No allocation.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct AcceptEncoding {
-    /// (lower-cased coding, q) in the order listed.
-    entries: Vec<(String, f32)>,
+    q: [Option<f32>; 6],
 }
 
 impl AcceptEncoding {
     /// Reads every Accept-Encoding line. No field (or an empty one) takes no coding but
     /// identity, as servers do in practice (RFC 9110 §12.5.3 lets a server pick any).
     pub(crate) fn from_headers(headers: &HeaderMap) -> AcceptEncoding {
-        let mut entries = Vec::new();
+        let mut a = AcceptEncoding::default();
         for v in headers.get_all(ACCEPT_ENCODING) {
             let Ok(v) = v.to_str() else { continue };
             for item in v.split(',') {
                 let mut parts = item.split(';');
-                let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-                if coding.is_empty() {
-                    continue;
+                let mut coding = parts.next().unwrap_or("").trim();
+                if coding.eq_ignore_ascii_case("x-gzip") {
+                    coding = "gzip";
+                }
+                let Some(slot) = TOKENS.iter().position(|t| t.eq_ignore_ascii_case(coding)) else { continue };
+                if a.q[slot].is_some() {
+                    continue; // the first entry for a coding counts
                 }
                 let q = parts
                     .filter_map(|p| {
@@ -90,20 +100,15 @@ impl AcceptEncoding {
                     .map(|q| q.trim().parse::<f32>().ok().filter(|q| (0.0..=1.0).contains(q)).unwrap_or(0.0))
                     .next()
                     .unwrap_or(1.0);
-                let coding = if coding == "x-gzip" { "gzip".to_owned() } else { coding };
-                entries.push((coding, q));
+                a.q[slot] = Some(q);
             }
         }
-        AcceptEncoding { entries }
-    }
-
-    fn explicit(&self, token: &str) -> Option<f32> {
-        self.entries.iter().find(|(c, _)| c == token).map(|&(_, q)| q)
+        a
     }
 
     /// The q-value of `coding`: its own entry, else `*`'s, else 0.
     pub(crate) fn q(&self, coding: Coding) -> f32 {
-        self.explicit(coding.token()).or_else(|| self.explicit("*")).unwrap_or(0.0)
+        self.q[coding as usize].or(self.q[ANY]).unwrap_or(0.0)
     }
 
     /// The coding to use among `available` (best q-value, ties in `available`'s order), or
@@ -117,7 +122,7 @@ impl AcceptEncoding {
                 best = Some((c, q));
             }
         }
-        let identity = self.explicit("identity").or_else(|| self.explicit("*"));
+        let identity = self.q[IDENTITY].or(self.q[ANY]);
         match (best, identity) {
             (Some((_, q)), Some(iq)) if iq > q => None,
             (b, _) => b.map(|(c, _)| c),
@@ -229,8 +234,29 @@ pub(crate) fn stream_compressed(coding: Coding, file: Arc<std::fs::File>, len: u
     Body::from_bytes_stream(tokio_stream::wrappers::ReceiverStream::new(rx))
 }
 
+/// Reads a file from its start with positional reads, so one descriptor can feed several
+/// responses at once (the file position is never used).
+struct ReadAt<'a> {
+    file: &'a std::fs::File,
+    pos: u64,
+    left: u64,
+}
+
+impl Read for ReadAt<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let want = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = super::chunks::read_at(self.file, &mut buf[..want], self.pos)?;
+        self.pos += n as u64;
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
 fn encode_file(coding: Coding, file: &std::fs::File, len: u64, chunk: usize, sink: ToBody) -> io::Result<()> {
-    let mut reader = file.take(len);
+    let mut reader = ReadAt { file, pos: 0, left: len };
     let mut buf = vec![0u8; chunk.clamp(4096, 256 * 1024)];
     fn pump(reader: &mut impl Read, buf: &mut [u8], w: &mut impl Write) -> io::Result<()> {
         loop {
@@ -283,7 +309,7 @@ mod tests {
     #[test]
     fn choice_table() {
         use Coding::*;
-        let rows: [(&str, Option<Coding>); 16] = [
+        let rows: [(&str, Option<Coding>); 18] = [
             ("", None),
             ("gzip", Some(Gzip)),
             ("x-gzip", Some(Gzip)),
@@ -300,6 +326,8 @@ mod tests {
             ("gzip;q=0.5, identity;q=0.1", Some(Gzip)),
             ("GZIP;Q=1", Some(Gzip)),
             ("gzip;q=abc, deflate", Some(Deflate)),
+            ("unknown, gzip;q=0, GZIP", None),
+            ("x-gzip;q=0, br;q=0.1", Some(Br)),
         ];
         for (value, want) in rows {
             assert_eq!(ae(value).choose(Coding::ALL), want, "{value:?}");

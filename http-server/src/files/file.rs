@@ -16,6 +16,7 @@ use super::cache::ByteCache;
 use super::content::Content;
 use super::encoding::AcceptEncoding;
 use super::listing;
+use super::lookups::Lookups;
 use super::open::open_file;
 use super::options::{FileServerOptions, looks_fingerprinted};
 use super::path::{Jail, PathError, SafePath, stays_inside};
@@ -127,6 +128,8 @@ pub(crate) struct Settings {
     pub(crate) compress_min_size: u64,
     pub(crate) compressed_cache: Option<Arc<ByteCache>>,
     pub(crate) file_cache: Option<Arc<ByteCache>>,
+    /// What request paths led to, while fresh (a file server's, with inline I/O).
+    pub(crate) lookups: Option<Arc<Lookups>>,
 }
 
 impl Settings {
@@ -149,6 +152,8 @@ impl Settings {
             compress_min_size: o.compress_min_size,
             compressed_cache: o.compressed_cache.clone(),
             file_cache: o.file_cache.clone(),
+            lookups: (root.is_some() && o.inline_io && !o.metadata_ttl.is_zero())
+                .then(|| Arc::new(Lookups::new(o.metadata_ttl))),
         }
     }
 }
@@ -233,14 +238,30 @@ pub(crate) fn not_found_kind(e: &io::Error) -> Outcome {
     }
 }
 
-/// Looks the request up (blocking: run on the blocking pool).
-pub(crate) fn lookup(s: &Settings, ask: &Ask) -> Outcome {
+/// Where a lookup leads: the regular file that answers (checked against the jail), or
+/// another outcome.
+#[derive(Debug)]
+pub(crate) enum Located {
+    File(PathBuf),
+    Done(Outcome),
+}
+
+/// Finds what answers the request, the SPA fallback included (blocking).
+pub(crate) fn locate(s: &Settings, ask: &Ask) -> Located {
     match find(s, ask, &ask.path) {
-        Outcome::NotFound if ask.spa_ok => match &s.spa {
-            Some(spa) => open_file(s, ask, spa),
-            None => Outcome::NotFound,
+        Located::Done(Outcome::NotFound) if ask.spa_ok => match &s.spa {
+            Some(spa) => Located::File(spa.clone()),
+            None => Located::Done(Outcome::NotFound),
         },
         other => other,
+    }
+}
+
+/// Looks the request up (blocking: run on the blocking pool).
+pub(crate) fn lookup(s: &Settings, ask: &Ask) -> Outcome {
+    match locate(s, ask) {
+        Located::File(path) => open_file(s, ask, &path),
+        Located::Done(outcome) => outcome,
     }
 }
 
@@ -265,33 +286,33 @@ fn is_file(s: &Settings, path: &Path) -> bool {
     }
 }
 
-fn find(s: &Settings, ask: &Ask, path: &Path) -> Outcome {
+fn find(s: &Settings, ask: &Ask, path: &Path) -> Located {
     let meta = match check_jail(s, path) {
         Ok(Some(meta)) => meta,
         Ok(None) => match std::fs::metadata(path) {
             Ok(m) => m,
-            Err(e) => return not_found_kind(&e),
+            Err(e) => return Located::Done(not_found_kind(&e)),
         },
-        Err(outcome) => return outcome,
+        Err(outcome) => return Located::Done(outcome),
     };
     if meta.is_file() {
-        return if ask.trailing_slash { Outcome::NotFound } else { open_file(s, ask, path) };
+        return if ask.trailing_slash { Located::Done(Outcome::NotFound) } else { Located::File(path.to_path_buf()) };
     }
     if !meta.is_dir() {
         // A FIFO, socket or device: opening it could block, and it is not a static file.
-        return Outcome::NotFound;
+        return Located::Done(Outcome::NotFound);
     }
     if !ask.trailing_slash {
-        return Outcome::RedirectSlash;
+        return Located::Done(Outcome::RedirectSlash);
     }
     if let Some(index) = &s.index {
         let ip = path.join(index);
         if is_file(s, &ip) {
-            return open_file(s, ask, &ip);
+            return Located::File(ip);
         }
     }
     if s.listing {
-        return match listing::read_entries(path, s.dotfiles) {
+        return Located::Done(match listing::read_entries(path, s.dotfiles) {
             Ok(entries) => {
                 let sort = listing::Sort::from_query(ask.query.as_deref());
                 if ask.wants_json {
@@ -301,9 +322,9 @@ fn find(s: &Settings, ask: &Ask, path: &Path) -> Outcome {
                 }
             }
             Err(e) => not_found_kind(&e),
-        };
+        });
     }
-    Outcome::NotFound
+    Located::Done(Outcome::NotFound)
 }
 
 /// Runs the lookup (on the blocking pool unless `inline_io`) and turns its outcome into a
@@ -325,18 +346,24 @@ pub(crate) async fn lookup_and_respond(settings: Arc<Settings>, ask: Ask, head: 
     respond(&settings, found, head)
 }
 
-fn respond(s: &Settings, found: Outcome, head: &RequestHead) -> Response {
+/// The Cache-Control a file gets: the SPA fallback's, a fingerprinted name's, or the
+/// general one.
+pub(crate) fn cache_control_for(s: &Settings, name: &str, is_spa: bool) -> Option<HeaderValue> {
+    if is_spa {
+        s.spa_cache_control.clone()
+    } else if looks_fingerprinted(name) {
+        s.fingerprinted_cache_control.clone().or_else(|| s.cache_control.clone())
+    } else {
+        s.cache_control.clone()
+    }
+}
+
+/// Turns a lookup's outcome into the response.
+pub(crate) fn respond(s: &Settings, found: Outcome, head: &RequestHead) -> Response {
     match found {
         Outcome::File(f) => {
             let FoundFile { mut content, name, is_spa } = *f;
-            let cc = if is_spa {
-                s.spa_cache_control.clone()
-            } else if looks_fingerprinted(&name) {
-                s.fingerprinted_cache_control.clone().or_else(|| s.cache_control.clone())
-            } else {
-                s.cache_control.clone()
-            };
-            if let Some(cc) = cc {
+            if let Some(cc) = cache_control_for(s, &name, is_spa) {
                 content = content.header(CACHE_CONTROL, cc);
             }
             servecontent_head(head, content)

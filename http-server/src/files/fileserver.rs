@@ -8,7 +8,11 @@ use std::sync::Arc;
 
 use http_core::{Handler, Request, RequestHead, Response};
 
-use super::file::{Ask, Settings, lookup_and_respond, method_not_allowed, path_error};
+use super::file::{
+    Ask, Located, Settings, locate, lookup_and_respond, method_not_allowed, not_found_kind, path_error, respond,
+};
+use super::lookups::Resolved;
+use super::open::open_file;
 use super::options::FileServerOptions;
 use super::path::SafePath;
 
@@ -134,11 +138,33 @@ impl FileServer {
     /// # std::fs::remove_dir_all(&root)?; Ok(()) }
     /// ```
     pub fn serve(&self, req: &Request) -> impl Future<Output = Response> + Send + use<> {
-        serve_head(Arc::clone(&self.inner), req.head().clone())
+        let (inner, head) = (Arc::clone(&self.inner), req.head().clone());
+        async move { answer(&inner, &head).await }
+    }
+
+    /// Answers a request from its head, borrowing it (nothing is copied): for pipelines
+    /// that keep the head for later, as the `fileserver` binary does.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use http_core::{Method, Request};
+    /// use http_server::files::{FileServerOptions, fileserver};
+    /// # let root = std::env::temp_dir().join(format!("fs-doc-serve-head-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&root)?;
+    /// std::fs::write(root.join("a.txt"), "hello")?;
+    /// let fs = fileserver(&root, FileServerOptions::new())?;
+    /// let req = Request::new(Method::GET, "/a.txt");
+    /// let resp = fs.serve_head(req.head()).await;
+    /// assert_eq!(resp.into_body().collect(1024).await.unwrap(), "hello");
+    /// assert_eq!(req.path(), "/a.txt"); // still ours
+    /// # std::fs::remove_dir_all(&root)?; Ok(()) }
+    /// ```
+    pub async fn serve_head(&self, head: &RequestHead) -> Response {
+        answer(&self.inner, head).await
     }
 }
 
-async fn serve_head(inner: Arc<Inner>, head: RequestHead) -> Response {
+async fn answer(inner: &Inner, head: &RequestHead) -> Response {
     if let Some(r) = method_not_allowed(&head.method) {
         return r;
     }
@@ -153,18 +179,41 @@ async fn serve_head(inner: Arc<Inner>, head: RequestHead) -> Response {
             _ => return Response::error(http_core::StatusCode::NOT_FOUND),
         }
     }
+    let s = &inner.settings;
+    // A path that led to a file moments ago: no checks and no file-system call.
+    if let Some(lookups) = &s.lookups
+        && let Some(hit) = lookups.get(path)
+    {
+        return hit.respond(s, head);
+    }
     let safe = match SafePath::parse(path, inner.dotfiles) {
         Ok(p) => p,
         Err(e) => return path_error(e),
     };
-    let spa_ok = inner.settings.spa.is_some() && safe.last().is_none_or(|l| !l.contains('.'));
-    let ask = Ask::new(&head, safe.join_to(&inner.root), &safe, &inner.settings, spa_ok);
-    lookup_and_respond(Arc::clone(&inner.settings), ask, &head).await
+    let spa_ok = s.spa.is_some() && safe.last().is_none_or(|l| !l.contains('.'));
+    let ask = Ask::new(head, safe.join_to(&inner.root), &safe, s, spa_ok);
+    if let Some(lookups) = &s.lookups {
+        // Only with inline I/O: the lookup runs here.
+        return match locate(s, &ask) {
+            Located::File(file) => match Resolved::open(s, &file) {
+                Ok(Some(found)) => {
+                    let found = Arc::new(found);
+                    lookups.insert(path, Arc::clone(&found));
+                    found.respond(s, head)
+                }
+                Ok(None) => respond(s, open_file(s, &ask, &file), head),
+                Err(e) => respond(s, not_found_kind(&e), head),
+            },
+            Located::Done(outcome) => respond(s, outcome, head),
+        };
+    }
+    lookup_and_respond(Arc::clone(s), ask, head).await
 }
 
 impl Handler for FileServer {
     fn call(&self, req: Request) -> impl Future<Output = Response> + Send {
         let (head, _body, _ctx) = req.into_parts();
-        serve_head(Arc::clone(&self.inner), head)
+        let inner = Arc::clone(&self.inner);
+        async move { answer(&inner, &head).await }
     }
 }

@@ -19,6 +19,11 @@
 //! the same blocking call that opens them. [`FileServerOptions::inline_io`] moves all of it
 //! onto the runtime thread, as nginx does (faster; the `fileserver` binary's default).
 //!
+//! With [`FileServerOptions::metadata_ttl`] (and inline I/O), a [`FileServer`] remembers
+//! what each request path led to (open descriptor, metadata, header values, bodies) for a
+//! short while, as nginx's `open_file_cache` does, and answers repeats with no file-system
+//! call.
+//!
 //! With [`FileServerOptions::inline_io`], file bodies of 16 KiB or more (whole files and
 //! single ranges; not `multipart/byteranges`) are built with
 //! [`Body::from_file_region`](http_core::Body::from_file_region): on cleartext HTTP/1.1
@@ -50,6 +55,7 @@ mod etag;
 mod file;
 mod fileserver;
 mod listing;
+mod lookups;
 mod mime;
 mod multipart;
 mod open;

@@ -20,7 +20,7 @@ use super::file::{Ask, FoundFile, Outcome, Settings, not_found_kind};
 use super::mime::content_type_for;
 
 /// Files up to this size are compressed whole in memory (and cached); larger ones stream.
-const COMPRESS_IN_MEMORY_MAX: u64 = 2 * 1024 * 1024;
+pub(crate) const COMPRESS_IN_MEMORY_MAX: u64 = 2 * 1024 * 1024;
 
 pub(crate) fn with_ext(path: &Path, ext: &str) -> PathBuf {
     let mut os = path.as_os_str().to_owned();
@@ -29,7 +29,7 @@ pub(crate) fn with_ext(path: &Path, ext: &str) -> PathBuf {
 }
 
 /// The entity tag of a file version (weak when the settings say so).
-fn file_etag(s: &Settings, meta: &std::fs::Metadata) -> Option<ETag> {
+pub(crate) fn file_etag(s: &Settings, meta: &std::fs::Metadata) -> Option<ETag> {
     let tag = ETag::from_metadata(meta.len(), meta.modified().ok()?);
     Some(if s.weak_etags { tag.into_weak() } else { tag })
 }
@@ -43,14 +43,24 @@ fn read_all(file: &std::fs::File, len: u64) -> std::io::Result<Bytes> {
 }
 
 /// The bytes of a small file as stored: from the cache of small files, or read (and cached).
-fn stored_bytes(s: &Settings, path: &Path, meta: &std::fs::Metadata) -> std::io::Result<Bytes> {
+pub(crate) fn stored_bytes(s: &Settings, path: &Path, meta: &std::fs::Metadata) -> std::io::Result<Bytes> {
+    stored_bytes_with(s, path, meta, || read_all(&std::fs::File::open(path)?, meta.len()))
+}
+
+/// [`stored_bytes`], reading with `read` on a cache miss.
+pub(crate) fn stored_bytes_with(
+    s: &Settings,
+    path: &Path,
+    meta: &std::fs::Metadata,
+    read: impl FnOnce() -> std::io::Result<Bytes>,
+) -> std::io::Result<Bytes> {
     let key = s.file_cache.as_ref().map(|c| (c, CacheKey::new(path, meta, None)));
     if let Some((cache, key)) = &key
         && let Some(hit) = cache.get(key)
     {
         return Ok(hit);
     }
-    let bytes = read_all(&std::fs::File::open(path)?, meta.len())?;
+    let bytes = read()?;
     if let Some((cache, key)) = key {
         cache.insert(key, bytes.clone());
     }
@@ -59,18 +69,30 @@ fn stored_bytes(s: &Settings, path: &Path, meta: &std::fs::Metadata) -> std::io:
 
 /// A cacheable file's bytes in `coding`: from the cache of compressed bodies, or compressed.
 fn compressed_bytes(s: &Settings, path: &Path, meta: &std::fs::Metadata, coding: Coding) -> std::io::Result<Bytes> {
+    compressed_bytes_with(s, path, meta, coding, || {
+        if meta.len() <= s.small_file_limit {
+            stored_bytes(s, path, meta)
+        } else {
+            read_all(&std::fs::File::open(path)?, meta.len())
+        }
+    })
+}
+
+/// [`compressed_bytes`], with `plain` giving the bytes as stored on a cache miss.
+pub(crate) fn compressed_bytes_with(
+    s: &Settings,
+    path: &Path,
+    meta: &std::fs::Metadata,
+    coding: Coding,
+    plain: impl FnOnce() -> std::io::Result<Bytes>,
+) -> std::io::Result<Bytes> {
     let key = s.compressed_cache.as_ref().map(|c| (c, CacheKey::new(path, meta, Some(coding))));
     if let Some((cache, key)) = &key
         && let Some(hit) = cache.get(key)
     {
         return Ok(hit);
     }
-    let plain = if meta.len() <= s.small_file_limit {
-        stored_bytes(s, path, meta)?
-    } else {
-        read_all(&std::fs::File::open(path)?, meta.len())?
-    };
-    let z = compress(coding, &plain)?;
+    let z = compress(coding, &plain()?)?;
     if let Some((cache, key)) = key {
         cache.insert(key, z.clone());
     }
@@ -78,7 +100,7 @@ fn compressed_bytes(s: &Settings, path: &Path, meta: &std::fs::Metadata, coding:
 }
 
 /// The precompressed siblings of `path` that exist (regular files, not symlinks).
-fn siblings(path: &Path) -> Vec<(Coding, PathBuf)> {
+pub(crate) fn siblings(path: &Path) -> Vec<(Coding, PathBuf)> {
     Coding::ALL
         .into_iter()
         .filter_map(|c| {
@@ -162,7 +184,7 @@ fn encoded(s: &Settings, path: &Path, meta: &std::fs::Metadata, coding: Coding) 
     let c = if meta.len() <= COMPRESS_IN_MEMORY_MAX {
         Content::bytes_unhashed(compressed_bytes(s, path, meta, coding)?)
     } else {
-        Content::encode_file(std::fs::File::open(path)?, meta.len(), coding)
+        Content::encode_file(std::sync::Arc::new(std::fs::File::open(path)?), meta.len(), coding)
     };
     let c = c.etag(tag).header(CONTENT_ENCODING, coding.header()).encoded();
     Ok(match meta.modified() {

@@ -41,6 +41,7 @@ pub struct FileServerOptions {
     pub(crate) compress_min_size: u64,
     pub(crate) compressed_cache: Option<Arc<ByteCache>>,
     pub(crate) file_cache: Option<Arc<ByteCache>>,
+    pub(crate) metadata_ttl: std::time::Duration,
 }
 
 impl Default for FileServerOptions {
@@ -64,6 +65,7 @@ impl Default for FileServerOptions {
             compress_min_size: 1024,
             compressed_cache: Some(Arc::new(ByteCache::new(DEFAULT_COMPRESSED_CACHE, 4096))),
             file_cache: None,
+            metadata_ttl: std::time::Duration::ZERO,
         }
     }
 }
@@ -343,6 +345,40 @@ impl FileServerOptions {
         self.inline_io = on;
         self
     }
+
+    /// Lets a [`FileServer`](super::FileServer) trust what it learned about a request path
+    /// for `ttl`, as nginx's `open_file_cache` does: the file found for the path (after the
+    /// path, dotfile and symlink checks), an open descriptor, its metadata, validators,
+    /// media type and its cached bodies (as stored and per content coding). While fresh, a
+    /// request for the same path makes no file-system call at all; after `ttl` the path is
+    /// looked up and checked again, so a changed, replaced or removed file is seen within
+    /// `ttl`, and a path never leads outside the root (a fresh answer serves the file that
+    /// was checked, through its descriptor). Only found regular files are remembered (not
+    /// 404s, redirects or listings), at most 4096 paths. Needs
+    /// [`inline_io`](Self::inline_io) (ignored without it); files with precompressed
+    /// siblings are always looked up. Default zero (off: every request checks the file
+    /// system); the `fileserver` binary uses one second.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::time::Duration;
+    /// use http_core::{Method, Request, testing};
+    /// use http_server::files::{FileServerOptions, fileserver};
+    /// # let root = std::env::temp_dir().join(format!("fs-doc-ttl-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&root)?;
+    /// std::fs::write(root.join("a.txt"), "one")?;
+    /// let opts = FileServerOptions::new().inline_io(true).metadata_ttl(Duration::from_millis(50));
+    /// let fs = fileserver(&root, opts)?;
+    /// assert_eq!(testing::call(&fs, Request::new(Method::GET, "/a.txt")).await.text(), "one");
+    /// std::fs::write(root.join("a.txt"), "three")?;
+    /// std::thread::sleep(Duration::from_millis(60)); // past the ttl: looked up again
+    /// assert_eq!(testing::call(&fs, Request::new(Method::GET, "/a.txt")).await.text(), "three");
+    /// # std::fs::remove_dir_all(&root)?; Ok(()) }
+    /// ```
+    pub fn metadata_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.metadata_ttl = ttl;
+        self
+    }
 }
 
 impl FileServerOptions {
@@ -429,8 +465,9 @@ impl FileServerOptions {
 
     /// Keeps small files (up to [`small_file_limit`](Self::small_file_limit)) in memory, at
     /// most `bytes` in all (and 65536 files), least recently used out first. Each request
-    /// still makes one metadata call: a file whose modification time, size or inode changed
-    /// is read again, so edits show at once. Cached bodies are served as shared bytes,
+    /// still makes one metadata call (none while a [`metadata_ttl`](Self::metadata_ttl)
+    /// entry is fresh): a file whose modification time, size or inode changed is read
+    /// again, so edits show at once (within the ttl). Cached bodies are served as shared bytes,
     /// without opening or reading the file. Default 0 (off). Clones of the options share
     /// one cache.
     ///

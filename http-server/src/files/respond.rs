@@ -2,7 +2,7 @@
 //! the preconditions (RFC 9110 §13, evaluated in §13.2.2's order), then the byte ranges
 //! (RFC 9110 §14): 200, 304, 412, 206 (one range or `multipart/byteranges`) or 416.
 
-use std::time::UNIX_EPOCH;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use http_core::header::{ACCEPT_RANGES, CONTENT_RANGE, CONTENT_TYPE, ETAG, LAST_MODIFIED, RANGE};
 use http_core::{Body, HeaderValue, Method, Request, RequestHead, Response, StatusCode};
@@ -10,6 +10,7 @@ use http_core::{Body, HeaderValue, Method, Request, RequestHead, Response, Statu
 use super::chunks::{Segment, body_of};
 use super::conditional::{Precondition, check_preconditions, if_range_holds};
 use super::content::Content;
+use super::etag::ETag;
 use super::multipart::byteranges;
 use super::range::{ByteRange, RangeOutcome, resolve_range};
 use super::sniff::sniff;
@@ -60,14 +61,27 @@ pub fn servecontent_head(head: &RequestHead, content: Content) -> Response {
     respond(head, content)
 }
 
+/// The ETag and Last-Modified header values for these validators.
+pub(super) fn validator_headers(
+    etag: Option<&ETag>,
+    last_modified: Option<SystemTime>,
+) -> (Option<HeaderValue>, Option<HeaderValue>) {
+    let lm = last_modified
+        .map(|lm| HeaderValue::from_str(&httpdate::fmt_http_date(lm.max(UNIX_EPOCH))).expect("dates are ASCII"));
+    (etag.map(ETag::to_header), lm)
+}
+
 fn respond(head: &RequestHead, mut content: Content) -> Response {
     let mut headers = std::mem::take(&mut content.headers);
-    if let Some(tag) = &content.etag {
-        headers.insert(ETAG, tag.to_header());
+    let (etag, last_modified) = match content.validator_headers.take() {
+        Some(made) => made,
+        None => validator_headers(content.etag.as_ref(), content.last_modified),
+    };
+    if let Some(v) = etag {
+        headers.insert(ETAG, v);
     }
-    if let Some(lm) = content.last_modified {
-        let text = httpdate::fmt_http_date(lm.max(UNIX_EPOCH));
-        headers.insert(LAST_MODIFIED, HeaderValue::from_str(&text).expect("dates are ASCII"));
+    if let Some(v) = last_modified {
+        headers.insert(LAST_MODIFIED, v);
     }
     match check_preconditions(&head.method, &head.headers, content.etag.as_ref(), content.last_modified) {
         Precondition::Proceed => {}

@@ -121,7 +121,8 @@ fn status(code: u16) -> StatusCode {
 
 impl App {
     fn site(&self, head: &RequestHead) -> &FileServer {
-        if let Some(host) = request_host(head)
+        if !self.vhosts.is_empty()
+            && let Some(host) = request_host(head)
             && let Some((_, fs)) = self.vhosts.iter().find(|(h, _)| *h == host)
         {
             return fs;
@@ -168,19 +169,16 @@ impl App {
             return self.error(StatusCode::FORBIDDEN);
         }
         let fs = self.site(head);
-        let mut target = path.to_owned();
-        for rule in &self.rewrites {
-            if let Some(caps) = rule.from.captures(path) {
-                target = substitute(&rule.to, &caps);
-                break;
-            }
-        }
+        let rewritten = self.rewrites.iter().find_map(|rule| Some(substitute(&rule.to, &rule.from.captures(path)?)));
+        let target = rewritten.as_deref().unwrap_or(path);
         let resp = match &self.try_files {
-            None => match with_path(head, &target) {
+            // No rewrite applied: the request as it came, borrowed.
+            None if target == path => fs.serve_head(head).await,
+            None => match with_path(head, target) {
                 Some(req) => fs.serve(&req).await,
                 None => Response::error(StatusCode::BAD_REQUEST),
             },
-            Some(list) => self.try_files(fs, head, &target, list).await,
+            Some(list) => self.try_files(fs, head, target, list).await,
         };
         match self.error_pages.get(&resp.status().as_u16()) {
             Some(page) => {

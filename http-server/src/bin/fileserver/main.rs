@@ -3,8 +3,8 @@
 //! ```text
 //! fileserver [ROOT] [--config FILE] [--host 127.0.0.1] [--port 8080] [--spa FILE]
 //!            [--index index.html] [--cache-control VALUE] [--fingerprinted-cache-control VALUE]
-//!            [--listing] [--precompressed] [--no-compress] [--cache-bytes N] [--weak-etags]
-//!            [--security-headers] [--dotfiles allow|deny|ignore] [--follow-symlinks]
+//!            [--listing] [--precompressed] [--no-compress] [--cache-bytes N] [--metadata-ttl 1s]
+//!            [--weak-etags] [--security-headers] [--dotfiles allow|deny|ignore] [--follow-symlinks]
 //!            [--redirect 'FROM TO [CODE]']... [--rewrite 'FROM TO']... [--header 'PATH NAME: VALUE']...
 //!            [--try-files '$uri $uri.html =404'] [--basic-auth USER:HASH]... [--basic-auth-path PREFIX]
 //!            [--cors-allow-origins LIST] [--error-page STATUS=FILE]... [--vhost HOST=ROOT]...
@@ -87,6 +87,11 @@ struct Cli {
     /// Keep small files (up to 128 KiB) in memory, at most N bytes in all; 0 = off [default: 0].
     #[arg(long, value_name = "N")]
     cache_bytes: Option<usize>,
+    /// How long a file found for a path is trusted before the path is looked up and
+    /// checked again (as nginx's open_file_cache_valid): edits show within this time;
+    /// 0 = check on every request [default: 1s].
+    #[arg(long, value_name = "DURATION")]
+    metadata_ttl: Option<Span>,
     /// Send weak ETags (W/"...") instead of strong ones.
     #[arg(long)]
     weak_etags: bool,
@@ -199,6 +204,7 @@ fn flags_layer(cli: &Cli, m: &clap::ArgMatches) -> Config {
         compress: if cli.no_compress { Some(false) } else { flag(cli.compress) },
         compress_min_size: cli.compress_min_size,
         cache_bytes: cli.cache_bytes,
+        metadata_ttl: cli.metadata_ttl,
         weak_etags: flag(cli.weak_etags),
         io_threads: flag(cli.io_threads),
         quiet: flag(cli.quiet),
@@ -233,6 +239,7 @@ fn file_options(c: &Config) -> FileServerOptions {
         .precompressed(c.precompressed.unwrap_or(false))
         .compress(c.compress.unwrap_or(true))
         .cache_bytes(c.cache_bytes.unwrap_or(0))
+        .metadata_ttl(c.metadata_ttl.map_or(std::time::Duration::from_secs(1), |d| d.0))
         .weak_etags(c.weak_etags.unwrap_or(false))
         .dotfiles(c.dotfiles == Some(Dotfiles::Allow))
         .follow_symlinks(c.follow_symlinks.unwrap_or(false))
