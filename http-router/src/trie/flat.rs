@@ -14,6 +14,7 @@
 
 use crate::pattern::MethodKey;
 
+use super::path::eq_mask;
 use super::radix::{NONE, Radix};
 use super::{Leaves, Point};
 
@@ -129,19 +130,13 @@ impl Firsts<'_> {
     }
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-
 /// The index of the child whose first byte is `byte`. Up to eight children are compared
 /// at once, without a branch per child; more (digits, letters) are scanned on.
 #[inline]
 pub(super) fn find_byte(firsts: Firsts<'_>, byte: u8) -> Option<usize> {
     let word = u64::from_le_bytes(firsts.bytes[..8].try_into().expect("padded pool"));
-    let x = word ^ (ONES * u64::from(byte));
-    // The high bit of each byte of `x` that is zero (exact, no carries between bytes).
-    let zero = !(((x & LOW7) + LOW7) | x) & !LOW7;
     let live = if firsts.len >= 8 { u64::MAX } else { (1u64 << (8 * firsts.len)) - 1 };
-    let hit = zero & live;
+    let hit = eq_mask(word, byte) & live;
     if hit != 0 {
         return Some(hit.trailing_zeros() as usize / 8);
     }

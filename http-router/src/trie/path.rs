@@ -103,7 +103,7 @@ const HIGHS: u64 = 0x8080_8080_8080_8080;
 
 /// The high bit of every byte of `w` equal to `byte`, exactly (no carries between bytes).
 #[inline]
-fn eq_mask(w: u64, byte: u8) -> u64 {
+pub(super) fn eq_mask(w: u64, byte: u8) -> u64 {
     let x = w ^ (ONES * u64::from(byte));
     !(((x & LOW7) + LOW7) | x) & HIGHS
 }
