@@ -48,6 +48,8 @@ pub struct Match<'r, 'p> {
     path: &'p str,
     /// Whether the path holds `%` escapes (otherwise values are borrowed as they are).
     decode: bool,
+    /// Whether the path is canonical (no `%`, no `//`): a `**` value is then its raw text.
+    canonical: bool,
     caps: Captures,
 }
 
@@ -129,7 +131,9 @@ impl<'r, 'p> Match<'r, 'p> {
     fn value(&self, i: usize) -> Cow<'p, str> {
         let rest = self.entry.rest && i + 1 == self.entry.names.len();
         let raw = self.caps.get(i, self.path, rest);
-        if rest {
+        if rest && self.canonical {
+            Cow::Borrowed(raw)
+        } else if rest {
             decode_rest(raw)
         } else if !self.decode {
             Cow::Borrowed(raw)
@@ -186,14 +190,15 @@ impl Router {
         };
         let mut caps = Captures::default();
         match self.root.find(method, &view, &mut caps) {
-            Lookup::Route(id) => Ok(self.matched(id, path, view.has_escapes(), caps)),
+            Lookup::Route(id) => Ok(self.matched(id, path, &view, caps)),
             Lookup::NotFound => Err(MatchError::NotFound),
             Lookup::WrongMethod(leaves) => Err(MatchError::MethodNotAllowed(allowed(&leaves))),
         }
     }
 
-    fn matched<'r, 'p>(&'r self, id: usize, path: &'p str, decode: bool, caps: Captures) -> Match<'r, 'p> {
-        Match { id, entry: &self.routes[id], path, decode, caps }
+    fn matched<'r, 'p>(&'r self, id: usize, path: &'p str, view: &PathView<'_>, caps: Captures) -> Match<'r, 'p> {
+        let (decode, canonical) = (view.has_escapes(), view.is_canonical());
+        Match { id, entry: &self.routes[id], path, decode, canonical, caps }
     }
 
     pub(super) fn lookup(&self, method: &Method, path: &str) -> Outcome {

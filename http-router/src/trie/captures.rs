@@ -49,7 +49,12 @@ impl Captures {
     #[inline]
     pub(crate) fn get<'p>(&self, i: usize, path: &'p str, rest: bool) -> &'p str {
         let tail = &path[self.starts[i] as usize..];
-        if rest { tail.trim_end_matches('/') } else { tail.find('/').map_or(tail, |end| &tail[..end]) }
+        if rest {
+            tail.trim_end_matches('/')
+        } else {
+            // A byte loop: segments are short, and `str::find` is a call per capture.
+            tail.bytes().position(|b| b == b'/').map_or(tail, |end| &tail[..end])
+        }
     }
 }
 

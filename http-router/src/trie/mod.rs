@@ -1,4 +1,5 @@
-//! The route trie and its depth-first matcher with backtracking.
+//! The route trie: registration into points and radix trees, lookups over their
+//! compiled form.
 //!
 //! The trie has one *point* per reachable sequence of segment kinds — what the old
 //! segment-per-node trie had as nodes — with slots tried in precedence order at each
@@ -9,25 +10,34 @@
 //!
 //! Exact segments do not get a node each. A point reached through a parameter (and the
 //! root) owns a byte [`radix`] tree keyed by the *whole run* of exact segments that may
-//! follow it (`/api/v1/users`), whose values are the points at the ends of segments. A
-//! lookup walks that tree along the canonical path ([`path`]) as far as it matches and
-//! then tries, deepest first, the other slots of every point it passed: the order in which
-//! the segment-per-node search would have visited them. Each point sits at a fixed depth,
-//! so one match visits every point at most once.
+//! follow it (`/api/v1/users`), whose values are the points at the ends of segments.
+//! Each point sits at a fixed depth, so one match visits every point at most once.
+//!
+//! | file | job |
+//! |---|---|
+//! | `radix.rs` | the radix trees as registration grows them |
+//! | `flat.rs` | the compiled form: every tree in one node arena, built on first lookup |
+//! | `search.rs` | the depth-first lookup with backtracking over the compiled form |
+//! | `path.rs` | the request path in canonical form (percent-decoded, `//` dropped) |
+//! | `captures.rs` | captured parameters as offsets |
+//! | `segment_regex.rs` | route regexes, a repeated character class checked directly |
 
 mod captures;
 #[cfg(test)]
 mod differential;
+mod flat;
 mod path;
 mod radix;
+mod search;
 mod segment_regex;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use http::Method;
 
 use crate::pattern::{MethodKey, Segment};
 pub(crate) use captures::Captures;
+use flat::Flat;
 pub(crate) use path::PathView;
 use radix::{NONE, Radix, push_segment_key};
 use segment_regex::SegmentRegex;
@@ -42,9 +52,15 @@ impl Leaves {
     /// The route for `method`: the method's own, then GET for HEAD, then an any-method route.
     #[inline]
     pub(crate) fn get(&self, method: &Method) -> Option<usize> {
+        Leaves::pick(&self.entries, method)
+    }
+
+    /// [`get`](Leaves::get) over a list of entries.
+    #[inline]
+    fn pick(entries: &[(MethodKey, usize)], method: &Method) -> Option<usize> {
         let mut any = None;
         let mut get = None;
-        for (key, id) in &self.entries {
+        for (key, id) in entries {
             match key {
                 MethodKey::One(m) if m == method => return Some(*id),
                 MethodKey::One(m) if *m == Method::GET && *method == Method::HEAD => get = Some(*id),
@@ -103,11 +119,13 @@ impl Default for Point {
 #[derive(Debug, Clone)]
 pub(crate) struct Trie {
     points: Vec<Point>,
+    /// The compiled form, built by the first lookup after a change.
+    flat: OnceLock<Flat>,
 }
 
 impl Default for Trie {
     fn default() -> Self {
-        Trie { points: vec![Point::default()] }
+        Trie { points: vec![Point::default()], flat: OnceLock::new() }
     }
 }
 
@@ -120,14 +138,6 @@ pub(crate) enum Lookup<'t> {
     WrongMethod(Vec<&'t Leaves>),
     /// Nothing matched the path.
     NotFound,
-}
-
-/// The state of one lookup.
-struct Search<'t, 'v, 'p> {
-    method: &'v Method,
-    path: &'v PathView<'p>,
-    caps: &'v mut Captures,
-    misses: Vec<&'t Leaves>,
 }
 
 impl Trie {
@@ -155,6 +165,7 @@ impl Trie {
     /// Inserts the route `id`, returning the id already registered for the same method
     /// at the same point, if any (a conflict the caller reports).
     pub(crate) fn insert(&mut self, segments: &[Segment], key: MethodKey, id: usize) -> Result<(), usize> {
+        self.flat.take();
         let mut owner = 0u32;
         let mut run = Vec::new();
         for (i, seg) in segments.iter().enumerate() {
@@ -209,104 +220,12 @@ impl Trie {
         self.points[point as usize].rare.get_or_insert_with(Box::default)
     }
 
-    /// Finds the route for `method` and `path`; the captures are ranges of the raw path.
+    /// Finds the route for `method` and `path`; the captures are starts in the raw path.
+    /// The first lookup after a registration compiles the trie ([`flat`]).
     pub(crate) fn find<'t>(&'t self, method: &Method, path: &PathView<'_>, caps: &mut Captures) -> Lookup<'t> {
-        let mut search = Search { method, path, caps, misses: Vec::new() };
-        match self.find_at(&mut search, 0, 0) {
-            Some(id) => {
-                for start in caps.starts_mut() {
-                    *start = path.raw_start(*start as usize);
-                }
-                Lookup::Route(id)
-            }
-            None if search.misses.is_empty() => Lookup::NotFound,
-            None => Lookup::WrongMethod(search.misses),
-        }
+        let flat = self.flat.get_or_init(|| Flat::new(&self.points));
+        search::find(flat, &self.points, method, path, caps)
     }
-
-    /// Matches the rest of the path from `pos` (the end of the path or a `/`) at `point`.
-    fn find_at<'t>(&'t self, s: &mut Search<'t, '_, '_>, point: u32, pos: usize) -> Option<usize> {
-        let p = &self.points[point as usize];
-        let bytes = s.path.bytes();
-        if pos == bytes.len() {
-            return leaf(&p.leaves, s.method, &mut s.misses);
-        }
-        if let Some(id) = self.exact(s, &p.exact, pos) {
-            return Some(id);
-        }
-        self.others(s, p, pos)
-    }
-
-    /// Walks the radix node `r` from `pos`: the deepest exact match first, then the other
-    /// slots of the point that ends here, if one does at a segment end.
-    fn exact<'t>(&'t self, s: &mut Search<'t, '_, '_>, r: &'t Radix, pos: usize) -> Option<usize> {
-        let bytes = s.path.bytes();
-        let end = pos + r.prefix.len();
-        if end > bytes.len() || !radix::eq_short(&bytes[pos..end], &r.prefix) {
-            return None;
-        }
-        if end == bytes.len() {
-            return (r.value != NONE).then(|| self.find_at(s, r.value, end)).flatten();
-        }
-        let next = bytes[end];
-        if let Some(id) = r.child(next).and_then(|child| self.exact(s, child, end)) {
-            return Some(id);
-        }
-        if r.value != NONE && next == b'/' {
-            return self.others(s, &self.points[r.value as usize], end);
-        }
-        None
-    }
-
-    /// The non-exact slots of `p` for the segment after `pos` (a `/`).
-    fn others<'t>(&'t self, s: &mut Search<'t, '_, '_>, p: &'t Point, pos: usize) -> Option<usize> {
-        let bytes = s.path.bytes();
-        let start = pos + 1;
-        let end = bytes[start..].iter().position(|&b| b == b'/').map_or(bytes.len(), |i| start + i);
-        if let Some(rare) = p.rare.as_deref().filter(|rare| !rare.regex.is_empty()) {
-            let seg = s.path.segment(start, end);
-            for &(_, ref regex, child) in &rare.regex {
-                if regex.is_match(&seg) {
-                    s.caps.push(start);
-                    if let Some(id) = self.find_at(s, child, end) {
-                        return Some(id);
-                    }
-                    s.caps.pop();
-                }
-            }
-        }
-        if p.param != NONE {
-            s.caps.push(start);
-            if let Some(id) = self.find_at(s, p.param, end) {
-                return Some(id);
-            }
-            s.caps.pop();
-        }
-        let rare = p.rare.as_deref()?;
-        if let Some(id) = rare.star.and_then(|child| self.find_at(s, child, end)) {
-            return Some(id);
-        }
-        if !rare.catch_all.is_empty() {
-            s.caps.push(start);
-            if let Some(id) = leaf(&rare.catch_all, s.method, &mut s.misses) {
-                return Some(id);
-            }
-            s.caps.pop();
-        }
-        None
-    }
-}
-
-#[inline]
-fn leaf<'t>(leaves: &'t Leaves, method: &Method, misses: &mut Vec<&'t Leaves>) -> Option<usize> {
-    if leaves.is_empty() {
-        return None;
-    }
-    let found = leaves.get(method);
-    if found.is_none() {
-        misses.push(leaves);
-    }
-    found
 }
 
 pub(crate) fn push_leaf(leaves: &mut Leaves, key: MethodKey, id: usize) -> Result<(), usize> {

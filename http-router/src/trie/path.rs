@@ -59,6 +59,12 @@ impl<'p> PathView<'p> {
         &self.norm
     }
 
+    /// Whether the raw path is canonical already (its bytes are walked as they are).
+    #[inline]
+    pub(crate) fn is_canonical(&self) -> bool {
+        matches!(self.norm, Cow::Borrowed(_))
+    }
+
     /// Whether the raw path holds `%` escapes.
     pub(crate) fn has_escapes(&self) -> bool {
         !self.segs.is_empty() && self.raw.contains('%')
@@ -97,7 +103,7 @@ const HIGHS: u64 = 0x8080_8080_8080_8080;
 
 /// The high bit of every byte of `w` equal to `byte`, exactly (no carries between bytes).
 #[inline]
-fn eq_mask(w: u64, byte: u8) -> u64 {
+pub(super) fn eq_mask(w: u64, byte: u8) -> u64 {
     let x = w ^ (ONES * u64::from(byte));
     !(((x & LOW7) + LOW7) | x) & HIGHS
 }
@@ -215,6 +221,7 @@ mod tests {
         assert!(v.has_escapes());
         let fast = PathView::new("/a/b/").unwrap();
         assert_eq!((fast.bytes(), fast.raw_start(3), &*fast.segment(1, 2)), (b"/a/b".as_slice(), 3, "a"));
-        assert!(!fast.has_escapes());
+        assert!(!fast.has_escapes() && fast.is_canonical());
+        assert!(!v.is_canonical() && !PathView::new("/a//b").unwrap().is_canonical());
     }
 }

@@ -32,11 +32,16 @@ impl Default for Radix {
 }
 
 impl Radix {
+    /// True for a tree without keys.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.prefix.is_empty() && self.children.is_empty() && self.value == NONE
+    }
+
     /// The value slot of `key` (relative to this node), created if missing. Keys are
     /// never empty: the empty key is the owner of the tree itself.
     pub(crate) fn slot(&mut self, key: &[u8]) -> &mut u32 {
         debug_assert!(!key.is_empty());
-        if self.prefix.is_empty() && self.children.is_empty() && self.value == NONE {
+        if self.is_empty() {
             // An empty tree takes the whole key as its prefix.
             self.prefix = key.into();
             return &mut self.value;
@@ -74,7 +79,7 @@ impl Radix {
     }
 
     /// The child whose prefix starts with `byte`.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn child(&self, byte: u8) -> Option<&Radix> {
         self.firsts.iter().position(|&b| b == byte).map(|i| &self.children[i])
     }
