@@ -19,7 +19,6 @@ mod plain;
 #[cfg(feature = "json")]
 mod rejection;
 mod request;
-mod respond;
 mod response;
 mod state;
 mod store;

@@ -42,12 +42,13 @@
 //!    `H1Transport`, the `http_core::engine::Transport` behind the handler's `Stream`;
 //! 6. `h1/dispatch.rs`: begins the exchange and runs the handler in the exchange slot
 //!    (a panic before the response becomes a 500), under the `request` span;
-//! 7. the handler, with `&mut Stream` (`http_core`'s `stream.rs` for reading and the head,
-//!    `respond.rs` for writing); its reads go through `h1/decode.rs` (the request body,
-//!    framed by the shared codec's `BodyDecoder`: Content-Length, chunked, trailers), its
-//!    writes through `h1/role.rs` (the response head) and `h1/encode.rs` (chunks, last
-//!    chunk and trailers, with the shared codec's chunk encoder), a file body through
-//!    `h1/sendfile.rs`; `date.rs` makes the `Date` header;
+//! 7. the handler, with `&mut Stream` (`http_core`'s `stream/`: `mod.rs` for the head,
+//!    `read.rs` for the body, `write.rs` for the response); its reads go through
+//!    `h1/decode.rs` (the request body, framed by the shared codec's `BodyDecoder`:
+//!    Content-Length, chunked, trailers), its writes through `h1/role.rs` (the response
+//!    head) and `h1/encode.rs` (chunks, last chunk and trailers, with the shared codec's
+//!    chunk encoder), a file body through `h1/sendfile.rs`; `date.rs` makes the `Date`
+//!    header;
 //! 8. back in `h1/conn.rs`: the exchange is finished (flush unless pipelined requests
 //!    wait) and the next head awaited, or the connection closed.
 //!

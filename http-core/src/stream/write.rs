@@ -8,11 +8,11 @@ use std::task::Poll;
 use bytes::Bytes;
 use http::HeaderMap;
 
+use super::{Stream, WriteState, declared_length};
 use crate::body::{Body, Frame};
 use crate::engine::OutgoingHead;
 use crate::error::{Error, ErrorKind};
 use crate::response::Response;
-use crate::stream::{Stream, WriteState, declared_length};
 
 impl Stream {
     /// HTTP.jl's `startwrite`: commits the response head. A `Content-Length` header set
