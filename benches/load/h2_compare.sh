@@ -108,32 +108,12 @@ raw="$out/results.tsv"
 printf 'round\tserver\treq_s\tsucceeded\tfailed\tcpu_ticks\tcpu_us_per_req\tp50_us\tp99_us\n' >"$raw"
 
 
-server_pid=""
-stop_server() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$server_pid" 2>/dev/null && kill -9 "$server_pid" 2>/dev/null
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  server_pid=""
-}
-trap stop_server EXIT
+trap stop_peer EXIT
 
-# start_server NAME ROUND: sets server_pid and url.
+# start_server NAME ROUND: sets server_pid and url (start_peer in servers.sh).
 start_server() {
-  local name="$1" round="$2" log="$out/$1.$2"
-  taskset -c "$server_cpus" "${SERVERS[$name]}" --port 0 --workers 1 "${tls_args[@]}" >"$log.out" 2>"$log.err" &
-  server_pid=$!
-  local line=""
-  for _ in $(seq 100); do
-    line="$(head -n1 "$log.out" 2>/dev/null || true)"
-    [[ "$line" == "listening on "* ]] && break
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  [[ "$line" == "listening on "* ]] || die "$name did not start: $(cat "$log.err")"
-  url="${line#listening on }$path"
+  start_peer "$1" "$out/$1.$2" "${tls_args[@]}" || die "$1 did not start"
+  url="$server_url$path"
 }
 
 
@@ -151,7 +131,7 @@ for round in $(seq "$rounds"); do
     taskset -c "$load_cpus" h2load -n "$requests" -c "$clients" -m "$streams" --log-file="$report.log" "$url" >"$report" 2>&1 \
       || die "h2load failed against $name: $(tail -n 5 "$report")"
     after=$(cpu_ticks "$server_pid")
-    stop_server
+    stop_peer
     rps=$(awk '/^finished in/ { gsub(",", "", $4); print $4 }' "$report")
     succeeded=$(awk '/^requests:/ { print $8 }' "$report")
     failed=$(awk '/^requests:/ { print $10 }' "$report")
