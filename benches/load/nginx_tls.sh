@@ -35,6 +35,7 @@ fi
 dir="${NGINX_RUN_DIR:-$(mktemp -d)}/nginx-$$"
 mkdir -p "$dir"
 chmod 755 "$dir"
+dir="$(cd "$dir" && pwd)"
 if [[ "$workers" -le 1 ]]; then process="master_process off; worker_processes 1;"; else process="worker_processes $workers;"; fi
 cat >"$dir/nginx.conf" <<CONF
 $process
