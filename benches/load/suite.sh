@@ -219,7 +219,7 @@ if want tls-conn; then
   } >>"$summary"
   for mode in full resume; do
     for peer in hyper_tls nginx; do
-      ratio "new TLS conns ($mode) vs $peer" "$out/tls-conn/by_mode.tsv" 9 "ours/$mode" "$peer/$mode"
+      ratio "new TLS conns ($mode) vs ${peer/hyper_tls/hyper+rustls}" "$out/tls-conn/by_mode.tsv" 9 "ours/$mode" "$peer/$mode"
     done
   done
 fi
@@ -240,7 +240,7 @@ fi
 
 if [[ -s "$ratios" ]]; then
   awk -f "$HERE/chart.awk" -v title="Load suite, $(date -u '+%Y-%m-%d') — medians of $rounds rounds" \
-    -v note="$invocation; loadavg at start $(cut -d' ' -f1-3 "$out/loadavg"); CPU 0 server, CPU 1 load" \
+    -v note="$invocation\nloadavg at start $(cut -d' ' -f1-3 "$out/loadavg"); server on CPU 0, load generator on CPU 1" \
     "$ratios" >"$out/summary.svg"
 fi
 
