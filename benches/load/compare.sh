@@ -29,6 +29,8 @@
 #   --workers N         server runtime worker threads [1]
 #   --server-cpus L     taskset list for the server [0]
 #   --load-cpus L       taskset list for wrk [1]
+#   --tls CERT,KEY      HTTPS: every server gets --tls-cert CERT --tls-key KEY and wrk
+#                       asks https:// (OpenSSL, no ALPN, so HTTP/1.1) [off]
 #   --pipeline N        send N requests per write (wrk -s pipeline.lua) [off]
 #   --script F          other wrk Lua script (overrides --pipeline)
 #   --max-idle-wait S   before each measurement wait for an idle machine, at most S
@@ -57,6 +59,7 @@ server_cpus=0
 load_cpus=1
 pipeline=""
 script=""
+tls=""
 max_idle_wait=120
 build=1
 alloc=1
@@ -79,6 +82,7 @@ while [[ $# -gt 0 ]]; do
     --load-cpus) load_cpus="$2"; shift 2 ;;
     --pipeline) pipeline="$2"; shift 2 ;;
     --script) script="$2"; shift 2 ;;
+    --tls) tls="$2"; shift 2 ;;
     --max-idle-wait) max_idle_wait="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
     --no-alloc) alloc=0; shift ;;
@@ -115,6 +119,12 @@ else
 fi
 script_args=()
 [[ -n "$pipeline" && -z "$script" ]] && script_args=(-- "$pipeline")
+scheme=http
+tls_args=()
+if [[ -n "$tls" ]]; then
+  scheme=https
+  tls_args=(--tls-cert "${tls%%,*}" --tls-key "${tls#*,}")
+fi
 
 HZ=$(getconf CLK_TCK)
 out="${out:-$TARGET_DIR/load/$(date -u +%Y%m%dT%H%M%SZ)}"
@@ -173,17 +183,17 @@ trap cleanup EXIT INT TERM
 # Runs one measurement of server $1 in round $2; appends a line to $raw.
 measure() {
   local name="$1" round="$2" log="$out/$1.$2" port="" i
-  taskset -c "$server_cpus" "${SERVERS[$name]}" --host 127.0.0.1 --port 0 --workers "$workers" \
+  taskset -c "$server_cpus" "${SERVERS[$name]}" --host 127.0.0.1 --port 0 --workers "$workers" "${tls_args[@]}" \
     >"$log.stdout" 2>"$log.stderr" &
   server_pid=$!
   for ((i = 0; i < 100; i++)); do
-    port=$(sed -n '1s#^listening on http://[^ ]*:\([0-9][0-9]*\)$#\1#p' "$log.stdout" 2>/dev/null || true)
+    port=$(sed -n '1s#^listening on https\{0,1\}://[^ ]*:\([0-9][0-9]*\)$#\1#p' "$log.stdout" 2>/dev/null || true)
     [[ -n "$port" ]] && break
     kill -0 "$server_pid" 2>/dev/null || die "$name exited early; see $log.stderr"
     sleep 0.1
   done
   [[ -n "$port" ]] || die "$name printed no 'listening on' line within 10 s"
-  local url="http://127.0.0.1:$port$path"
+  local url="$scheme://127.0.0.1:$port$path"
   if [[ "$warmup" != "0" ]]; then
     taskset -c "$load_cpus" wrk "${wrk_args[@]}" -d"$warmup" "${wrk_extra[@]}" "$url" "${script_args[@]}" >/dev/null
   fi
@@ -223,6 +233,7 @@ measure() {
 
 # ---- run ------------------------------------------------------------------------------
 mode="GET $path"
+[[ -n "$tls" ]] && mode="$mode over TLS"
 [[ -n "$pipeline" && -z "$script" ]] && mode="$mode, pipelined $pipeline deep"
 [[ -n "$script" ]] && mode="$mode, script $script"
 echo "compare: $mode; wrk -t$threads -c$connections -d$duration (warm-up $warmup); $rounds rounds of ${names[*]}"

@@ -20,7 +20,11 @@
 #   bash benches/load/h2_compare.sh --servers ours,hyper,actix
 #
 # Options (defaults in brackets):
-#   --servers LIST    comma-separated: ours, hyper, axum, actix [ours,hyper]
+#   --servers LIST    comma-separated: ours, hyper, axum, actix; with --tls: ours,
+#                     hyper_tls, nginx [ours,hyper]
+#   --baseline NAME   ratios are X/NAME [hyper]
+#   --tls CERT,KEY    HTTP/2 over TLS (h2load negotiates ALPN h2): every server gets
+#                     --tls-cert CERT --tls-key KEY [off: h2c prior knowledge]
 #   --requests N      h2load -n [200000]
 #   --clients N       h2load -c [32]
 #   --streams N       h2load -m (concurrent streams per connection) [32]
@@ -40,6 +44,8 @@ SERVERS[hyper]="$BIN/hyper_h2c"
 unset 'SERVERS[canned]'
 
 servers="ours,hyper"
+baseline="hyper"
+tls=""
 
 requests=200000
 clients=32
@@ -56,6 +62,8 @@ die() { echo "h2_compare.sh: $*" >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --servers) servers="$2"; shift 2 ;;
+    --baseline) baseline="$2"; shift 2 ;;
+    --tls) tls="$2"; shift 2 ;;
     --requests) requests="$2"; shift 2 ;;
     --clients) clients="$2"; shift 2 ;;
     --streams) streams="$2"; shift 2 ;;
@@ -72,7 +80,7 @@ while [[ $# -gt 0 ]]; do
 done
 IFS=',' read -r -a names <<<"$servers"
 for n in "${names[@]}"; do [[ -n "${SERVERS[$n]:-}" ]] || die "unknown server '$n' (known: ${!SERVERS[*]})"; done
-[[ ",$servers," == *,hyper,* ]] || die "--servers must include hyper (the ratios' baseline)"
+[[ ",$servers," == *,$baseline,* ]] || die "--servers must include $baseline (the ratios' baseline)"
 [[ "$rounds" -ge 1 ]] || die "--rounds must be >= 1"
 
 # ---- tools and binaries -------------------------------------------------------------
@@ -91,6 +99,8 @@ if [[ $build -eq 1 ]]; then
 fi
 for n in "${names[@]}"; do [[ -x "${SERVERS[$n]}" ]] || die "${SERVERS[$n]} is missing (build it, or drop --no-build)"; done
 
+tls_args=()
+[[ -n "$tls" ]] && tls_args=(--tls-cert "${tls%%,*}" --tls-key "${tls#*,}")
 HZ=$(getconf CLK_TCK)
 out="${out:-$TARGET_DIR/load/h2-$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$out"
@@ -98,32 +108,12 @@ raw="$out/results.tsv"
 printf 'round\tserver\treq_s\tsucceeded\tfailed\tcpu_ticks\tcpu_us_per_req\tp50_us\tp99_us\n' >"$raw"
 
 
-server_pid=""
-stop_server() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$server_pid" 2>/dev/null && kill -9 "$server_pid" 2>/dev/null
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  server_pid=""
-}
-trap stop_server EXIT
+trap stop_peer EXIT
 
-# start_server NAME ROUND: sets server_pid and url.
+# start_server NAME ROUND: sets server_pid and url (start_peer in servers.sh).
 start_server() {
-  local name="$1" round="$2" log="$out/$1.$2"
-  taskset -c "$server_cpus" "${SERVERS[$name]}" --port 0 --workers 1 >"$log.out" 2>"$log.err" &
-  server_pid=$!
-  local line=""
-  for _ in $(seq 100); do
-    line="$(head -n1 "$log.out" 2>/dev/null || true)"
-    [[ "$line" == "listening on "* ]] && break
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  [[ "$line" == "listening on "* ]] || die "$name did not start: $(cat "$log.err")"
-  url="http://${line#listening on http://}$path"
+  start_peer "$1" "$out/$1.$2" "${tls_args[@]}" || die "$1 did not start"
+  url="$server_url$path"
 }
 
 
@@ -141,7 +131,7 @@ for round in $(seq "$rounds"); do
     taskset -c "$load_cpus" h2load -n "$requests" -c "$clients" -m "$streams" --log-file="$report.log" "$url" >"$report" 2>&1 \
       || die "h2load failed against $name: $(tail -n 5 "$report")"
     after=$(cpu_ticks "$server_pid")
-    stop_server
+    stop_peer
     rps=$(awk '/^finished in/ { gsub(",", "", $4); print $4 }' "$report")
     succeeded=$(awk '/^requests:/ { print $8 }' "$report")
     failed=$(awk '/^requests:/ { print $10 }' "$report")
@@ -165,11 +155,11 @@ for name in "${names[@]}"; do
 done
 echo
 echo "Medians of $rounds rounds (h2load -n $requests -c $clients -m $streams $path):"
-echo "| server | median req/s | median server CPU µs/request | p50 µs | p99 µs | req/s vs hyper | CPU/request vs hyper | p99 vs hyper |"
+echo "| server | median req/s | median server CPU µs/request | p50 µs | p99 µs | req/s vs $baseline | CPU/request vs $baseline | p99 vs $baseline |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 for name in "${names[@]}"; do
-  awk -v n="$name" -v r="${med_rps[$name]}" -v c="${med_cpu[$name]}" -v hr="${med_rps[hyper]}" -v hc="${med_cpu[hyper]}" \
-    -v p5="${med_p50[$name]}" -v p9="${med_p99[$name]}" -v hp9="${med_p99[hyper]}" \
+  awk -v n="$name" -v r="${med_rps[$name]}" -v c="${med_cpu[$name]}" -v hr="${med_rps[$baseline]}" -v hc="${med_cpu[$baseline]}" \
+    -v p5="${med_p50[$name]}" -v p9="${med_p99[$name]}" -v hp9="${med_p99[$baseline]}" \
     'BEGIN { printf "| %s | %.0f | %.2f | %.0f | %.0f | %.2f× | %.2f× | %.2f× |\n", n, r, c, p5, p9, r / hr, c / hc, (hp9 > 0 ? p9 / hp9 : 0) }'
 done
 echo

@@ -4,6 +4,9 @@
 #
 # ours   = examples `hello`               hyper  = benches `hyper_hello` (`hyper_h2c` for h2c)
 # axum, actix, canned = benches/peers, a crate outside the workspace built into target/peers
+# Over TLS (with --tls-cert/--tls-key, see tls_cert_files): ours = `hello` again,
+# hyper_tls = benches `hyper_tls` (hyper + tokio-rustls), nginx = benches/load/nginx_tls.sh.
+# SSE fan-out: ours_sse = benches `sse_broadcast`, axum_sse = benches/peers `axum_sse`.
 #
 # Adding a peer: a binary that takes --host/--port/--workers and prints
 # `listening on http://HOST:PORT` first; one line in SERVERS.
@@ -21,6 +24,10 @@ declare -A SERVERS=(
   [axum]="$PEER_BIN/axum_hello"
   [actix]="$PEER_BIN/actix_hello"
   [canned]="$PEER_BIN/canned"
+  [hyper_tls]="$BIN/hyper_tls"
+  [nginx]="$HERE/nginx_tls.sh"
+  [ours_sse]="$BIN/sse_broadcast"
+  [axum_sse]="$PEER_BIN/axum_sse"
 )
 
 # utime+stime of process $1 in clock ticks (fields 14 and 15 of /proc/PID/stat; the
@@ -38,10 +45,58 @@ column_median() {
   awk -F'\t' -v s="$2" -v c="$3" 'NR > 1 && $2 == s { print $c }' "$1" | median
 }
 
-# Builds the peers crate (axum, actix-web, canned) when any of the comma-separated names
-# in $1 is one of them.
+# A self-signed ECDSA P-256 certificate for `localhost` and 127.0.0.1 (openssl), made at
+# run time under $TARGET_DIR/load/tls/ (never committed) unless there already; prints
+# "CERT KEY".
+tls_cert_files() {
+  local dir="$TARGET_DIR/load/tls"
+  if [[ ! -s "$dir/cert.pem" || ! -s "$dir/key.pem" ]]; then
+    mkdir -p "$dir"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -subj /CN=localhost \
+      -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+    chmod 644 "$dir/key.pem"
+  fi
+  echo "$dir/cert.pem $dir/key.pem"
+}
+
+# Builds the peers crate (axum, actix-web, canned, axum_sse) when any of the comma-separated
+# names in $1 is one of them.
 build_peers_for() {
-  if [[ ",$1," == *,axum,* || ",$1," == *,actix,* || ",$1," == *,canned,* ]]; then
+  if [[ ",$1," == *,axum,* || ",$1," == *,actix,* || ",$1," == *,canned,* || ",$1," == *,axum_sse,* ]]; then
     cargo build --release --manifest-path "$ROOT/benches/peers/Cargo.toml" --target-dir "$TARGET_DIR/peers" >&2
   fi
 }
+
+# start_peer NAME LOG [ARGS...]: starts server NAME pinned to CPU ${server_cpus:-0} with
+# --host 127.0.0.1 --port 0 --workers 1 and ARGS, stdout/stderr to LOG.out/LOG.err, waits
+# (10 s at most) for its `listening on URL` line; sets server_pid and server_url (no path).
+server_pid=""
+server_url=""
+start_peer() {
+  local name="$1" log="$2" line=""
+  shift 2
+  taskset -c "${server_cpus:-0}" "${SERVERS[$name]}" --host 127.0.0.1 --port 0 --workers 1 "$@" >"$log.out" 2>"$log.err" &
+  server_pid=$!
+  for _ in $(seq 100); do
+    line="$(head -n1 "$log.out" 2>/dev/null || true)"
+    [[ "$line" == "listening on "* ]] && break
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  [[ "$line" == "listening on "* ]] || { echo "$name did not start: $(cat "$log.err")" >&2; return 1; }
+  server_url="${line#listening on }"
+}
+
+# stop_peer: SIGTERM the server started by start_peer (SIGKILL after 5 s) and reap it.
+stop_peer() {
+  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+    kill "$server_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  server_pid=""
+}
+
+# kv KEY LINE: the value of KEY in a line of `key=value` words.
+kv() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }

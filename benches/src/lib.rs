@@ -1,7 +1,11 @@
 //! Shared helpers for the benchmark programs: the hyper peers' handler, and the flags,
 //! runtime, bind and `listening on` line every peer binary shares; [`ws`], the raw WebSocket
-//! client pieces of the WebSocket load programs.
+//! client pieces of the WebSocket load programs; [`tls`], the TLS peers' configuration;
+//! [`procfs`], a server's CPU time and memory; [`sse`], the SSE subscribers.
 
+pub mod procfs;
+pub mod sse;
+pub mod tls;
 pub mod ws;
 
 use std::convert::Infallible;
@@ -71,6 +75,24 @@ where
     F: Fn(TcpStream) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    run_peer_as(args, "http", serve_conn)
+}
+
+/// [`run_peer`] for a peer that serves TLS on the connections it is given: the line reads
+/// `listening on https://HOST:PORT`.
+pub fn run_tls_peer<F, Fut>(args: &PeerArgs, serve_conn: F) -> std::io::Result<()>
+where
+    F: Fn(TcpStream) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    run_peer_as(args, "https", serve_conn)
+}
+
+fn run_peer_as<F, Fut>(args: &PeerArgs, scheme: &str, serve_conn: F) -> std::io::Result<()>
+where
+    F: Fn(TcpStream) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let mut b = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = args.workers {
         b.worker_threads(n.max(1));
@@ -84,7 +106,7 @@ where
         let listener = TcpListener::bind(addr).await?;
         {
             let mut out = std::io::stdout().lock();
-            writeln!(out, "listening on http://{}", listener.local_addr()?)?;
+            writeln!(out, "listening on {scheme}://{}", listener.local_addr()?)?;
             out.flush()?;
         }
         let accept = async {

@@ -21,18 +21,17 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use benches::sse::{Subscribers, subscribe_all};
 use clap::Parser;
-use http_body_util::{BodyExt, Empty};
 use http_core::{Request, Response, StatusCode};
 use http_server::{Server, ServerOptions};
-use http_sse::{SseEvent, SseParser, SseResponse, SseStream};
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
+use http_sse::{SseEvent, SseResponse, SseStream};
+
+/// How long every client may take to get its first event.
+const PATIENCE: Duration = Duration::from_secs(60);
 
 #[derive(Parser)]
 #[command(about = "Concurrent SSE clients on one server: events/s delivered and RSS per client")]
@@ -102,65 +101,6 @@ async fn flood(s: SseStream) -> Result<(), http_sse::SseError> {
 
 // ---------------------------------------------------------------- clients (this process)
 
-struct Phase {
-    events: Vec<Arc<AtomicU64>>,
-    /// Body bytes received by all clients.
-    bytes: Arc<AtomicU64>,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
-}
-
-async fn client(port: u16, path: String, events: Arc<AtomicU64>, bytes: Arc<AtomicU64>, ready: Arc<AtomicUsize>) {
-    let run = async {
-        let stream = TcpStream::connect(("127.0.0.1", port)).await?;
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-        tokio::spawn(conn);
-        let req = http::Request::get(path).header("host", "127.0.0.1").body(Empty::<Bytes>::new())?;
-        let mut body = sender.send_request(req).await?.into_body();
-        let mut parser = SseParser::default();
-        let mut first = true;
-        while let Some(frame) = body.frame().await {
-            let Ok(data) = frame?.into_data() else { continue };
-            bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
-            parser.feed(&data);
-            let mut n = 0;
-            while let Some(ev) = parser.next_event() {
-                ev?;
-                n += 1;
-            }
-            if n > 0 {
-                events.fetch_add(n, Ordering::Relaxed);
-                if first {
-                    first = false;
-                    ready.fetch_add(1, Ordering::SeqCst);
-                }
-            }
-        }
-        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
-    };
-    if let Err(e) = run.await {
-        eprintln!("client error: {e}");
-    }
-}
-
-async fn connect_all(port: u16, path: &str, clients: usize) -> Phase {
-    let ready = Arc::new(AtomicUsize::new(0));
-    let mut phase = Phase { events: Vec::new(), bytes: Arc::new(AtomicU64::new(0)), tasks: Vec::new() };
-    for i in 0..clients {
-        let events = Arc::new(AtomicU64::new(0));
-        phase.events.push(events.clone());
-        phase.tasks.push(tokio::spawn(client(port, path.to_owned(), events, phase.bytes.clone(), ready.clone())));
-        if i % 100 == 99 {
-            tokio::time::sleep(Duration::from_millis(20)).await; // stay under the accept backlog
-        }
-    }
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while ready.load(Ordering::SeqCst) < clients {
-        assert!(Instant::now() < deadline, "only {} of {clients} clients got an event", ready.load(Ordering::SeqCst));
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    phase
-}
-
 struct Measured {
     per_sec: f64,
     bytes_per_sec: f64,
@@ -168,13 +108,12 @@ struct Measured {
     max_client: u64,
 }
 
-async fn measure(phase: &Phase, seconds: u64) -> Measured {
-    let snapshot = |p: &Phase| p.events.iter().map(|e| e.load(Ordering::Relaxed)).collect::<Vec<_>>();
-    let before = snapshot(phase);
+async fn measure(phase: &Subscribers, seconds: u64) -> Measured {
+    let before = phase.snapshot();
     let bytes0 = phase.bytes.load(Ordering::Relaxed);
     let t0 = Instant::now();
     tokio::time::sleep(Duration::from_secs(seconds)).await;
-    let after = snapshot(phase);
+    let after = phase.snapshot();
     let bytes1 = phase.bytes.load(Ordering::Relaxed);
     let secs = t0.elapsed().as_secs_f64();
     let deltas: Vec<u64> = before.iter().zip(&after).map(|(b, a)| a - b).collect();
@@ -187,13 +126,7 @@ async fn measure(phase: &Phase, seconds: u64) -> Measured {
 }
 
 fn vm_rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read /proc/<pid>/status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .expect("VmRSS in /proc/<pid>/status")
+    benches::procfs::vm_rss_kib(pid).expect("VmRSS in /proc/<pid>/status")
 }
 
 fn fd_soft_limit(pid: u32) -> Option<u64> {
@@ -233,7 +166,8 @@ async fn run(cli: Cli) {
     println!("server RSS with no clients: {rss_idle} KiB");
 
     let t = Instant::now();
-    let phase = connect_all(port, &format!("/tick?ms={}", cli.tick_ms), cli.clients).await;
+    let addr = format!("127.0.0.1:{port}");
+    let phase = subscribe_all(&addr, &format!("/tick?ms={}", cli.tick_ms), cli.clients, PATIENCE).await;
     println!("tick phase: {} clients streaming after {:.2} s", cli.clients, t.elapsed().as_secs_f64());
     let m = measure(&phase, cli.seconds).await;
     let rss = vm_rss_kib(pid);
@@ -246,11 +180,11 @@ async fn run(cli: Cli) {
         "tick: server RSS {rss} KiB, {:.1} KiB per client",
         rss.saturating_sub(rss_idle) as f64 / cli.clients as f64
     );
-    phase.tasks.iter().for_each(|t| t.abort());
+    drop(phase);
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let t = Instant::now();
-    let phase = connect_all(port, "/flood", cli.clients).await;
+    let phase = subscribe_all(&addr, "/flood", cli.clients, PATIENCE).await;
     println!("flood phase: {} clients streaming after {:.2} s", cli.clients, t.elapsed().as_secs_f64());
     let m = measure(&phase, cli.seconds).await;
     let rss = vm_rss_kib(pid);
@@ -267,7 +201,7 @@ async fn run(cli: Cli) {
         "flood: server RSS {rss} KiB, {:.1} KiB per client",
         rss.saturating_sub(rss_idle) as f64 / cli.clients as f64
     );
-    phase.tasks.iter().for_each(|t| t.abort());
+    drop(phase);
 
     drop(child.stdin.take());
     let _ = child.kill();

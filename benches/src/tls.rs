@@ -1,0 +1,64 @@
+//! TLS for the load programs (RFC 8446, TLS 1.3; RFC 5246, TLS 1.2; RFC 7301, ALPN): the
+//! peers' server configuration, built as ours builds it, and the `--tls-cert`/`--tls-key`
+//! flags they take.
+
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+/// The TLS flags of the peers (the same names as ours).
+#[derive(Debug, Clone, clap::Args)]
+#[command(about = None, long_about = None)]
+pub struct TlsArgs {
+    /// Certificate chain (PEM, leaf first).
+    #[arg(long, value_name = "PEM")]
+    pub tls_cert: std::path::PathBuf,
+    /// Private key (PEM: PKCS#8, RSA or EC).
+    #[arg(long, value_name = "PEM")]
+    pub tls_key: std::path::PathBuf,
+}
+
+fn invalid(what: impl std::fmt::Display) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, what.to_string())
+}
+
+/// A rustls server configuration with the defaults ours uses: the ring provider, TLS 1.3
+/// and 1.2, no client authentication, ALPN `h2` then `http/1.1`, rustls' default session
+/// cache and TLS 1.3 tickets.
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("benches-tls-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// std::fs::write(dir.join("bad.pem"), "not a certificate")?;
+/// let err = benches::tls::server_config(&dir.join("bad.pem"), &dir.join("bad.pem")).unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+/// assert!(benches::tls::server_config(&dir.join("missing.pem"), &dir.join("bad.pem")).is_err());
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn server_config(cert: &Path, key: &Path) -> io::Result<rustls::ServerConfig> {
+    let chain = CertificateDer::pem_slice_iter(&std::fs::read(cert)?)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| invalid(format!("{}: {e}", cert.display())))?;
+    if chain.is_empty() {
+        return Err(invalid(format!("{}: no certificate", cert.display())));
+    }
+    let key =
+        PrivateKeyDer::from_pem_slice(&std::fs::read(key)?).map_err(|e| invalid(format!("{}: {e}", key.display())))?;
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .map_err(invalid)?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(invalid)?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// [`server_config`] as a tokio-rustls acceptor, from the peers' flags.
+pub fn acceptor(args: &TlsArgs) -> io::Result<tokio_rustls::TlsAcceptor> {
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(server_config(&args.tls_cert, &args.tls_key)?)))
+}
