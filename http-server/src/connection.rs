@@ -56,7 +56,7 @@ impl<H> Clone for ConnContext<H> {
 }
 
 /// Serves one TCP connection to its end.
-pub(crate) async fn serve_tcp<H: StreamHandler>(mut tcp: TcpStream, mut peer: SocketAddr, cx: ConnContext<H>) {
+pub(crate) async fn serve_tcp<H: StreamHandler>(mut tcp: TcpStream, mut peer: SocketAddr, cx: &ConnContext<H>) {
     let mut proxied_tls = false;
     if cx.proxy_protocol {
         if !is_trusted(&cx.trusted, peer.ip()) {
@@ -64,7 +64,8 @@ pub(crate) async fn serve_tcp<H: StreamHandler>(mut tcp: TcpStream, mut peer: So
             return;
         }
         let deadline = tokio::time::Instant::now() + cx.h1.read_header_timeout;
-        match proxy_protocol::read_header(&mut tcp, deadline).await {
+        // Boxed: a rare path, and each connection's task is sized for its largest state.
+        match Box::pin(proxy_protocol::read_header(&mut tcp, deadline)).await {
             Ok(header) => {
                 peer = header.source.unwrap_or(peer);
                 proxied_tls = header.tls;
@@ -83,7 +84,7 @@ pub(crate) async fn serve_tcp<H: StreamHandler>(mut tcp: TcpStream, mut peer: So
     }
 }
 
-async fn serve_cleartext<H: StreamHandler>(mut tcp: TcpStream, peer: SocketAddr, secure: bool, cx: ConnContext<H>) {
+async fn serve_cleartext<H: StreamHandler>(mut tcp: TcpStream, peer: SocketAddr, secure: bool, cx: &ConnContext<H>) {
     let deadline = tokio::time::Instant::now() + cx.h1.read_header_timeout;
     // Usually one peek decides: an HTTP/1 request differs from the preface at its first
     // byte. Peeking leaves the bytes in the socket, so no buffer is allocated here; the
@@ -105,8 +106,8 @@ async fn serve_cleartext<H: StreamHandler>(mut tcp: TcpStream, peer: SocketAddr,
             Rewind::new(bytes::Bytes::new(), tcp),
             Some(peer),
             Via { secure, local: false },
-            cx.handler,
-            cx.h2,
+            cx.handler.clone(),
+            cx.h2.clone(),
         ))
         .await;
         return;
@@ -123,8 +124,14 @@ async fn serve_cleartext<H: StreamHandler>(mut tcp: TcpStream, peer: SocketAddr,
         }
     }
     if buf.starts_with(PREFACE) {
-        Box::pin(serve_h2(Rewind::new(buf.freeze(), tcp), Some(peer), Via { secure, local: false }, cx.handler, cx.h2))
-            .await;
+        Box::pin(serve_h2(
+            Rewind::new(buf.freeze(), tcp),
+            Some(peer),
+            Via { secure, local: false },
+            cx.handler.clone(),
+            cx.h2.clone(),
+        ))
+        .await;
     } else {
         let transport = Box::new(Stream::new(
             H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone())
@@ -135,7 +142,7 @@ async fn serve_cleartext<H: StreamHandler>(mut tcp: TcpStream, peer: SocketAddr,
     }
 }
 
-async fn serve_tls<H: StreamHandler>(tcp: TcpStream, peer: SocketAddr, tls: &TlsConfig, cx: ConnContext<H>) {
+async fn serve_tls<H: StreamHandler>(tcp: TcpStream, peer: SocketAddr, tls: &TlsConfig, cx: &ConnContext<H>) {
     let timeout = cx.h2.handshake_timeout;
     let mut first = [0u8; 1];
     match tokio::time::timeout(timeout, tcp.peek(&mut first)).await {
@@ -164,7 +171,7 @@ async fn serve_tls<H: StreamHandler>(tcp: TcpStream, peer: SocketAddr, tls: &Tls
         }
     };
     if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
-        serve_h2(stream, Some(peer), Via { secure: true, local: false }, cx.handler, cx.h2).await;
+        serve_h2(stream, Some(peer), Via { secure: true, local: false }, cx.handler.clone(), cx.h2.clone()).await;
     } else {
         let transport = Box::new(Stream::new(
             H1Transport::new(stream, Some(peer), cx.h1.clone(), cx.graceful.clone())
@@ -192,7 +199,7 @@ async fn reject_plaintext(mut tcp: TcpStream) {
 /// the first bytes. The peer, a local process, counts as 127.0.0.1 for trusted proxies;
 /// the PROXY protocol is read on TCP listeners only.
 #[cfg(unix)]
-pub(crate) async fn serve_unix<H: StreamHandler>(mut s: tokio::net::UnixStream, cx: ConnContext<H>) {
+pub(crate) async fn serve_unix<H: StreamHandler>(mut s: tokio::net::UnixStream, cx: &ConnContext<H>) {
     if let Some(tls) = cx.tls.clone() {
         let via = Via { secure: true, local: true };
         let acceptor = tokio_rustls::TlsAcceptor::from(tls.current());
@@ -204,7 +211,7 @@ pub(crate) async fn serve_unix<H: StreamHandler>(mut s: tokio::net::UnixStream, 
             return;
         };
         if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
-            serve_h2(stream, None, via, cx.handler, cx.h2).await;
+            serve_h2(stream, None, via, cx.handler.clone(), cx.h2.clone()).await;
         } else {
             let t = H1Transport::new(stream, None, cx.h1.clone(), cx.graceful.clone()).via(via);
             serve_connection(Box::new(Stream::new(t)), &*cx.handler).await;
@@ -223,7 +230,7 @@ pub(crate) async fn serve_unix<H: StreamHandler>(mut s: tokio::net::UnixStream, 
         }
     }
     if buf.starts_with(PREFACE) {
-        serve_h2(Rewind::new(buf.freeze(), s), None, via, cx.handler, cx.h2).await;
+        serve_h2(Rewind::new(buf.freeze(), s), None, via, cx.handler.clone(), cx.h2.clone()).await;
     } else {
         let t = H1Transport::new(s, None, cx.h1.clone(), cx.graceful.clone()).with_buffered(buf).via(via);
         serve_connection(Box::new(Stream::new(t)), &*cx.handler).await;

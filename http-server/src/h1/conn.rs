@@ -287,6 +287,21 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport
     }
 }
 
+/// What a response head's own fields say about its framing and persistence: whether it
+/// declares trailers (`Trailer`), and whether it asks to close (`Connection: close`).
+/// One pass over the (usually two or three) fields instead of two hashed look-ups.
+fn scan_response_fields(headers: &HeaderMap) -> (bool, bool) {
+    let (mut trailers, mut close) = (false, false);
+    for (name, value) in headers {
+        if name == header::TRAILER {
+            trailers = true;
+        } else if name == header::CONNECTION && value.as_bytes().eq_ignore_ascii_case(b"close") {
+            close = true;
+        }
+    }
+    (trailers, close)
+}
+
 impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> Transport for H1Transport<IO> {
     fn version(&self) -> Version {
         if self.resp.http10 { Version::HTTP_10 } else { Version::HTTP_11 }
@@ -345,15 +360,13 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> Transport f
             self.keep_alive = false;
         }
         let status = head.status;
-        let declares_trailers = head.headers.contains_key(header::TRAILER);
+        let (declares_trailers, asks_close) = scan_response_fields(head.headers);
         let r = &self.resp;
         let framing = response_framing(status, head.length, declares_trailers, r.accepts_trailers, r.http10);
         if framing == Framing::CloseDelimited && !r.is_head {
             self.keep_alive = false;
         }
-        if head.headers.get_all(header::CONNECTION).iter().any(|v| v.as_bytes().eq_ignore_ascii_case(b"close"))
-            || self.cfg.draining.is_cancelled()
-        {
+        if asks_close || self.cfg.draining.is_cancelled() {
             self.keep_alive = false;
         }
         if status == StatusCode::SWITCHING_PROTOCOLS {
@@ -441,5 +454,32 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> Transport f
         ready!(self.io.poll_owed_flush(cx))?;
         let r = self.resp.finish(&mut self.io.out, trailers);
         Poll::Ready(self.write_failed(r))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Response fields, and what the scan says: (declares trailers, asks to close).
+    type Case = (&'static [(&'static str, &'static str)], (bool, bool));
+
+    #[test]
+    fn response_fields_scan() {
+        let cases: &[Case] = &[
+            (&[], (false, false)),
+            (&[("content-type", "text/plain")], (false, false)),
+            (&[("trailer", "x-sum")], (true, false)),
+            (&[("connection", "Close")], (false, true)),
+            (&[("connection", "keep-alive"), ("trailer", "a")], (true, false)),
+            (&[("connection", "upgrade"), ("connection", "close")], (false, true)),
+        ];
+        for (fields, want) in cases {
+            let mut map = HeaderMap::new();
+            for (n, v) in *fields {
+                map.append(http::HeaderName::from_static(n), http::HeaderValue::from_static(v));
+            }
+            assert_eq!(scan_response_fields(&map), *want, "{fields:?}");
+        }
     }
 }

@@ -223,7 +223,7 @@ impl Server {
             observe,
         });
         let handler = crate::ops::Ops::new(handler, &options);
-        let cx = ConnContext {
+        let cx = Arc::new(ConnContext {
             handler: Arc::new(handler),
             h1,
             h2,
@@ -231,7 +231,8 @@ impl Server {
             graceful: shared.graceful.clone(),
             proxy_protocol: options.proxy_protocol,
             trusted,
-        };
+        });
+        log_connection_sizes(&cx);
         for listener in listeners {
             tracing::info!(url = %listener.url(shared.scheme), "listening");
             tokio::spawn(accept_loop(listener, shared.clone(), cx.clone(), options.max_connections));
@@ -424,10 +425,27 @@ async fn shutdown_signal() {
     }
 }
 
+/// The bytes an idle connection's future state takes (DEBUG log at start): what a
+/// connection costs beyond its buffers, the figure to watch when changing the engine.
+fn log_connection_sizes<H: StreamHandler>(_cx: &ConnContext<H>) {
+    fn size2<A, B, F>(_: impl FnOnce(A, B) -> F) -> usize {
+        std::mem::size_of::<F>()
+    }
+    fn size3<A, B, C, F>(_: impl FnOnce(A, B, C) -> F) -> usize {
+        std::mem::size_of::<F>()
+    }
+    type H1Stream = Box<http_core::Stream<crate::h1::conn::H1Transport<tokio::net::TcpStream>>>;
+    tracing::debug!(
+        serve_tcp = size3(|tcp, peer, cx: &'static ConnContext<H>| serve_tcp(tcp, peer, cx)),
+        h1 = size2(|s: H1Stream, h: &'static crate::ops::Ops<H>| crate::h1::dispatch::serve_connection(s, h)),
+        "connection future sizes in bytes"
+    );
+}
+
 async fn accept_loop<H: StreamHandler>(
     listener: Listener,
     shared: Arc<Shared>,
-    cx: ConnContext<H>,
+    cx: Arc<ConnContext<H>>,
     max_connections: usize,
 ) {
     let mut backoff = Duration::from_millis(5);
@@ -465,11 +483,11 @@ async fn accept_loop<H: StreamHandler>(
                     match conn {
                         Accepted::Tcp(tcp, peer) => {
                             let _ = tcp.set_nodelay(true);
-                            serve_tcp(tcp, peer, cx).await;
+                            serve_tcp(tcp, peer, &cx).await;
                         }
                         // Boxed: a TCP connection's task should not be sized for it.
                         #[cfg(unix)]
-                        Accepted::Unix(s) => Box::pin(serve_unix(s, cx)).await,
+                        Accepted::Unix(s) => Box::pin(serve_unix(s, &cx)).await,
                     }
                 });
                 if shared.forced.load(Ordering::Acquire) {
