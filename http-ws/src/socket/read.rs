@@ -79,7 +79,10 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                         self.fail(e);
                         continue;
                     }
-                    self.rbuf.reserve(total - self.rbuf.len());
+                    // room for the whole frame and the start of the next: a busy peer's
+                    // next header arrives with this frame's rest (one read per frame),
+                    // and only those few bytes move when the buffer is reused for it
+                    self.rbuf.reserve(total - self.rbuf.len() + COLD_READ);
                     self.rbuf_small = false;
                 }
                 Ok(None) => {}
