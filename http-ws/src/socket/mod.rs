@@ -436,8 +436,15 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             Some(p) if data.len() >= p.min_size => {
                 let d = self.deflater.get_or_insert_with(|| Deflater::new(p));
                 d.compress(data, &mut self.scratch);
-                data = &self.scratch;
-                rsv1 = true;
+                if self.scratch.len() < data.len() {
+                    data = &self.scratch;
+                    rsv1 = true;
+                } else {
+                    // incompressible: sent as it is (RFC 7692 §6: a message may go
+                    // uncompressed), with the history the peer never saw forgotten
+                    d.reset();
+                    self.scratch = Vec::new();
+                }
             }
             _ => {}
         }
@@ -721,6 +728,31 @@ mod tests {
         }
         server.flush().await.unwrap();
         assert_eq!(peer.await.unwrap(), msgs);
+    }
+
+    #[tokio::test]
+    async fn incompressible_messages_go_uncompressed_and_later_ones_still_inflate() {
+        let (a, b) = tokio::io::duplex(4 << 20); // room for the whole 1 MiB frame before the server reads
+        let cfg = Config { deflate: Some(crate::DeflateParams::default()), ..Config::default() };
+        let mut server = WebSocket::from_upgraded(a, Role::Server, cfg.clone());
+        let mut client = WebSocket::from_upgraded(b, Role::Client, cfg);
+        let mut x = 0x1234_5678_9abc_def0u64;
+        let random: Vec<u8> = (0..1 << 20)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        // (payload, sent compressed)
+        let cases = [(b"hello ".repeat(40), true), (random, false), (vec![b'a'; 5000], true)];
+        for (data, compressed) in cases {
+            client.queue(Message::binary(data.clone())).unwrap();
+            assert_eq!(client.wbuf[0] & 0x40 != 0, compressed, "RSV1 for {} bytes", data.len());
+            client.flush().await.unwrap();
+            assert_eq!(server.recv().await.unwrap().unwrap().as_payload(), &data[..]);
+        }
     }
 
     #[tokio::test]

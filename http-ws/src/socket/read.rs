@@ -27,16 +27,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             if self.auto_flush {
                 // a pong or keep-alive ping (with whatever the user queued before it);
                 // pending is fine: the waker is set
-                match self.poll_write_out(cx) {
-                    Poll::Ready(Err(e)) => {
-                        self.state = State::Done;
-                        return Poll::Ready(Some(Err(e.into())));
-                    }
-                    Poll::Ready(Ok(())) => {
-                        self.auto_flush = false;
-                        let _ = Pin::new(&mut self.io).poll_flush(cx);
-                    }
-                    Poll::Pending => {}
+                if let Err(e) = self.write_queued(cx) {
+                    self.state = State::Done;
+                    return Poll::Ready(Some(Err(e.into())));
                 }
             }
             if self.poll_going_away(cx) {
@@ -90,16 +83,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             if self.unsent() > 0 {
                 // what `feed` queued goes out before the socket reads (and maybe waits)
                 // again: the echoes of one read leave in one write
-                match self.poll_write_out(cx) {
-                    Poll::Ready(Err(e)) => {
-                        self.state = State::Done;
-                        return Poll::Ready(Some(Err(e.into())));
-                    }
-                    Poll::Ready(Ok(())) => {
-                        self.auto_flush = false;
-                        let _ = Pin::new(&mut self.io).poll_flush(cx);
-                    }
-                    Poll::Pending => {}
+                if let Err(e) = self.write_queued(cx) {
+                    self.state = State::Done;
+                    return Poll::Ready(Some(Err(e.into())));
                 }
             }
             match ready!(self.poll_fill(cx)) {
@@ -114,6 +100,17 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                 }
             }
         }
+    }
+
+    /// Writes out what is queued as far as the connection takes it now (a write that
+    /// would wait leaves the waker set); fails only if the write failed.
+    fn write_queued(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
+        if let Poll::Ready(r) = self.poll_write_out(cx) {
+            r?;
+            self.auto_flush = false;
+            let _ = Pin::new(&mut self.io).poll_flush(cx);
+        }
+        Ok(())
     }
 
     /// Reads more bytes into the read buffer. Cold (nothing buffered, no buffer or only a
