@@ -270,6 +270,12 @@ impl Deflater {
         Deflater { c, no_context_takeover: p.send_no_context_takeover }
     }
 
+    /// Forgets the compression history: the next message references nothing sent before
+    /// (always allowed: the peer's decompressor keeps its window either way).
+    pub(crate) fn reset(&mut self) {
+        self.c.reset();
+    }
+
     /// Compresses one whole message into `out` (cleared first), without the sync tail.
     pub(crate) fn compress(&mut self, mut input: &[u8], out: &mut Vec<u8>) {
         out.clear();

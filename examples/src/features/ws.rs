@@ -26,12 +26,14 @@ pub fn routes(router: Router) -> Router {
     router.route_stream("GET /ws", websocket(echo)).route_stream("GET /ws/ticks", websocket_with_request(ticks))
 }
 
-/// Echoes text and binary messages until the connection ends.
+/// Echoes text and binary messages until the connection ends. Each echo is only queued
+/// (`feed`): the next `recv` writes out the queue before it reads, so the echoes of the
+/// messages that came in one read leave in one write.
 pub async fn echo(mut ws: WebSocket<Upgraded>) {
     while let Some(msg) = ws.recv().await {
         match msg {
             Ok(m @ (Message::Text(_) | Message::Binary(_))) => {
-                if ws.send(m).await.is_err() {
+                if ws.feed(m).await.is_err() {
                     break;
                 }
             }

@@ -3,17 +3,20 @@
 //!
 //! Reading uses one reusable buffer: a frame is parsed where it lies, unmasked in place and
 //! split off without copying (binary payloads are slices of the read buffer). An idle
-//! socket holds no buffers: a read that finds nothing to read, with nothing buffered and
-//! nothing left to write, gives the read and write buffers back, and a socket without a
-//! read buffer reads through a [`COLD_READ`]-byte stack buffer and keeps only the bytes
-//! that came (a full stack buffer means a busy peer: it gets a full-size buffer at once),
-//! as the HTTP/1 engine does between requests. Writing
-//! coalesces header and payload of every queued frame into one output buffer, written by
-//! one flush per batch; a producer waits once [`Config::write_buffer_size`] bytes are
-//! unsent. Pings are answered automatically; a peer's close is echoed with its code; a
-//! protocol violation is answered with a close frame carrying the matching code. After the
-//! close handshake a server shuts its side of the connection; a client waits for the server
-//! to close, both at most [`Config::close_timeout`].
+//! socket holds at most two small buffers: a read that finds nothing to read, with nothing
+//! buffered and nothing left to write, gives back read and write buffers larger than
+//! [`KEEP_IDLE`], and a socket without a (large) read buffer reads through a
+//! [`COLD_READ`]-byte stack buffer and keeps only the bytes that came (a full stack buffer
+//! means a busy peer: it gets a full-size buffer at once), as the HTTP/1 engine does
+//! between requests. Writing coalesces header and payload of every queued frame into one
+//! output buffer (a payload of [`ZERO_COPY`] bytes or more from a server rides along
+//! uncopied in the same vectored write), written by one flush per batch — or, for
+//! messages only fed, before the socket next reads, so the answers to one read leave in
+//! one write; a producer waits once [`Config::write_buffer_size`] bytes are unsent. Pings
+//! are answered automatically; a peer's close is echoed with its code; a protocol
+//! violation is answered with a close frame carrying the matching code. After the close
+//! handshake a server shuts its side of the connection; a client waits for the server to
+//! close, both at most [`Config::close_timeout`].
 
 use crate::close::{self, CloseCode, CloseFrame};
 use crate::deflate::Deflater;
@@ -30,12 +33,23 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker, ready};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, Interval, Sleep};
-use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
+use tokio_util::sync::CancellationToken;
 
 mod read;
+mod signal;
+
+use signal::ShutdownWatch;
 
 /// A socket without a read buffer reads at most this many bytes through the stack.
 const COLD_READ: usize = 4096;
+
+/// Buffers at most this large stay with a socket that goes idle (a small allocation kept
+/// saves two allocations per message of a chatty peer); larger ones are given back.
+const KEEP_IDLE: usize = 2048;
+
+/// Data payloads of at least this many bytes are written from the message itself (one
+/// vectored write with the buffered frames) instead of being copied into the buffer.
+const ZERO_COPY: usize = 16 << 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -96,7 +110,13 @@ pub struct WebSocket<IO> {
     /// The UTF-8 state after those bytes.
     precheck: Option<Utf8Validator>,
     /// Fires when the server shuts down: the socket then closes with 1001 (`close_on`).
-    going_away: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
+    going_away: Option<ShutdownWatch>,
+    /// `rbuf` came from a cold read of at most [`KEEP_IDLE`] bytes: kept when the socket
+    /// goes idle, and refilled through the stack.
+    rbuf_small: bool,
+    /// A large payload queued after `wbuf` without copying (server side, uncompressed:
+    /// the bytes go out exactly as given); written by the same vectored write.
+    tail: Bytes,
 }
 
 impl<IO> std::fmt::Debug for WebSocket<IO> {
@@ -155,6 +175,8 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             checked: 0,
             precheck: None,
             going_away: None,
+            tail: Bytes::new(),
+            rbuf_small: false,
         }
     }
 
@@ -180,14 +202,14 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
     /// # }
     /// ```
     pub fn close_on(mut self, signal: CancellationToken) -> Self {
-        self.going_away = Some(Box::pin(signal.cancelled_owned()));
+        self.going_away = Some(ShutdownWatch::new(signal));
         self
     }
 
     /// Queues close 1001 once the `close_on` signal fired; true if it did just now.
     fn poll_going_away(&mut self, cx: &mut Context<'_>) -> bool {
         let Some(signal) = self.going_away.as_mut() else { return false };
-        if signal.as_mut().poll(cx).is_pending() {
+        if !signal.poll_fired(cx) {
             return false;
         }
         self.going_away = None;
@@ -273,7 +295,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
     }
 
     /// Queues a message without flushing (waits only when the write buffer is full);
-    /// follow a batch with [`WebSocket::flush`].
+    /// follow a batch with [`WebSocket::flush`], or receive: a receive writes out what
+    /// was queued before it reads again (an echo loop of `recv` and `feed` answers all
+    /// messages of one read with one write).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -349,6 +373,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
     // ---- output ----
 
     fn queue_frame(&mut self, fin: bool, rsv1: bool, opcode: u8, payload: &[u8]) {
+        self.join_tail();
         let mask = self.masks.as_mut().map(MaskRng::next_key);
         write_frame(&mut self.wbuf, fin, rsv1, opcode, mask, payload);
     }
@@ -358,6 +383,8 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             return Err(Error::ConnectionClosed);
         }
         match msg {
+            Message::Text(s) if self.can_queue_owned(s.len()) => self.queue_owned(OP_TEXT, Bytes::from(s.into_bytes())),
+            Message::Binary(b) if self.can_queue_owned(b.len()) => self.queue_owned(OP_BINARY, b),
             Message::Text(s) => self.queue_data(OP_TEXT, s.as_bytes()),
             Message::Binary(b) => self.queue_data(OP_BINARY, &b),
             Message::Ping(p) | Message::Pong(p) if p.len() > 125 => return Err(ProtocolError::ControlTooLong.into()),
@@ -373,7 +400,35 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
         Ok(())
     }
 
+    /// Whether a data message of `len` bytes goes out as it is, without a copy: large,
+    /// sent in one frame, unmasked (server) and uncompressed.
+    fn can_queue_owned(&self, len: usize) -> bool {
+        len >= ZERO_COPY
+            && self.masks.is_none()
+            && len <= self.config.max_send_frame_size
+            && self.config.deflate.as_ref().is_none_or(|p| len < p.min_size)
+    }
+
+    /// Queues one unmasked, uncompressed frame whose payload stays in `payload` (the tail
+    /// written after the buffered bytes).
+    fn queue_owned(&mut self, opcode: u8, payload: Bytes) {
+        if !self.tail.is_empty() {
+            // one tail at a time: the previous one joins the buffer (a burst of large
+            // messages costs one copy each, as without the tail)
+            let prev = std::mem::take(&mut self.tail);
+            self.wbuf.extend_from_slice(&prev);
+        }
+        frame::encode_header(&mut self.wbuf, true, false, opcode, None, payload.len());
+        self.tail = payload;
+    }
+
+    /// Bytes queued and not yet written.
+    fn unsent(&self) -> usize {
+        self.wbuf.len() - self.wpos + self.tail.len()
+    }
+
     fn queue_data(&mut self, opcode: u8, data: &[u8]) {
+        self.join_tail();
         let max = self.config.max_send_frame_size.max(1);
         let mut rsv1 = false;
         let mut data = data;
@@ -381,8 +436,15 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             Some(p) if data.len() >= p.min_size => {
                 let d = self.deflater.get_or_insert_with(|| Deflater::new(p));
                 d.compress(data, &mut self.scratch);
-                data = &self.scratch;
-                rsv1 = true;
+                if self.scratch.len() < data.len() {
+                    data = &self.scratch;
+                    rsv1 = true;
+                } else {
+                    // incompressible: sent as it is (RFC 7692 §6: a message may go
+                    // uncompressed), with the history the peer never saw forgotten
+                    d.reset();
+                    self.scratch = Vec::new();
+                }
             }
             _ => {}
         }
@@ -421,14 +483,33 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
         self.timer.as_mut().is_some_and(|t| t.as_mut().poll(cx).is_ready())
     }
 
+    /// Moves a queued tail into the buffer, so frames queued after it follow it.
+    fn join_tail(&mut self) {
+        if !self.tail.is_empty() {
+            let prev = std::mem::take(&mut self.tail);
+            self.wbuf.extend_from_slice(&prev);
+        }
+    }
+
     fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        while self.wpos < self.wbuf.len() {
-            let n = ready!(Pin::new(&mut self.io).poll_write(cx, &self.wbuf[self.wpos..]))?;
+        while self.unsent() > 0 {
+            let head = &self.wbuf[self.wpos..];
+            let io = Pin::new(&mut self.io);
+            let n = ready!(if self.tail.is_empty() {
+                io.poll_write(cx, head)
+            } else if head.is_empty() {
+                io.poll_write(cx, &self.tail)
+            } else {
+                io.poll_write_vectored(cx, &[io::IoSlice::new(head), io::IoSlice::new(&self.tail)])
+            })?;
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
-            self.wpos += n;
+            let from_head = n.min(head.len());
+            self.wpos += from_head;
+            self.tail.advance(n - from_head);
         }
+        self.tail = Bytes::new();
         self.wbuf.clear();
         self.wpos = 0;
         if let Some(w) = self.sink_waker.take() {
@@ -471,7 +552,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             self.state = State::Done;
             return Poll::Ready(None);
         }
-        if self.wpos < self.wbuf.len() {
+        if self.unsent() > 0 {
             match self.poll_write_out(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Err(_)) => {
@@ -490,6 +571,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             self.rbuf.clear();
             if self.rbuf.capacity() < 4096 {
                 self.rbuf.reserve(4096);
+                self.rbuf_small = false;
             }
             match ready!(tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, &mut self.rbuf)) {
                 Ok(0) | Err(_) => {
@@ -536,7 +618,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> futures_sink::Sink<Message> for WebSock
         if this.close_sent || this.state != State::Open {
             return Poll::Ready(Err(Error::ConnectionClosed));
         }
-        if this.wbuf.len() - this.wpos >= this.config.write_buffer_size {
+        if this.unsent() >= this.config.write_buffer_size {
             ready!(this.poll_sink_write(cx))?;
         }
         Poll::Ready(Ok(()))
@@ -571,14 +653,22 @@ mod tests {
     use tokio::io::AsyncWriteExt;
 
     #[tokio::test]
-    async fn an_idle_socket_holds_no_buffers_and_a_busy_one_keeps_its_read_buffer() {
+    async fn an_idle_socket_keeps_only_small_buffers_and_a_busy_one_keeps_its_read_buffer() {
         let (a, b) = tokio::io::duplex(1 << 20);
         let mut server = WebSocket::from_upgraded(a, Role::Server, Config::default());
         let mut client = WebSocket::from_upgraded(b, Role::Client, Config::default());
         assert_eq!((server.rbuf.capacity(), server.wbuf.capacity()), (0, 0), "fresh");
-        // (messages in one write, payload bytes each, read buffer kept after the batch)
-        let cases = [(1, 10, false), (1, 3000, false), (40, 1000, true), (1, 100_000, false)];
-        for (count, size, busy) in cases {
+        // (messages in one write, payload bytes each, read buffer kept after the batch,
+        // small buffers kept while idle)
+        let cases = [
+            (1, 10, false, true),
+            (1, 1000, false, true),
+            (1, 3000, false, false),
+            (40, 1000, true, false),
+            (1, 100_000, false, false),
+            (1, 10, false, true),
+        ];
+        for (count, size, busy, small) in cases {
             for _ in 0..count {
                 client.feed(Message::binary(vec![1u8; size])).await.unwrap();
             }
@@ -595,11 +685,73 @@ mod tests {
             for _ in 0..count {
                 assert_eq!(client.recv().await.unwrap().unwrap().as_payload().len(), size);
             }
-            // nothing more to read: the next receive waits, and gives the buffers back
+            // nothing more to read: the next receive waits, and gives large buffers back
             let idle = futures_util::future::poll_fn(|cx| Poll::Ready(server.poll_next_unpin(cx).is_pending()));
             assert!(idle.await, "{count} x {size}");
-            let held = (server.rbuf.capacity(), server.wbuf.capacity(), server.scratch.capacity());
-            assert_eq!(held, (0, 0, 0), "{count} x {size}");
+            assert_eq!(server.scratch.capacity(), 0, "{count} x {size}");
+            assert!(server.wbuf.capacity() <= KEEP_IDLE, "{count} x {size}: {}", server.wbuf.capacity());
+            if small {
+                assert!(server.rbuf_small, "{count} x {size}");
+            } else {
+                assert_eq!(server.rbuf.capacity(), 0, "{count} x {size}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn large_payloads_go_out_uncopied_and_in_order() {
+        let (a, b) = tokio::io::duplex(1 << 16);
+        let mut server = WebSocket::from_upgraded(a, Role::Server, Config::default());
+        let mut client = WebSocket::from_upgraded(b, Role::Client, Config::default());
+        // a burst mixing small and large (tail) payloads, text and binary, then a ping
+        let sizes = [10, ZERO_COPY, ZERO_COPY + 1, 5, 200_000, 300_000, 7];
+        let msgs: Vec<Message> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| if i % 2 == 0 { Message::binary(vec![i as u8; n]) } else { Message::text("x".repeat(n)) })
+            .collect();
+        let peer = tokio::spawn(async move {
+            let mut got = Vec::new();
+            while got.len() < sizes.len() {
+                match client.recv().await.unwrap().unwrap() {
+                    Message::Pong(_) => {}
+                    m => got.push(m),
+                }
+            }
+            got
+        });
+        for m in msgs.clone() {
+            server.feed(m).await.unwrap();
+            if server.unsent() > 0 && !server.tail.is_empty() {
+                assert!(server.tail.len() >= ZERO_COPY, "only large payloads ride as the tail");
+            }
+        }
+        server.flush().await.unwrap();
+        assert_eq!(peer.await.unwrap(), msgs);
+    }
+
+    #[tokio::test]
+    async fn incompressible_messages_go_uncompressed_and_later_ones_still_inflate() {
+        let (a, b) = tokio::io::duplex(4 << 20); // room for the whole 1 MiB frame before the server reads
+        let cfg = Config { deflate: Some(crate::DeflateParams::default()), ..Config::default() };
+        let mut server = WebSocket::from_upgraded(a, Role::Server, cfg.clone());
+        let mut client = WebSocket::from_upgraded(b, Role::Client, cfg);
+        let mut x = 0x1234_5678_9abc_def0u64;
+        let random: Vec<u8> = (0..1 << 20)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        // (payload, sent compressed)
+        let cases = [(b"hello ".repeat(40), true), (random, false), (vec![b'a'; 5000], true)];
+        for (data, compressed) in cases {
+            client.queue(Message::binary(data.clone())).unwrap();
+            assert_eq!(client.wbuf[0] & 0x40 != 0, compressed, "RSV1 for {} bytes", data.len());
+            client.flush().await.unwrap();
+            assert_eq!(server.recv().await.unwrap().unwrap().as_payload(), &data[..]);
         }
     }
 
@@ -619,7 +771,7 @@ mod tests {
         });
         for _ in 0..20_000 {
             assert!(matches!(ws.next().await, Some(Ok(Message::Ping(_)))));
-            assert!(ws.wbuf.len() - ws.wpos <= (8 << 10) + 200, "unsent {}", ws.wbuf.len() - ws.wpos);
+            assert!(ws.unsent() <= (8 << 10) + 200, "unsent {}", ws.unsent());
         }
         drop(flood.await.unwrap());
     }

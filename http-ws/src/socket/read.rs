@@ -27,16 +27,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             if self.auto_flush {
                 // a pong or keep-alive ping (with whatever the user queued before it);
                 // pending is fine: the waker is set
-                match self.poll_write_out(cx) {
-                    Poll::Ready(Err(e)) => {
-                        self.state = State::Done;
-                        return Poll::Ready(Some(Err(e.into())));
-                    }
-                    Poll::Ready(Ok(())) => {
-                        self.auto_flush = false;
-                        let _ = Pin::new(&mut self.io).poll_flush(cx);
-                    }
-                    Poll::Pending => {}
+                if let Err(e) = self.write_queued(cx) {
+                    self.state = State::Done;
+                    return Poll::Ready(Some(Err(e.into())));
                 }
             }
             if self.poll_going_away(cx) {
@@ -79,9 +72,21 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                         self.fail(e);
                         continue;
                     }
-                    self.rbuf.reserve(total - self.rbuf.len());
+                    // room for the whole frame and the start of the next: a busy peer's
+                    // next header arrives with this frame's rest (one read per frame),
+                    // and only those few bytes move when the buffer is reused for it
+                    self.rbuf.reserve(total - self.rbuf.len() + COLD_READ);
+                    self.rbuf_small = false;
                 }
                 Ok(None) => {}
+            }
+            if self.unsent() > 0 {
+                // what `feed` queued goes out before the socket reads (and maybe waits)
+                // again: the echoes of one read leave in one write
+                if let Err(e) = self.write_queued(cx) {
+                    self.state = State::Done;
+                    return Poll::Ready(Some(Err(e.into())));
+                }
             }
             match ready!(self.poll_fill(cx)) {
                 Ok(0) => {
@@ -97,11 +102,23 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
         }
     }
 
-    /// Reads more bytes into the read buffer. Cold (no buffer, nothing buffered): through a
-    /// stack buffer, keeping only what came. Hot: straight into the buffer, kept at least
-    /// 1 KiB free. A read that must wait with nothing buffered releases the buffers.
+    /// Writes out what is queued as far as the connection takes it now (a write that
+    /// would wait leaves the waker set); fails only if the write failed.
+    fn write_queued(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
+        if let Poll::Ready(r) = self.poll_write_out(cx) {
+            r?;
+            self.auto_flush = false;
+            let _ = Pin::new(&mut self.io).poll_flush(cx);
+        }
+        Ok(())
+    }
+
+    /// Reads more bytes into the read buffer. Cold (nothing buffered, no buffer or only a
+    /// small one): through a stack buffer, keeping only what came (in the small buffer when
+    /// it fits). Hot: straight into the buffer, kept at least 1 KiB free. A read that must
+    /// wait with nothing buffered releases the buffers.
     pub(super) fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        if self.rbuf.is_empty() && self.rbuf.capacity() == 0 {
+        if self.rbuf.is_empty() && (self.rbuf.capacity() == 0 || self.rbuf_small) {
             let mut stack = [const { std::mem::MaybeUninit::<u8>::uninit() }; COLD_READ];
             let mut read = tokio::io::ReadBuf::uninit(&mut stack);
             if let Poll::Ready(r) = Pin::new(&mut self.io).poll_read(cx, &mut read) {
@@ -113,11 +130,13 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             let got = read.filled();
             let full = self.config.read_buffer_size.max(2 * COLD_READ);
             self.rbuf.reserve(if got.len() == COLD_READ { full } else { got.len() });
+            self.rbuf_small = got.len() <= KEEP_IDLE;
             self.rbuf.extend_from_slice(got);
             return Poll::Ready(Ok(got.len()));
         }
         if self.rbuf.capacity() - self.rbuf.len() < 1024 {
             self.rbuf.reserve(self.config.read_buffer_size.max(4096));
+            self.rbuf_small = false;
         }
         let r = tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, &mut self.rbuf);
         if r.is_pending() && self.rbuf.is_empty() {
@@ -127,12 +146,19 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
     }
 
     /// Frees the read buffer (it must be empty) and, when nothing waits to be written, the
-    /// write buffers: an idle socket costs only its struct.
+    /// write buffers, except buffers of at most [`KEEP_IDLE`] bytes: an idle socket costs
+    /// its struct and at most two small buffers.
     pub(super) fn release_buffers(&mut self) {
-        self.rbuf = BytesMut::new();
-        if self.wpos == self.wbuf.len() {
-            self.wbuf = Vec::new();
+        if !self.rbuf_small {
+            self.rbuf = BytesMut::new();
+        }
+        if self.unsent() == 0 {
+            if self.wbuf.capacity() > KEEP_IDLE {
+                self.wbuf = Vec::new();
+            }
+            self.wbuf.clear();
             self.wpos = 0;
+            self.tail = Bytes::new();
             self.scratch = Vec::new();
         }
     }
@@ -179,7 +205,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             Ok(Some(Message::Ping(p))) => {
                 // a peer that pings without reading cannot grow our output: past the write
                 // buffer bound, pings go unanswered (only the latest needs a pong, §5.5.3)
-                if !self.close_sent && self.wbuf.len() - self.wpos < self.config.write_buffer_size {
+                if !self.close_sent && self.unsent() < self.config.write_buffer_size {
                     self.queue_frame(true, false, OP_PONG, &p);
                     self.auto_flush = true;
                 }
