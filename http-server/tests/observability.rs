@@ -281,8 +281,18 @@ mod binary {
         let mut c = Conn::open(run.addr).await;
         c.send(&get("/")).await;
         assert_eq!(c.response().await.text(), "home");
-        let text = scrape(run.addr).await;
-        assert!(value(&text, r#"http_requests_total{route="",status="200"}"#) >= 1.0, "{text}");
+        // Counted when the exchange ends, which may be just after the client has the
+        // response: scrape until it shows (bounded).
+        let series = r#"http_requests_total{route="",status="200"}"#;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = scrape(run.addr).await;
+            if text.lines().any(|l| l.starts_with(series)) && value(&text, series) >= 1.0 {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "no {series} ≥ 1 within 10 s:\n{text}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         let mut line = String::new();
         run.stdout.read_line(&mut line).unwrap();
         let json: serde_json::Value = serde_json::from_str(&line).expect(&line);
