@@ -95,6 +95,7 @@ IFS=',' read -r -a names <<<"$servers"
 IFS=',' read -r -a size_list <<<"$sizes"
 IFS=',' read -r -a mode_list <<<"$modes"
 for n in "${names[@]}"; do [[ -n "${WS_SERVERS[$n]:-}" ]] || die "unknown server '$n' (known: ${!WS_SERVERS[*]})"; done
+for n in "${!WS_SERVERS[@]}"; do SERVERS[$n]="${WS_SERVERS[$n]}"; done # what start_peer starts
 [[ "$rounds" -ge 1 ]] || die "--rounds must be >= 1"
 skipped() { [[ ",$skip," == *",$1,"* ]]; }
 command -v taskset >/dev/null || die "taskset (util-linux) is required"
@@ -122,30 +123,13 @@ server_pid=""
 cleanup() { [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null; true; }
 trap cleanup EXIT INT TERM
 
-# Starts server $1 pinned (log prefix $2); sets server_pid and port.
+# Starts server $1 pinned to $server_cpus (servers.sh's start_peer; logs $2.out/$2.err);
+# sets server_pid and port.
 start_server() {
-  local name="$1" log="$2" i
-  taskset -c "$server_cpus" "${WS_SERVERS[$name]}" --host 127.0.0.1 --port 0 --workers 1 \
-    >"$log.stdout" 2>"$log.stderr" &
-  server_pid=$!
-  port=""
-  for ((i = 0; i < 100; i++)); do
-    port=$(sed -n '1s#^listening on http://[^ ]*:\([0-9][0-9]*\)$#\1#p' "$log.stdout" 2>/dev/null || true)
-    [[ -n "$port" ]] && return 0
-    kill -0 "$server_pid" 2>/dev/null || die "$name exited early; see $log.stderr"
-    sleep 0.1
-  done
-  die "$name printed no 'listening on' line within 10 s"
+  start_peer "$1" "$2" || die "$1 did not start"
+  port="${server_url##*:}"
 }
-
-stop_server() {
-  local i
-  kill -TERM "$server_pid" 2>/dev/null || true
-  for ((i = 0; i < 50; i++)); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=""
-}
+stop_server() { stop_peer; }
 
 # The value of key $2 in a `key=value key=value` line $1.
 field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
