@@ -58,7 +58,8 @@ pub(crate) struct Entry {
     pub(crate) time: SystemTime,
     pub(crate) client: Option<SocketAddr>,
     pub(crate) method: Method,
-    pub(crate) target: String,
+    /// The request target as received (a clone shares the request's bytes: no copy).
+    pub(crate) target: http::Uri,
     pub(crate) version: Version,
     pub(crate) referer: Option<HeaderValue>,
     pub(crate) user_agent: Option<HeaderValue>,
@@ -81,7 +82,7 @@ impl Entry {
             time: SystemTime::now(),
             client,
             method: method.clone(),
-            target: uri.path_and_query().map_or_else(|| uri.to_string(), |p| p.as_str().to_owned()),
+            target: uri.clone(),
             version,
             referer: headers.get(header::REFERER).cloned(),
             user_agent: headers.get(header::USER_AGENT).cloned(),
@@ -268,38 +269,60 @@ fn version_text(v: Version) -> &'static str {
     }
 }
 
-/// A header value as text, `-` when absent; bytes outside printable ASCII escaped.
-fn field(v: Option<&HeaderValue>) -> String {
-    match v {
-        None => "-".to_owned(),
-        Some(v) => v.as_bytes().iter().map(|&b| escape_byte(b)).collect(),
+/// The request target as it appeared on the request line: origin-form (path and query)
+/// when there is one, the whole URI otherwise (authority-form of CONNECT).
+fn target_text(uri: &http::Uri) -> std::borrow::Cow<'_, str> {
+    uri.path_and_query()
+        .map_or_else(|| std::borrow::Cow::Owned(uri.to_string()), |p| std::borrow::Cow::Borrowed(p.as_str()))
+}
+
+/// Appends `bytes` for a quoted field of the combined format: `"` and `\` escaped with a
+/// backslash, bytes outside printable ASCII as `\xHH` (as nginx writes them).
+fn push_escaped(line: &mut String, bytes: &[u8]) {
+    use std::fmt::Write as _;
+    for &b in bytes {
+        match b {
+            b'"' => line.push_str("\\\""),
+            b'\\' => line.push_str("\\\\"),
+            0x20..=0x7e => line.push(b as char),
+            _ => {
+                let _ = write!(line, "\\x{b:02X}");
+            }
+        }
     }
 }
 
-fn escape_byte(b: u8) -> String {
-    match b {
-        b'"' => "\\\"".to_owned(),
-        b'\\' => "\\\\".to_owned(),
-        0x20..=0x7e => (b as char).to_string(),
-        _ => format!("\\x{b:02X}"),
+/// A quoted header field of the combined format, `-` when absent.
+fn push_field(line: &mut String, v: Option<&HeaderValue>) {
+    match v {
+        None => line.push('-'),
+        Some(v) => push_escaped(line, v.as_bytes()),
     }
 }
 
 fn combined(line: &mut String, e: &Entry) {
     use std::fmt::Write as _;
     let (day, month, year, time) = date_parts(e.time);
-    let client = e.client.map_or_else(|| "-".to_owned(), |a| a.ip().to_string());
-    let bytes = e.bytes.map_or_else(|| "-".to_owned(), |b| b.to_string());
-    let target: String = e.target.bytes().map(escape_byte).collect();
-    let _ = write!(
-        line,
-        "{client} - - [{day}/{month}/{year}:{time} +0000] \"{} {target} {}\" {} {bytes} \"{}\" \"{}\"",
-        e.method,
-        version_text(e.version),
-        e.status,
-        field(e.referer.as_ref()),
-        field(e.user_agent.as_ref()),
-    );
+    match e.client {
+        Some(a) => {
+            let _ = write!(line, "{}", a.ip());
+        }
+        None => line.push('-'),
+    }
+    let _ = write!(line, " - - [{day}/{month}/{year}:{time} +0000] \"{} ", e.method);
+    push_escaped(line, target_text(&e.target).as_bytes());
+    let _ = write!(line, " {}\" {} ", version_text(e.version), e.status);
+    match e.bytes {
+        Some(b) => {
+            let _ = write!(line, "{b}");
+        }
+        None => line.push('-'),
+    }
+    line.push_str(" \"");
+    push_field(line, e.referer.as_ref());
+    line.push_str("\" \"");
+    push_field(line, e.user_agent.as_ref());
+    line.push('"');
 }
 
 /// A JSON string literal (RFC 8259 §7); bytes that are not UTF-8 become U+FFFD.
@@ -318,7 +341,7 @@ fn json(line: &mut String, e: &Entry) {
     line.push_str(",\"method\":");
     json_string(line, e.method.as_str().as_bytes());
     line.push_str(",\"target\":");
-    json_string(line, e.target.as_bytes());
+    json_string(line, target_text(&e.target).as_bytes());
     let _ = write!(line, ",\"protocol\":\"{}\",\"status\":{},\"bytes\":", version_text(e.version), e.status);
     match e.bytes {
         Some(b) => {
@@ -389,17 +412,17 @@ mod tests {
         e.referer = None;
         e.user_agent = None;
         e.route = None;
-        e.target = "/\u{7f}\"".to_owned();
+        e.target = "/\"%7F\u{e9}".parse().unwrap();
         let (mut c, mut j) = (String::new(), String::new());
         combined(&mut c, &e);
         json(&mut j, &e);
         assert!(c.starts_with("- - - ["), "{c}");
-        assert!(c.ends_with(r#""GET /\x7F\" HTTP/1.1" 200 - "-" "-""#), "{c}");
+        assert!(c.ends_with(r#""GET /\"%7F\xC3\xA9 HTTP/1.1" 200 - "-" "-""#), "{c}");
         assert!(
             j.contains(r#""client":null"#) && j.contains(r#""bytes":null"#) && j.contains(r#""route":null"#),
             "{j}"
         );
-        assert!(j.contains(r#""target":"/\u007f\"""#) || j.contains("\"target\":\"/\u{7f}\\\"\""), "{j}");
+        assert!(j.contains("\"target\":\"/\\\"%7F\u{e9}\""), "{j}");
     }
 
     #[test]

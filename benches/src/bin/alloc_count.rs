@@ -152,6 +152,8 @@ enum Which {
     Ours,
     /// Ours with the same handler behind an `http_router::Router` route.
     Router,
+    /// Ours with an access log (combined format, written to a sink by its own thread).
+    Logged,
     Hyper,
 }
 
@@ -173,6 +175,14 @@ fn start(which: Which) -> (u16, std::sync::mpsc::Sender<()>, std::thread::JoinHa
             match which {
                 Which::Ours => {
                     let opts = http_server::ServerOptions::new().host("127.0.0.1").port(0);
+                    let server = http_server::Server::serve(opts, ours::hello).await.unwrap();
+                    port_tx.send(server.port()).unwrap();
+                    let _ = tokio_stop_rx.await;
+                    server.forceclose().await;
+                }
+                Which::Logged => {
+                    let log = http_server::AccessLog::to_writer(std::io::sink(), http_server::LogFormat::Combined);
+                    let opts = http_server::ServerOptions::new().host("127.0.0.1").port(0).access_log(log);
                     let server = http_server::Server::serve(opts, ours::hello).await.unwrap();
                     port_tx.send(server.port()).unwrap();
                     let _ = tokio_stop_rx.await;
@@ -310,7 +320,8 @@ struct Cli {
     /// Requests per write (1 = one at a time; >1 = pipelined).
     #[arg(long, default_value_t = 1)]
     depth: usize,
-    /// Servers to measure (`router`: ours with the handler behind a router route).
+    /// Servers to measure (`router`: ours with the handler behind a router route;
+    /// `logged`: ours with an access log).
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Which::Ours, Which::Hyper])]
     servers: Vec<Which>,
 }
@@ -363,6 +374,7 @@ fn main() -> std::io::Result<()> {
         let name = match r.which {
             Which::Ours => "ours",
             Which::Router => "router",
+            Which::Logged => "logged",
             Which::Hyper => "hyper",
         };
         println!(
