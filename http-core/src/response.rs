@@ -441,14 +441,33 @@ impl<T: IntoResponse, const N: usize> IntoResponse for (StatusCode, [(&'static s
     fn into_response(self) -> Response {
         let mut r = self.2.into_response().with_status(self.0);
         for (name, value) in self.1 {
-            match (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
-                (Ok(n), Ok(v)) => {
+            match (static_name(name), static_value(value)) {
+                (Some(n), Some(v)) => {
                     r.headers_mut().insert(n, v);
                 }
                 _ => return Response::error(StatusCode::INTERNAL_SERVER_ERROR),
             }
         }
         r
+    }
+}
+
+/// A header name from a `'static` string: borrowed when it is already in canonical form
+/// (lowercase token characters, RFC 9110 §5.1), so a handler's literal costs no
+/// allocation; any other valid spelling is lowercased into a new name.
+fn static_name(name: &'static str) -> Option<HeaderName> {
+    let canonical = !name.is_empty()
+        && name.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~'));
+    if canonical { Some(HeaderName::from_static(name)) } else { HeaderName::from_bytes(name.as_bytes()).ok() }
+}
+
+/// A header value from a `'static` string: borrowed, not copied, when it is visible ASCII
+/// (RFC 9110 §5.5); a value with other valid bytes is copied.
+fn static_value(value: &'static str) -> Option<HeaderValue> {
+    if value.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)) {
+        Some(HeaderValue::from_static(value))
+    } else {
+        HeaderValue::from_str(value).ok()
     }
 }
 
@@ -461,6 +480,30 @@ impl IntoResponse for crate::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn static_header_pairs_table() {
+        // (name, value, the name as stored, the value's bytes, or None when refused → 500)
+        let cases: &[(&'static str, &'static str, Option<(&str, &[u8])>)] = &[
+            ("content-type", "application/json", Some(("content-type", b"application/json"))),
+            ("x-id", "a b\tc", Some(("x-id", b"a b\tc"))),
+            ("X-Id", "7", Some(("x-id", b"7"))),
+            ("x-name", "caf\u{e9}", Some(("x-name", "caf\u{e9}".as_bytes()))),
+            ("bad name", "x", None),
+            ("", "x", None),
+            ("x-ok", "line\nbreak", None),
+        ];
+        for &(name, value, want) in cases {
+            let r = (StatusCode::OK, [(name, value)], "b").into_response();
+            match want {
+                Some((stored, bytes)) => {
+                    assert_eq!(r.status(), StatusCode::OK, "{name:?}");
+                    assert_eq!(r.headers().get(stored).map(|v| v.as_bytes()), Some(bytes), "{name:?}");
+                }
+                None => assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR, "{name:?} {value:?}"),
+            }
+        }
+    }
 
     #[test]
     fn into_response_table() {
