@@ -484,7 +484,8 @@ mod tests {
     #[test]
     fn static_header_pairs_table() {
         // (name, value, the name as stored, the value's bytes, or None when refused → 500)
-        let cases: &[(&'static str, &'static str, Option<(&str, &[u8])>)] = &[
+        type Case = (&'static str, &'static str, Option<(&'static str, &'static [u8])>);
+        let cases: &[Case] = &[
             ("content-type", "application/json", Some(("content-type", b"application/json"))),
             ("x-id", "a b\tc", Some(("x-id", b"a b\tc"))),
             ("X-Id", "7", Some(("x-id", b"7"))),
