@@ -2,12 +2,14 @@
 # peer, for a cost: server CPU or memory per unit of work) and writes an SVG of horizontal
 # bars with a dashed line at 1.0, each bar labelled with its value. Bars under 1.0 (ours
 # cheaper) are green, others orange; a ratio that is not a positive number is drawn as
-# "n/a". Used by suite.sh:  awk -f chart.awk -v title="..." -v note="..." ratios.tsv > summary.svg
+# "n/a". The scale ends at 3.0 at most: a larger ratio (a row against a floor such as
+# canned_h2) is drawn to the edge, its value marked "off scale". Used by suite.sh:
+#   awk -f chart.awk -v title="..." -v note="..." ratios.tsv > summary.svg
 # (note: lines under the chart, separated by "\n").
-BEGIN { FS = "\t"; n = 0; max = 1.25 }
+BEGIN { FS = "\t"; n = 0; max = 1.25; cap = 3 }
 NF >= 2 && $1 != "" {
   n++; label[n] = $1; r[n] = $2 + 0
-  if (r[n] > max) max = r[n]
+  if (r[n] > max) max = r[n] < cap ? r[n] : cap
 }
 function esc(s) { gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); gsub(/>/, "\\&gt;", s); return s }
 END {
@@ -24,10 +26,14 @@ END {
     y = top + (i - 1) * (bar + gap)
     printf "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", left - 8, y + bar - 5, esc(label[i])
     if (r[i] > 0) {
-      bw = r[i] / max * width
+      off = r[i] > max
+      bw = (off ? max : r[i]) / max * width
       color = r[i] < 1 ? "#4caf50" : "#ff9800"
       printf "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>\n", left, y, bw, bar, color
-      printf "<text x=\"%.1f\" y=\"%d\">%.2f×</text>\n", left + bw + 4, y + bar - 5, r[i]
+      if (off)
+        printf "<text x=\"%.1f\" y=\"%d\" text-anchor=\"end\" fill=\"white\">%.2f× (off scale)</text>\n", left + bw - 4, y + bar - 5, r[i]
+      else
+        printf "<text x=\"%.1f\" y=\"%d\">%.2f×</text>\n", left + bw + 4, y + bar - 5, r[i]
     } else {
       printf "<text x=\"%d\" y=\"%d\" fill=\"#888\">n/a</text>\n", left + 4, y + bar - 5
     }

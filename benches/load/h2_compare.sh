@@ -6,7 +6,9 @@
 #
 # Servers: ours = examples `hello`; hyper = benches `hyper_h2c`; axum, actix =
 # benches/peers (a crate outside the workspace, built into target/peers; both accept h2c
-# prior knowledge on their port). Ratios are against hyper.
+# prior knowledge on their port); canned_h2 = benches/peers `canned_h2`, the floor: the
+# same response as pre-encoded frames, no HTTP/2 processing beyond frame headers (no HPACK
+# decoding, no flow control). Ratios are against hyper.
 #
 # Each measurement: start the server pinned to one core (taskset, --workers 1; actix adds
 # its own accept thread, counted in its CPU time), read its port from its first stdout
@@ -20,8 +22,8 @@
 #   bash benches/load/h2_compare.sh --servers ours,hyper,actix
 #
 # Options (defaults in brackets):
-#   --servers LIST    comma-separated: ours, hyper, axum, actix; with --tls: ours,
-#                     hyper_tls, nginx [ours,hyper]
+#   --servers LIST    comma-separated: ours, hyper, axum, actix, canned_h2; with --tls:
+#                     ours, hyper_tls, nginx [ours,hyper]
 #   --baseline NAME   ratios are X/NAME [hyper]
 #   --tls CERT,KEY    HTTP/2 over TLS (h2load negotiates ALPN h2): every server gets
 #                     --tls-cert CERT --tls-key KEY [off: h2c prior knowledge]
@@ -38,7 +40,7 @@
 set -euo pipefail
 
 # ROOT, TARGET_DIR, BIN, SERVERS, cpu_ticks, column_median, build_peers_for; hyper's h2c peer is its own binary,
-# and canned speaks HTTP/1.1 only.
+# and canned speaks HTTP/1.1 only (canned_h2 is its h2c counterpart).
 source "$(dirname "${BASH_SOURCE[0]}")/servers.sh"
 SERVERS[hyper]="$BIN/hyper_h2c"
 unset 'SERVERS[canned]'

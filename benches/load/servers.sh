@@ -3,7 +3,8 @@
 # share (server CPU time, medians).
 #
 # ours   = examples `hello`               hyper  = benches `hyper_hello` (`hyper_h2c` for h2c)
-# axum, actix, canned = benches/peers, a crate outside the workspace built into target/peers
+# axum, actix, canned = benches/peers, a crate outside the workspace built into target/peers;
+# canned_h2 (benches/peers too) is canned's h2c counterpart, for h2_compare.sh
 # Over TLS (with --tls-cert/--tls-key, see tls_cert_files): ours = `hello` again,
 # hyper_tls = benches `hyper_tls` (hyper + tokio-rustls), nginx = benches/load/nginx_tls.sh.
 # SSE fan-out: ours_sse = benches `sse_broadcast`, axum_sse = benches/peers `axum_sse`.
@@ -24,6 +25,7 @@ declare -A SERVERS=(
   [axum]="$PEER_BIN/axum_hello"
   [actix]="$PEER_BIN/actix_hello"
   [canned]="$PEER_BIN/canned"
+  [canned_h2]="$PEER_BIN/canned_h2"
   [hyper_tls]="$BIN/hyper_tls"
   [nginx]="$HERE/nginx_tls.sh"
   [ours_sse]="$BIN/sse_broadcast"
@@ -59,12 +61,15 @@ tls_cert_files() {
   echo "$dir/cert.pem $dir/key.pem"
 }
 
-# Builds the peers crate (axum, actix-web, canned, axum_sse) when any of the comma-separated
-# names in $1 is one of them.
+# Builds the peers crate (axum, actix-web, canned, canned_h2, axum_sse) when any of the
+# comma-separated names in $1 is one of them.
 build_peers_for() {
-  if [[ ",$1," == *,axum,* || ",$1," == *,actix,* || ",$1," == *,canned,* || ",$1," == *,axum_sse,* ]]; then
+  local name
+  for name in axum actix canned canned_h2 axum_sse; do
+    [[ ",$1," == *",$name,"* ]] || continue
     cargo build --release --manifest-path "$ROOT/benches/peers/Cargo.toml" --target-dir "$TARGET_DIR/peers" >&2
-  fi
+    return
+  done
 }
 
 # start_peer NAME LOG [ARGS...]: starts server NAME pinned to CPU ${server_cpus:-0} with

@@ -5,10 +5,11 @@
 #   bash benches/load/suite.sh --rounds 5
 #
 # 1. builds release binaries: ours (examples), hyper peers (benches), and the peers crate
-#    benches/peers (axum, actix-web, canned) into target/peers;
+#    benches/peers (axum, actix-web, canned, canned_h2) into target/peers;
 # 2. HTTP/1.1 with wrk -t1 -c64 (benches/load/compare.sh): GET /plaintext and GET /json
 #    without pipelining, and /plaintext pipelined 16 deep (wrk Lua script);
-# 3. h2c with h2load -c32 -m32 (benches/load/h2_compare.sh);
+# 3. h2c with h2load -c32 -m32 (benches/load/h2_compare.sh), canned_h2 (pre-encoded
+#    frames, no HTTP/2 processing) as the floor;
 # 4. static files against nginx and static-web-server (built into target/peers/sws when
 #    missing), 1 KiB / 100 KiB / 10 MiB and 100 KiB compressed (benches/static_load.sh);
 # 5. RSS per idle keep-alive connection at 10,000 connections (idle_conns);
@@ -85,7 +86,7 @@ if [[ $build -eq 1 ]]; then
   # `--bins` (not `--bin fileserver`, which would build only that one): hello, the hyper
   # peers, idle_conns, alloc_count and fileserver (which needs http-server's `cli` feature)
   cargo build --release -p examples -p benches -p http-server --features http-server/cli --bins >&2
-  build_peers_for axum,actix,canned,axum_sse
+  build_peers_for axum,actix,canned,canned_h2,axum_sse
 fi
 ratios="$out/ratios.tsv"
 : >"$ratios"
@@ -134,7 +135,7 @@ if want pipelined; then
 fi
 if want h2c; then
   log "h2c"
-  bash "$HERE/h2_compare.sh" --no-build --rounds "$rounds" --requests "$requests" --servers ours,hyper,axum,actix \
+  bash "$HERE/h2_compare.sh" --no-build --rounds "$rounds" --requests "$requests" --servers ours,hyper,axum,actix,canned_h2 \
     --out "$out/h2c" | tee "$out/h2c.txt" >&2
   {
     echo
@@ -143,6 +144,7 @@ if want h2c; then
     sed -n '/^Medians of/,$p' "$out/h2c.txt" | sed '/^Medians of/d'
   } >>"$summary"
   ratio "h2c vs hyper" "$out/h2c/results.tsv" 7 ours hyper
+  ratio "h2c vs canned_h2" "$out/h2c/results.tsv" 7 ours canned_h2
 fi
 if want static; then
   log "static files vs nginx"

@@ -4,8 +4,9 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 /// The response body of `GET /plaintext`.
 pub const PLAINTEXT: &str = "Hello, World!";
@@ -59,4 +60,89 @@ pub async fn bind(args: &PeerArgs) -> std::io::Result<TcpListener> {
     let listener = TcpListener::bind(args.addr()?).await?;
     print_listening(listener.local_addr()?)?;
     Ok(listener)
+}
+
+/// Runs a server as the canned peers do: the runtime of [`runtime`], [`bind`], then every
+/// accepted connection (TCP_NODELAY set) given to `serve` on a task of its own, until
+/// SIGINT (so that callgrind, which needs a clean exit, writes its totals).
+///
+/// ```no_run
+/// # fn main() -> std::io::Result<()> {
+/// use clap::Parser;
+/// #[derive(Parser)]
+/// struct Cli {
+///     #[command(flatten)]
+///     peer: peers::PeerArgs,
+/// }
+/// peers::serve_tcp(&Cli::parse().peer, |tcp| async move { drop(tcp) })
+/// # }
+/// ```
+pub fn serve_tcp<F, Fut>(args: &PeerArgs, serve: F) -> std::io::Result<()>
+where
+    F: Fn(TcpStream) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    runtime(args)?.block_on(async {
+        let listener = bind(args).await?;
+        let accept = async {
+            loop {
+                match listener.accept().await {
+                    Ok((tcp, _)) => {
+                        let _ = tcp.set_nodelay(true);
+                        tokio::spawn(serve(tcp));
+                    }
+                    Err(e) => {
+                        eprintln!("accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                }
+            }
+        };
+        tokio::select! {
+            () = accept => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        Ok(())
+    })
+}
+
+/// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110 §5.6.7) is always 29 bytes.
+pub const DATE_LEN: usize = 29;
+
+/// A pre-built response holding a `date` value ([`DATE_LEN`] bytes at a fixed offset) that
+/// is rewritten when the second changes, as hyper keeps its cached date: the canned
+/// servers keep one per thread.
+///
+/// ```
+/// let mut r = peers::DatedResponse::new(b"date: _____________________________\r\n".to_vec(), 6);
+/// let now = r.current().to_vec();
+/// assert!(now.starts_with(b"date: ") && now.ends_with(b" GMT\r\n"));
+/// ```
+pub struct DatedResponse {
+    second: u64,
+    at: usize,
+    bytes: Vec<u8>,
+}
+
+impl DatedResponse {
+    /// `bytes` with the date to be written at `bytes[at..at + DATE_LEN]`.
+    ///
+    /// # Panics
+    ///
+    /// If `bytes` is shorter than `at + DATE_LEN`.
+    pub fn new(bytes: Vec<u8>, at: usize) -> Self {
+        assert!(at + DATE_LEN <= bytes.len(), "no room for the date");
+        Self { second: u64::MAX, at, bytes }
+    }
+
+    /// The response, its date rewritten first if the second has changed.
+    pub fn current(&mut self) -> &[u8] {
+        let second = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+        if second != self.second {
+            let date = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(second));
+            self.bytes[self.at..self.at + DATE_LEN].copy_from_slice(date.as_bytes());
+            self.second = second;
+        }
+        &self.bytes
+    }
 }

@@ -25,7 +25,6 @@
 //! ```
 
 use std::cell::RefCell;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -40,39 +39,17 @@ struct Cli {
 
 const RESPONSE_HEAD: &str =
     "HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 13\r\ndate: ";
-/// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) is always 29 bytes.
-const DATE_LEN: usize = 29;
-
-/// This thread's copy of the response, and the second its `date` is for.
-struct Canned {
-    second: u64,
-    response: Vec<u8>,
-}
-
-impl Canned {
-    fn new() -> Self {
-        let mut response = RESPONSE_HEAD.as_bytes().to_vec();
-        response.extend_from_slice(&[b' '; DATE_LEN]);
-        response.extend_from_slice(b"\r\n\r\n");
-        response.extend_from_slice(peers::PLAINTEXT.as_bytes());
-        Self { second: u64::MAX, response }
-    }
-
-    /// The response, its `date` rewritten first if the second has changed.
-    fn current(&mut self) -> &[u8] {
-        let now = SystemTime::now();
-        let second = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-        if second != self.second {
-            let date = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(second));
-            self.response[RESPONSE_HEAD.len()..RESPONSE_HEAD.len() + DATE_LEN].copy_from_slice(date.as_bytes());
-            self.second = second;
-        }
-        &self.response
-    }
+/// The response with a blank `date`, filled in by [`peers::DatedResponse`].
+fn response() -> peers::DatedResponse {
+    let mut response = RESPONSE_HEAD.as_bytes().to_vec();
+    response.extend_from_slice(&[b' '; peers::DATE_LEN]);
+    response.extend_from_slice(b"\r\n\r\n");
+    response.extend_from_slice(peers::PLAINTEXT.as_bytes());
+    peers::DatedResponse::new(response, RESPONSE_HEAD.len())
 }
 
 thread_local! {
-    static CANNED: RefCell<Canned> = RefCell::new(Canned::new());
+    static CANNED: RefCell<peers::DatedResponse> = RefCell::new(response());
 }
 
 /// Counts `\r\n\r\n` in `bytes`; `state` is how much of it the previous bytes ended with
@@ -121,29 +98,7 @@ async fn serve(mut tcp: TcpStream) {
 }
 
 fn main() -> std::io::Result<()> {
-    let cli = Cli::parse();
-    peers::runtime(&cli.peer)?.block_on(async {
-        let listener = peers::bind(&cli.peer).await?;
-        let accept = async {
-            loop {
-                match listener.accept().await {
-                    Ok((tcp, _)) => {
-                        let _ = tcp.set_nodelay(true);
-                        tokio::spawn(serve(tcp));
-                    }
-                    Err(e) => {
-                        eprintln!("accept failed: {e}");
-                        tokio::time::sleep(Duration::from_millis(5)).await;
-                    }
-                }
-            }
-        };
-        tokio::select! {
-            () = accept => {}
-            _ = tokio::signal::ctrl_c() => {}
-        }
-        Ok(())
-    })
+    peers::serve_tcp(&Cli::parse().peer, serve)
 }
 
 #[cfg(test)]
