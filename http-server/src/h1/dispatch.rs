@@ -13,8 +13,8 @@ use http_core::{Response, Stream, StreamHandler, catch_panic};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tracing::Instrument;
 
-use super::conn::{H1Transport, NextHead};
-use super::role::BodyLength;
+use super::conn::{ConnConfig, H1Transport, NextHead};
+use super::role::{BodyLength, ParsedHead};
 use super::sendfile::SendFile;
 
 /// Serves HTTP/1.1 on the connection `stream` carries until the peer leaves, keep-alive
@@ -42,8 +42,6 @@ where
     let peer = stream.transport().peer;
     let via = stream.transport().via;
     let cfg = stream.transport().cfg.clone();
-    let trusted = &cfg.trusted;
-    let max_body = cfg.max_body_bytes;
     let _open = cfg.observe.connection(http_core::metrics::Protocol::Http1);
     // Bytes already reported to the metrics.
     let mut reported = (0, 0);
@@ -53,36 +51,31 @@ where
     // The exchange runs in a slot of its own (see the module docs).
     let mut slot = None;
     let mut first = true;
+    // A request that could not be decoded: answered, then the connection closes.
+    let mut rejected = None;
     loop {
-        let t = stream.transport_mut();
-        let parsed = match t.read_head(first).await {
-            Ok(NextHead::Request(p)) => p,
-            Ok(NextHead::Released) => {
-                slot = None;
-                continue;
-            }
-            Ok(NextHead::Close) => break,
-            Err(e) => {
-                t.reject(&e).await;
-                break;
-            }
+        // The head is consumed inside this block, before the exchange is awaited: a local
+        // of the loop's body would keep its (hundreds of bytes of) storage in the
+        // connection's future while the connection idles, moved-from or not.
+        let (warm, span, started, observed) = {
+            let t = stream.transport_mut();
+            let parsed = match t.read_head(first).await {
+                Ok(NextHead::Request(p)) => p,
+                Ok(NextHead::Released) => {
+                    slot = None;
+                    continue;
+                }
+                Ok(NextHead::Close) => break,
+                // Answered after the loop: awaited here, the head's storage would be kept
+                // beside the answer's future.
+                Err(e) => {
+                    rejected = Some(e);
+                    break;
+                }
+            };
+            first = false;
+            begin_exchange(&mut stream, parsed, &cfg, peer, via, taken_up.take())
         };
-        first = false;
-        let warm = t.is_hot();
-        t.begin_request(&parsed);
-        let body_empty = parsed.body == BodyLength::Empty;
-        let span = tracing::debug_span!(
-            "request",
-            method = %parsed.head.method,
-            path = parsed.head.uri.path(),
-            route = tracing::field::Empty,
-            status = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
-        );
-        let started = (!span.is_disabled()).then(std::time::Instant::now);
-        let ctx = crate::forwarded::context(peer, via, &parsed.head.headers, trusted);
-        let observed = cfg.observe.start(&parsed.head, &ctx, taken_up.take());
-        stream.begin(parsed.head, ctx, max_body, body_empty);
         let exchange = slot.get_or_insert_with(|| Box::pin(None));
         exchange.set(Some(run_exchange::<IO, H>(stream, handler)));
         let running = exchange.as_mut().as_pin_mut().expect("just set");
@@ -112,8 +105,45 @@ where
             break;
         }
     }
+    if let Some(e) = rejected {
+        stream.transport_mut().reject(&e).await;
+    }
     stream.transport_mut().shutdown().await;
     report_bytes(&cfg.observe, &stream.transport().io, &mut reported);
+}
+
+/// Begins the exchange for a decoded head on the connection's `Stream`: the transport's
+/// per-request state, the request's context, its span and observation. Returns whether
+/// the connection was hot, the span, when it started (if the span is on), and the
+/// observation (with metrics or an access log).
+fn begin_exchange<IO>(
+    stream: &mut Stream<H1Transport<IO>>,
+    parsed: ParsedHead,
+    cfg: &ConnConfig,
+    peer: Option<std::net::SocketAddr>,
+    via: crate::forwarded::Via,
+    taken_up: Option<std::time::Instant>,
+) -> (bool, tracing::Span, Option<std::time::Instant>, Option<crate::observe::Started>)
+where
+    IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static,
+{
+    let t = stream.transport_mut();
+    let warm = t.is_hot();
+    t.begin_request(&parsed);
+    let body_empty = parsed.body == BodyLength::Empty;
+    let span = tracing::debug_span!(
+        "request",
+        method = %parsed.head.method,
+        path = parsed.head.uri.path(),
+        route = tracing::field::Empty,
+        status = tracing::field::Empty,
+        duration_ms = tracing::field::Empty,
+    );
+    let started = (!span.is_disabled()).then(std::time::Instant::now);
+    let ctx = crate::forwarded::context(peer, via, &parsed.head.headers, &cfg.trusted);
+    let observed = cfg.observe.start(&parsed.head, &ctx, taken_up);
+    stream.begin(parsed.head, ctx, cfg.max_body_bytes, body_empty);
+    (warm, span, started, observed)
 }
 
 /// Adds the connection's bytes since the last report to the metrics.
