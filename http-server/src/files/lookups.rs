@@ -24,7 +24,7 @@ use super::content::Content;
 use super::encoding::{AcceptEncoding, Coding, compressible};
 use super::etag::ETag;
 use super::file::{Settings, cache_control_for};
-use super::memfile::unnamed_copy;
+use super::memfile::{Unnamed, unnamed_copy};
 use super::mime::content_type_for;
 use super::open::{COMPRESS_IN_MEMORY_MAX, compressed_bytes_with, file_etag, siblings, stored_bytes_with};
 use super::respond::{servecontent_head, validator_headers};
@@ -84,10 +84,10 @@ struct Coded {
 enum CodedBody {
     /// In memory, copied into the socket on each response.
     Bytes(Bytes),
-    /// In an unnamed file ([`unnamed_copy`]) of this length, made when `sendfile(2)` is in
-    /// use (inline I/O) and the body is long enough for it ([`SENDFILE_MIN`]): sent like a
-    /// file, page cache to socket.
-    File(Arc<std::fs::File>, u64),
+    /// In an unnamed file ([`unnamed_copy`]), made when `sendfile(2)` is in use (inline
+    /// I/O) and the body is long enough for it ([`SENDFILE_MIN`]): sent like a file, page
+    /// cache to socket.
+    File(Unnamed),
 }
 
 /// What a request path led to: a regular file, opened.
@@ -166,7 +166,7 @@ impl Resolved {
         })?;
         let len = bytes.len() as u64;
         let body = if s.inline_io && len >= SENDFILE_MIN {
-            unnamed_copy(&bytes).map(|f| CodedBody::File(Arc::new(f), len)).unwrap_or(CodedBody::Bytes(bytes))
+            unnamed_copy(&bytes).map(CodedBody::File).unwrap_or(CodedBody::Bytes(bytes))
         } else {
             CodedBody::Bytes(bytes)
         };
@@ -188,7 +188,7 @@ impl Resolved {
                 let coded = self.coded(s, coding)?;
                 let c = match &coded.body {
                     CodedBody::Bytes(b) => Content::bytes_unhashed(b.clone()),
-                    CodedBody::File(f, len) => Content::from_shared_file(Arc::clone(f), *len),
+                    CodedBody::File(u) => Content::from_shared_file(Arc::clone(&u.file), u.len),
                 };
                 let c = c.header(CONTENT_ENCODING, coding.header());
                 (c.encoded(), coded.etag.clone(), coded.etag_header.clone())
