@@ -172,3 +172,56 @@ async fn unsupported_transport_falls_back_to_frames() {
     .await;
     assert_eq!((r.status.as_u16(), &r.body[..]), (206, &data[10..20]));
 }
+
+/// 200 KiB of text from a small vocabulary in a pseudo-random order: compresses about 4:1,
+/// so each compressed body is well over the 16 KiB from which file bodies go by `sendfile`.
+fn page() -> Vec<u8> {
+    let words = ["static", "file", "server", "cache", "the", "of", "body", "header", "page", "compress"];
+    let mut x: u32 = 7;
+    let mut out = Vec::new();
+    while out.len() < 200 * 1024 {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        out.extend_from_slice(words[(x >> 16) as usize % words.len()].as_bytes());
+        out.push(if x.is_multiple_of(13) { b'\n' } else { b' ' });
+    }
+    out
+}
+
+/// A remembered compressed body is kept in an unnamed file and sent like a file region
+/// (`sendfile` after a head held back for it); every way out gives the same bytes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remembered_compressed_bodies_go_out_as_files() {
+    use std::io::Read;
+    let (root, _) = root();
+    let text = page();
+    std::fs::write(root.0.join("page.txt"), &text).unwrap();
+    let o = FileServerOptions::new().inline_io(true).compress(true).metadata_ttl(std::time::Duration::from_secs(3600));
+    let fs = fileserver(&root.0, o.clone()).unwrap();
+    let gz = Request::new(Method::GET, "/page.txt").with_header("accept-encoding", "gzip");
+    fs.serve(&gz).await;
+    let resp = fs.serve(&gz).await;
+    let (at, len) = resp.body().file_region().map(|(_, at, len)| (at, len)).expect("a file-backed body");
+    assert_eq!(at, 0);
+    assert!(len >= 16 * 1024 && len < text.len() as u64 / 2, "{len} bytes");
+    let handler = http_core::serve_as_stream(fs);
+    let r = http_core::testing::call_stream(&handler, gz).await;
+    let mut plain = Vec::new();
+    flate2::read::GzDecoder::new(&r.body[..]).read_to_end(&mut plain).unwrap();
+    assert!(plain == text, "in process: the decoded body differs");
+
+    let server = Server::serve(opts(), fileserver(&root.0, o).unwrap()).await.unwrap();
+    let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", server.port())).await.unwrap();
+    for round in 0..3 {
+        let (head, body) =
+            bounded(WAIT, "gzip page", exchange(&mut tcp, "GET", "/page.txt", "Accept-Encoding: gzip\r\n")).await;
+        assert!(head.starts_with("http/1.1 200") && head.contains("content-encoding: gzip\r\n"), "{head}");
+        assert_eq!(body.len() as u64, len, "round {round}");
+        let mut plain = Vec::new();
+        flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut plain).unwrap();
+        assert!(plain == text, "round {round}: the decoded body differs");
+    }
+    let (head, body) = bounded(WAIT, "as stored", exchange(&mut tcp, "GET", "/page.txt", "")).await;
+    assert!(!head.contains("content-encoding"), "{head}");
+    assert!(body == text, "the page as stored differs");
+    server.close().await;
+}

@@ -2,7 +2,8 @@
 //! (see [`FileServerOptions::metadata_ttl`](super::FileServerOptions::metadata_ttl)): for
 //! each request path that led to a regular file, the file's open descriptor, metadata,
 //! validators (RFC 9110 §8.8) with their header values made once, media type,
-//! Cache-Control, and its bodies as stored and per content coding (RFC 9110 §8.4.1). A
+//! Cache-Control, and its bodies as stored and per content coding (RFC 9110 §8.4.1; with
+//! `sendfile(2)` in use, a compressed body is kept in an unnamed file, sent like one). A
 //! fresh entry answers without any file-system call; an entry older than the ttl is looked
 //! up again from scratch (path checks, symlink jail, metadata), so changes show within the
 //! ttl. The descriptor is the one opened right after the checks, so a path swapped for a
@@ -23,6 +24,7 @@ use super::content::Content;
 use super::encoding::{AcceptEncoding, Coding, compressible};
 use super::etag::ETag;
 use super::file::{Settings, cache_control_for};
+use super::memfile::{Unnamed, unnamed_copy};
 use super::mime::content_type_for;
 use super::open::{COMPRESS_IN_MEMORY_MAX, compressed_bytes_with, file_etag, siblings, stored_bytes_with};
 use super::respond::{servecontent_head, validator_headers};
@@ -72,9 +74,20 @@ impl Lookups {
 /// One body in one content coding, with its validator made once.
 #[derive(Debug)]
 struct Coded {
-    bytes: Bytes,
+    body: CodedBody,
     etag: Option<ETag>,
     etag_header: Option<HeaderValue>,
+}
+
+/// Where a remembered compressed body is kept.
+#[derive(Debug)]
+enum CodedBody {
+    /// In memory, copied into the socket on each response.
+    Bytes(Bytes),
+    /// In an unnamed file ([`unnamed_copy`]), made when `sendfile(2)` is in use (inline
+    /// I/O) and the body is long enough for it ([`SENDFILE_MIN`]): sent like a file, page
+    /// cache to socket.
+    File(Unnamed),
 }
 
 /// What a request path led to: a regular file, opened.
@@ -151,9 +164,15 @@ impl Resolved {
             Some(b) => Ok(b.clone()),
             None => read_exact_at(&self.file, 0, self.meta.len() as usize),
         })?;
+        let len = bytes.len() as u64;
+        let body = if s.inline_io && len >= SENDFILE_MIN {
+            unnamed_copy(&bytes).map(CodedBody::File).unwrap_or(CodedBody::Bytes(bytes))
+        } else {
+            CodedBody::Bytes(bytes)
+        };
         let etag = self.etag.as_ref().map(|t| t.with_suffix(coding.etag_suffix()));
         let etag_header = etag.as_ref().map(ETag::to_header);
-        Ok(slot.get_or_init(|| Coded { bytes, etag, etag_header }))
+        Ok(slot.get_or_init(|| Coded { body, etag, etag_header }))
     }
 
     /// The content for a request: in the coding the request prefers (none for a range),
@@ -167,7 +186,11 @@ impl Resolved {
         let (mut c, etag, etag_header) = match coding {
             Some(coding) if len <= COMPRESS_IN_MEMORY_MAX => {
                 let coded = self.coded(s, coding)?;
-                let c = Content::bytes_unhashed(coded.bytes.clone()).header(CONTENT_ENCODING, coding.header());
+                let c = match &coded.body {
+                    CodedBody::Bytes(b) => Content::bytes_unhashed(b.clone()),
+                    CodedBody::File(u) => Content::from_shared_file(Arc::clone(&u.file), u.len),
+                };
+                let c = c.header(CONTENT_ENCODING, coding.header());
                 (c.encoded(), coded.etag.clone(), coded.etag_header.clone())
             }
             Some(coding) => {

@@ -56,6 +56,7 @@ mod file;
 mod fileserver;
 mod listing;
 mod lookups;
+mod memfile;
 mod mime;
 mod multipart;
 mod open;

@@ -240,8 +240,9 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
         if !self.io.as_ref().is_some_and(SendFile::can_sendfile) {
             return Poll::Ready(Ok(false));
         }
-        // The head (and anything before it) goes first.
-        ready!(self.poll_write_all(cx, &mut Bytes::new()))?;
+        // The head (and anything before it) goes first, held back to leave with the first
+        // file bytes.
+        ready!(self.poll_write_out_more(cx))?;
         self.must_flush = false;
         let start = *remaining;
         while *remaining > 0 {
@@ -275,6 +276,29 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
             }
         }
         Poll::Ready(Ok(true))
+    }
+
+    /// Writes the output buffer with `MSG_MORE` ([`SendFile::poll_send_more`]) where the
+    /// socket takes it, the usual way elsewhere.
+    fn poll_write_out_more(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        while !self.out.is_empty() {
+            let Some(io) = self.io.as_mut() else { return Poll::Ready(Err(Error::closed())) };
+            match io.poll_send_more(cx, &self.out) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(Error::closed())),
+                Poll::Ready(Ok(n)) => {
+                    self.timer_armed = false;
+                    self.sent += n as u64;
+                    self.out.advance(n);
+                }
+                Poll::Ready(Err(e)) if e.kind() == std::io::ErrorKind::Unsupported => break,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e.into())),
+                Poll::Pending => {
+                    ready!(self.poll_timer(cx, self.write_timeout));
+                    return Poll::Ready(Err(Error::new(ErrorKind::Timeout, "write_timeout")));
+                }
+            }
+        }
+        self.poll_write_all(cx, &mut Bytes::new())
     }
 
     /// Half-closes the socket (`write_timeout` applies).
