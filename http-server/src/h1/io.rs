@@ -7,6 +7,9 @@
 //! request soon after makes the connection hot, and a hot connection reads straight into
 //! a full-size buffer that it keeps — zero allocations per request — until it has been
 //! idle for [`RELEASE_IDLE_AFTER`], when [`Buffered::release`] gives the buffers back.
+//! A connection without a buffer waits through the stack buffer too, so it allocates its
+//! read buffer only when bytes come (10,000 connections that each sent one request and
+//! wait for a second would otherwise hold 16 KiB each until their buffers are released).
 //!
 //! Writes are buffered: small body writes are copied into the output buffer, large ones
 //! go out vectored straight from the caller's buffer, and a single buffer goes out with a
@@ -345,17 +348,19 @@ impl<IO> Buffered<IO> {
 
 /// Reads request bytes into `rbuf` while waiting for a head; `Ok(0)` at end of stream.
 ///
-/// Hot (or with part of a head already buffered): straight into `rbuf`, kept at least
-/// [`READ_RESERVE`] free. Cold: into a [`COLD_READ`]-byte stack buffer, and `rbuf` grows by
-/// just the bytes that came — unless they filled the stack buffer (a pipeline, a large
-/// head), which makes it a full-size buffer at once.
+/// Hot with its buffer kept (or with part of a head already buffered): straight into
+/// `rbuf`, kept at least [`READ_RESERVE`] free. Otherwise (no buffer: a new connection, or
+/// one whose buffers were freed after a lone request) into a [`COLD_READ`]-byte stack
+/// buffer, so that a connection waiting for bytes holds no read buffer; when bytes come,
+/// `rbuf` becomes a full-size buffer if the connection is hot or they filled the stack
+/// buffer (a pipeline, a large head), else it grows by just the bytes that came.
 fn poll_read_head<IO: AsyncRead>(
     io: Pin<&mut IO>,
     cx: &mut Context<'_>,
     rbuf: &mut BytesMut,
     hot: bool,
 ) -> Poll<std::io::Result<usize>> {
-    if hot || !rbuf.is_empty() {
+    if (hot && rbuf.capacity() > 0) || !rbuf.is_empty() {
         if rbuf.capacity() - rbuf.len() < READ_RESERVE {
             rbuf.reserve(READ_RESERVE * 2);
         }
@@ -365,7 +370,55 @@ fn poll_read_head<IO: AsyncRead>(
     let mut read = tokio::io::ReadBuf::uninit(&mut stack);
     ready!(io.poll_read(cx, &mut read))?;
     let got = read.filled();
-    rbuf.reserve(if got.len() == COLD_READ { READ_RESERVE * 2 } else { got.len() });
+    rbuf.reserve(if hot || got.len() == COLD_READ { READ_RESERVE * 2 } else { got.len() });
     rbuf.extend_from_slice(got);
     Poll::Ready(Ok(got.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A socket with `data` ready to read once, then nothing yet (pending).
+    struct Once(Option<&'static [u8]>);
+
+    impl AsyncRead for Once {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &mut tokio::io::ReadBuf<'_>,
+        ) -> Poll<std::io::Result<()>> {
+            match self.0.take() {
+                Some(d) => {
+                    buf.put_slice(d);
+                    Poll::Ready(Ok(()))
+                }
+                None => Poll::Pending,
+            }
+        }
+    }
+
+    #[test]
+    fn a_waiting_connection_holds_no_read_buffer() {
+        const HEAD: &[u8] = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+        let cx = &mut Context::from_waker(std::task::Waker::noop());
+        // (hot, bytes ready) -> (pending?, capacity at least, capacity at most)
+        type Case = (bool, Option<&'static [u8]>, bool, usize, usize);
+        let cases: &[Case] = &[
+            (false, None, true, 0, 0),
+            (true, None, true, 0, 0),
+            (false, Some(HEAD), false, HEAD.len(), COLD_READ - 1),
+            (true, Some(HEAD), false, READ_RESERVE, usize::MAX),
+        ];
+        for &(hot, ready, pending, min, max) in cases {
+            let mut io = Once(ready);
+            let mut rbuf = BytesMut::new();
+            let r = poll_read_head(Pin::new(&mut io), cx, &mut rbuf, hot);
+            assert_eq!(r.is_pending(), pending, "hot {hot}, ready {}", ready.is_some());
+            assert!((min..=max).contains(&rbuf.capacity()), "hot {hot}: capacity {}", rbuf.capacity());
+            if !pending {
+                assert_eq!(&rbuf[..], HEAD);
+            }
+        }
+    }
 }
