@@ -66,7 +66,8 @@ pub struct Stream<T: ?Sized + Transport = dyn Transport> {
     pub(crate) pending: Bytes,
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
-    pub(crate) trailers: Option<HeaderMap>,
+    /// Boxed: rare, and the `Stream` lives as long as its connection.
+    pub(crate) trailers: Option<Box<HeaderMap>>,
     pub(crate) write: WriteState,
     /// The body length the response head declared (`Content-Length`), once it is sent.
     pub(crate) response_length: Option<u64>,
@@ -387,7 +388,7 @@ impl Stream {
         }
         let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| Error::new(ErrorKind::State, e))?;
         let value = HeaderValue::from_str(value).map_err(|e| Error::new(ErrorKind::State, e))?;
-        self.trailers.get_or_insert_with(HeaderMap::new).append(name, value);
+        self.trailers.get_or_insert_with(Default::default).append(name, value);
         Ok(())
     }
 

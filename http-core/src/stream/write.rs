@@ -139,7 +139,7 @@ impl Stream {
             WriteState::Streaming => {}
         }
         let trailers = self.trailers.take();
-        let r = poll_fn(|cx| self.transport.poll_finish(cx, trailers.as_ref())).await;
+        let r = poll_fn(|cx| self.transport.poll_finish(cx, trailers.as_deref())).await;
         if r.is_ok() {
             self.write = WriteState::Finished;
         }
@@ -229,7 +229,7 @@ impl Stream {
                     self.abort_on_err(r)?;
                 }
                 Ok(Frame::Trailers(t)) => {
-                    self.trailers.get_or_insert_with(HeaderMap::new).extend(t);
+                    self.trailers.get_or_insert_with(Default::default).extend(t);
                     break;
                 }
                 Err(e) => {
