@@ -6,6 +6,9 @@ use super::*;
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
     pub(super) fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
+        // once per poll, not per frame: the signal wakes this task if it fires later (a
+        // close it queues goes out with the `auto_flush` below)
+        self.poll_going_away(cx);
         loop {
             match self.state {
                 State::Done => return Poll::Ready(None),
@@ -31,9 +34,6 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                     self.state = State::Done;
                     return Poll::Ready(Some(Err(e.into())));
                 }
-            }
-            if self.poll_going_away(cx) {
-                continue;
             }
             if self.close_sent && self.timer_expired(cx) {
                 self.state = State::Done;
