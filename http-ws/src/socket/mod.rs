@@ -5,10 +5,11 @@
 //! split off without copying (binary payloads are slices of the read buffer). An idle
 //! socket holds at most two small buffers: a read that finds nothing to read, with nothing
 //! buffered and nothing left to write, gives back read and write buffers larger than
-//! [`KEEP_IDLE`], and a socket without a (large) read buffer reads through a
-//! [`COLD_READ`]-byte stack buffer and keeps only the bytes that came (a full stack buffer
-//! means a busy peer: it gets a full-size buffer at once), as the HTTP/1 engine does
-//! between requests. Writing coalesces header and payload of every queued frame into one
+//! [`KEEP_IDLE`], and a socket without a read buffer reads through a [`COLD_READ`]-byte
+//! stack buffer and keeps only the bytes that came (a full stack buffer means a busy peer:
+//! it gets a full-size buffer at once), as the HTTP/1 engine does between requests. Small
+//! messages leave a small buffer with half their size to spare, which later reads use
+//! directly (no copy through the stack while the messages stay about that size). Writing coalesces header and payload of every queued frame into one
 //! output buffer (a payload of [`ZERO_COPY`] bytes or more from a server rides along
 //! uncopied in the same vectored write), written by one flush per batch — or, for
 //! messages only fed, before the socket next reads, so the answers to one read leave in
@@ -111,9 +112,10 @@ pub struct WebSocket<IO> {
     precheck: Option<Utf8Validator>,
     /// Fires when the server shuts down: the socket then closes with 1001 (`close_on`).
     going_away: Option<ShutdownWatch>,
-    /// `rbuf` came from a cold read of at most [`KEEP_IDLE`] bytes: kept when the socket
-    /// goes idle, and refilled through the stack.
-    rbuf_small: bool,
+    /// When non-zero, `rbuf` is a small buffer of this capacity (at most [`KEEP_IDLE`],
+    /// made by a cold read of a small message): kept when the socket goes idle, and read
+    /// into directly by the next cold read.
+    small_cap: usize,
     /// A large payload queued after `wbuf` without copying (server side, uncompressed:
     /// the bytes go out exactly as given); written by the same vectored write.
     tail: Bytes,
@@ -176,7 +178,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             precheck: None,
             going_away: None,
             tail: Bytes::new(),
-            rbuf_small: false,
+            small_cap: 0,
         }
     }
 
@@ -571,7 +573,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
             self.rbuf.clear();
             if self.rbuf.capacity() < 4096 {
                 self.rbuf.reserve(4096);
-                self.rbuf_small = false;
+                self.small_cap = 0;
             }
             match ready!(tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, &mut self.rbuf)) {
                 Ok(0) | Err(_) => {
@@ -662,6 +664,10 @@ mod tests {
         // small buffers kept while idle)
         let cases = [
             (1, 10, false, true),
+            (1, 10, false, true),
+            // fills the small buffer of the 10-byte messages: read on in a full-size one
+            (1, 1000, false, false),
+            (1, 1000, false, true),
             (1, 1000, false, true),
             (1, 3000, false, false),
             (40, 1000, true, false),
@@ -691,7 +697,7 @@ mod tests {
             assert_eq!(server.scratch.capacity(), 0, "{count} x {size}");
             assert!(server.wbuf.capacity() <= KEEP_IDLE, "{count} x {size}: {}", server.wbuf.capacity());
             if small {
-                assert!(server.rbuf_small, "{count} x {size}");
+                assert!(server.small_cap > 0, "{count} x {size}");
             } else {
                 assert_eq!(server.rbuf.capacity(), 0, "{count} x {size}");
             }

@@ -6,6 +6,9 @@ use super::*;
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
     pub(super) fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
+        // once per poll, not per frame: the signal wakes this task if it fires later (a
+        // close it queues goes out with the `auto_flush` below)
+        self.poll_going_away(cx);
         loop {
             match self.state {
                 State::Done => return Poll::Ready(None),
@@ -31,9 +34,6 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                     self.state = State::Done;
                     return Poll::Ready(Some(Err(e.into())));
                 }
-            }
-            if self.poll_going_away(cx) {
-                continue;
             }
             if self.close_sent && self.timer_expired(cx) {
                 self.state = State::Done;
@@ -76,7 +76,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                     // next header arrives with this frame's rest (one read per frame),
                     // and only those few bytes move when the buffer is reused for it
                     self.rbuf.reserve(total - self.rbuf.len() + COLD_READ);
-                    self.rbuf_small = false;
+                    self.small_cap = 0;
                 }
                 Ok(None) => {}
             }
@@ -113,12 +113,26 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
         Ok(())
     }
 
-    /// Reads more bytes into the read buffer. Cold (nothing buffered, no buffer or only a
-    /// small one): through a stack buffer, keeping only what came (in the small buffer when
-    /// it fits). Hot: straight into the buffer, kept at least 1 KiB free. A read that must
-    /// wait with nothing buffered releases the buffers.
+    /// Reads more bytes into the read buffer. Cold (nothing buffered): into the kept small
+    /// buffer when there is one (no copy), else through a stack buffer, keeping only what
+    /// came (in a small buffer with room to spare when it is small). Hot: straight into the
+    /// buffer, kept at least 1 KiB free. A read that must wait with nothing buffered
+    /// releases the buffers.
     pub(super) fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        if self.rbuf.is_empty() && (self.rbuf.capacity() == 0 || self.rbuf_small) {
+        if self.rbuf.is_empty() && self.small_cap > 0 && self.rbuf.try_reclaim(self.small_cap) {
+            // the small buffer, its whole capacity free again (the payloads split off
+            // before are gone): a read shorter than it also tells tokio the socket is
+            // drained, so the next read waits without a system call
+            let r = tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, &mut self.rbuf);
+            match &r {
+                Poll::Pending => self.release_buffers(),
+                // full: a busy peer, the next fill gets the full-size buffer
+                Poll::Ready(Ok(n)) if *n >= self.small_cap => self.small_cap = 0,
+                Poll::Ready(_) => {}
+            }
+            return r;
+        }
+        if self.rbuf.is_empty() && (self.rbuf.capacity() == 0 || self.small_cap > 0) {
             let mut stack = [const { std::mem::MaybeUninit::<u8>::uninit() }; COLD_READ];
             let mut read = tokio::io::ReadBuf::uninit(&mut stack);
             if let Poll::Ready(r) = Pin::new(&mut self.io).poll_read(cx, &mut read) {
@@ -128,15 +142,26 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                 return Poll::Pending;
             }
             let got = read.filled();
-            let full = self.config.read_buffer_size.max(2 * COLD_READ);
-            self.rbuf.reserve(if got.len() == COLD_READ { full } else { got.len() });
-            self.rbuf_small = got.len() <= KEEP_IDLE;
+            if got.is_empty() {
+                return Poll::Ready(Ok(0));
+            }
+            // room for the next message of about this size to arrive short of full
+            let small = (got.len() + got.len() / 2 + 64).next_multiple_of(64);
+            let cap = if got.len() == COLD_READ {
+                self.config.read_buffer_size.max(2 * COLD_READ)
+            } else if small <= KEEP_IDLE {
+                small
+            } else {
+                got.len()
+            };
+            self.rbuf = BytesMut::with_capacity(cap);
+            self.small_cap = if cap <= KEEP_IDLE { cap } else { 0 };
             self.rbuf.extend_from_slice(got);
             return Poll::Ready(Ok(got.len()));
         }
         if self.rbuf.capacity() - self.rbuf.len() < 1024 {
             self.rbuf.reserve(self.config.read_buffer_size.max(4096));
-            self.rbuf_small = false;
+            self.small_cap = 0;
         }
         let r = tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, &mut self.rbuf);
         if r.is_pending() && self.rbuf.is_empty() {
@@ -149,7 +174,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
     /// write buffers, except buffers of at most [`KEEP_IDLE`] bytes: an idle socket costs
     /// its struct and at most two small buffers.
     pub(super) fn release_buffers(&mut self) {
-        if !self.rbuf_small {
+        if self.small_cap == 0 {
             self.rbuf = BytesMut::new();
         }
         if self.unsent() == 0 {

@@ -22,6 +22,9 @@ use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 pub(super) struct ShutdownWatch {
     cancelled: Pin<Box<WaitForCancellationFutureOwned>>,
     flag: Arc<Flag>,
+    /// The waker last registered in `flag.task`: the same task polling again (the usual
+    /// case, several times per message) skips the registration's atomic exchange.
+    registered: Option<Waker>,
 }
 
 /// The waker the cancellation future holds: raises `woken`, then wakes the socket's task.
@@ -45,13 +48,18 @@ impl ShutdownWatch {
     pub(super) fn new(token: CancellationToken) -> Self {
         // `woken` starts raised: the first check polls the future, which registers it
         let flag = Arc::new(Flag { woken: AtomicBool::new(true), task: AtomicWaker::new() });
-        ShutdownWatch { cancelled: Box::pin(token.cancelled_owned()), flag }
+        ShutdownWatch { cancelled: Box::pin(token.cancelled_owned()), flag, registered: None }
     }
 
     /// True once the token is cancelled; until then `cx`'s task is woken when it is.
     pub(super) fn poll_fired(&mut self, cx: &mut Context<'_>) -> bool {
-        self.flag.task.register(cx.waker());
-        if !self.flag.woken.load(Ordering::Acquire) {
+        let woken = self.flag.woken.load(Ordering::Acquire);
+        // a raised flag means `task` was woken and emptied: register again
+        if woken || !self.registered.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            self.flag.task.register(cx.waker());
+            self.registered = Some(cx.waker().clone());
+        }
+        if !woken {
             return false;
         }
         self.flag.woken.store(false, Ordering::Relaxed);
@@ -68,8 +76,9 @@ mod tests {
 
     #[tokio::test]
     async fn fires_once_cancelled_and_wakes_the_waiting_task() {
-        // (cancel before the first check, expected first answer)
-        for (early, first) in [(false, false), (true, true)] {
+        // (cancel before the first check, expected first answer, wait in another task
+        // than the one that checked first)
+        for (early, first, elsewhere) in [(false, false, false), (true, true, false), (false, false, true)] {
             let token = CancellationToken::new();
             let mut watch = ShutdownWatch::new(token.clone());
             if early {
@@ -79,10 +88,20 @@ mod tests {
             if !first {
                 // a second check without a wake-up costs no poll and says no
                 assert!(!poll_fn(|cx| Poll::Ready(watch.poll_fired(cx))).await);
+                // waits until the cancel wakes the waiting task, then fires
+                let wait = async move {
+                    poll_fn(|cx| if watch.poll_fired(cx) { Poll::Ready(()) } else { Poll::Pending }).await
+                };
                 let t = token.clone();
-                tokio::spawn(async move { t.cancel() });
-                // waits until the cancel wakes this task, then fires
-                poll_fn(|cx| if watch.poll_fired(cx) { Poll::Ready(()) } else { Poll::Pending }).await;
+                if elsewhere {
+                    let waiter = tokio::spawn(wait);
+                    tokio::task::yield_now().await; // the waiter registers its own waker
+                    t.cancel();
+                    tokio::time::timeout(std::time::Duration::from_secs(5), waiter).await.unwrap().unwrap();
+                } else {
+                    tokio::spawn(async move { t.cancel() });
+                    wait.await;
+                }
             }
         }
     }
