@@ -159,7 +159,7 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport
             // Registered once per connection, not once per wait.
             let graceful = self.graceful.clone();
             let shutdown = self.shutdown_wait.get_or_insert_with(|| Box::pin(graceful.cancelled_owned()));
-            match self.io.wait_head_bytes(release_at.unwrap_or(wait_until), idle.then_some(shutdown)).await {
+            match self.io.wait_head_bytes(now, release_at.unwrap_or(wait_until), idle.then_some(shutdown)).await {
                 HeadWait::Read(Ok(0) | Err(_)) => {
                     self.io.read_eof = true;
                     return Ok(NextHead::Close);
