@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# Instructions per HTTP/1.1 keep-alive request over TLS (or cleartext) under callgrind,
-# with the connections' handshakes and the server's start-up cancelled out.
+# Instructions per request over TLS (or cleartext) under callgrind, HTTP/1.1 keep-alive
+# or HTTP/2, with the connections' handshakes and the server's start-up cancelled out.
 #
 # Each server runs under `valgrind --tool=callgrind` with --workers 1, pinned to CPU 0;
-# `h2load --h1 -c64 -m1` (CPU 1; ALPN http/1.1) sends a fixed number of requests on 64
-# keep-alive connections, twice: SMALL and LARGE requests. Both runs pay the same start-up
-# and 64 handshakes, so (Ir(LARGE) - Ir(SMALL)) / (LARGE - SMALL) is the cost of a request
-# alone. The .cg files stay in OUT for `callgrind_annotate` (per function: subtract the
-# SMALL run's counts from the LARGE run's the same way). Targets only 127.0.0.1; every
-# process started is stopped by PID.
+# h2load (CPU 1) sends a fixed number of requests — `--h1 -c64 -m1` (ALPN http/1.1, 64
+# keep-alive connections), or with H2=1 `-c32 -m32` — twice: SMALL and LARGE requests.
+# Both runs pay the same start-up and handshakes, so (Ir(LARGE) - Ir(SMALL)) / (LARGE -
+# SMALL) is the cost of a request alone. The .cg files stay in OUT for `callgrind_annotate`
+# (per function: subtract the SMALL run's counts from the LARGE run's the same way).
+# Targets only 127.0.0.1; every process started is stopped by PID.
 #
 #   benches/load/tls_instructions.sh NAME=SERVER_BIN [NAME=SERVER_BIN ...]
 #   benches/load/tls_instructions.sh ours=target/release/hello hyper_tls=target/release/hyper_tls
 #   PLAIN=1     cleartext (http://) instead of TLS
+#   H2=1        HTTP/2 instead: h2load -c32 -m32 (ALPN h2; with PLAIN=1, h2c prior knowledge)
 #   SMALL=3200 LARGE=19200   request counts [3200, 19200]
 #   OUT=DIR     where the callgrind files and logs go [a new temporary directory]
 set -euo pipefail
@@ -23,6 +24,8 @@ small="${SMALL:-3200}"
 large="${LARGE:-19200}"
 scheme=https
 tls_args=()
+load=(--h1 -c64 -m1)
+[[ -n "${H2:-}" ]] && load=(-c32 -m32)
 if [[ -z "${PLAIN:-}" ]]; then
   read -r cert key < <(tls_cert_files)
   tls_args=(--tls-cert "$cert" --tls-key "$key")
@@ -37,7 +40,7 @@ run() { # name bin requests -> prints "Ir requests_succeeded"
   local pid=$!
   for _ in $(seq 1 300); do grep -q "listening on" "$log.out" 2>/dev/null && break; sleep 0.1; done
   local port; port=$(head -1 "$log.out" | sed -E 's#.*:([0-9]+)/?$#\1#')
-  taskset -c 1 h2load --h1 -n "$n" -c64 -m1 "$scheme://127.0.0.1:$port/plaintext" >"$log.h2load" 2>&1 || true
+  taskset -c 1 h2load "${load[@]}" -n "$n" "$scheme://127.0.0.1:$port/plaintext" >"$log.h2load" 2>&1 || true
   kill -INT "$pid"
   # callgrind writes its totals as the process exits
   for _ in $(seq 1 300); do grep -qE "^summary:" "$log.cg" 2>/dev/null && break; sleep 0.1; done
@@ -45,7 +48,7 @@ run() { # name bin requests -> prints "Ir requests_succeeded"
   echo "$(grep -E '^summary:' "$log.cg" | awk '{print $2}') $(awk '/^requests:/{print $8}' "$log.h2load")"
 }
 
-echo "| server | Ir/request ($scheme, h2load --h1 -c64 -m1, $large − $small requests) |"
+echo "| server | Ir/request ($scheme, h2load ${load[*]}, $large − $small requests) |"
 echo "|---|---:|"
 for a in "$@"; do
   name="${a%%=*}" bin="${a#*=}"
