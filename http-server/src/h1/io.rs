@@ -25,6 +25,7 @@ use tokio::time::{Instant, Sleep};
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use super::sendfile::SendFile;
+use crate::signal::Signal;
 
 /// Writes at most this many body bytes are copied into the output buffer; larger ones go
 /// out as a vectored write straight from the caller's buffer.
@@ -200,7 +201,10 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
     }
 
     /// Waits for request bytes until `wake_at` (the timer), or until `shutdown` (when
-    /// given) fires, checked in that order. `now` is the current time.
+    /// given: the signal and a wait on its token) fires, checked in that order. `now` is
+    /// the current time. The wait on the token is polled once per wait, to leave this
+    /// task's waker with it; after that the signal's flag, set before the token wakes
+    /// anyone, says whether it fired.
     ///
     /// A hot connection waits with `wake_at` a little later each request; the timer is
     /// moved only when it would fire after `wake_at` or has fired already. Left earlier, it
@@ -210,8 +214,9 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
         &mut self,
         now: Instant,
         wake_at: Instant,
-        mut shutdown: Option<&mut Pin<Box<WaitForCancellationFutureOwned>>>,
+        mut shutdown: Option<(&Signal, &mut Pin<Box<WaitForCancellationFutureOwned>>)>,
     ) -> HeadWait {
+        let mut registered = false;
         self.timer_armed = false;
         let set_for = self.timer.deadline();
         if set_for <= now || set_for > wake_at {
@@ -231,10 +236,17 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
                 }
                 self.timer.as_mut().reset(wake_at);
             }
-            match shutdown.as_mut().map(|s| s.as_mut().poll(cx)) {
-                Some(Poll::Ready(())) => Poll::Ready(HeadWait::Shutdown),
-                _ => Poll::Pending,
+            let Some((signal, wait)) = shutdown.as_mut() else { return Poll::Pending };
+            if signal.is_cancelled() {
+                return Poll::Ready(HeadWait::Shutdown);
             }
+            if !registered {
+                registered = true;
+                if wait.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(HeadWait::Shutdown);
+                }
+            }
+            Poll::Pending
         })
         .await
     }
