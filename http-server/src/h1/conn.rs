@@ -157,9 +157,10 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport
             let wait_until = deadline.unwrap_or(*self.idle_deadline.get_or_insert(now + self.cfg.idle_timeout));
             // A hot connection falling idle keeps its buffers for a while, then frees them.
             let release_at = (idle && self.io.hot).then_some(now + RELEASE_IDLE_AFTER).filter(|t| *t < wait_until);
-            // Registered once per connection, not once per wait.
-            let graceful = self.graceful.token().clone();
-            let shutdown = self.shutdown_wait.get_or_insert_with(|| Box::pin(graceful.cancelled_owned()));
+            // Registered once per connection, not once per wait (the token is cloned only then).
+            let graceful = &self.graceful;
+            let shutdown =
+                self.shutdown_wait.get_or_insert_with(|| Box::pin(graceful.token().clone().cancelled_owned()));
             let shutdown = idle.then_some((&self.graceful, shutdown));
             match self.io.wait_head_bytes(now, release_at.unwrap_or(wait_until), shutdown).await {
                 HeadWait::Read(Ok(0) | Err(_)) => {
