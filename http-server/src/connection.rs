@@ -17,13 +17,13 @@ use bytes::BytesMut;
 use http_core::{Stream, StreamHandler};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio_util::sync::CancellationToken;
 
 use crate::forwarded::{Cidr, Via, is_trusted};
 use crate::h1::conn::{ConnConfig, H1Transport};
 use crate::h1::dispatch::serve_connection;
 use crate::h2::conn::{H2Config, serve_h2};
 use crate::proxy_protocol;
+use crate::signal::Signal;
 use crate::tls::TlsConfig;
 use http_core::engine::Rewind;
 
@@ -35,7 +35,7 @@ pub(crate) struct ConnContext<H> {
     pub(crate) h1: Arc<ConnConfig>,
     pub(crate) h2: Arc<H2Config>,
     pub(crate) tls: Option<TlsConfig>,
-    pub(crate) graceful: CancellationToken,
+    pub(crate) graceful: Signal,
     /// Read a PROXY protocol header first (from trusted peers only).
     pub(crate) proxy_protocol: bool,
     pub(crate) trusted: Arc<[Cidr]>,

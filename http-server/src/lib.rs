@@ -24,8 +24,8 @@
 //!
 //! 1. `server/mod.rs`: binds, accepts (the connection limit, backoff on accept errors),
 //!    spawns a task per connection and tracks it; `server/lifecycle.rs`: graceful and forced
-//!    shutdown and draining; `listener.rs` the listening sockets, `options.rs` the knobs,
-//!    `tls.rs` the certificates.
+//!    shutdown and draining (`signal.rs`: the shutdown signals as connections read them);
+//!    `listener.rs` the listening sockets, `options.rs` the knobs, `tls.rs` the certificates.
 //! 2. `connection.rs`: picks the engine. On the TLS port, the handshake and ALPN; on the
 //!    cleartext port, a peek at the first bytes: the HTTP/2 preface goes to HTTP/2,
 //!    anything else to HTTP/1.1 (`io.rs` replays sniffed bytes for HTTP/2).
@@ -95,6 +95,7 @@ mod ops;
 mod options;
 pub mod proxy_protocol;
 mod server;
+mod signal;
 mod tls;
 
 pub use access_log::{AccessLog, LogFormat};

@@ -27,6 +27,7 @@ use super::encode::{BodyWriter, encode_error, encode_last_chunk};
 use super::io::{Buffered, COPY_MAX, FLUSH_AT, HeadWait, RELEASE_IDLE_AFTER};
 use super::role::{BodyLength, Framing, HeadLimits, HeadParser, ParsedHead, encode_head, response_framing};
 use super::sendfile::SendFile;
+use crate::signal::Signal;
 
 /// Per-connection settings, shared by all connections of a server.
 #[derive(Debug, Clone)]
@@ -40,7 +41,7 @@ pub(crate) struct ConnConfig {
     /// Networks whose forwarding fields are believed.
     pub(crate) trusted: Arc<[crate::Cidr]>,
     /// The server drains or closes: answers carry `Connection: close`.
-    pub(crate) draining: CancellationToken,
+    pub(crate) draining: Signal,
     /// Metrics and access log, if any.
     pub(crate) observe: crate::observe::Observe,
 }
@@ -71,7 +72,7 @@ pub(crate) struct H1Transport<IO> {
     /// TLS, Unix socket: what the request context needs beyond the peer.
     pub(crate) via: crate::forwarded::Via,
     pub(crate) cfg: Arc<ConnConfig>,
-    graceful: CancellationToken,
+    graceful: Signal,
     shutdown_wait: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
     parser: HeadParser,
     /// When an idle wait for the next request gives up (set when it starts).
@@ -87,7 +88,7 @@ pub(crate) struct H1Transport<IO> {
 }
 
 impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport<IO> {
-    pub(crate) fn new(io: IO, peer: Option<SocketAddr>, cfg: Arc<ConnConfig>, graceful: CancellationToken) -> Self {
+    pub(crate) fn new(io: IO, peer: Option<SocketAddr>, cfg: Arc<ConnConfig>, graceful: Signal) -> Self {
         H1Transport {
             io: Buffered::new(io, cfg.read_timeout, cfg.write_timeout),
             peer,
@@ -156,10 +157,12 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport
             let wait_until = deadline.unwrap_or(*self.idle_deadline.get_or_insert(now + self.cfg.idle_timeout));
             // A hot connection falling idle keeps its buffers for a while, then frees them.
             let release_at = (idle && self.io.hot).then_some(now + RELEASE_IDLE_AFTER).filter(|t| *t < wait_until);
-            // Registered once per connection, not once per wait.
-            let graceful = self.graceful.clone();
-            let shutdown = self.shutdown_wait.get_or_insert_with(|| Box::pin(graceful.cancelled_owned()));
-            match self.io.wait_head_bytes(release_at.unwrap_or(wait_until), idle.then_some(shutdown)).await {
+            // Registered once per connection, not once per wait (the token is cloned only then).
+            let graceful = &self.graceful;
+            let shutdown =
+                self.shutdown_wait.get_or_insert_with(|| Box::pin(graceful.token().clone().cancelled_owned()));
+            let shutdown = idle.then_some((&self.graceful, shutdown));
+            match self.io.wait_head_bytes(now, release_at.unwrap_or(wait_until), shutdown).await {
                 HeadWait::Read(Ok(0) | Err(_)) => {
                     self.io.read_eof = true;
                     return Ok(NextHead::Close);
@@ -312,7 +315,7 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> Transport f
     }
 
     fn shutdown_signal(&self) -> Option<CancellationToken> {
-        Some(self.graceful.clone())
+        Some(self.graceful.token().clone())
     }
 
     fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<Bytes>, Error>> {

@@ -28,6 +28,7 @@ use tokio::time::{Instant, Sleep};
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use super::sendfile::SendFile;
+use crate::signal::Signal;
 
 /// Writes at most this many body bytes are copied into the output buffer; larger ones go
 /// out as a vectored write straight from the caller's buffer.
@@ -163,10 +164,11 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
         Poll::Ready(Ok(()))
     }
 
-    /// Writes the output buffer and flushes the socket.
+    /// Writes the output buffer and flushes the socket (unless it holds nothing back: a
+    /// plain socket, or TLS with every record written).
     pub(crate) fn poll_flush_out(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         ready!(self.poll_write_all(cx, &mut Bytes::new()))?;
-        let Some(io) = self.io.as_mut() else { return Poll::Ready(Ok(())) };
+        let Some(io) = self.io.as_mut().filter(|io| io.holds_output()) else { return Poll::Ready(Ok(())) };
         match Pin::new(io).poll_flush(cx) {
             Poll::Ready(r) => Poll::Ready(r.map_err(Error::from)),
             Poll::Pending => {
@@ -202,14 +204,27 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
     }
 
     /// Waits for request bytes until `wake_at` (the timer), or until `shutdown` (when
-    /// given) fires, checked in that order.
+    /// given: the signal and a wait on its token) fires, checked in that order. `now` is
+    /// the current time. The wait on the token is polled once per wait, to leave this
+    /// task's waker with it; after that the signal's flag, set before the token wakes
+    /// anyone, says whether it fired.
+    ///
+    /// A hot connection waits with `wake_at` a little later each request; the timer is
+    /// moved only when it would fire after `wake_at` or has fired already. Left earlier, it
+    /// fires at most once for nothing (about once per [`RELEASE_IDLE_AFTER`]) and is then
+    /// set to `wake_at` — instead of a timer-wheel update per request.
     pub(crate) async fn wait_head_bytes(
         &mut self,
+        now: Instant,
         wake_at: Instant,
-        mut shutdown: Option<&mut Pin<Box<WaitForCancellationFutureOwned>>>,
+        mut shutdown: Option<(&Signal, &mut Pin<Box<WaitForCancellationFutureOwned>>)>,
     ) -> HeadWait {
+        let mut registered = false;
         self.timer_armed = false;
-        self.timer.as_mut().reset(wake_at);
+        let set_for = self.timer.deadline();
+        if set_for <= now || set_for > wake_at {
+            self.timer.as_mut().reset(wake_at);
+        }
         poll_fn(|cx| {
             let Some(io) = self.io.as_mut() else { return Poll::Ready(HeadWait::Read(Ok(0))) };
             if let Poll::Ready(r) = poll_read_head(Pin::new(io), cx, &mut self.rbuf, self.hot) {
@@ -218,13 +233,23 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
                 }
                 return Poll::Ready(HeadWait::Read(r));
             }
-            if self.timer.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(HeadWait::Timer);
+            while self.timer.as_mut().poll(cx).is_ready() {
+                if self.timer.deadline() >= wake_at {
+                    return Poll::Ready(HeadWait::Timer);
+                }
+                self.timer.as_mut().reset(wake_at);
             }
-            match shutdown.as_mut().map(|s| s.as_mut().poll(cx)) {
-                Some(Poll::Ready(())) => Poll::Ready(HeadWait::Shutdown),
-                _ => Poll::Pending,
+            let Some((signal, wait)) = shutdown.as_mut() else { return Poll::Pending };
+            if signal.is_cancelled() {
+                return Poll::Ready(HeadWait::Shutdown);
             }
+            if !registered {
+                registered = true;
+                if wait.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(HeadWait::Shutdown);
+                }
+            }
+            Poll::Pending
         })
         .await
     }
@@ -420,5 +445,44 @@ mod tests {
                 assert_eq!(&rbuf[..], HEAD);
             }
         }
+    }
+
+    async fn tcp_pair() -> (tokio::net::TcpStream, tokio::net::TcpStream) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = tokio::net::TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        (listener.accept().await.unwrap().0, client)
+    }
+
+    /// The timer left at an earlier wait's deadline must not end a later, longer wait early.
+    #[tokio::test]
+    async fn a_wait_ends_at_its_own_deadline_not_an_earlier_one() {
+        use tokio::io::AsyncWriteExt;
+        let (server, mut client) = tcp_pair().await;
+        let mut b = Buffered::new(server, Duration::from_secs(5), Duration::from_secs(5));
+        let start = Instant::now();
+        client.write_all(b"GET").await.unwrap();
+        // Bytes are there: the wait ends with them, the timer stays set for +100 ms.
+        let first = b.wait_head_bytes(start, start + Duration::from_millis(100), None).await;
+        assert!(matches!(first, HeadWait::Read(Ok(3))));
+        let second = Instant::now();
+        let got = b.wait_head_bytes(second, second + Duration::from_millis(300), None).await;
+        assert!(matches!(got, HeadWait::Timer));
+        assert!(start.elapsed() >= Duration::from_millis(300), "ended after {:?}", start.elapsed());
+        // A shorter wait than the timer's deadline moves it earlier.
+        let third = Instant::now();
+        let got = b.wait_head_bytes(third, third + Duration::from_millis(50), None).await;
+        assert!(matches!(got, HeadWait::Timer));
+        assert!(third.elapsed() < Duration::from_millis(250), "ended after {:?}", third.elapsed());
+    }
+
+    #[tokio::test]
+    async fn a_plain_socket_holds_nothing_for_a_flush() {
+        let (server, _client) = tcp_pair().await;
+        assert!(!server.holds_output());
+        let mut b = Buffered::new(server, Duration::from_secs(5), Duration::from_secs(5));
+        b.out.extend_from_slice(b"HTTP/1.1 200 OK\r\n\r\n");
+        b.flush_out().await.unwrap();
+        assert!(b.out.is_empty());
+        assert_eq!(b.sent, 19);
     }
 }

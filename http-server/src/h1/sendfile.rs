@@ -1,6 +1,8 @@
-//! Zero-copy file bodies for the HTTP/1.1 engine: which connection types can hand file
-//! pages to the socket with `sendfile(2)` (plain TCP on Linux and the BSDs), and which
-//! cannot (TLS, which must encrypt in user space) and stream the body's chunks instead.
+//! What the HTTP/1.1 engine knows about each connection type beyond reading and writing:
+//! which can hand file pages to the socket with `sendfile(2)` (plain TCP on Linux and the
+//! BSDs) and which cannot (TLS, which must encrypt in user space) and stream the body's
+//! chunks instead; and which can hold written bytes back until a flush (TLS records the
+//! socket did not take yet), so that a flush with nothing held costs nothing.
 //!
 //! On Linux the head before a file body is sent with `MSG_MORE` ([`SendFile::poll_send_more`]):
 //! the kernel holds it back and sends it in one TCP segment with the first file bytes,
@@ -39,12 +41,23 @@ pub(crate) trait SendFile {
         let _ = (cx, buf);
         Poll::Ready(Err(io::ErrorKind::Unsupported.into()))
     }
+
+    /// True when bytes accepted by a write may still wait inside this connection for a
+    /// flush. False only where `poll_flush` has nothing to do: the engine then skips it.
+    fn holds_output(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd", target_os = "macos"))]
 impl SendFile for tokio::net::TcpStream {
     fn can_sendfile(&self) -> bool {
         true
+    }
+
+    /// A socket write goes to the kernel at once.
+    fn holds_output(&self) -> bool {
+        false
     }
 
     fn poll_sendfile(
@@ -86,14 +99,28 @@ impl SendFile for tokio::net::TcpStream {
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd", target_os = "macos")))]
-impl SendFile for tokio::net::TcpStream {}
+impl SendFile for tokio::net::TcpStream {
+    fn holds_output(&self) -> bool {
+        false
+    }
+}
 
 /// Unix domain sockets stream the body's chunks.
 #[cfg(unix)]
-impl SendFile for tokio::net::UnixStream {}
+impl SendFile for tokio::net::UnixStream {
+    fn holds_output(&self) -> bool {
+        false
+    }
+}
 
-/// TLS encrypts in user space: the body's chunks are streamed.
-impl<IO> SendFile for tokio_rustls::server::TlsStream<IO> {}
+/// TLS encrypts in user space: the body's chunks are streamed. A write encrypts its bytes
+/// into records and sends what the socket takes; the rest waits in rustls for a flush
+/// (as do alerts and key updates rustls queues while reading).
+impl<IO> SendFile for tokio_rustls::server::TlsStream<IO> {
+    fn holds_output(&self) -> bool {
+        self.get_ref().1.wants_write()
+    }
+}
 
 #[cfg(test)]
 mod tests {

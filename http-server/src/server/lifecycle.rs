@@ -136,7 +136,7 @@ impl Server {
         tracing::info!(drain_ms = period.as_millis() as u64, "draining: reporting not-ready");
         tokio::select! {
             () = tokio::time::sleep(period) => {}
-            () = s.graceful.cancelled() => {}
+            () = s.graceful.token().cancelled() => {}
         }
         self.close().await;
     }

@@ -28,6 +28,7 @@ use crate::h1::role::HeadLimits;
 use crate::h2::conn::H2Config;
 use crate::listener::{Accepted, Endpoint, Listener};
 use crate::options::ServerOptions;
+use crate::signal::Signal;
 use crate::tls::TlsConfig;
 
 mod lifecycle;
@@ -36,10 +37,10 @@ struct Shared {
     endpoints: Vec<Endpoint>,
     scheme: &'static str,
     tls: Option<TlsConfig>,
-    graceful: CancellationToken,
+    graceful: Signal,
     /// Cancelled when draining starts, and with `graceful` (its parent): HTTP/1.1 answers
     /// carry `Connection: close`, HTTP/2 connections get GOAWAY.
-    draining: CancellationToken,
+    draining: Signal,
     health: http_core::Health,
     drain: Duration,
     /// Abort handles of the open connections' tasks, for `forceclose`. Touched once when a
@@ -167,8 +168,8 @@ impl Server {
         let observe = crate::observe::Observe { metrics: options.metrics.clone(), log: options.access_log.clone() };
         let listeners = crate::listener::listeners(&options).await?;
         let endpoints = listeners.iter().map(Listener::endpoint).collect::<io::Result<Vec<_>>>()?;
-        let graceful = CancellationToken::new();
-        let draining = graceful.child_token();
+        let graceful = Signal::new();
+        let draining = graceful.child();
         let shared = Arc::new(Shared {
             endpoints,
             scheme: if options.tls.is_some() { "https" } else { "http" },
@@ -218,8 +219,8 @@ impl Server {
             write_timeout: options.write_timeout,
             max_body_bytes: options.max_body_bytes,
             trusted: trusted.clone(),
-            draining,
-            graceful: shared.graceful.clone(),
+            draining: draining.token().clone(),
+            graceful: shared.graceful.token().clone(),
             observe,
         });
         let handler = crate::ops::Ops::new(handler, &options);
@@ -452,7 +453,7 @@ async fn accept_loop<H: StreamHandler>(
     loop {
         let accepted = tokio::select! {
             biased;
-            () = shared.graceful.cancelled() => break,
+            () = shared.graceful.token().cancelled() => break,
             r = listener.accept() => r,
         };
         match accepted {
@@ -501,7 +502,7 @@ async fn accept_loop<H: StreamHandler>(
                 tracing::warn!(error = %e, backoff_ms = backoff.as_millis() as u64, "accept failed");
                 tokio::select! {
                     () = tokio::time::sleep(backoff) => {}
-                    () = shared.graceful.cancelled() => break,
+                    () = shared.graceful.token().cancelled() => break,
                 }
                 backoff = (backoff * 2).min(Duration::from_secs(1));
             }
