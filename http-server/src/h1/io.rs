@@ -133,12 +133,27 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
     }
 
     /// Writes the output buffer and then `extra` (vectored) until both are empty.
+    #[inline]
     pub(crate) fn poll_write_all(&mut self, cx: &mut Context<'_>, extra: &mut Bytes) -> Poll<Result<(), Error>> {
+        self.poll_write_out(cx, extra, false)
+    }
+
+    /// [`poll_write_all`](Self::poll_write_all); with `more`, the output buffer alone goes
+    /// with `MSG_MORE` ([`SendFile::poll_send_more`]) where the socket takes it.
+    fn poll_write_out(&mut self, cx: &mut Context<'_>, extra: &mut Bytes, mut more: bool) -> Poll<Result<(), Error>> {
         while !self.out.is_empty() || !extra.is_empty() {
             let Some(io) = self.io.as_mut() else { return Poll::Ready(Err(Error::closed())) };
             // One buffer (the usual case: heads and small bodies are copied into `out`) goes
             // out with a plain send, which the kernel handles a little faster than writev.
-            let written = if extra.is_empty() {
+            let written = if more && extra.is_empty() {
+                match io.poll_send_more(cx, &self.out) {
+                    Poll::Ready(Err(e)) if e.kind() == std::io::ErrorKind::Unsupported => {
+                        more = false;
+                        continue;
+                    }
+                    w => w,
+                }
+            } else if extra.is_empty() {
                 Pin::new(io).poll_write(cx, &self.out)
             } else {
                 let slices = [IoSlice::new(&self.out), IoSlice::new(extra)];
@@ -270,7 +285,7 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
         }
         // The head (and anything before it) goes first, held back to leave with the first
         // file bytes.
-        ready!(self.poll_write_out_more(cx))?;
+        ready!(self.poll_write_out(cx, &mut Bytes::new(), true))?;
         self.must_flush = false;
         let start = *remaining;
         while *remaining > 0 {
@@ -304,29 +319,6 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
             }
         }
         Poll::Ready(Ok(true))
-    }
-
-    /// Writes the output buffer with `MSG_MORE` ([`SendFile::poll_send_more`]) where the
-    /// socket takes it, the usual way elsewhere.
-    fn poll_write_out_more(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        while !self.out.is_empty() {
-            let Some(io) = self.io.as_mut() else { return Poll::Ready(Err(Error::closed())) };
-            match io.poll_send_more(cx, &self.out) {
-                Poll::Ready(Ok(0)) => return Poll::Ready(Err(Error::closed())),
-                Poll::Ready(Ok(n)) => {
-                    self.timer_armed = false;
-                    self.sent += n as u64;
-                    self.out.advance(n);
-                }
-                Poll::Ready(Err(e)) if e.kind() == std::io::ErrorKind::Unsupported => break,
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e.into())),
-                Poll::Pending => {
-                    ready!(self.poll_timer(cx, self.write_timeout));
-                    return Poll::Ready(Err(Error::new(ErrorKind::Timeout, "write_timeout")));
-                }
-            }
-        }
-        self.poll_write_all(cx, &mut Bytes::new())
     }
 
     /// Half-closes the socket (`write_timeout` applies).
