@@ -56,24 +56,20 @@ out=""
 EX=""
 
 die() { echo "client_compare.sh: $*" >&2; exit 2; }
+shared_options="--rounds --out --server-cpus --no-build"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rows) rows="$2"; shift 2 ;;
     --clients) clients="$2"; shift 2 ;;
-    --rounds) rounds="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
     --download-rounds) download_rounds="$2"; shift 2 ;;
     --size) size="$2"; shift 2 ;;
     --no-download) download=0; shift ;;
     --no-load) load=0; shift ;;
-    --server-cpus) server_cpus="$2"; shift 2 ;;
     --client-cpus) client_cpus="$2"; shift 2 ;;
-    --no-build) build=0; shift ;;
     --program) EX="$2"; build=0; shift 2 ;;
-    --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown option $1 (see --help)" ;;
+    *) common_option "$@" || die "unknown option $1 (see --help)"; shift "$shifted" ;;
   esac
 done
 IFS=',' read -r -a row_list <<<"$rows"

@@ -66,6 +66,7 @@ alloc=1
 out=""
 
 die() { echo "compare.sh: $*" >&2; exit 2; }
+shared_options="--rounds --out --server-cpus --load-cpus --no-build"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --servers) servers="$2"; shift 2 ;;
@@ -76,19 +77,13 @@ while [[ $# -gt 0 ]]; do
     --threads) threads="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
-    --rounds) rounds="$2"; shift 2 ;;
     --workers) workers="$2"; shift 2 ;;
-    --server-cpus) server_cpus="$2"; shift 2 ;;
-    --load-cpus) load_cpus="$2"; shift 2 ;;
     --pipeline) pipeline="$2"; shift 2 ;;
     --script) script="$2"; shift 2 ;;
     --tls) tls="$2"; shift 2 ;;
     --max-idle-wait) max_idle_wait="$2"; shift 2 ;;
-    --no-build) build=0; shift ;;
     --no-alloc) alloc=0; shift ;;
-    --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown option $1 (see --help)" ;;
+    *) common_option "$@" || die "unknown option $1 (see --help)"; shift "$shifted" ;;
   esac
 done
 IFS=',' read -r -a names <<<"$servers"
@@ -96,11 +91,7 @@ for n in "${names[@]}"; do [[ -n "${SERVERS[$n]:-}" ]] || die "unknown server '$
 [[ "$rounds" -ge 1 ]] || die "--rounds must be >= 1"
 
 # ---- tools and binaries -------------------------------------------------------------
-if ! command -v wrk >/dev/null; then
-  echo "installing wrk (Debian package)..." >&2
-  if [[ $(id -u) -eq 0 ]]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get install -y wrk >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y wrk >/dev/null; }
-fi
+need_tool wrk wrk
 command -v taskset >/dev/null || die "taskset (util-linux) is required"
 if [[ $build -eq 1 ]]; then
   echo "building release binaries (lto = fat: this takes a while)..." >&2

@@ -61,6 +61,7 @@ build=1
 out=""
 
 die() { echo "h2_compare.sh: $*" >&2; exit 2; }
+shared_options="--rounds --out --server-cpus --load-cpus --no-build"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --servers) servers="$2"; shift 2 ;;
@@ -70,14 +71,8 @@ while [[ $# -gt 0 ]]; do
     --clients) clients="$2"; shift 2 ;;
     --streams) streams="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
-    --rounds) rounds="$2"; shift 2 ;;
     --path) path="$2"; shift 2 ;;
-    --server-cpus) server_cpus="$2"; shift 2 ;;
-    --load-cpus) load_cpus="$2"; shift 2 ;;
-    --no-build) build=0; shift ;;
-    --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown option $1 (see --help)" ;;
+    *) common_option "$@" || die "unknown option $1 (see --help)"; shift "$shifted" ;;
   esac
 done
 IFS=',' read -r -a names <<<"$servers"
@@ -86,13 +81,7 @@ for n in "${names[@]}"; do [[ -n "${SERVERS[$n]:-}" ]] || die "unknown server '$
 [[ "$rounds" -ge 1 ]] || die "--rounds must be >= 1"
 
 # ---- tools and binaries -------------------------------------------------------------
-if ! command -v h2load >/dev/null; then
-  echo "installing h2load (Debian package nghttp2-client)..." >&2
-  if [[ $(id -u) -eq 0 ]]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get install -y nghttp2-client >/dev/null 2>&1 \
-    || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y nghttp2-client >/dev/null; } \
-    || die "h2load is missing and nghttp2-client could not be installed"
-fi
+need_tool h2load nghttp2-client
 command -v taskset >/dev/null || die "taskset (util-linux) is required"
 if [[ $build -eq 1 ]]; then
   echo "building release binaries (lto = fat: this takes a while)..." >&2

@@ -13,6 +13,8 @@
 # `listening on http://HOST:PORT` first; one line in SERVERS.
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# The calling script by absolute path (its --help reads it after the cd below).
+SCRIPT="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$ROOT"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 BIN="$TARGET_DIR/release"
@@ -101,6 +103,38 @@ stop_peer() {
     wait "$server_pid" 2>/dev/null || true
   fi
   server_pid=""
+}
+
+# common_option OPTION [VALUE]: an option the load scripts share, for the fallback of each
+# script's `case`:   *) common_option "$@" || die "unknown option $1 (see --help)"; shift "$shifted" ;;
+# Takes -h/--help (prints the script's header comment and exits) and those of --rounds N,
+# --out DIR, --server-cpus L, --load-cpus L and --no-build that the calling script lists in
+# $shared_options; returns 1 for any other option. Sets `shifted` to the words it used.
+shifted=0
+common_option() {
+  shifted=2
+  case "$1" in
+    -h|--help) sed -n '2,/^set -euo/p' "$SCRIPT" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+  esac
+  [[ " ${shared_options:-} " == *" $1 "* ]] || return 1
+  case "$1" in
+    --rounds) rounds="$2" ;;
+    --out) out="$2" ;;
+    --server-cpus) server_cpus="$2" ;;
+    --load-cpus) load_cpus="$2" ;;
+    --no-build) build=0; shifted=1 ;;
+  esac
+}
+
+# need_tool COMMAND PACKAGE: installs the Debian PACKAGE (with sudo unless root) when
+# COMMAND is missing; fails when it still is.
+need_tool() {
+  command -v "$1" >/dev/null && return
+  echo "installing $1 (Debian package $2)..." >&2
+  local sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get install -y "$2" >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y "$2" >/dev/null; } || true
+  command -v "$1" >/dev/null || { echo "$1 is missing and $2 could not be installed" >&2; exit 2; }
 }
 
 # kv KEY LINE: the value of KEY in a line of `key=value` words.

@@ -29,16 +29,14 @@ subscribers=10000
 seconds=15
 out=""
 die() { echo "sse_compare.sh: $*" >&2; exit 2; }
+shared_options="--rounds --out"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --servers) servers="$2"; shift 2 ;;
     --baseline) baseline="$2"; shift 2 ;;
-    --rounds) rounds="$2"; shift 2 ;;
     --subscribers) subscribers="$2"; shift 2 ;;
     --seconds) seconds="$2"; shift 2 ;;
-    --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown option $1 (see --help)" ;;
+    *) common_option "$@" || die "unknown option $1 (see --help)"; shift "$shifted" ;;
   esac
 done
 IFS=',' read -r -a names <<<"$servers"

@@ -57,17 +57,15 @@ idle_connections=10000
 subscribers=10000
 skip=","
 build=1
+shared_options="--rounds --no-build"
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --rounds) rounds="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
     --requests) requests="$2"; shift 2 ;;
     --connections) idle_connections="$2"; shift 2 ;;
     --subscribers) subscribers="$2"; shift 2 ;;
     --skip) skip=",$2,"; shift 2 ;;
-    --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "suite.sh: unknown option $1" >&2; exit 2 ;;
+    *) common_option "$@" || { echo "suite.sh: unknown option $1" >&2; exit 2; }; shift "$shifted" ;;
   esac
 done
 want() { [[ "$skip" != *",$1,"* ]]; }

@@ -68,11 +68,11 @@ build=1
 out=""
 
 die() { echo "ws_compare.sh: $*" >&2; exit 2; }
+shared_options="--rounds --out --server-cpus --load-cpus --no-build"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --servers) servers="$2"; shift 2 ;;
     --server) WS_SERVERS[${2%%=*}]="${2#*=}"; shift 2 ;;
-    --rounds) rounds="$2"; shift 2 ;;
     --sizes) sizes="$2"; shift 2 ;;
     --modes) modes="$2"; shift 2 ;;
     --connections) connections="$2"; shift 2 ;;
@@ -83,12 +83,7 @@ while [[ $# -gt 0 ]]; do
     --warmup) warmup="$2"; shift 2 ;;
     --idle) idle="$2"; shift 2 ;;
     --skip) skip="$2"; shift 2 ;;
-    --server-cpus) server_cpus="$2"; shift 2 ;;
-    --load-cpus) load_cpus="$2"; shift 2 ;;
-    --no-build) build=0; shift ;;
-    --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown option $1 (see --help)" ;;
+    *) common_option "$@" || die "unknown option $1 (see --help)"; shift "$shifted" ;;
   esac
 done
 IFS=',' read -r -a names <<<"$servers"
