@@ -8,7 +8,8 @@
 # benches/peers (a crate outside the workspace, built into target/peers; both accept h2c
 # prior knowledge on their port); canned_h2 = benches/peers `canned_h2`, the floor: the
 # same response as pre-encoded frames, no HTTP/2 processing beyond frame headers (no HPACK
-# decoding, no flow control). Ratios are against hyper.
+# decoding, no flow control); bare_h2 = benches `bare_h2`, the `h2` crate with no framework
+# on it (the floor for any server on that codec). Ratios are against hyper.
 #
 # Each measurement: start the server pinned to one core (taskset, --workers 1; actix adds
 # its own accept thread, counted in its CPU time), read its port from its first stdout
@@ -22,7 +23,7 @@
 #   bash benches/load/h2_compare.sh --servers ours,hyper,actix
 #
 # Options (defaults in brackets):
-#   --servers LIST    comma-separated: ours, hyper, axum, actix, canned_h2; with --tls:
+#   --servers LIST    comma-separated: ours, hyper, axum, actix, canned_h2, bare_h2; with --tls:
 #                     ours, hyper_tls, nginx [ours,hyper]
 #   --baseline NAME   ratios are X/NAME [hyper]
 #   --tls CERT,KEY    HTTP/2 over TLS (h2load negotiates ALPN h2): every server gets
@@ -85,7 +86,7 @@ need_tool h2load nghttp2-client
 command -v taskset >/dev/null || die "taskset (util-linux) is required"
 if [[ $build -eq 1 ]]; then
   echo "building release binaries (lto = fat: this takes a while)..." >&2
-  cargo build --release -p examples --bin hello -p benches --bin hyper_h2c >&2
+  cargo build --release -p examples --bin hello -p benches --bin hyper_h2c --bin bare_h2 >&2
   build_peers_for "$servers"
 fi
 for n in "${names[@]}"; do [[ -x "${SERVERS[$n]}" ]] || die "${SERVERS[$n]} is missing (build it, or drop --no-build)"; done

@@ -4,7 +4,8 @@
 #
 # ours   = examples `hello`               hyper  = benches `hyper_hello` (`hyper_h2c` for h2c)
 # axum, actix, canned = benches/peers, a crate outside the workspace built into target/peers;
-# canned_h2 (benches/peers too) is canned's h2c counterpart, for h2_compare.sh
+# canned_h2 (benches/peers too) is canned's h2c counterpart, for h2_compare.sh;
+# bare_h2 = benches `bare_h2`, the `h2` crate driven directly (the floor under ours on that codec)
 # Over TLS (with --tls-cert/--tls-key, see tls_cert_files): ours = `hello` again,
 # hyper_tls = benches `hyper_tls` (hyper + tokio-rustls), nginx = benches/load/nginx_tls.sh.
 # SSE fan-out: ours_sse = benches `sse_broadcast`, axum_sse = benches/peers `axum_sse`.
@@ -28,6 +29,7 @@ declare -A SERVERS=(
   [actix]="$PEER_BIN/actix_hello"
   [canned]="$PEER_BIN/canned"
   [canned_h2]="$PEER_BIN/canned_h2"
+  [bare_h2]="$BIN/bare_h2"
   [hyper_tls]="$BIN/hyper_tls"
   [nginx]="$HERE/nginx_tls.sh"
   [ours_sse]="$BIN/sse_broadcast"

@@ -196,6 +196,30 @@ async fn h2c_head_has_headers_and_no_body() {
     server.forceclose().await;
 }
 
+/// The response head over HTTP/2, whether the handler set its fields on the `Stream` or
+/// wrote a whole `Response`: its own `date` and other fields kept, the HTTP/1.1
+/// connection fields gone (RFC 9113 §8.2.2), `content-length` the body's.
+#[tokio::test]
+async fn h2c_response_fields_kept_stripped_and_added() {
+    let (server, _) = start(opts()).await;
+    let mut send = h2_client(TcpStream::connect(server.local_addr()).await.unwrap()).await;
+    for path in ["/fields", "/fields?whole"] {
+        let (parts, body, _) = h2_get(&mut send, path).await.unwrap();
+        assert_eq!((parts.status.as_u16(), &body[..]), (200, &b"ok"[..]), "{path}");
+        let h = &parts.headers;
+        assert_eq!(h.get_all("date").iter().collect::<Vec<_>>(), ["Sun, 06 Nov 1994 08:49:37 GMT"], "{path}");
+        assert_eq!(h.get_all("content-length").iter().collect::<Vec<_>>(), ["2"], "{path}");
+        assert_eq!(h["x-a"], "1", "{path}");
+        for gone in ["connection", "keep-alive", "proxy-connection", "upgrade", "transfer-encoding"] {
+            assert!(h.get(gone).is_none(), "{path}: {gone} in {h:?}");
+        }
+    }
+    // Without a handler's `date`, the engine adds one.
+    let (parts, _, _) = h2_get(&mut send, "/plaintext").await.unwrap();
+    assert!(httpdate::parse_http_date(parts.headers["date"].to_str().unwrap()).is_ok(), "{:?}", parts.headers);
+    server.forceclose().await;
+}
+
 /// Streams one after another on one connection (the engine rearms one `Stream` for them):
 /// nothing of one stream (HEAD, trailers, status, headers, body) shows in the next, also
 /// after the connection was quiet long enough to let its spare `Stream` go.

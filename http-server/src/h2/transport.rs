@@ -232,6 +232,27 @@ fn is_connection_specific(name: &header::HeaderName) -> bool {
         || name.as_str() == "proxy-connection"
 }
 
+/// What one pass over a response's field names found.
+#[derive(Debug, Default, PartialEq)]
+struct HeadScan {
+    /// A connection-specific field (RFC 9113 §8.2.2) or a `content-length` (the engine
+    /// writes its own): these are removed before the head goes out.
+    strip: bool,
+    /// The handler set `date` itself.
+    date: bool,
+}
+
+impl HeadScan {
+    fn of(headers: &HeaderMap) -> Self {
+        let mut scan = HeadScan::default();
+        for name in headers.keys() {
+            scan.date |= name == header::DATE;
+            scan.strip |= name == header::CONTENT_LENGTH || is_connection_specific(name);
+        }
+        scan
+    }
+}
+
 impl Transport for H2Transport {
     fn version(&self) -> Version {
         Version::HTTP_2
@@ -281,21 +302,30 @@ impl Transport for H2Transport {
             status.is_informational() || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED;
         let mut response = http::Response::new(());
         *response.status_mut() = status;
-        // Take a whole Response's map instead of copying it into a new one.
-        *response.headers_mut() = head.owned_headers();
+        // Take a whole Response's map instead of copying it into a new one (swapped, so
+        // the empty map left behind is not dropped here).
+        if head.may_take {
+            std::mem::swap(response.headers_mut(), head.headers);
+        } else {
+            *response.headers_mut() = head.owned_headers();
+        }
         let headers = response.headers_mut();
-        if headers.keys().any(|n| is_connection_specific(n) || n == header::CONTENT_LENGTH) {
+        // One pass over the names says what must go and whether `date` is there, instead
+        // of a lookup per name.
+        let seen = HeadScan::of(headers);
+        if seen.strip {
             for name in [header::CONNECTION, header::TRANSFER_ENCODING, header::UPGRADE, header::CONTENT_LENGTH] {
                 headers.remove(name);
             }
             headers.remove("keep-alive");
             headers.remove("proxy-connection");
         }
-        if let header::Entry::Vacant(e) = headers.entry(header::DATE) {
-            e.insert(crate::date::date_value());
+        if !seen.date {
+            headers.append(header::DATE, crate::date::date_value());
         }
         if let (Some(n), false) = (head.length, no_body) {
-            headers.insert(header::CONTENT_LENGTH, content_length(n));
+            // Any handler-set `content-length` is gone (`strip`), so no lookup is needed.
+            headers.append(header::CONTENT_LENGTH, content_length(n));
         }
         let end = head.end_stream || self.is_head || no_body;
         let mut sender = lock(&self.sender);
@@ -421,6 +451,35 @@ impl H2Transport {
                     };
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn head_scan_finds_what_send_head_must_strip_or_keep() {
+        // (field names of the handler's response, strip, date)
+        let cases: &[(&[&str], bool, bool)] = &[
+            (&[], false, false),
+            (&["content-type"], false, false),
+            (&["content-type", "date"], false, true),
+            (&["content-length"], true, false),
+            (&["date", "connection"], true, true),
+            (&["transfer-encoding"], true, false),
+            (&["upgrade"], true, false),
+            (&["keep-alive"], true, false),
+            (&["proxy-connection", "x-a"], true, false),
+            (&["x-date", "x-content-length"], false, false),
+        ];
+        for &(names, strip, date) in cases {
+            let mut headers = HeaderMap::new();
+            for name in names {
+                headers.append(header::HeaderName::from_static(name), HeaderValue::from_static("v"));
+            }
+            assert_eq!(HeadScan::of(&headers), HeadScan { strip, date }, "{names:?}");
         }
     }
 }

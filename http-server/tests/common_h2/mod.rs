@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
-use http_core::{StatusCode, Stream, StreamHandler};
+use http_core::{Response, StatusCode, Stream, StreamHandler};
 use http_server::{Server, ServerOptions, TlsConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -106,7 +106,10 @@ impl Drop for CancelGuard<'_> {
 /// - `GET /gate?n=N` → waits until N requests are inside `/gate` at once (at most 5 s),
 ///   answers with the number seen;
 /// - `GET /slow?ms=N` → sleeps N ms, then `done` (a handler dropped while sleeping is counted);
-/// - `GET /big?mb=N` → N MiB in 64 KiB writes, recording whether the writes succeeded.
+/// - `GET /big?mb=N` → N MiB in 64 KiB writes, recording whether the writes succeeded;
+/// - `GET /fields[?whole]` → `ok` with the handler's own `date`, an `x-a`, its own
+///   `content-length` and HTTP/1.1 connection fields (set on the `Stream`, or with
+///   `?whole` in a whole `Response`), for what the engine strips, keeps and adds.
 #[derive(Clone, Default)]
 pub struct App {
     pub events: Arc<Events>,
@@ -179,6 +182,28 @@ impl StreamHandler for App {
                     }
                 }
                 ev.big_write_ok.fetch_add(1, Ordering::AcqRel);
+            }
+            "/fields" => {
+                let fields = [
+                    ("date", "Sun, 06 Nov 1994 08:49:37 GMT"),
+                    ("x-a", "1"),
+                    ("content-length", "2"),
+                    ("connection", "close"),
+                    ("keep-alive", "timeout=5"),
+                    ("proxy-connection", "keep-alive"),
+                    ("upgrade", "h2c"),
+                ];
+                if s.startread().uri.query() == Some("whole") {
+                    let resp = fields
+                        .iter()
+                        .fold(Response::new(StatusCode::OK).with_body("ok"), |r, (n, v)| r.with_header(n, v));
+                    let _ = s.write_response(resp).await;
+                } else {
+                    for (n, v) in fields {
+                        let _ = s.setheader(n, v);
+                    }
+                    let _ = s.write("ok").await;
+                }
             }
             _ => {
                 let _ = s.setstatus(StatusCode::NOT_FOUND);
