@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::BytesMut;
-use http_core::{Stream, StreamHandler};
+use http_core::StreamHandler;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -95,9 +95,8 @@ async fn serve_cleartext<H: StreamHandler>(mut tcp: TcpStream, peer: SocketAddr,
         _ => return,
     };
     if start[..n] != PREFACE[..n] {
-        let transport = Box::new(Stream::new(
-            H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone()).via(Via { secure, local: false }),
-        ));
+        let transport =
+            H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone()).via(Via { secure, local: false });
         serve_connection(transport, &*cx.handler).await;
         return;
     }
@@ -133,11 +132,9 @@ async fn serve_cleartext<H: StreamHandler>(mut tcp: TcpStream, peer: SocketAddr,
         ))
         .await;
     } else {
-        let transport = Box::new(Stream::new(
-            H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone())
-                .with_buffered(buf)
-                .via(Via { secure, local: false }),
-        ));
+        let transport = H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone())
+            .with_buffered(buf)
+            .via(Via { secure, local: false });
         serve_connection(transport, &*cx.handler).await;
     }
 }
@@ -173,10 +170,8 @@ async fn serve_tls<H: StreamHandler>(tcp: TcpStream, peer: SocketAddr, tls: &Tls
     if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
         serve_h2(stream, Some(peer), Via { secure: true, local: false }, cx.handler.clone(), cx.h2.clone()).await;
     } else {
-        let transport = Box::new(Stream::new(
-            H1Transport::new(stream, Some(peer), cx.h1.clone(), cx.graceful.clone())
-                .via(Via { secure: true, local: false }),
-        ));
+        let transport = H1Transport::new(stream, Some(peer), cx.h1.clone(), cx.graceful.clone())
+            .via(Via { secure: true, local: false });
         serve_connection(transport, &*cx.handler).await;
     }
 }
@@ -214,7 +209,7 @@ pub(crate) async fn serve_unix<H: StreamHandler>(mut s: tokio::net::UnixStream, 
             serve_h2(stream, None, via, cx.handler.clone(), cx.h2.clone()).await;
         } else {
             let t = H1Transport::new(stream, None, cx.h1.clone(), cx.graceful.clone()).via(via);
-            serve_connection(Box::new(Stream::new(t)), &*cx.handler).await;
+            serve_connection(t, &*cx.handler).await;
         }
         return;
     }
@@ -233,6 +228,6 @@ pub(crate) async fn serve_unix<H: StreamHandler>(mut s: tokio::net::UnixStream, 
         serve_h2(Rewind::new(buf.freeze(), s), None, via, cx.handler.clone(), cx.h2.clone()).await;
     } else {
         let t = H1Transport::new(s, None, cx.h1.clone(), cx.graceful.clone()).with_buffered(buf).via(via);
-        serve_connection(Box::new(Stream::new(t)), &*cx.handler).await;
+        serve_connection(t, &*cx.handler).await;
     }
 }
