@@ -45,8 +45,7 @@ where
     IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static,
     H: StreamHandler,
 {
-    let t = seat.transport_mut();
-    let (peer, via, cfg) = (t.peer, t.via, t.cfg.clone());
+    let cfg = seat.transport_mut().cfg.clone();
     async move {
         let _open = cfg.observe.connection(http_core::metrics::Protocol::Http1);
         // Bytes already reported to the metrics.
@@ -57,9 +56,9 @@ where
         // The exchange runs in a slot of its own (see the module docs).
         let mut slot = None;
         let mut first = true;
-        // A request that could not be decoded: answered, then the connection closes.
-        let mut rejected = None;
-        loop {
+        // A request that could not be decoded: answered, then the connection closes. The
+        // loop's value, so that no storage is kept for it while the connection idles.
+        let rejected = loop {
             // The head is consumed inside this block, before the exchange is awaited: a local
             // of the loop's body would keep its (hundreds of bytes of) storage in the
             // connection's future while the connection idles, moved-from or not.
@@ -72,18 +71,14 @@ where
                         seat.release_stream();
                         continue;
                     }
-                    Ok(NextHead::Close) => break,
+                    Ok(NextHead::Close) => break None,
                     // Answered after the loop: awaited here, the head's storage would be kept
                     // beside the answer's future.
-                    Err(e) => {
-                        rejected = Some(e);
-                        break;
-                    }
+                    Err(e) => break Some(e),
                 };
                 first = false;
                 let mut stream = seat.take_stream();
-                let (warm, span, started, observed) =
-                    begin_exchange(&mut stream, parsed, &cfg, peer, via, taken_up.take());
+                let (warm, span, started, observed) = begin_exchange(&mut stream, parsed, &cfg, taken_up.take());
                 (stream, warm, span, started, observed)
             };
             let exchange = slot.get_or_insert_with(|| Box::pin(None));
@@ -114,9 +109,9 @@ where
                 seat.release_stream();
             }
             if !keep_alive {
-                break;
+                break None;
             }
-        }
+        };
         // Boxed: the answer to a rejected head and the lingering close (timers, the
         // discarding read) are each a connection's last state, and its task is sized for
         // its largest one; the idle wait should set that size, not them.
@@ -145,8 +140,6 @@ fn begin_exchange<IO>(
     stream: &mut Stream<H1Transport<IO>>,
     parsed: ParsedHead,
     cfg: &ConnConfig,
-    peer: Option<std::net::SocketAddr>,
-    via: crate::forwarded::Via,
     taken_up: Option<std::time::Instant>,
 ) -> (bool, tracing::Span, Option<std::time::Instant>, Option<crate::observe::Started>)
 where
@@ -165,7 +158,7 @@ where
         duration_ms = tracing::field::Empty,
     );
     let started = (!span.is_disabled()).then(std::time::Instant::now);
-    let ctx = crate::forwarded::context(peer, via, &parsed.head.headers, &cfg.trusted);
+    let ctx = crate::forwarded::context(t.peer, t.via, &parsed.head.headers, &cfg.trusted);
     let observed = cfg.observe.start(&parsed.head, &ctx, taken_up);
     stream.begin(parsed.head, ctx, cfg.max_body_bytes, body_empty);
     (warm, span, started, observed)
