@@ -59,6 +59,7 @@ impl<H> Clone for ConnContext<H> {
 // This and `serve_cleartext` are not `async fn`s: an `async fn` keeps each argument twice
 // in its future (the argument and its binding), and this future is every connection's
 // task; the async blocks use what they captured in place.
+#[expect(clippy::manual_async_fn, reason = "an async fn would hold its arguments twice")]
 pub(crate) fn serve_tcp<H: StreamHandler>(
     mut tcp: TcpStream,
     mut peer: SocketAddr,
@@ -93,6 +94,7 @@ pub(crate) fn serve_tcp<H: StreamHandler>(
     }
 }
 
+#[expect(clippy::manual_async_fn, reason = "an async fn would hold its arguments twice")]
 fn serve_cleartext<H: StreamHandler>(
     mut tcp: TcpStream,
     peer: SocketAddr,
