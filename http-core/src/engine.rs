@@ -267,6 +267,20 @@ impl<T: Transport> Stream<T> {
     pub fn transport(&self) -> &T {
         &self.transport
     }
+
+    /// Gives the stream up and returns its transport: an engine that keeps a connection
+    /// without an exchange's state while it idles, and wraps the transport in a new
+    /// stream ([`new`](Self::new)) when the next request comes.
+    ///
+    /// ```
+    /// use http_core::{Stream, testing::MemoryTransport};
+    /// let s = Box::new(Stream::new(MemoryTransport::default()));
+    /// let t: MemoryTransport = s.into_transport();
+    /// let _again = Stream::new(t);
+    /// ```
+    pub fn into_transport(self) -> T {
+        self.transport
+    }
 }
 
 /// The `:protocol` of an HTTP/2 extended CONNECT (RFC 8441 §4), put in the request

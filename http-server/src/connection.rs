@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::BytesMut;
-use http_core::{Stream, StreamHandler};
+use http_core::StreamHandler;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -56,89 +56,104 @@ impl<H> Clone for ConnContext<H> {
 }
 
 /// Serves one TCP connection to its end.
-pub(crate) async fn serve_tcp<H: StreamHandler>(mut tcp: TcpStream, mut peer: SocketAddr, cx: &ConnContext<H>) {
-    let mut proxied_tls = false;
-    if cx.proxy_protocol {
-        if !is_trusted(&cx.trusted, peer.ip()) {
-            tracing::info!(%peer, "connection to the PROXY protocol listener from an untrusted address; closing");
-            return;
-        }
-        let deadline = tokio::time::Instant::now() + cx.h1.read_header_timeout;
-        // Boxed: a rare path, and each connection's task is sized for its largest state.
-        match Box::pin(proxy_protocol::read_header(&mut tcp, deadline)).await {
-            Ok(header) => {
-                peer = header.source.unwrap_or(peer);
-                proxied_tls = header.tls;
-            }
-            Err(e) => {
-                tracing::info!(%peer, error = %e, "PROXY protocol header refused; closing");
+// This and `serve_cleartext` are not `async fn`s: an `async fn` keeps each argument twice
+// in its future (the argument and its binding), and this future is every connection's
+// task; the async blocks use what they captured in place.
+#[expect(clippy::manual_async_fn, reason = "an async fn would hold its arguments twice")]
+pub(crate) fn serve_tcp<H: StreamHandler>(
+    mut tcp: TcpStream,
+    mut peer: SocketAddr,
+    cx: &ConnContext<H>,
+) -> impl Future<Output = ()> {
+    async move {
+        let mut proxied_tls = false;
+        if cx.proxy_protocol {
+            if !is_trusted(&cx.trusted, peer.ip()) {
+                tracing::info!(%peer, "connection to the PROXY protocol listener from an untrusted address; closing");
                 return;
             }
+            let deadline = tokio::time::Instant::now() + cx.h1.read_header_timeout;
+            // Boxed: a rare path, and each connection's task is sized for its largest state.
+            match Box::pin(proxy_protocol::read_header(&mut tcp, deadline)).await {
+                Ok(header) => {
+                    peer = header.source.unwrap_or(peer);
+                    proxied_tls = header.tls;
+                }
+                Err(e) => {
+                    tracing::info!(%peer, error = %e, "PROXY protocol header refused; closing");
+                    return;
+                }
+            }
         }
-    }
-    match cx.tls.clone() {
-        // Boxed: the TLS and HTTP/2 states are large, and each connection's task is sized
-        // for its largest state; a cleartext HTTP/1 connection should not pay for them.
-        Some(tls) => Box::pin(serve_tls(tcp, peer, &tls, cx)).await,
-        None => serve_cleartext(tcp, peer, proxied_tls, cx).await,
+        match &cx.tls {
+            // Boxed: the TLS and HTTP/2 states are large, and each connection's task is sized
+            // for its largest state; a cleartext HTTP/1 connection should not pay for them.
+            Some(tls) => Box::pin(serve_tls(tcp, peer, tls, cx)).await,
+            None => serve_cleartext(tcp, peer, proxied_tls, cx).await,
+        }
     }
 }
 
-async fn serve_cleartext<H: StreamHandler>(mut tcp: TcpStream, peer: SocketAddr, secure: bool, cx: &ConnContext<H>) {
-    let deadline = tokio::time::Instant::now() + cx.h1.read_header_timeout;
-    // Usually one peek decides: an HTTP/1 request differs from the preface at its first
-    // byte. Peeking leaves the bytes in the socket, so no buffer is allocated here; the
-    // HTTP/1 engine sizes its own to what arrives (an idle connection stays small).
-    let mut start = [0u8; PREFACE.len()];
-    let n = match tokio::time::timeout_at(deadline, tcp.peek(&mut start)).await {
-        Ok(Ok(n)) if n > 0 => n,
-        _ => return,
-    };
-    if start[..n] != PREFACE[..n] {
-        let transport = Box::new(Stream::new(
-            H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone()).via(Via { secure, local: false }),
-        ));
-        serve_connection(transport, &*cx.handler).await;
-        return;
-    }
-    if n == PREFACE.len() {
-        Box::pin(serve_h2(
-            Rewind::new(bytes::Bytes::new(), tcp),
-            Some(peer),
-            Via { secure, local: false },
-            cx.handler.clone(),
-            cx.h2.clone(),
-        ))
-        .await;
-        return;
-    }
-    // Rare: a preface prefix arrived alone. Read until the rest decides.
-    let mut buf = BytesMut::with_capacity(PREFACE.len());
-    while buf.len() < PREFACE.len() && PREFACE.starts_with(&buf) {
-        match tokio::time::timeout_at(deadline, tcp.read_buf(&mut buf)).await {
-            Ok(Ok(n)) if n > 0 => {}
-            Ok(_) => return,
-            // A silent connection: let HTTP/1 answer a partial head with 408, or just close.
-            Err(_) if buf.is_empty() => return,
-            Err(_) => break,
+#[expect(clippy::manual_async_fn, reason = "an async fn would hold its arguments twice")]
+fn serve_cleartext<H: StreamHandler>(
+    mut tcp: TcpStream,
+    peer: SocketAddr,
+    secure: bool,
+    cx: &ConnContext<H>,
+) -> impl Future<Output = ()> {
+    async move {
+        let deadline = tokio::time::Instant::now() + cx.h1.read_header_timeout;
+        // Usually one peek decides: an HTTP/1 request differs from the preface at its first
+        // byte. Peeking leaves the bytes in the socket, so no buffer is allocated here; the
+        // HTTP/1 engine sizes its own to what arrives (an idle connection stays small).
+        let mut start = [0u8; PREFACE.len()];
+        let n = match tokio::time::timeout_at(deadline, tcp.peek(&mut start)).await {
+            Ok(Ok(n)) if n > 0 => n,
+            _ => return,
+        };
+        if start[..n] != PREFACE[..n] {
+            let transport =
+                H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone()).via(Via { secure, local: false });
+            serve_connection(transport, &*cx.handler).await;
+            return;
         }
-    }
-    if buf.starts_with(PREFACE) {
-        Box::pin(serve_h2(
-            Rewind::new(buf.freeze(), tcp),
-            Some(peer),
-            Via { secure, local: false },
-            cx.handler.clone(),
-            cx.h2.clone(),
-        ))
-        .await;
-    } else {
-        let transport = Box::new(Stream::new(
-            H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone())
+        if n == PREFACE.len() {
+            Box::pin(serve_h2(
+                Rewind::new(bytes::Bytes::new(), tcp),
+                Some(peer),
+                Via { secure, local: false },
+                cx.handler.clone(),
+                cx.h2.clone(),
+            ))
+            .await;
+            return;
+        }
+        // Rare: a preface prefix arrived alone. Read until the rest decides.
+        let mut buf = BytesMut::with_capacity(PREFACE.len());
+        while buf.len() < PREFACE.len() && PREFACE.starts_with(&buf) {
+            match tokio::time::timeout_at(deadline, tcp.read_buf(&mut buf)).await {
+                Ok(Ok(n)) if n > 0 => {}
+                Ok(_) => return,
+                // A silent connection: let HTTP/1 answer a partial head with 408, or just close.
+                Err(_) if buf.is_empty() => return,
+                Err(_) => break,
+            }
+        }
+        if buf.starts_with(PREFACE) {
+            Box::pin(serve_h2(
+                Rewind::new(buf.freeze(), tcp),
+                Some(peer),
+                Via { secure, local: false },
+                cx.handler.clone(),
+                cx.h2.clone(),
+            ))
+            .await;
+        } else {
+            let transport = H1Transport::new(tcp, Some(peer), cx.h1.clone(), cx.graceful.clone())
                 .with_buffered(buf)
-                .via(Via { secure, local: false }),
-        ));
-        serve_connection(transport, &*cx.handler).await;
+                .via(Via { secure, local: false });
+            serve_connection(transport, &*cx.handler).await;
+        }
     }
 }
 
@@ -173,10 +188,8 @@ async fn serve_tls<H: StreamHandler>(tcp: TcpStream, peer: SocketAddr, tls: &Tls
     if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
         serve_h2(stream, Some(peer), Via { secure: true, local: false }, cx.handler.clone(), cx.h2.clone()).await;
     } else {
-        let transport = Box::new(Stream::new(
-            H1Transport::new(stream, Some(peer), cx.h1.clone(), cx.graceful.clone())
-                .via(Via { secure: true, local: false }),
-        ));
+        let transport = H1Transport::new(stream, Some(peer), cx.h1.clone(), cx.graceful.clone())
+            .via(Via { secure: true, local: false });
         serve_connection(transport, &*cx.handler).await;
     }
 }
@@ -214,7 +227,7 @@ pub(crate) async fn serve_unix<H: StreamHandler>(mut s: tokio::net::UnixStream, 
             serve_h2(stream, None, via, cx.handler.clone(), cx.h2.clone()).await;
         } else {
             let t = H1Transport::new(stream, None, cx.h1.clone(), cx.graceful.clone()).via(via);
-            serve_connection(Box::new(Stream::new(t)), &*cx.handler).await;
+            serve_connection(t, &*cx.handler).await;
         }
         return;
     }
@@ -233,6 +246,6 @@ pub(crate) async fn serve_unix<H: StreamHandler>(mut s: tokio::net::UnixStream, 
         serve_h2(Rewind::new(buf.freeze(), s), None, via, cx.handler.clone(), cx.h2.clone()).await;
     } else {
         let t = H1Transport::new(s, None, cx.h1.clone(), cx.graceful.clone()).with_buffered(buf).via(via);
-        serve_connection(Box::new(Stream::new(t)), &*cx.handler).await;
+        serve_connection(t, &*cx.handler).await;
     }
 }

@@ -330,7 +330,7 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> Transport f
             match self.body.decoder.decode(&mut self.io.rbuf, self.cfg.limits.max_header_bytes) {
                 Ok(Decoded::Data(d)) => return Poll::Ready(Ok(Some(d))),
                 Ok(Decoded::End(t)) => {
-                    self.body.trailers = t;
+                    self.body.trailers = t.map(Box::new);
                     return Poll::Ready(Ok(None));
                 }
                 Ok(Decoded::NeedMore) => {}
@@ -348,7 +348,7 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> Transport f
     }
 
     fn take_request_trailers(&mut self) -> Option<HeaderMap> {
-        self.body.trailers.take()
+        self.body.trailers.take().map(|t| *t)
     }
 
     fn recycle_headers(&mut self, headers: HeaderMap) {

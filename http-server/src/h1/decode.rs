@@ -12,8 +12,9 @@ use super::role::BodyLength;
 #[derive(Debug)]
 pub(crate) struct BodyReader {
     pub(crate) decoder: BodyDecoder,
-    /// The trailers of a chunked body, once it was read to its end.
-    pub(crate) trailers: Option<HeaderMap>,
+    /// The trailers of a chunked body, once it was read to its end. Boxed: rare, and the
+    /// reader lives in every idle connection's transport.
+    pub(crate) trailers: Option<Box<HeaderMap>>,
     /// `Expect: 100-continue` was sent and `100 Continue` not yet (RFC 9110 §10.1.1).
     pub(crate) expect_continue: bool,
     /// The body was cut short or malformed: its framing is lost.

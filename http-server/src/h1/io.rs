@@ -228,19 +228,21 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
     /// moved only when it would fire after `wake_at` or has fired already. Left earlier, it
     /// fires at most once for nothing (about once per [`RELEASE_IDLE_AFTER`]) and is then
     /// set to `wake_at` — instead of a timer-wheel update per request.
-    pub(crate) async fn wait_head_bytes(
-        &mut self,
+    // Not an `async fn`: its future would hold each argument twice; the `poll_fn` holds
+    // what it needs once, and it is part of every idle connection's future.
+    pub(crate) fn wait_head_bytes<'a>(
+        &'a mut self,
         now: Instant,
         wake_at: Instant,
-        mut shutdown: Option<(&Signal, &mut Pin<Box<WaitForCancellationFutureOwned>>)>,
-    ) -> HeadWait {
+        mut shutdown: Option<(&'a Signal, &'a mut Pin<Box<WaitForCancellationFutureOwned>>)>,
+    ) -> impl Future<Output = HeadWait> + 'a {
         let mut registered = false;
         self.timer_armed = false;
         let set_for = self.timer.deadline();
         if set_for <= now || set_for > wake_at {
             self.timer.as_mut().reset(wake_at);
         }
-        poll_fn(|cx| {
+        poll_fn(move |cx| {
             let Some(io) = self.io.as_mut() else { return Poll::Ready(HeadWait::Read(Ok(0))) };
             if let Poll::Ready(r) = poll_read_head(Pin::new(io), cx, &mut self.rbuf, self.hot) {
                 if let Ok(n) = r {
@@ -266,7 +268,6 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
             }
             Poll::Pending
         })
-        .await
     }
 
     /// Sends `*remaining` bytes of `file` from `*offset` with `sendfile(2)` after whatever

@@ -9,6 +9,8 @@
 //!   close) and the `Transport` that carries a `Stream` over it;
 //! - [`dispatch`]: the loop that runs the handler for each request (the exchange slot,
 //!   a panic → 500, the request span);
+//! - [`seat`]: where the transport is kept between requests, alone or in the `Stream`
+//!   the exchanges run on;
 //! - [`encode`]: the response body's framing (chunks, last chunk and trailers) and the
 //!   error responses the connection sends on its own.
 
@@ -18,4 +20,5 @@ pub(crate) mod dispatch;
 pub(crate) mod encode;
 pub(crate) mod io;
 pub(crate) mod role;
+pub(crate) mod seat;
 pub(crate) mod sendfile;

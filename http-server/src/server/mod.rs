@@ -435,10 +435,12 @@ fn log_connection_sizes<H: StreamHandler>(_cx: &ConnContext<H>) {
     fn size3<A, B, C, F>(_: impl FnOnce(A, B, C) -> F) -> usize {
         std::mem::size_of::<F>()
     }
-    type H1Stream = Box<http_core::Stream<crate::h1::conn::H1Transport<tokio::net::TcpStream>>>;
+    type H1 = crate::h1::conn::H1Transport<tokio::net::TcpStream>;
     tracing::debug!(
         serve_tcp = size3(|tcp, peer, cx: &'static ConnContext<H>| serve_tcp(tcp, peer, cx)),
-        h1 = size2(|s: H1Stream, h: &'static crate::ops::Ops<H>| crate::h1::dispatch::serve_connection(s, h)),
+        h1 = size2(|t: H1, h: &'static crate::ops::Ops<H>| crate::h1::dispatch::serve_connection(t, h)),
+        h1_transport = std::mem::size_of::<H1>(),
+        h1_stream = std::mem::size_of::<http_core::Stream<H1>>(),
         "connection future sizes in bytes"
     );
 }
