@@ -310,6 +310,20 @@ impl Deflater {
     }
 }
 
+/// `len` pseudo-random (xorshift) bytes from `seed`: deflate makes them longer.
+#[cfg(test)]
+pub(crate) fn incompressible(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
 /// The bounded message decompressor.
 pub(crate) struct Inflater {
     d: Decompress,
@@ -507,16 +521,7 @@ mod tests {
 
     #[test]
     fn compressing_stops_at_the_limit() {
-        // incompressible bytes (xorshift): deflate makes them longer
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let noise: Vec<u8> = (0..200_000)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect();
+        let noise = incompressible(200_000, 0x9e37_79b9_7f4a_7c15);
         let text = b"the same words again and again ".repeat(5000);
         // (message, limit, fits, then the next message still round-trips)
         for (m, limit, fits) in [(&noise, noise.len() - 1, false), (&text, text.len() - 1, true), (&text, 100, false)] {

@@ -759,15 +759,7 @@ mod tests {
         let cfg = Config { deflate: Some(crate::DeflateParams::default()), ..Config::default() };
         let mut server = WebSocket::from_upgraded(a, Role::Server, cfg.clone());
         let mut client = WebSocket::from_upgraded(b, Role::Client, cfg);
-        let mut x = 0x1234_5678_9abc_def0u64;
-        let random: Vec<u8> = (0..1 << 20)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect();
+        let random = crate::deflate::incompressible(1 << 20, 0x1234_5678_9abc_def0);
         // (payload, sent compressed)
         let cases = [(b"hello ".repeat(40), true), (random, false), (vec![b'a'; 5000], true)];
         for (data, compressed) in cases {
