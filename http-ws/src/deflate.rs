@@ -277,9 +277,15 @@ impl Deflater {
     }
 
     /// Compresses one whole message into `out` (cleared first), without the sync tail.
-    pub(crate) fn compress(&mut self, mut input: &[u8], out: &mut Vec<u8>) {
+    /// False as soon as the result would be longer than `limit` bytes: `out` then holds
+    /// a partial stream and the compressor must be [`reset`](Self::reset). `out` never
+    /// grows much past `limit` (the compressor writes the whole capacity it is given, so
+    /// an incompressible message would otherwise cost up to twice its size here).
+    pub(crate) fn compress(&mut self, mut input: &[u8], out: &mut Vec<u8>, limit: usize) -> bool {
+        // the sync tail (4 bytes) is cut off at the end: stop only past it
+        let stop = limit.saturating_add(4);
         out.clear();
-        out.reserve(input.len() / 2 + 64);
+        out.reserve_exact((input.len() / 2 + 64).min(stop.saturating_add(1)));
         loop {
             let before = self.c.total_in();
             // compression of in-memory data with a sync flush cannot fail
@@ -288,7 +294,11 @@ impl Deflater {
             if input.is_empty() && out.len() < out.capacity() {
                 break;
             }
-            out.reserve(out.capacity().max(1024));
+            if out.len() > stop {
+                return false;
+            }
+            // double, but not past the limit (+1 to detect passing it)
+            out.reserve_exact(out.capacity().max(1024).min(stop.saturating_add(1) - out.len()).max(1));
         }
         if out.ends_with(&[0, 0, 0xff, 0xff]) {
             out.truncate(out.len() - 4);
@@ -296,7 +306,22 @@ impl Deflater {
         if self.no_context_takeover {
             self.c.reset();
         }
+        out.len() <= limit
     }
+}
+
+/// `len` pseudo-random (xorshift) bytes from `seed`: deflate makes them longer.
+#[cfg(test)]
+pub(crate) fn incompressible(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
 }
 
 /// The bounded message decompressor.
@@ -483,7 +508,7 @@ mod tests {
         });
         let mut wire = Vec::new();
         for m in msgs {
-            d.compress(m, &mut wire);
+            assert!(d.compress(m, &mut wire, usize::MAX));
             let mut out = Vec::new();
             // inflate in two pieces, as two fragments would be
             let (a, b) = wire.split_at(wire.len() / 2);
@@ -491,6 +516,34 @@ mod tests {
             i.inflate(b, &mut out, 1 << 20).unwrap();
             i.finish(&mut out, 1 << 20).unwrap();
             assert_eq!(&out, m);
+        }
+    }
+
+    #[test]
+    fn compressing_stops_at_the_limit() {
+        let noise = incompressible(200_000, 0x9e37_79b9_7f4a_7c15);
+        let text = b"the same words again and again ".repeat(5000);
+        // (message, limit, fits, then the next message still round-trips)
+        for (m, limit, fits) in [(&noise, noise.len() - 1, false), (&text, text.len() - 1, true), (&text, 100, false)] {
+            let p = DeflateParams::default();
+            let mut d = Deflater::new(&p);
+            let mut wire = Vec::new();
+            assert_eq!(d.compress(m, &mut wire, limit), fits, "limit {limit}");
+            assert!(wire.capacity() <= limit + 1024 || fits, "capacity {} for limit {limit}", wire.capacity());
+            if fits {
+                assert!(wire.len() <= limit);
+            } else {
+                d.reset();
+            }
+            // after a refusal and reset, the compressor starts afresh
+            let mut i = Inflater::new(&p);
+            assert!(d.compress(b"hello hello", &mut wire, usize::MAX));
+            if !fits {
+                let mut out = Vec::new();
+                i.inflate(&wire, &mut out, 1 << 20).unwrap();
+                i.finish(&mut out, 1 << 20).unwrap();
+                assert_eq!(out, b"hello hello");
+            }
         }
     }
 
@@ -521,7 +574,7 @@ mod tests {
     fn bomb_stops_at_the_limit() {
         let zeros = vec![0u8; 8 << 20];
         let mut wire = Vec::new();
-        Deflater::new(&DeflateParams { level: 9, ..Default::default() }).compress(&zeros, &mut wire);
+        Deflater::new(&DeflateParams { level: 9, ..Default::default() }).compress(&zeros, &mut wire, usize::MAX);
         assert!(wire.len() < 20 << 10, "{} compressed bytes", wire.len());
         let limit = 1 << 20;
         let mut out = Vec::new();

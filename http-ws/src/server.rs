@@ -152,6 +152,12 @@ impl<F> fmt::Debug for WebSocketHandler<F> {
 /// extended CONNECT (RFC 8441) of a `GET` route to it too. Refused handshakes are answered
 /// (426, 400, 403, 405; see [`Rejection`]) and the callback does not run.
 ///
+/// The callback runs on a task of its own (`tokio::spawn`, so outside the connection's
+/// tracing span), which the connection waits for: the connection counts as open until
+/// the callback returns, the socket gets close 1001 when the server closes, a panic in
+/// the callback is reported as a handler's panic and ends only its connection, and a
+/// forced close aborts the callback's task.
+///
 /// Middleware runs before the handshake, so it can refuse (e.g. authenticate) with an
 /// ordinary answer; it must wrap stream handlers natively (`Layer::wrap_stream`), as a
 /// serve-style wrapper buffers the exchange and cannot hand the connection over.
@@ -280,6 +286,33 @@ where
     async fn call(&self, s: &mut Stream) {
         let Ok(ws) = upgrade(s, &self.accept).await else { return };
         let req = s.take_request(Body::empty());
-        (self.callback)(ws, req).await;
+        // The callback runs on a task of its own: each of its polls is then the socket's
+        // alone, not one through the connection's layers (serving loop, panic guard,
+        // router). This task waits for it, so the connection still counts until the
+        // socket is done, and a forced close, dropping this task, aborts that one.
+        let task = CallbackTask(tokio::spawn((self.callback)(ws, req)));
+        if let Err(e) = task.await
+            && e.is_panic()
+        {
+            // the connection's own panic guard reports it, as if it had panicked here
+            std::panic::resume_unwind(e.into_panic());
+        }
+    }
+}
+
+/// The task running one socket's callback; aborted when dropped unfinished.
+struct CallbackTask(tokio::task::JoinHandle<()>);
+
+impl Future for CallbackTask {
+    type Output = Result<(), tokio::task::JoinError>;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0).poll(cx)
+    }
+}
+
+impl Drop for CallbackTask {
+    fn drop(&mut self) {
+        self.0.abort(); // a no-op once it finished
     }
 }

@@ -208,10 +208,22 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
         self
     }
 
-    /// Queues close 1001 once the `close_on` signal fired; true if it did just now.
-    fn poll_going_away(&mut self, cx: &mut Context<'_>) -> bool {
+    /// Before waiting: the `close_on` signal wakes this task when it fires (if it fired
+    /// meanwhile, the task is woken at once to queue the close).
+    fn watch_going_away(&mut self, cx: &mut Context<'_>) {
+        if let Some(signal) = self.going_away.as_mut()
+            && signal.register(cx)
+        {
+            cx.waker().wake_by_ref();
+        }
+    }
+
+    /// Queues close 1001 once the `close_on` signal fired; true if it did just now. An
+    /// atomic load while it has not; waits register with [`Self::watch_going_away`].
+    #[inline]
+    fn going_away(&mut self) -> bool {
         let Some(signal) = self.going_away.as_mut() else { return false };
-        if !signal.poll_fired(cx) {
+        if !signal.fired() {
             return false;
         }
         self.going_away = None;
@@ -437,8 +449,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
         match self.config.deflate.as_ref() {
             Some(p) if data.len() >= p.min_size => {
                 let d = self.deflater.get_or_insert_with(|| Deflater::new(p));
-                d.compress(data, &mut self.scratch);
-                if self.scratch.len() < data.len() {
+                // sent compressed only if that is shorter; the attempt stops there
+                if d.compress(data, &mut self.scratch, data.len().saturating_sub(1)) && self.scratch.len() < data.len()
+                {
                     data = &self.scratch;
                     rsv1 = true;
                 } else {
@@ -610,7 +623,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> futures_sink::Sink<Message> for WebSock
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
-        if this.poll_going_away(cx) {
+        if this.going_away() {
             // send the close now; the receive side finishes the handshake
             if let Poll::Ready(Ok(())) = this.poll_write_out(cx) {
                 this.auto_flush = false;
@@ -621,7 +634,11 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> futures_sink::Sink<Message> for WebSock
             return Poll::Ready(Err(Error::ConnectionClosed));
         }
         if this.unsent() >= this.config.write_buffer_size {
-            ready!(this.poll_sink_write(cx))?;
+            let written = this.poll_sink_write(cx);
+            if written.is_pending() {
+                this.watch_going_away(cx);
+            }
+            ready!(written)?;
         }
         Poll::Ready(Ok(()))
     }
@@ -742,15 +759,7 @@ mod tests {
         let cfg = Config { deflate: Some(crate::DeflateParams::default()), ..Config::default() };
         let mut server = WebSocket::from_upgraded(a, Role::Server, cfg.clone());
         let mut client = WebSocket::from_upgraded(b, Role::Client, cfg);
-        let mut x = 0x1234_5678_9abc_def0u64;
-        let random: Vec<u8> = (0..1 << 20)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect();
+        let random = crate::deflate::incompressible(1 << 20, 0x1234_5678_9abc_def0);
         // (payload, sent compressed)
         let cases = [(b"hello ".repeat(40), true), (random, false), (vec![b'a'; 5000], true)];
         for (data, compressed) in cases {

@@ -6,9 +6,9 @@ use super::*;
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
     pub(super) fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
-        // once per poll, not per frame: the signal wakes this task if it fires later (a
-        // close it queues goes out with the `auto_flush` below)
-        self.poll_going_away(cx);
+        // once per poll, not per frame (a close it queues goes out with the `auto_flush`
+        // below); the task registers for the signal only when the read must wait
+        self.going_away();
         loop {
             match self.state {
                 State::Done => return Poll::Ready(None),
@@ -88,7 +88,11 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                     return Poll::Ready(Some(Err(e.into())));
                 }
             }
-            match ready!(self.poll_fill(cx)) {
+            let filled = self.poll_fill(cx);
+            if filled.is_pending() {
+                self.watch_going_away(cx);
+            }
+            match ready!(filled) {
                 Ok(0) => {
                     self.state = State::Done;
                     return Poll::Ready((!self.close_sent).then_some(Err(Error::AbnormalClosure)));
