@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use http_core::header::{ACCEPT_RANGES, CONTENT_RANGE, CONTENT_TYPE, ETAG, LAST_MODIFIED, RANGE};
 use http_core::{Body, HeaderValue, Method, Request, RequestHead, Response, StatusCode};
 
-use super::chunks::{Segment, body_of};
+use super::chunks::{body_of, body_of_range};
 use super::conditional::{Precondition, check_preconditions, if_range_holds};
 use super::content::Content;
 use super::etag::ETag;
@@ -104,7 +104,7 @@ fn respond(head: &RequestHead, mut content: Content) -> Response {
         RangeOutcome::Full => {
             headers.insert(CONTENT_TYPE, content_type);
             let whole = ByteRange { start: 0, end: size.saturating_sub(1) };
-            let body = if size == 0 { Body::empty() } else { body_of(content, vec![Segment::Slice(whole)]) };
+            let body = if size == 0 { Body::empty() } else { body_of_range(content, whole) };
             Response::from_parts(StatusCode::OK, headers, body)
         }
         RangeOutcome::Unsatisfiable => {
@@ -117,7 +117,7 @@ fn respond(head: &RequestHead, mut content: Content) -> Response {
             let range = ranges[0];
             headers.insert(CONTENT_TYPE, content_type);
             headers.insert(CONTENT_RANGE, HeaderValue::from_str(&range.content_range(size)).expect("ASCII"));
-            Response::from_parts(StatusCode::PARTIAL_CONTENT, headers, body_of(content, vec![Segment::Slice(range)]))
+            Response::from_parts(StatusCode::PARTIAL_CONTENT, headers, body_of_range(content, range))
         }
         RangeOutcome::Partial(ranges) => {
             let (media_type, segments) = byteranges(&ranges, size, &content_type);
