@@ -324,6 +324,8 @@ impl Resolved {
         };
         if asks.conditional || asks.range {
             c.etag = etag.clone();
+        } else {
+            c.plain_request = true;
         }
         c.last_modified = last_modified;
         c.validator_headers = Some((headers.0.clone(), headers.1.clone()));

@@ -83,7 +83,12 @@ fn respond(head: &RequestHead, mut content: Content) -> Response {
     if let Some(v) = last_modified {
         headers.insert(LAST_MODIFIED, v);
     }
-    match check_preconditions(&head.method, &head.headers, content.etag.as_ref(), content.last_modified) {
+    let checked = if content.plain_request {
+        Precondition::Proceed
+    } else {
+        check_preconditions(&head.method, &head.headers, content.etag.as_ref(), content.last_modified)
+    };
+    match checked {
         Precondition::Proceed => {}
         Precondition::NotModified => return Response::from_parts(StatusCode::NOT_MODIFIED, headers, Body::empty()),
         Precondition::Failed => return Response::error(StatusCode::PRECONDITION_FAILED),
@@ -92,9 +97,10 @@ fn respond(head: &RequestHead, mut content: Content) -> Response {
     if !content.encoded {
         headers.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     }
-    let ranged = !content.encoded && (head.method == Method::GET || head.method == Method::HEAD);
-    let outcome = match head.headers.get(RANGE) {
-        Some(value) if ranged && if_range_holds(&head.headers, content.etag.as_ref(), content.last_modified) => {
+    let ranged =
+        !content.encoded && !content.plain_request && (head.method == Method::GET || head.method == Method::HEAD);
+    let outcome = match if ranged { head.headers.get(RANGE) } else { None } {
+        Some(value) if if_range_holds(&head.headers, content.etag.as_ref(), content.last_modified) => {
             value.to_str().map_or(RangeOutcome::Full, |v| resolve_range(v, content.size))
         }
         _ => RangeOutcome::Full,
