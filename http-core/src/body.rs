@@ -46,7 +46,13 @@ type BoxStream = Pin<Box<dyn AsyncStream<Item = Result<Frame, BoxError>> + Send 
 enum Kind {
     Empty,
     Full(Bytes),
-    Stream { stream: BoxStream, len: Option<u64> },
+    Stream {
+        stream: BoxStream,
+        len: Option<u64>,
+    },
+    /// The bytes of the body's file region; the stream that reads them is made when the
+    /// body is first read ([`Body::from_file_region_with`]).
+    Deferred,
 }
 
 /// A request or response body.
@@ -63,11 +69,33 @@ pub struct Body {
     file: Option<Box<FileRegion>>,
 }
 
-/// A byte range of an open file that a file-backed body consists of.
-struct FileRegion {
+/// A byte range of an open file that a file-backed body consists of, with what makes the
+/// body's fallback when it is made on first read.
+struct FileRegion<M: ?Sized = dyn MakeFallback> {
     file: Arc<std::fs::File>,
     offset: u64,
     len: u64,
+    make: M,
+}
+
+/// Makes a file region's fallback body, once (`None` when it was given made).
+trait MakeFallback: Send {
+    fn make(&mut self, file: &Arc<std::fs::File>, offset: u64, len: u64) -> Option<Body>;
+}
+
+impl MakeFallback for () {
+    fn make(&mut self, _: &Arc<std::fs::File>, _: u64, _: u64) -> Option<Body> {
+        None
+    }
+}
+
+/// A fallback made by a closure when the body is first read.
+struct Lazy<F>(Option<F>);
+
+impl<F: FnOnce(Arc<std::fs::File>, u64, u64) -> Body + Send> MakeFallback for Lazy<F> {
+    fn make(&mut self, file: &Arc<std::fs::File>, offset: u64, len: u64) -> Option<Body> {
+        self.0.take().map(|f| f(Arc::clone(file), offset, len))
+    }
 }
 
 impl Body {
@@ -162,8 +190,37 @@ impl Body {
     /// ```
     pub fn from_file_region(file: Arc<std::fs::File>, offset: u64, len: u64, fallback: Body) -> Self {
         let mut body = fallback.with_exact_len(len);
-        body.file = Some(Box::new(FileRegion { file, offset, len }));
+        body.file = Some(Box::new(FileRegion { file, offset, len, make: () }));
         body
+    }
+
+    /// [`from_file_region`](Self::from_file_region) with the fallback made by `fallback`
+    /// (given the file, offset and length) only if the body is read: an engine that sends
+    /// the region zero-copy never makes it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::sync::Arc;
+    /// use http_core::Body;
+    /// let path = std::env::temp_dir().join(format!("http-core-doc-lazy-{}", std::process::id()));
+    /// std::fs::write(&path, b"hello world")?;
+    /// let file = Arc::new(std::fs::File::open(&path)?);
+    /// let body = Body::from_file_region_with(file, 6, 5, |_file, offset, len| {
+    ///     assert_eq!((offset, len), (6, 5));
+    ///     Body::from("world") // usually a stream reading the file in chunks
+    /// });
+    /// assert_eq!((body.exact_len(), body.file_region().map(|(_, o, l)| (o, l))), (Some(5), Some((6, 5))));
+    /// assert_eq!(body.collect(64).await.unwrap(), "world", "made when read");
+    /// # std::fs::remove_file(&path) }
+    /// ```
+    pub fn from_file_region_with<F>(file: Arc<std::fs::File>, offset: u64, len: u64, fallback: F) -> Self
+    where
+        F: FnOnce(Arc<std::fs::File>, u64, u64) -> Body + Send + 'static,
+    {
+        Body {
+            kind: Kind::Deferred,
+            file: Some(Box::new(FileRegion { file, offset, len, make: Lazy(Some(fallback)) })),
+        }
     }
 
     /// The file region of a body made by [`from_file_region`](Self::from_file_region):
@@ -205,6 +262,7 @@ impl Body {
             Kind::Empty => Some(0),
             Kind::Full(b) => Some(b.len() as u64),
             Kind::Stream { len, .. } => *len,
+            Kind::Deferred => self.file.as_ref().map(|r| r.len),
         }
     }
 
@@ -221,7 +279,7 @@ impl Body {
         match &self.kind {
             Kind::Empty => true,
             Kind::Full(b) => b.is_empty(),
-            Kind::Stream { .. } => false,
+            Kind::Stream { .. } | Kind::Deferred => false,
         }
     }
 
@@ -234,7 +292,7 @@ impl Body {
     /// assert!(streamed.is_stream());
     /// ```
     pub fn is_stream(&self) -> bool {
-        matches!(self.kind, Kind::Stream { .. })
+        matches!(self.kind, Kind::Stream { .. } | Kind::Deferred)
     }
 
     /// The bytes of a whole (non-streamed) body.
@@ -272,9 +330,13 @@ impl Body {
     /// ```
     pub fn poll_frame(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Frame, Error>>> {
         // Reading the fallback consumes the body: the region no longer describes what is left.
-        self.file = None;
+        while let Some(mut region) = self.file.take() {
+            if let Some(made) = region.make.make(&region.file, region.offset, region.len) {
+                *self = made;
+            }
+        }
         match &mut self.kind {
-            Kind::Empty => Poll::Ready(None),
+            Kind::Empty | Kind::Deferred => Poll::Ready(None),
             Kind::Full(_) => {
                 let Kind::Full(b) = std::mem::replace(&mut self.kind, Kind::Empty) else { unreachable!() };
                 Poll::Ready(if b.is_empty() { None } else { Some(Ok(Frame::Data(b))) })
@@ -431,6 +493,7 @@ impl fmt::Debug for Body {
             Kind::Empty => f.write_str("Body(empty)"),
             Kind::Full(b) => write!(f, "Body({} bytes)", b.len()),
             Kind::Stream { len, .. } if self.file.is_some() => write!(f, "Body(file, len={len:?})"),
+            Kind::Deferred => write!(f, "Body(file, len={:?})", self.exact_len()),
             Kind::Stream { len, .. } => write!(f, "Body(stream, len={len:?})"),
         }
     }
@@ -591,6 +654,39 @@ mod tests {
         assert_eq!(body.next_frame().await.unwrap().unwrap(), Frame::Data("234".into()));
         assert!(body.file_region().is_none());
         assert!(body.next_frame().await.is_none());
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn lazy_fallback_is_made_only_when_read() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let path = std::env::temp_dir().join(format!("http-core-lazy-{}", std::process::id()));
+        std::fs::write(&path, b"0123456789").unwrap();
+        let file = Arc::new(std::fs::File::open(&path).unwrap());
+        std::fs::remove_file(&path).unwrap();
+        static MADE: AtomicUsize = AtomicUsize::new(0);
+        let lazy = |file: &Arc<std::fs::File>| {
+            Body::from_file_region_with(Arc::clone(file), 2, 3, |file, offset, len| {
+                MADE.fetch_add(1, Ordering::SeqCst);
+                let mut buf = vec![0; len as usize];
+                std::os::unix::fs::FileExt::read_exact_at(&*file, &mut buf, offset).unwrap();
+                Body::from(buf)
+            })
+        };
+        let unread = lazy(&file);
+        assert_eq!((unread.exact_len(), unread.is_empty(), unread.is_stream()), (Some(3), false, true));
+        assert_eq!(unread.file_region().map(|(_, o, l)| (o, l)), Some((2, 3)));
+        assert_eq!(format!("{unread:?}"), "Body(file, len=Some(3))");
+        assert!(unread.as_bytes().is_none());
+        drop(unread);
+        assert_eq!(MADE.load(Ordering::SeqCst), 0, "never read, never made");
+        let mut body = lazy(&file);
+        assert_eq!(body.next_frame().await.unwrap().unwrap(), Frame::Data("234".into()));
+        assert_eq!(MADE.load(Ordering::SeqCst), 1);
+        assert!(body.file_region().is_none(), "reading consumed the region");
+        assert!(body.next_frame().await.is_none());
+        assert_eq!(lazy(&file).collect(3).await.unwrap(), "234");
+        assert_eq!(MADE.load(Ordering::SeqCst), 2, "made once per body");
     }
 
     #[tokio::test]

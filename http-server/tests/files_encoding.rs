@@ -220,6 +220,60 @@ async fn caches_follow_file_changes() {
     peer.close().await;
 }
 
+/// With remembered lookups, the siblings found are remembered with the file: a fresh entry
+/// serves the sibling it opened (even once removed), and changes to the siblings (added,
+/// rewritten, removed) show once the entry is looked up again, like changes to the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remembered_siblings_follow_changes() {
+    let site = site();
+    let dir = site.root.join("pre");
+    let (file, gz) = (dir.join("page.js"), dir.join("page.js.gz"));
+    write(&file, text(30_000));
+    touch(&gz, &vec![b'g'; 20_000], 1_700_000_000);
+    let opts = |ttl| FileServerOptions::new().inline_io(true).precompressed(true).metadata_ttl(ttl);
+    let gzip = [("accept-encoding", "gzip")];
+    // Remembered for a long time: the sibling opened first is served after its removal.
+    let long = Peer::new(&site, opts(Duration::from_secs(3600))).await;
+    let (p, body) = long.get("/pre/page.js", &gzip).await;
+    assert_eq!((h(&p, "content-encoding"), h(&p, "vary"), body.len()), (Some("gzip"), Some("accept-encoding"), 20_000));
+    let first_tag = h(&p, "etag").unwrap().to_owned();
+    assert!(first_tag.ends_with("-gz\""), "{first_tag}");
+    assert_eq!(h(&p, "last-modified"), Some("Tue, 14 Nov 2023 22:13:20 GMT"), "the sibling's own");
+    std::fs::remove_file(&gz).unwrap();
+    let (p, body) = long.get("/pre/page.js", &gzip).await;
+    assert_eq!(
+        (h(&p, "content-encoding"), h(&p, "etag"), body.len()),
+        (Some("gzip"), Some(first_tag.as_str()), 20_000)
+    );
+    long.close().await;
+    // Looked up again after the ttl: each change to the sibling shows.
+    let ttl = Duration::from_millis(50);
+    let short = Peer::new(&site, opts(ttl)).await;
+    let (p, body) = short.get("/pre/page.js", &gzip).await;
+    assert_eq!((h(&p, "content-encoding"), body.as_ref()), (None, &text(30_000)[..]), "no sibling");
+    assert_eq!(h(&p, "vary"), None);
+    let mut tags = std::collections::HashSet::new();
+    for (data, secs) in
+        [(vec![b'1'; 20_000], 1_700_000_000), (vec![b'2'; 20_000], 1_700_000_100), (vec![b'3'; 100], 1_700_000_200)]
+    {
+        touch(&gz, &data, secs);
+        tokio::time::sleep(ttl + Duration::from_millis(20)).await;
+        for _ in 0..2 {
+            let (p, body) = short.get("/pre/page.js", &gzip).await;
+            assert_eq!((h(&p, "content-encoding"), body.as_ref()), (Some("gzip"), &data[..]), "sibling at {secs}");
+            tags.insert(h(&p, "etag").unwrap().to_owned());
+        }
+        let (p, body) = short.get("/pre/page.js", &[("accept-encoding", "br")]).await;
+        assert_eq!((h(&p, "content-encoding"), h(&p, "vary"), body.len()), (None, Some("accept-encoding"), 30_000));
+    }
+    assert_eq!(tags.len(), 3, "one tag per sibling version: {tags:?}");
+    std::fs::remove_file(&gz).unwrap();
+    tokio::time::sleep(ttl + Duration::from_millis(20)).await;
+    let (p, body) = short.get("/pre/page.js", &gzip).await;
+    assert_eq!((h(&p, "content-encoding"), body.len()), (None, 30_000), "removed");
+    short.close().await;
+}
+
 #[tokio::test]
 async fn weak_etags_for_fileserver_and_servefile() {
     let site = site();

@@ -189,28 +189,29 @@ impl Stream {
                 self.closewrite().await
             }
             Ok(data) => Box::pin(self.write_body(Body::from(data))).await,
-            Err(body) => Box::pin(self.write_body(body)).await,
+            Err(body) => {
+                // A file-backed body goes out zero-copy where the transport can (no boxed
+                // writer either); otherwise its fallback frames are streamed.
+                if let Some((file, mut offset, mut remaining)) = body.file_region()
+                    && self.trailers.is_none()
+                {
+                    let r = poll_fn(|cx| self.transport.poll_send_file(cx, file, &mut offset, &mut remaining)).await;
+                    match r {
+                        Ok(true) => return self.closewrite().await,
+                        Ok(false) => {}
+                        Err(e) => {
+                            self.write = WriteState::Aborted;
+                            return Err(e);
+                        }
+                    }
+                }
+                Box::pin(self.write_body(body)).await
+            }
         }
     }
 
-    /// Writes a response body after its head: zero-copy from a file where the transport
-    /// can, otherwise frame by frame; then the trailers.
+    /// Writes a response body after its head, frame by frame; then the trailers.
     async fn write_body(&mut self, mut body: Body) -> Result<(), Error> {
-        if let Some((file, mut offset, mut remaining)) = body.file_region() {
-            // A file-backed body goes out zero-copy where the transport can; otherwise its
-            // fallback frames are streamed below.
-            if self.trailers.is_none() {
-                let r = poll_fn(|cx| self.transport.poll_send_file(cx, file, &mut offset, &mut remaining)).await;
-                match r {
-                    Ok(true) => return self.closewrite().await,
-                    Ok(false) => {}
-                    Err(e) => {
-                        self.write = WriteState::Aborted;
-                        return Err(e);
-                    }
-                }
-            }
-        }
         loop {
             // Flush whatever is buffered whenever the body has nothing ready, so streamed
             // responses (SSE, progress output) reach the client as they are produced.

@@ -36,6 +36,9 @@ pub(super) enum Segment {
 
 /// The response body for `segments` of `content`, with its exact length.
 pub(super) fn body_of(content: Content, segments: Vec<Segment>) -> Body {
+    if let [Segment::Slice(r)] = segments.as_slice() {
+        return body_of_range(content, *r);
+    }
     let len: u64 = segments
         .iter()
         .map(|s| match s {
@@ -43,48 +46,55 @@ pub(super) fn body_of(content: Content, segments: Vec<Segment>) -> Body {
             Segment::Slice(r) => r.len(),
         })
         .sum();
-    let chunk = content.chunk_size;
-    let inline = content.inline_reads;
+    streamed(content, to_queue(segments), len)
+}
+
+/// The response body for one range of `content` (the whole of it for a 200): bytes in
+/// memory are sliced, a file range long enough for `sendfile` becomes a file region.
+pub(super) fn body_of_range(content: Content, r: ByteRange) -> Body {
+    let (chunk, inline) = (content.chunk_size, content.inline_reads);
+    match content.source {
+        Source::Bytes(b) => Body::from(b.slice(r.start as usize..=r.end as usize)),
+        // One range of the file, read on the polling thread anyway (`inline`): engines that
+        // can may send it zero-copy, others stream the chunks, made only when read. (Multipart
+        // bodies interleave part heads, and blocking-pool reads promise the runtime threads
+        // never wait on the disk, which `sendfile` would.)
+        Source::File(file) if inline && r.len() >= SENDFILE_MIN => {
+            Body::from_file_region_with(file, r.start, r.len(), move |file, offset, len| {
+                let segments = VecDeque::from([Piece::Slice { offset, left: len }]);
+                let stream = FileChunks { file, segments, chunk, inline, pending: None };
+                Body::from_bytes_stream(stream).with_exact_len(len)
+            })
+        }
+        source => streamed(
+            Content { source, ..content },
+            VecDeque::from([Piece::Slice { offset: r.start, left: r.len() }]),
+            r.len(),
+        ),
+    }
+}
+
+/// `pieces` of `content` as a stream of `len` bytes.
+fn streamed(content: Content, pieces: VecDeque<Piece>, len: u64) -> Body {
+    let (chunk, inline) = (content.chunk_size, content.inline_reads);
     match content.source {
         Source::Bytes(b) => {
-            if let [Segment::Slice(r)] = segments.as_slice() {
-                return Body::from(b.slice(r.start as usize..=r.end as usize));
-            }
-            let parts: Vec<Result<Bytes, io::Error>> = segments
+            let parts: Vec<Result<Bytes, io::Error>> = pieces
                 .into_iter()
-                .map(|s| match s {
-                    Segment::Literal(l) => Ok(l),
-                    Segment::Slice(r) => Ok(b.slice(r.start as usize..=r.end as usize)),
+                .map(|p| match p {
+                    Piece::Literal(l) => Ok(l),
+                    Piece::Slice { offset, left } => Ok(b.slice(offset as usize..(offset + left) as usize)),
                 })
                 .collect();
             Body::from_bytes_stream(tokio_stream::iter(parts)).with_exact_len(len)
         }
         Source::File(file) => {
-            // One range of the file, read on the polling thread anyway (`inline`): engines
-            // that can may send it zero-copy, others stream the chunks. Multipart bodies
-            // interleave part heads, and blocking-pool reads promise the runtime threads
-            // never wait on the disk, which `sendfile` would.
-            let region = match segments.as_slice() {
-                [Segment::Slice(r)] if inline && r.len() >= SENDFILE_MIN => Some((r.start, r.len())),
-                _ => None,
-            };
-            let stream =
-                FileChunks { file: Arc::clone(&file), segments: to_queue(segments), chunk, inline, pending: None };
-            let body = Body::from_bytes_stream(stream).with_exact_len(len);
-            match region {
-                Some((offset, n)) => Body::from_file_region(file, offset, n, body),
-                None => body,
-            }
+            let stream = FileChunks { file, segments: pieces, chunk, inline, pending: None };
+            Body::from_bytes_stream(stream).with_exact_len(len)
         }
         Source::Encode(file, coding) => super::encoding::stream_compressed(coding, file, content.size, chunk),
         Source::Reader(reader) => {
-            let stream = ReaderChunks {
-                reader,
-                segments: to_queue(segments),
-                chunk,
-                state: ReadState::Seek,
-                buf: BytesMut::new(),
-            };
+            let stream = ReaderChunks { reader, segments: pieces, chunk, state: ReadState::Seek, buf: BytesMut::new() };
             Body::from_bytes_stream(stream).with_exact_len(len)
         }
     }

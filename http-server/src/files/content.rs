@@ -68,6 +68,9 @@ pub struct Content {
     /// The ETag and Last-Modified header values, when made ahead (by the lookup cache):
     /// they must match `etag` and `last_modified`.
     pub(super) validator_headers: Option<(Option<HeaderValue>, Option<HeaderValue>)>,
+    /// Set by the lookup cache, which scanned the request's field names: the request has
+    /// no precondition and no Range, so neither is looked up again.
+    pub(super) plain_request: bool,
 }
 
 impl std::fmt::Debug for Content {
@@ -101,6 +104,7 @@ impl Content {
             inline_reads: false,
             encoded: false,
             validator_headers: None,
+            plain_request: false,
         }
     }
 

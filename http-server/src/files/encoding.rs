@@ -68,6 +68,30 @@ const TOKENS: [&str; 6] = ["br", "zstd", "gzip", "deflate", "identity", "*"];
 const IDENTITY: usize = 4;
 const ANY: usize = 5;
 
+/// The slot of a coding token (`x-gzip` is gzip, RFC 9110 §8.4.1.3), `None` for others.
+fn slot_of(token: &[u8]) -> Option<usize> {
+    if token.eq_ignore_ascii_case(b"x-gzip") {
+        return Some(Coding::Gzip as usize);
+    }
+    TOKENS.iter().position(|t| t.as_bytes().eq_ignore_ascii_case(token))
+}
+
+/// The weight in an entry's parameters (`q=0.5`; RFC 9110 §12.4.2): 1 without one, 0 for
+/// a weight that is not a number from 0 to 1.
+fn q_param(params: &[u8]) -> f32 {
+    let Some(q) = params.split(|&b| b == b';').find_map(|p| {
+        let p = p.trim_ascii();
+        p.strip_prefix(b"q=").or_else(|| p.strip_prefix(b"Q="))
+    }) else {
+        return 1.0;
+    };
+    std::str::from_utf8(q.trim_ascii())
+        .ok()
+        .and_then(|q| q.parse::<f32>().ok())
+        .filter(|q| (0.0..=1.0).contains(q))
+        .unwrap_or(0.0)
+}
+
 /// A parsed Accept-Encoding field: the q-value of each coding the server knows, of
 /// `identity` and of `*`, as first listed (other codings are ignored). No allocation.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -78,29 +102,22 @@ pub(crate) struct AcceptEncoding {
 impl AcceptEncoding {
     /// Reads every Accept-Encoding line. No field (or an empty one) takes no coding but
     /// identity, as servers do in practice (RFC 9110 §12.5.3 lets a server pick any).
+    /// Works on the value's bytes: a field of visible ASCII (others are skipped), whose
+    /// only whitespace is SP and HTAB (RFC 9110 §5.6.3 OWS).
     pub(crate) fn from_headers(headers: &HeaderMap) -> AcceptEncoding {
         let mut a = AcceptEncoding::default();
         for v in headers.get_all(ACCEPT_ENCODING) {
             let Ok(v) = v.to_str() else { continue };
-            for item in v.split(',') {
-                let mut parts = item.split(';');
-                let mut coding = parts.next().unwrap_or("").trim();
-                if coding.eq_ignore_ascii_case("x-gzip") {
-                    coding = "gzip";
-                }
-                let Some(slot) = TOKENS.iter().position(|t| t.eq_ignore_ascii_case(coding)) else { continue };
+            for item in v.as_bytes().split(|&b| b == b',') {
+                let (coding, params) = match item.iter().position(|&b| b == b';') {
+                    Some(i) => (&item[..i], Some(&item[i + 1..])),
+                    None => (item, None),
+                };
+                let Some(slot) = slot_of(coding.trim_ascii()) else { continue };
                 if a.q[slot].is_some() {
                     continue; // the first entry for a coding counts
                 }
-                let q = parts
-                    .filter_map(|p| {
-                        let p = p.trim();
-                        p.strip_prefix("q=").or_else(|| p.strip_prefix("Q="))
-                    })
-                    .map(|q| q.trim().parse::<f32>().ok().filter(|q| (0.0..=1.0).contains(q)).unwrap_or(0.0))
-                    .next()
-                    .unwrap_or(1.0);
-                a.q[slot] = Some(q);
+                a.q[slot] = Some(params.map_or(1.0, q_param));
             }
         }
         a
@@ -309,7 +326,7 @@ mod tests {
     #[test]
     fn choice_table() {
         use Coding::*;
-        let rows: [(&str, Option<Coding>); 18] = [
+        let rows: [(&str, Option<Coding>); 24] = [
             ("", None),
             ("gzip", Some(Gzip)),
             ("x-gzip", Some(Gzip)),
@@ -328,6 +345,12 @@ mod tests {
             ("gzip;q=abc, deflate", Some(Deflate)),
             ("unknown, gzip;q=0, GZIP", None),
             ("x-gzip;q=0, br;q=0.1", Some(Br)),
+            (" \tgzip ; level=9 ; Q= 0.7 , br;q=0.6", Some(Gzip)),
+            ("br;level=1, gzip;q=0.9", Some(Br)),
+            ("br;q=1.5, gzip;q=0.1", Some(Gzip)),
+            (",,  ,gzip,", Some(Gzip)),
+            ("gz, bro, x-gzipx;q=1", None),
+            ("zstd;q=0.25;q=1, deflate;q=0.2", Some(Zstd)),
         ];
         for (value, want) in rows {
             assert_eq!(ae(value).choose(Coding::ALL), want, "{value:?}");

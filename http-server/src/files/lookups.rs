@@ -3,11 +3,14 @@
 //! each request path that led to a regular file, the file's open descriptor, metadata,
 //! validators (RFC 9110 §8.8) with their header values made once, media type,
 //! Cache-Control, and its bodies as stored and per content coding (RFC 9110 §8.4.1; with
-//! `sendfile(2)` in use, a compressed body is kept in an unnamed file, sent like one). A
-//! fresh entry answers without any file-system call; an entry older than the ttl is looked
-//! up again from scratch (path checks, symlink jail, metadata), so changes show within the
-//! ttl. The descriptor is the one opened right after the checks, so a path swapped for a
-//! symlink meanwhile cannot lead a fresh entry outside the root.
+//! `sendfile(2)` in use, a compressed body is kept in an unnamed file, sent like one), and
+//! with precompressed siblings on, which siblings (`FILE.br`, `FILE.zst`, `FILE.gz`)
+//! exist, each opened with its own validators. A fresh entry answers without any
+//! file-system call; an entry older than the ttl is looked up again from scratch (path
+//! checks, symlink jail, metadata, siblings), so changes of the file or of a sibling
+//! (added, removed, rewritten) show within the ttl. The descriptors are the ones opened
+//! right after the checks, so a path swapped for a symlink meanwhile cannot lead a fresh
+//! entry outside the root.
 
 use std::collections::HashMap;
 use std::io;
@@ -29,9 +32,12 @@ use super::mime::content_type_for;
 use super::open::{COMPRESS_IN_MEMORY_MAX, compressed_bytes_with, file_etag, siblings, stored_bytes_with};
 use super::respond::{servecontent_head, validator_headers};
 
-/// At most this many paths are remembered (each may hold a descriptor open: kept well
-/// below the usual limit of 1024 descriptors a process).
+/// At most this many paths are remembered.
 const MAX_ENTRIES: usize = 256;
+
+/// At most this many descriptors are held open by the remembered paths (a file and its
+/// siblings each hold one): kept well below the usual limit of 1024 descriptors a process.
+const MAX_DESCRIPTORS: usize = 256;
 
 /// The remembered paths of one file server.
 #[derive(Debug)]
@@ -51,16 +57,21 @@ impl Lookups {
         map.get(path).filter(|r| r.checked.elapsed() < self.ttl).cloned()
     }
 
-    /// Remembers `path`'s entry; when full, stale entries go first, then the oldest.
+    /// Remembers `path`'s entry; when full (paths or descriptors), stale entries go first,
+    /// then the oldest.
     pub(crate) fn insert(&self, path: &str, entry: Arc<Resolved>) {
         let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
-        if map.len() >= MAX_ENTRIES && !map.contains_key(path) {
+        map.remove(path);
+        let full = |map: &HashMap<Box<str>, Arc<Resolved>>| {
+            map.len() >= MAX_ENTRIES
+                || map.values().map(|r| r.descriptors()).sum::<usize>() + entry.descriptors() > MAX_DESCRIPTORS
+        };
+        if full(&map) {
             map.retain(|_, r| r.checked.elapsed() < self.ttl);
-            if map.len() >= MAX_ENTRIES
-                && let Some(oldest) = map.iter().min_by_key(|(_, r)| r.checked).map(|(k, _)| k.clone())
-            {
-                map.remove(&oldest);
-            }
+        }
+        while full(&map) {
+            let Some(oldest) = map.iter().min_by_key(|(_, r)| r.checked).map(|(k, _)| k.clone()) else { break };
+            map.remove(&oldest);
         }
         map.insert(path.into(), entry);
     }
@@ -90,38 +101,125 @@ enum CodedBody {
     File(Unnamed),
 }
 
+/// A precompressed sibling of the file (`FILE.br`, `FILE.zst`, `FILE.gz`), opened when the
+/// entry was made; it carries its own validators (its metadata, plus the coding's suffix
+/// on the ETag), as when it is looked up on each request.
+#[derive(Debug)]
+struct Sibling {
+    coding: Coding,
+    body: Stored,
+    etag: Option<ETag>,
+    last_modified: Option<SystemTime>,
+    etag_header: Option<HeaderValue>,
+    last_modified_header: Option<HeaderValue>,
+}
+
+/// An open regular file and its bytes, for small files when the cache of small files is on.
+#[derive(Debug)]
+struct Stored {
+    file: Arc<std::fs::File>,
+    len: u64,
+    bytes: Option<Bytes>,
+}
+
+impl Stored {
+    /// Opens `path`; `None` when it is not a regular file.
+    fn open(s: &Settings, path: &Path) -> io::Result<Option<(Stored, std::fs::Metadata)>> {
+        let file = std::fs::File::open(path)?;
+        let meta = file.metadata()?;
+        if !meta.is_file() {
+            return Ok(None);
+        }
+        let len = meta.len();
+        let bytes = if len <= s.small_file_limit && len < SENDFILE_MIN && s.file_cache.is_some() {
+            Some(stored_bytes_with(s, path, &meta, || read_exact_at(&file, 0, len as usize))?)
+        } else {
+            None
+        };
+        Ok(Some((Stored { file: Arc::new(file), len, bytes }, meta)))
+    }
+
+    /// The bytes as stored: remembered, read at once (a small file, `read_small`, too short
+    /// for `sendfile`), or the file itself.
+    fn content(&self, s: &Settings, read_small: bool) -> io::Result<Content> {
+        Ok(match &self.bytes {
+            Some(b) => Content::bytes_unhashed(b.clone()),
+            None if read_small && self.len <= s.small_file_limit && !(s.inline_io && self.len >= SENDFILE_MIN) => {
+                Content::bytes_unhashed(read_exact_at(&self.file, 0, self.len as usize)?)
+            }
+            None => Content::from_shared_file(Arc::clone(&self.file), self.len),
+        })
+    }
+}
+
+/// What a request asks beyond the plain answer, from one pass over its header names (a
+/// few fields; cheaper than a hashed look-up per name).
+#[derive(Debug, Clone, Copy, Default)]
+struct Asks {
+    /// A Range field (RFC 9110 §14.2).
+    range: bool,
+    /// A precondition (RFC 9110 §13.1) or If-Range (§13.1.5).
+    conditional: bool,
+}
+
+impl Asks {
+    fn of(head: &RequestHead) -> Asks {
+        use http_core::header::{IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, IF_UNMODIFIED_SINCE, RANGE};
+        let mut a = Asks::default();
+        for name in head.headers.keys() {
+            if name == RANGE {
+                a.range = true;
+            } else if name == IF_NONE_MATCH
+                || name == IF_MODIFIED_SINCE
+                || name == IF_MATCH
+                || name == IF_UNMODIFIED_SINCE
+                || name == IF_RANGE
+            {
+                a.conditional = true;
+            }
+        }
+        a
+    }
+}
+
 /// What a request path led to: a regular file, opened.
 #[derive(Debug)]
 pub(crate) struct Resolved {
     checked: Instant,
     path: PathBuf,
-    file: Arc<std::fs::File>,
+    body: Stored,
     meta: std::fs::Metadata,
     content_type: HeaderValue,
     cache_control: Option<HeaderValue>,
     /// Compressed on the fly for clients that accept a coding.
     compress: bool,
+    /// Answers carry `Vary: Accept-Encoding` (compressed on the fly, or with siblings).
+    vary: bool,
     etag: Option<ETag>,
     last_modified: Option<SystemTime>,
     etag_header: Option<HeaderValue>,
     last_modified_header: Option<HeaderValue>,
-    /// The bytes as stored, for small files when the cache of small files is on.
-    stored: Option<Bytes>,
+    /// The precompressed siblings that exist (with precompressed siblings on).
+    siblings: Vec<Sibling>,
     /// The bodies compressed in memory, one per coding, made on first use.
     coded: [OnceLock<Coded>; 4],
 }
 
 impl Resolved {
-    /// Opens the file a lookup found; `None` when it is not for this cache (precompressed
-    /// siblings, or not a regular file any more).
+    /// Opens the file a lookup found, and its precompressed siblings when those are on;
+    /// `None` when it is not for this cache (not a regular file any more).
     pub(crate) fn open(s: &Settings, path: &Path) -> io::Result<Option<Resolved>> {
-        if s.precompressed && !siblings(path).is_empty() {
-            return Ok(None);
-        }
-        let file = std::fs::File::open(path)?;
-        let meta = file.metadata()?;
-        if !meta.is_file() {
-            return Ok(None);
+        let Some((body, meta)) = Stored::open(s, path)? else { return Ok(None) };
+        let mut found = Vec::new();
+        if s.precompressed {
+            for (coding, sibling) in siblings(path) {
+                // Gone or replaced since it was listed: the next lookup sees it as it is.
+                let Some((body, meta)) = Stored::open(s, &sibling)? else { return Ok(None) };
+                let etag = file_etag(s, &meta).map(|t| t.with_suffix(coding.etag_suffix()));
+                let last_modified = meta.modified().ok();
+                let (etag_header, last_modified_header) = validator_headers(etag.as_ref(), last_modified);
+                found.push(Sibling { coding, body, etag, last_modified, etag_header, last_modified_header });
+            }
         }
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let content_type = content_type_for(&name);
@@ -130,27 +228,27 @@ impl Resolved {
         let etag = file_etag(s, &meta);
         let last_modified = meta.modified().ok();
         let (etag_header, last_modified_header) = validator_headers(etag.as_ref(), last_modified);
-        let len = meta.len();
-        let stored = if len <= s.small_file_limit && len < SENDFILE_MIN && s.file_cache.is_some() {
-            Some(stored_bytes_with(s, path, &meta, || read_exact_at(&file, 0, len as usize))?)
-        } else {
-            None
-        };
         Ok(Some(Resolved {
             checked: Instant::now(),
             cache_control: cache_control_for(s, &name, is_spa),
             path: path.to_path_buf(),
-            file: Arc::new(file),
+            body,
             meta,
             content_type,
             compress,
+            vary: compress || !found.is_empty(),
             etag,
             last_modified,
             etag_header,
             last_modified_header,
-            stored,
+            siblings: found,
             coded: Default::default(),
         }))
+    }
+
+    /// The descriptors this entry holds open: the file's and its siblings'.
+    fn descriptors(&self) -> usize {
+        1 + self.siblings.len()
     }
 
     /// The body compressed with `coding` (made from the open file, or taken from the
@@ -160,9 +258,9 @@ impl Resolved {
         if let Some(c) = slot.get() {
             return Ok(c);
         }
-        let bytes = compressed_bytes_with(s, &self.path, &self.meta, coding, || match &self.stored {
+        let bytes = compressed_bytes_with(s, &self.path, &self.meta, coding, || match &self.body.bytes {
             Some(b) => Ok(b.clone()),
-            None => read_exact_at(&self.file, 0, self.meta.len() as usize),
+            None => read_exact_at(&self.body.file, 0, self.meta.len() as usize),
         })?;
         let len = bytes.len() as u64;
         let body = if s.inline_io && len >= SENDFILE_MIN {
@@ -175,56 +273,77 @@ impl Resolved {
         Ok(slot.get_or_init(|| Coded { body, etag, etag_header }))
     }
 
-    /// The content for a request: in the coding the request prefers (none for a range),
-    /// as stored otherwise.
+    /// The content for a request: a precompressed sibling in the coding the request
+    /// prefers among the siblings', else the file in the coding it prefers (none for a
+    /// range), as stored otherwise. Made in place (the content is large to move), with
+    /// the validators' header values made ahead; the entity tag itself is copied in only
+    /// for a request that has a precondition or a range to evaluate with it.
     fn content(&self, s: &Settings, head: &RequestHead) -> io::Result<Content> {
-        use http_core::header::{IF_MODIFIED_SINCE, IF_NONE_MATCH, RANGE};
-        let h = &head.headers;
-        let ranged = h.contains_key(RANGE);
-        let coding = if self.compress && !ranged { AcceptEncoding::from_headers(h).choose(Coding::ALL) } else { None };
+        let asks = Asks::of(head);
+        let accept = if self.vary && !asks.range { Some(AcceptEncoding::from_headers(&head.headers)) } else { None };
+        let sibling = accept.as_ref().and_then(|a| {
+            let coding = a.choose(self.siblings.iter().map(|x| x.coding))?;
+            self.siblings.iter().find(|x| x.coding == coding)
+        });
+        let coding = match (&accept, sibling) {
+            (Some(a), None) if self.compress => a.choose(Coding::ALL),
+            _ => None,
+        };
         let len = self.meta.len();
-        let (mut c, etag, etag_header) = match coding {
-            Some(coding) if len <= COMPRESS_IN_MEMORY_MAX => {
+        let read_small = head.method == Method::GET && !asks.range && !asks.conditional;
+        let (mut c, etag, last_modified, headers) = match (sibling, coding) {
+            (Some(x), _) => {
+                let mut c = x.body.content(s, read_small)?;
+                c.headers.insert(CONTENT_ENCODING, x.coding.header());
+                c.encoded = true;
+                (c, &x.etag, x.last_modified, (&x.etag_header, &x.last_modified_header))
+            }
+            (None, Some(coding)) if len <= COMPRESS_IN_MEMORY_MAX => {
                 let coded = self.coded(s, coding)?;
-                let c = match &coded.body {
+                let mut c = match &coded.body {
                     CodedBody::Bytes(b) => Content::bytes_unhashed(b.clone()),
                     CodedBody::File(u) => Content::from_shared_file(Arc::clone(&u.file), u.len),
                 };
-                let c = c.header(CONTENT_ENCODING, coding.header());
-                (c.encoded(), coded.etag.clone(), coded.etag_header.clone())
+                c.headers.insert(CONTENT_ENCODING, coding.header());
+                c.encoded = true;
+                (c, &coded.etag, self.last_modified, (&coded.etag_header, &self.last_modified_header))
             }
-            Some(coding) => {
-                let etag = self.etag.as_ref().map(|t| t.with_suffix(coding.etag_suffix()));
-                let c = Content::encode_file(Arc::clone(&self.file), len, coding);
-                let header = etag.as_ref().map(ETag::to_header);
-                (c.header(CONTENT_ENCODING, coding.header()), etag, header)
+            (None, Some(coding)) => {
+                // Streamed: its tag is made here (no header value kept for it).
+                let mut c = Content::encode_file(Arc::clone(&self.body.file), len, coding);
+                c.headers.insert(CONTENT_ENCODING, coding.header());
+                c.etag = self.etag.as_ref().map(|t| t.with_suffix(coding.etag_suffix()));
+                c.last_modified = self.last_modified;
+                c.validator_headers = Some((c.etag.as_ref().map(ETag::to_header), self.last_modified_header.clone()));
+                return Ok(self.finish(s, c));
             }
-            None => {
-                let read_small = head.method == Method::GET
-                    && !ranged
-                    && !h.contains_key(IF_NONE_MATCH)
-                    && !h.contains_key(IF_MODIFIED_SINCE);
-                let c = match &self.stored {
-                    Some(b) => Content::bytes_unhashed(b.clone()),
-                    None if read_small && len <= s.small_file_limit && !(s.inline_io && len >= SENDFILE_MIN) => {
-                        Content::bytes_unhashed(read_exact_at(&self.file, 0, len as usize)?)
-                    }
-                    None => Content::from_shared_file(Arc::clone(&self.file), len),
-                };
-                (c, self.etag.clone(), self.etag_header.clone())
+            (None, None) => {
+                let c = self.body.content(s, read_small)?;
+                (c, &self.etag, self.last_modified, (&self.etag_header, &self.last_modified_header))
             }
         };
-        c.etag = etag;
-        c.last_modified = self.last_modified;
-        c.validator_headers = Some((etag_header, self.last_modified_header.clone()));
-        c = c.content_type(self.content_type.clone()).chunk_size(s.chunk_size).inline_reads(s.inline_io);
-        if self.compress {
-            c = c.header(VARY, HeaderValue::from_static("accept-encoding"));
+        if asks.conditional || asks.range {
+            c.etag = etag.clone();
+        } else {
+            c.plain_request = true;
+        }
+        c.last_modified = last_modified;
+        c.validator_headers = Some((headers.0.clone(), headers.1.clone()));
+        Ok(self.finish(s, c))
+    }
+
+    /// The headers every answer from this entry carries.
+    fn finish(&self, s: &Settings, mut c: Content) -> Content {
+        c.content_type = Some(self.content_type.clone());
+        c.chunk_size = s.chunk_size.max(1);
+        c.inline_reads = s.inline_io;
+        if self.vary {
+            c.headers.insert(VARY, HeaderValue::from_static("accept-encoding"));
         }
         if let Some(cc) = &self.cache_control {
-            c = c.header(CACHE_CONTROL, cc.clone());
+            c.headers.insert(CACHE_CONTROL, cc.clone());
         }
-        Ok(c)
+        c
     }
 
     /// The answer to `head` (GET or HEAD) from this entry.
@@ -297,29 +416,48 @@ mod tests {
         std::fs::write(root.join("page.html"), "<p>hello hello hello</p>\n".repeat(200)).unwrap();
         std::fs::write(root.join("big.bin"), vec![7u8; 40_000]).unwrap();
         std::fs::write(root.join("sub/index.html"), "index").unwrap();
-        let cached = fileserver(&root, opts(Duration::from_secs(3600))).unwrap();
-        let plain = fileserver(&root, opts(Duration::ZERO)).unwrap();
-        let etag = get(&plain, "/page.html", &[("accept-encoding", "gzip")]).await.header("etag").unwrap().to_owned();
-        let rows: [(&str, &[(&str, &str)]); 8] = [
-            ("/page.html", &[]),
-            ("/page.html", &[("accept-encoding", "br, gzip")]),
-            ("/page.html", &[("accept-encoding", "gzip")]),
-            ("/page.html", &[("accept-encoding", "gzip"), ("if-none-match", &etag)]),
-            ("/page.html", &[("accept-encoding", "br"), ("range", "bytes=0-9")]),
-            ("/big.bin", &[]),
-            ("/big.bin", &[("range", "bytes=10-19")]),
-            ("/sub/", &[]),
-        ];
-        for (path, headers) in rows {
-            for round in 0..2 {
-                let (a, b) = (get(&cached, path, headers).await, get(&plain, path, headers).await);
-                let what = format!("{path} {headers:?} round {round}");
-                assert_eq!(a.status, b.status, "{what}");
-                assert_eq!(a.body, b.body, "{what}");
-                for name in ["etag", "last-modified", "content-type", "content-encoding", "vary", "content-range"] {
-                    assert_eq!(a.header(name), b.header(name), "{what}: {name}");
+        // Precompressed siblings: a small one, one long enough for `sendfile`, and a file
+        // whose only sibling is not compressible on the fly.
+        std::fs::write(root.join("page.html.gz"), "small gzip sibling").unwrap();
+        std::fs::write(root.join("page.html.br"), vec![b'b'; 20_000]).unwrap();
+        std::fs::write(root.join("big.bin.zst"), vec![b'z'; 1000]).unwrap();
+        for precompressed in [false, true] {
+            let cached = fileserver(&root, opts(Duration::from_secs(3600)).precompressed(precompressed)).unwrap();
+            let plain = fileserver(&root, opts(Duration::ZERO).precompressed(precompressed)).unwrap();
+            let tag = |ae: &'static str| {
+                let plain = &plain;
+                async move { get(plain, "/page.html", &[("accept-encoding", ae)]).await.header("etag").unwrap().to_owned() }
+            };
+            let (gz, br) = (tag("gzip").await, tag("br").await);
+            let rows: [(&str, &[(&str, &str)]); 14] = [
+                ("/page.html", &[]),
+                ("/page.html", &[("accept-encoding", "br, gzip")]),
+                ("/page.html", &[("accept-encoding", "gzip")]),
+                ("/page.html", &[("accept-encoding", "zstd, gzip;q=0.5")]),
+                ("/page.html", &[("accept-encoding", "deflate")]),
+                ("/page.html", &[("accept-encoding", "gzip"), ("if-none-match", &gz)]),
+                ("/page.html", &[("accept-encoding", "br"), ("if-none-match", &br)]),
+                ("/page.html", &[("accept-encoding", "br"), ("range", "bytes=0-9")]),
+                ("/big.bin", &[]),
+                ("/big.bin", &[("accept-encoding", "zstd")]),
+                ("/big.bin", &[("accept-encoding", "gzip")]),
+                ("/big.bin", &[("accept-encoding", "zstd"), ("range", "bytes=10-19")]),
+                ("/big.bin", &[("range", "bytes=10-19")]),
+                ("/sub/", &[]),
+            ];
+            for (path, headers) in rows {
+                for round in 0..2 {
+                    let (a, b) = (get(&cached, path, headers).await, get(&plain, path, headers).await);
+                    let what = format!("precompressed {precompressed}: {path} {headers:?} round {round}");
+                    assert_eq!(a.status, b.status, "{what}");
+                    assert_eq!(a.body, b.body, "{what}");
+                    for name in ["etag", "last-modified", "content-type", "content-encoding", "vary", "content-range"] {
+                        assert_eq!(a.header(name), b.header(name), "{what}: {name}");
+                    }
                 }
             }
+            let sibling = get(&cached, "/big.bin", &[("accept-encoding", "zstd")]).await;
+            assert_eq!(sibling.header("content-encoding").is_some(), precompressed, "the sibling is served");
         }
     }
 
@@ -353,23 +491,23 @@ mod tests {
         let s = Settings::from_options(&FileServerOptions::new(), Some(&root), None);
         let base = Resolved::open(&s, &root.join("a.txt")).unwrap().unwrap();
         // Entries sharing one descriptor, each checked now.
-        let entry = || {
-            Arc::new(Resolved {
-                checked: Instant::now(),
-                path: base.path.clone(),
-                file: Arc::clone(&base.file),
-                meta: base.meta.clone(),
-                content_type: base.content_type.clone(),
-                cache_control: None,
-                compress: false,
-                etag: None,
-                last_modified: None,
-                etag_header: None,
-                last_modified_header: None,
-                stored: None,
-                coded: Default::default(),
-            })
+        let resolved = || Resolved {
+            checked: Instant::now(),
+            path: base.path.clone(),
+            body: Stored { file: Arc::clone(&base.body.file), len: base.body.len, bytes: None },
+            meta: base.meta.clone(),
+            content_type: base.content_type.clone(),
+            cache_control: None,
+            compress: false,
+            vary: false,
+            etag: None,
+            last_modified: None,
+            etag_header: None,
+            last_modified_header: None,
+            siblings: Vec::new(),
+            coded: Default::default(),
         };
+        let entry = || Arc::new(resolved());
         let cache = Lookups::new(Duration::from_secs(3600));
         cache.insert("/0", entry());
         std::thread::sleep(Duration::from_millis(2));
@@ -379,6 +517,29 @@ mod tests {
         assert_eq!(cache.len(), MAX_ENTRIES);
         assert!(cache.get(&format!("/{}", MAX_ENTRIES + 9)).is_some(), "the newest stays");
         assert!(cache.get("/0").is_none(), "the oldest went first");
+        // Entries with three siblings hold four descriptors each.
+        let with_siblings = || {
+            let sibling = |coding| Sibling {
+                coding,
+                body: Stored { file: Arc::clone(&base.body.file), len: base.body.len, bytes: None },
+                etag: None,
+                last_modified: None,
+                etag_header: None,
+                last_modified_header: None,
+            };
+            Arc::new(Resolved {
+                siblings: vec![sibling(Coding::Br), sibling(Coding::Zstd), sibling(Coding::Gzip)],
+                ..resolved()
+            })
+        };
+        let cache = Lookups::new(Duration::from_secs(3600));
+        for i in 0..MAX_ENTRIES {
+            cache.insert(&format!("/{i}"), with_siblings());
+        }
+        assert_eq!(cache.len(), MAX_DESCRIPTORS / 4, "bounded by descriptors");
+        assert!(cache.get(&format!("/{}", MAX_ENTRIES - 1)).is_some(), "the newest stays");
+        cache.insert("/plain", entry());
+        assert_eq!(cache.len(), MAX_DESCRIPTORS / 4, "one went for the new one");
         let stale = Lookups::new(Duration::ZERO);
         stale.insert("/a", entry());
         assert!(stale.get("/a").is_none(), "older than the ttl");

@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use http_core::header::{ACCEPT_RANGES, CONTENT_RANGE, CONTENT_TYPE, ETAG, LAST_MODIFIED, RANGE};
 use http_core::{Body, HeaderValue, Method, Request, RequestHead, Response, StatusCode};
 
-use super::chunks::{Segment, body_of};
+use super::chunks::{body_of, body_of_range};
 use super::conditional::{Precondition, check_preconditions, if_range_holds};
 use super::content::Content;
 use super::etag::ETag;
@@ -83,7 +83,12 @@ fn respond(head: &RequestHead, mut content: Content) -> Response {
     if let Some(v) = last_modified {
         headers.insert(LAST_MODIFIED, v);
     }
-    match check_preconditions(&head.method, &head.headers, content.etag.as_ref(), content.last_modified) {
+    let checked = if content.plain_request {
+        Precondition::Proceed
+    } else {
+        check_preconditions(&head.method, &head.headers, content.etag.as_ref(), content.last_modified)
+    };
+    match checked {
         Precondition::Proceed => {}
         Precondition::NotModified => return Response::from_parts(StatusCode::NOT_MODIFIED, headers, Body::empty()),
         Precondition::Failed => return Response::error(StatusCode::PRECONDITION_FAILED),
@@ -92,9 +97,10 @@ fn respond(head: &RequestHead, mut content: Content) -> Response {
     if !content.encoded {
         headers.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     }
-    let ranged = !content.encoded && (head.method == Method::GET || head.method == Method::HEAD);
-    let outcome = match head.headers.get(RANGE) {
-        Some(value) if ranged && if_range_holds(&head.headers, content.etag.as_ref(), content.last_modified) => {
+    let ranged =
+        !content.encoded && !content.plain_request && (head.method == Method::GET || head.method == Method::HEAD);
+    let outcome = match if ranged { head.headers.get(RANGE) } else { None } {
+        Some(value) if if_range_holds(&head.headers, content.etag.as_ref(), content.last_modified) => {
             value.to_str().map_or(RangeOutcome::Full, |v| resolve_range(v, content.size))
         }
         _ => RangeOutcome::Full,
@@ -104,7 +110,7 @@ fn respond(head: &RequestHead, mut content: Content) -> Response {
         RangeOutcome::Full => {
             headers.insert(CONTENT_TYPE, content_type);
             let whole = ByteRange { start: 0, end: size.saturating_sub(1) };
-            let body = if size == 0 { Body::empty() } else { body_of(content, vec![Segment::Slice(whole)]) };
+            let body = if size == 0 { Body::empty() } else { body_of_range(content, whole) };
             Response::from_parts(StatusCode::OK, headers, body)
         }
         RangeOutcome::Unsatisfiable => {
@@ -117,7 +123,7 @@ fn respond(head: &RequestHead, mut content: Content) -> Response {
             let range = ranges[0];
             headers.insert(CONTENT_TYPE, content_type);
             headers.insert(CONTENT_RANGE, HeaderValue::from_str(&range.content_range(size)).expect("ASCII"));
-            Response::from_parts(StatusCode::PARTIAL_CONTENT, headers, body_of(content, vec![Segment::Slice(range)]))
+            Response::from_parts(StatusCode::PARTIAL_CONTENT, headers, body_of_range(content, range))
         }
         RangeOutcome::Partial(ranges) => {
             let (media_type, segments) = byteranges(&ranges, size, &content_type);
