@@ -293,9 +293,16 @@ mod binary {
             assert!(std::time::Instant::now() < deadline, "no {series} ≥ 1 within 10 s:\n{text}");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        let mut line = String::new();
-        run.stdout.read_line(&mut line).unwrap();
-        let json: serde_json::Value = serde_json::from_str(&line).expect(&line);
+        // The scrapes are logged too, and one that began before the exchange ended may be
+        // logged before it: the first line that is not a scrape is the request's.
+        let json = loop {
+            let mut line = String::new();
+            assert!(run.stdout.read_line(&mut line).unwrap() > 0, "stdout ended before the request's log line");
+            let json: serde_json::Value = serde_json::from_str(&line).expect(&line);
+            if json["target"].as_str() != Some("/metrics") {
+                break json;
+            }
+        };
         assert_eq!((json["target"].as_str(), json["client"].as_str()), (Some("/"), Some("127.0.0.1")));
         let _ = std::fs::remove_dir_all(&dir);
     }

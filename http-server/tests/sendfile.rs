@@ -123,6 +123,10 @@ async fn cleartext_h1_sends_files_byte_exact() {
     server.close().await;
 }
 
+/// The TLS phases move ~13 MiB through rustls unoptimised (a debug test build): a hang
+/// bound, wider than `WAIT` so a loaded machine does not trip it.
+const TLS_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_h1_and_h2_stream_files_byte_exact() {
     let (root, data) = root();
@@ -131,12 +135,12 @@ async fn tls_h1_and_h2_stream_files_byte_exact() {
     let addr: std::net::SocketAddr = ([127, 0, 0, 1], server.port()).into();
 
     let mut tls = tls_connect(addr, client_config(&cert, &[b"http/1.1"], &[&rustls::version::TLS13])).await.unwrap();
-    bounded(WAIT, "TLS h1", check_h1(&mut tls, &data)).await;
+    bounded(TLS_WAIT, "TLS h1", check_h1(&mut tls, &data)).await;
     drop(tls);
 
     let tls = tls_connect(addr, client_config(&cert, &[b"h2"], &[&rustls::version::TLS13])).await.unwrap();
     let mut h2 = h2_client(tls).await;
-    let (parts, body, _) = bounded(WAIT, "TLS h2", h2_get(&mut h2, "/big.bin")).await.unwrap();
+    let (parts, body, _) = bounded(TLS_WAIT, "TLS h2", h2_get(&mut h2, "/big.bin")).await.unwrap();
     assert_eq!(parts.status, 200);
     assert!(body == data, "h2 body differs");
     server.close().await;
