@@ -62,16 +62,18 @@ impl Lookups {
     pub(crate) fn insert(&self, path: &str, entry: Arc<Resolved>) {
         let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
         map.remove(path);
-        let full = |map: &HashMap<Box<str>, Arc<Resolved>>| {
-            map.len() >= MAX_ENTRIES
-                || map.values().map(|r| r.descriptors()).sum::<usize>() + entry.descriptors() > MAX_DESCRIPTORS
+        let held = |map: &HashMap<Box<str>, Arc<Resolved>>| map.values().map(|r| r.descriptors()).sum::<usize>();
+        let full = |entries: usize, descriptors: usize| {
+            entries >= MAX_ENTRIES || descriptors + entry.descriptors() > MAX_DESCRIPTORS
         };
-        if full(&map) {
+        let mut descriptors = held(&map);
+        if full(map.len(), descriptors) {
             map.retain(|_, r| r.checked.elapsed() < self.ttl);
+            descriptors = held(&map);
         }
-        while full(&map) {
+        while full(map.len(), descriptors) {
             let Some(oldest) = map.iter().min_by_key(|(_, r)| r.checked).map(|(k, _)| k.clone()) else { break };
-            map.remove(&oldest);
+            descriptors -= map.remove(&oldest).map_or(0, |r| r.descriptors());
         }
         map.insert(path.into(), entry);
     }
