@@ -44,7 +44,8 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                 self.auto_flush = true;
                 continue;
             }
-            match Header::decode(&self.rbuf) {
+            // the whole length of a frame whose start is buffered and whose rest must be read
+            let incomplete = match Header::decode(&self.rbuf) {
                 Err(e) => {
                     self.fail(e);
                     continue;
@@ -72,14 +73,10 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                         self.fail(e);
                         continue;
                     }
-                    // room for the whole frame and the start of the next: a busy peer's
-                    // next header arrives with this frame's rest (one read per frame),
-                    // and only those few bytes move when the buffer is reused for it
-                    self.rbuf.reserve(total - self.rbuf.len() + COLD_READ);
-                    self.small_cap = 0;
+                    Some(total)
                 }
-                Ok(None) => {}
-            }
+                Ok(None) => None,
+            };
             if self.unsent() > 0 {
                 // what `feed` queued goes out before the socket reads (and maybe waits)
                 // again: the echoes of one read leave in one write
@@ -87,6 +84,15 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                     self.state = State::Done;
                     return Poll::Ready(Some(Err(e.into())));
                 }
+            }
+            if let Some(total) = incomplete {
+                // room for the whole frame and the start of the next: a busy peer's next
+                // header arrives with this frame's rest (one read per frame). Reserved
+                // after the write above: an echoed payload written out no longer shares
+                // the buffer's allocation, so the buffer is reused in place (only the next
+                // frame's first bytes move) instead of a fresh allocation per large frame
+                self.rbuf.reserve(total - self.rbuf.len() + COLD_READ);
+                self.small_cap = 0;
             }
             let filled = self.poll_fill(cx);
             if filled.is_pending() {
@@ -256,6 +262,66 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO> {
                 }
             }
             Ok(Some(m)) => Some(Ok(m)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sends `count` binary messages of `size` bytes in one write, then echoes them one by
+    /// one (the echo fed, written before the next read) and returns the address each
+    /// received payload started at.
+    async fn echo_addresses(size: usize, count: usize, keep: bool) -> Vec<usize> {
+        let (a, b) = tokio::io::duplex(4 << 20);
+        let mut server = WebSocket::from_upgraded(a, Role::Server, Config::default());
+        let mut client = WebSocket::from_upgraded(b, Role::Client, Config::default());
+        for i in 0..count {
+            client.feed(Message::binary(vec![i as u8; size])).await.unwrap();
+        }
+        client.flush().await.unwrap();
+        let (mut addresses, mut kept) = (Vec::new(), Vec::new());
+        for i in 0..count {
+            let m = server.recv().await.unwrap().unwrap();
+            assert_eq!(m.as_payload(), &vec![i as u8; size][..], "{size} x {count}, message {i}");
+            addresses.push(m.as_payload().as_ptr() as usize);
+            if keep {
+                kept.push(m.clone());
+            }
+            server.feed(m).await.unwrap();
+        }
+        server.flush().await.unwrap();
+        for i in 0..count {
+            assert_eq!(client.recv().await.unwrap().unwrap().as_payload(), &vec![i as u8; size][..]);
+        }
+        // a kept payload is never overwritten by the frames read after it
+        for (i, m) in kept.iter().enumerate() {
+            assert_eq!(m.as_payload(), &vec![i as u8; size][..], "{size} x {count}, kept message {i}");
+        }
+        addresses
+    }
+
+    #[tokio::test]
+    async fn echoed_large_frames_are_read_into_the_same_allocation() {
+        // (payload bytes: below and above the uncopied-write size, up to the largest frame
+        // the read buffer keeps)
+        for size in [ZERO_COPY / 2, ZERO_COPY, 64 << 10] {
+            let addresses = echo_addresses(size, 4, false).await;
+            // the first frame reads through the stack and a growing buffer; each later one
+            // starts where the one before it started, its buffer reused in place
+            assert!(addresses[1..].iter().all(|&a| a == addresses[1]), "{size}: {addresses:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_payload_the_application_keeps_gets_its_own_allocation() {
+        for size in [ZERO_COPY, 64 << 10] {
+            let addresses = echo_addresses(size, 4, true).await;
+            let mut distinct = addresses.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            assert_eq!(distinct.len(), addresses.len(), "{size}: {addresses:?}");
         }
     }
 }
