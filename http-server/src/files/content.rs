@@ -13,6 +13,7 @@ use tokio::io::{AsyncRead, AsyncSeek};
 
 use super::etag::ETag;
 use super::mime::content_type_for;
+use super::ready::ReadyFields;
 
 /// The default size of one read from a file or reader: bodies stream in pieces this big, so
 /// memory per response stays bounded whatever the file's size.
@@ -69,8 +70,9 @@ pub struct Content {
     /// they must match `etag` and `last_modified`.
     pub(super) validator_headers: Option<(Option<HeaderValue>, Option<HeaderValue>)>,
     /// Set by the lookup cache, which scanned the request's field names: the request has
-    /// no precondition and no Range, so neither is looked up again.
-    pub(super) plain_request: bool,
+    /// no precondition and no Range, so neither is looked up again, and the answer is a
+    /// 200 with these fields (which take the place of every other field here).
+    pub(super) plain_answer: Option<ReadyFields>,
 }
 
 impl std::fmt::Debug for Content {
@@ -104,7 +106,7 @@ impl Content {
             inline_reads: false,
             encoded: false,
             validator_headers: None,
-            plain_request: false,
+            plain_answer: None,
         }
     }
 

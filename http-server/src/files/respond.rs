@@ -72,6 +72,9 @@ pub(super) fn validator_headers(
 }
 
 fn respond(head: &RequestHead, mut content: Content) -> Response {
+    if let Some(ready) = content.plain_answer.take() {
+        return Response::from_parts(StatusCode::OK, ready.into_map(), whole(content));
+    }
     let mut headers = std::mem::take(&mut content.headers);
     let (etag, last_modified) = match content.validator_headers.take() {
         Some(made) => made,
@@ -83,12 +86,7 @@ fn respond(head: &RequestHead, mut content: Content) -> Response {
     if let Some(v) = last_modified {
         headers.insert(LAST_MODIFIED, v);
     }
-    let checked = if content.plain_request {
-        Precondition::Proceed
-    } else {
-        check_preconditions(&head.method, &head.headers, content.etag.as_ref(), content.last_modified)
-    };
-    match checked {
+    match check_preconditions(&head.method, &head.headers, content.etag.as_ref(), content.last_modified) {
         Precondition::Proceed => {}
         Precondition::NotModified => return Response::from_parts(StatusCode::NOT_MODIFIED, headers, Body::empty()),
         Precondition::Failed => return Response::error(StatusCode::PRECONDITION_FAILED),
@@ -97,8 +95,7 @@ fn respond(head: &RequestHead, mut content: Content) -> Response {
     if !content.encoded {
         headers.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     }
-    let ranged =
-        !content.encoded && !content.plain_request && (head.method == Method::GET || head.method == Method::HEAD);
+    let ranged = !content.encoded && (head.method == Method::GET || head.method == Method::HEAD);
     let outcome = match if ranged { head.headers.get(RANGE) } else { None } {
         Some(value) if if_range_holds(&head.headers, content.etag.as_ref(), content.last_modified) => {
             value.to_str().map_or(RangeOutcome::Full, |v| resolve_range(v, content.size))
@@ -109,9 +106,7 @@ fn respond(head: &RequestHead, mut content: Content) -> Response {
     match outcome {
         RangeOutcome::Full => {
             headers.insert(CONTENT_TYPE, content_type);
-            let whole = ByteRange { start: 0, end: size.saturating_sub(1) };
-            let body = if size == 0 { Body::empty() } else { body_of_range(content, whole) };
-            Response::from_parts(StatusCode::OK, headers, body)
+            Response::from_parts(StatusCode::OK, headers, whole(content))
         }
         RangeOutcome::Unsatisfiable => {
             let mut r = Response::error(StatusCode::RANGE_NOT_SATISFIABLE);
@@ -130,5 +125,13 @@ fn respond(head: &RequestHead, mut content: Content) -> Response {
             headers.insert(CONTENT_TYPE, media_type);
             Response::from_parts(StatusCode::PARTIAL_CONTENT, headers, body_of(content, segments))
         }
+    }
+}
+
+/// The whole of `content` as a body.
+fn whole(content: Content) -> Body {
+    match content.size {
+        0 => Body::empty(),
+        size => body_of_range(content, ByteRange { start: 0, end: size - 1 }),
     }
 }
