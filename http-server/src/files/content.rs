@@ -13,7 +13,6 @@ use tokio::io::{AsyncRead, AsyncSeek};
 
 use super::etag::ETag;
 use super::mime::content_type_for;
-use super::ready::ReadyFields;
 
 /// The default size of one read from a file or reader: bodies stream in pieces this big, so
 /// memory per response stays bounded whatever the file's size.
@@ -69,10 +68,6 @@ pub struct Content {
     /// The ETag and Last-Modified header values, when made ahead (by the lookup cache):
     /// they must match `etag` and `last_modified`.
     pub(super) validator_headers: Option<(Option<HeaderValue>, Option<HeaderValue>)>,
-    /// Set by the lookup cache, which scanned the request's field names: the request has
-    /// no precondition and no Range, so neither is looked up again, and the answer is a
-    /// 200 with these fields (which take the place of every other field here).
-    pub(super) plain_answer: Option<ReadyFields>,
 }
 
 impl std::fmt::Debug for Content {
@@ -94,7 +89,7 @@ impl std::fmt::Debug for Content {
 }
 
 impl Content {
-    fn new(source: Source, size: u64) -> Content {
+    pub(super) fn new(source: Source, size: u64) -> Content {
         Content {
             source,
             size,
@@ -106,7 +101,6 @@ impl Content {
             inline_reads: false,
             encoded: false,
             validator_headers: None,
-            plain_answer: None,
         }
     }
 
@@ -154,12 +148,6 @@ impl Content {
             c.etag = Some(ETag::from_metadata(meta.len(), modified));
         }
         c
-    }
-
-    /// `size` bytes of a shared open file, read with positional reads; the caller sets
-    /// the validators.
-    pub(crate) fn from_shared_file(file: Arc<std::fs::File>, size: u64) -> Content {
-        Content::new(Source::File(file), size)
     }
 
     /// A tokio file, with its metadata read for size, Last-Modified and ETag.

@@ -11,6 +11,11 @@
 //! (added, removed, rewritten) show within the ttl. The descriptors are the ones opened
 //! right after the checks, so a path swapped for a symlink meanwhile cannot lead a fresh
 //! entry outside the root.
+//!
+//! A request with no precondition and no Range (RFC 9110 §13.1, §14.2) is answered from
+//! an entry without assembling a [`Content`]: the chosen representation's body and a copy
+//! of its ready-made 200 fields ([`ReadyHead`]). Any other request gets the content, with
+//! the validators' header values made ahead, and [`servecontent_head`] evaluates it.
 
 use std::collections::HashMap;
 use std::io;
@@ -20,10 +25,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use http_core::header::{CACHE_CONTROL, CONTENT_ENCODING, VARY};
-use http_core::{HeaderValue, Method, RequestHead, Response};
+use http_core::{HeaderValue, Method, RequestHead, Response, StatusCode};
 
-use super::chunks::{SENDFILE_MIN, read_exact_at};
-use super::content::Content;
+use super::chunks::{Reads, SENDFILE_MIN, read_exact_at, whole_body};
+use super::content::{Content, Source};
 use super::encoding::{AcceptEncoding, Coding, compressible};
 use super::etag::ETag;
 use super::file::{Settings, cache_control_for};
@@ -144,15 +149,19 @@ impl Stored {
         Ok(Some((Stored { file: Arc::new(file), len, bytes }, meta)))
     }
 
-    /// The bytes as stored: remembered, read at once (a small file, `read_small`, too short
-    /// for `sendfile`), or the file itself.
-    fn content(&self, s: &Settings, read_small: bool) -> io::Result<Content> {
+    /// The bytes as stored, and how many: remembered, read at once (a small file,
+    /// `read_small`, too short for `sendfile`), or the file itself.
+    fn source(&self, s: &Settings, read_small: bool) -> io::Result<(Source, u64)> {
+        let bytes = |b: Bytes| {
+            let len = b.len() as u64;
+            (Source::Bytes(b), len)
+        };
         Ok(match &self.bytes {
-            Some(b) => Content::bytes_unhashed(b.clone()),
+            Some(b) => bytes(b.clone()),
             None if read_small && self.len <= s.small_file_limit && !(s.inline_io && self.len >= SENDFILE_MIN) => {
-                Content::bytes_unhashed(read_exact_at(&self.file, 0, self.len as usize)?)
+                bytes(read_exact_at(&self.file, 0, self.len as usize)?)
             }
-            None => Content::from_shared_file(Arc::clone(&self.file), self.len),
+            None => (Source::File(Arc::clone(&self.file)), self.len),
         })
     }
 }
@@ -203,6 +212,24 @@ impl<'h> Asks<'h> {
             None => AcceptEncoding::default(),
         }
     }
+}
+
+/// What an entry gives a request.
+enum Answer {
+    /// The answer itself (a plain request's).
+    Ready(Response),
+    /// The content to evaluate the request's preconditions and range against.
+    Evaluate(Content),
+}
+
+/// One representation's validators, their header values made ahead, and its ready-made
+/// fields.
+struct Validators<'a> {
+    coding: Option<Coding>,
+    etag: &'a Option<ETag>,
+    last_modified: Option<SystemTime>,
+    headers: (&'a Option<HeaderValue>, &'a Option<HeaderValue>),
+    ready: &'a ReadyHead,
 }
 
 /// What a request path led to: a regular file, opened.
@@ -327,13 +354,12 @@ impl Resolved {
         Ok(slot.get_or_init(|| Coded { body, etag, etag_header, ready }))
     }
 
-    /// The content for a request: a precompressed sibling in the coding the request
-    /// prefers among the siblings', else the file in the coding it prefers (none for a
-    /// range), as stored otherwise. Made in place (the content is large to move). A plain
-    /// request (no precondition, no Range) gets the representation's ready-made fields;
-    /// any other gets the validators' header values made ahead, and the entity tag itself
-    /// for evaluating its precondition or range.
-    fn content(&self, s: &Settings, head: &RequestHead) -> io::Result<Content> {
+    /// The answer to a request: a precompressed sibling in the coding the request prefers
+    /// among the siblings', else the file in the coding it prefers (none for a range), as
+    /// stored otherwise. A plain request (no precondition, no Range) gets the whole
+    /// representation with its ready-made fields, no content assembled; any other gets
+    /// the content to evaluate it against, with the validators' header values made ahead.
+    fn answer(&self, s: &Settings, head: &RequestHead) -> io::Result<Answer> {
         let asks = Asks::of(head);
         let accept = if self.vary && !asks.range { Some(asks.accept(head)) } else { None };
         let sibling = accept.as_ref().and_then(|a| {
@@ -347,20 +373,33 @@ impl Resolved {
         let len = self.meta.len();
         let plain = !asks.range && !asks.conditional;
         let read_small = head.method == Method::GET && plain;
-        let (mut c, etag, last_modified, headers, ready) = match (sibling, coding) {
-            (Some(x), _) => {
-                let mut c = x.body.content(s, read_small)?;
-                c.encoded = true;
-                (c, &x.etag, x.last_modified, (&x.etag_header, &x.last_modified_header), &x.ready)
-            }
+        let ((source, size), v) = match (sibling, coding) {
+            (Some(x), _) => (
+                x.body.source(s, read_small)?,
+                Validators {
+                    coding: Some(x.coding),
+                    etag: &x.etag,
+                    last_modified: x.last_modified,
+                    headers: (&x.etag_header, &x.last_modified_header),
+                    ready: &x.ready,
+                },
+            ),
             (None, Some(coding)) if len <= COMPRESS_IN_MEMORY_MAX => {
                 let coded = self.coded(s, coding)?;
-                let mut c = match &coded.body {
-                    CodedBody::Bytes(b) => Content::bytes_unhashed(b.clone()),
-                    CodedBody::File(u) => Content::from_shared_file(Arc::clone(&u.file), u.len),
+                let source = match &coded.body {
+                    CodedBody::Bytes(b) => (Source::Bytes(b.clone()), b.len() as u64),
+                    CodedBody::File(u) => (Source::File(Arc::clone(&u.file)), u.len),
                 };
-                c.encoded = true;
-                (c, &coded.etag, self.last_modified, (&coded.etag_header, &self.last_modified_header), &coded.ready)
+                (
+                    source,
+                    Validators {
+                        coding: Some(coding),
+                        etag: &coded.etag,
+                        last_modified: self.last_modified,
+                        headers: (&coded.etag_header, &self.last_modified_header),
+                        ready: &coded.ready,
+                    },
+                )
             }
             (None, Some(coding)) => {
                 // Streamed: its tag is made here (no header value kept for it).
@@ -369,26 +408,32 @@ impl Resolved {
                 c.etag = self.etag.as_ref().map(|t| t.with_suffix(coding.etag_suffix()));
                 c.last_modified = self.last_modified;
                 c.validator_headers = Some((c.etag.as_ref().map(ETag::to_header), self.last_modified_header.clone()));
-                return Ok(self.finish(s, c));
+                return Ok(Answer::Evaluate(self.finish(s, c)));
             }
-            (None, None) => {
-                let c = self.body.content(s, read_small)?;
-                (c, &self.etag, self.last_modified, (&self.etag_header, &self.last_modified_header), &self.ready)
-            }
+            (None, None) => (
+                self.body.source(s, read_small)?,
+                Validators {
+                    coding: None,
+                    etag: &self.etag,
+                    last_modified: self.last_modified,
+                    headers: (&self.etag_header, &self.last_modified_header),
+                    ready: &self.ready,
+                },
+            ),
         };
         if plain {
-            c.chunk_size = s.chunk_size.max(1);
-            c.inline_reads = s.inline_io;
-            c.plain_answer = Some(ready.fields());
-            return Ok(c);
+            let body = whole_body(Reads { source, size, chunk: s.chunk_size.max(1), inline: s.inline_io });
+            return Ok(Answer::Ready(Response::from_parts(StatusCode::OK, v.ready.fields(), body)));
         }
-        if let Some(coding) = sibling.map(|x| x.coding).or(coding) {
+        let mut c = Content::new(source, size);
+        if let Some(coding) = v.coding {
             c.headers.insert(CONTENT_ENCODING, coding.header());
+            c.encoded = true;
         }
-        c.etag = etag.clone();
-        c.last_modified = last_modified;
-        c.validator_headers = Some((headers.0.clone(), headers.1.clone()));
-        Ok(self.finish(s, c))
+        c.etag = v.etag.clone();
+        c.last_modified = v.last_modified;
+        c.validator_headers = Some((v.headers.0.clone(), v.headers.1.clone()));
+        Ok(Answer::Evaluate(self.finish(s, c)))
     }
 
     /// The headers every answer from this entry carries.
@@ -407,8 +452,9 @@ impl Resolved {
 
     /// The answer to `head` (GET or HEAD) from this entry.
     pub(crate) fn respond(&self, s: &Settings, head: &RequestHead) -> Response {
-        match self.content(s, head) {
-            Ok(content) => servecontent_head(head, content),
+        match self.answer(s, head) {
+            Ok(Answer::Ready(r)) => r,
+            Ok(Answer::Evaluate(content)) => servecontent_head(head, content),
             Err(e) => super::file::respond(s, super::file::not_found_kind(&e), head),
         }
     }

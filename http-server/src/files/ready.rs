@@ -57,18 +57,8 @@ impl ReadyHead {
     }
 
     /// A copy of the fields, for one answer.
-    pub(super) fn fields(&self) -> ReadyFields {
-        ReadyFields(self.0.clone())
-    }
-}
-
-/// A copy of a [`ReadyHead`]'s fields, for one answer.
-#[derive(Debug)]
-pub(super) struct ReadyFields(HeaderMap);
-
-impl ReadyFields {
-    pub(super) fn into_map(self) -> HeaderMap {
-        self.0
+    pub(super) fn fields(&self) -> HeaderMap {
+        self.0.clone()
     }
 }
 
@@ -120,7 +110,7 @@ mod tests {
             ),
         ];
         for (fields, names) in rows {
-            let h = ReadyHead::new(fields).fields().into_map();
+            let h = ReadyHead::new(fields).fields();
             let got: Vec<&str> = h.keys().map(|n| n.as_str()).collect();
             assert_eq!(got, names, "{fields:?}");
             assert_eq!(h.get(CONTENT_ENCODING).map(|v| v.to_str().unwrap()), fields.coding.map(Coding::token));

@@ -7,12 +7,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use http_core::header::{ACCEPT_RANGES, CONTENT_RANGE, CONTENT_TYPE, ETAG, LAST_MODIFIED, RANGE};
 use http_core::{Body, HeaderValue, Method, Request, RequestHead, Response, StatusCode};
 
-use super::chunks::{body_of, body_of_range};
+use super::chunks::{Reads, body_of, body_of_range, whole_body};
 use super::conditional::{Precondition, check_preconditions, if_range_holds};
 use super::content::Content;
 use super::etag::ETag;
 use super::multipart::byteranges;
-use super::range::{ByteRange, RangeOutcome, resolve_range};
+use super::range::{RangeOutcome, resolve_range};
 use super::sniff::sniff;
 
 /// HTTP.jl's `servecontent`: answers `req` with `content`, honouring preconditions and
@@ -72,9 +72,6 @@ pub(super) fn validator_headers(
 }
 
 fn respond(head: &RequestHead, mut content: Content) -> Response {
-    if let Some(ready) = content.plain_answer.take() {
-        return Response::from_parts(StatusCode::OK, ready.into_map(), whole(content));
-    }
     let mut headers = std::mem::take(&mut content.headers);
     let (etag, last_modified) = match content.validator_headers.take() {
         Some(made) => made,
@@ -106,7 +103,7 @@ fn respond(head: &RequestHead, mut content: Content) -> Response {
     match outcome {
         RangeOutcome::Full => {
             headers.insert(CONTENT_TYPE, content_type);
-            Response::from_parts(StatusCode::OK, headers, whole(content))
+            Response::from_parts(StatusCode::OK, headers, whole_body(Reads::of(content)))
         }
         RangeOutcome::Unsatisfiable => {
             let mut r = Response::error(StatusCode::RANGE_NOT_SATISFIABLE);
@@ -125,13 +122,5 @@ fn respond(head: &RequestHead, mut content: Content) -> Response {
             headers.insert(CONTENT_TYPE, media_type);
             Response::from_parts(StatusCode::PARTIAL_CONTENT, headers, body_of(content, segments))
         }
-    }
-}
-
-/// The whole of `content` as a body.
-fn whole(content: Content) -> Body {
-    match content.size {
-        0 => Body::empty(),
-        size => body_of_range(content, ByteRange { start: 0, end: size - 1 }),
     }
 }
