@@ -34,6 +34,24 @@ pub(super) enum Segment {
     Slice(ByteRange),
 }
 
+/// What a body is read from: a source, the size of the whole, and how it is read.
+pub(super) struct Reads {
+    pub(super) source: Source,
+    /// The size of the whole (for a file compressed as it is sent, the file's).
+    pub(super) size: u64,
+    /// The size of one read.
+    pub(super) chunk: usize,
+    /// Reads on the polling thread instead of the blocking pool.
+    pub(super) inline: bool,
+}
+
+impl Reads {
+    pub(super) fn of(content: Content) -> Reads {
+        let Content { source, size, chunk_size, inline_reads, .. } = content;
+        Reads { source, size, chunk: chunk_size, inline: inline_reads }
+    }
+}
+
 /// The response body for `segments` of `content`, with its exact length.
 pub(super) fn body_of(content: Content, segments: Vec<Segment>) -> Body {
     if let [Segment::Slice(r)] = segments.as_slice() {
@@ -46,14 +64,26 @@ pub(super) fn body_of(content: Content, segments: Vec<Segment>) -> Body {
             Segment::Slice(r) => r.len(),
         })
         .sum();
-    streamed(content, to_queue(segments), len)
+    streamed(Reads::of(content), to_queue(segments), len)
 }
 
-/// The response body for one range of `content` (the whole of it for a 200): bytes in
-/// memory are sliced, a file range long enough for `sendfile` becomes a file region.
+/// The response body for one range of `content`: bytes in memory are sliced, a file range
+/// long enough for `sendfile` becomes a file region.
 pub(super) fn body_of_range(content: Content, r: ByteRange) -> Body {
-    let (chunk, inline) = (content.chunk_size, content.inline_reads);
-    match content.source {
+    range_body(Reads::of(content), r)
+}
+
+/// The whole of what `reads` reads, as a response body (a 200's).
+pub(super) fn whole_body(reads: Reads) -> Body {
+    match reads.size {
+        0 => Body::empty(),
+        size => range_body(reads, ByteRange { start: 0, end: size - 1 }),
+    }
+}
+
+fn range_body(reads: Reads, r: ByteRange) -> Body {
+    let (chunk, inline) = (reads.chunk, reads.inline);
+    match reads.source {
         Source::Bytes(b) => Body::from(b.slice(r.start as usize..=r.end as usize)),
         // One range of the file, read on the polling thread anyway (`inline`): engines that
         // can may send it zero-copy, others stream the chunks, made only when read. (Multipart
@@ -67,17 +97,17 @@ pub(super) fn body_of_range(content: Content, r: ByteRange) -> Body {
             })
         }
         source => streamed(
-            Content { source, ..content },
+            Reads { source, ..reads },
             VecDeque::from([Piece::Slice { offset: r.start, left: r.len() }]),
             r.len(),
         ),
     }
 }
 
-/// `pieces` of `content` as a stream of `len` bytes.
-fn streamed(content: Content, pieces: VecDeque<Piece>, len: u64) -> Body {
-    let (chunk, inline) = (content.chunk_size, content.inline_reads);
-    match content.source {
+/// `pieces` of what `reads` reads, as a stream of `len` bytes.
+fn streamed(reads: Reads, pieces: VecDeque<Piece>, len: u64) -> Body {
+    let (chunk, inline) = (reads.chunk, reads.inline);
+    match reads.source {
         Source::Bytes(b) => {
             let parts: Vec<Result<Bytes, io::Error>> = pieces
                 .into_iter()
@@ -92,7 +122,7 @@ fn streamed(content: Content, pieces: VecDeque<Piece>, len: u64) -> Body {
             let stream = FileChunks { file, segments: pieces, chunk, inline, pending: None };
             Body::from_bytes_stream(stream).with_exact_len(len)
         }
-        Source::Encode(file, coding) => super::encoding::stream_compressed(coding, file, content.size, chunk),
+        Source::Encode(file, coding) => super::encoding::stream_compressed(coding, file, reads.size, chunk),
         Source::Reader(reader) => {
             let stream = ReaderChunks { reader, segments: pieces, chunk, state: ReadState::Seek, buf: BytesMut::new() };
             Body::from_bytes_stream(stream).with_exact_len(len)

@@ -68,9 +68,6 @@ pub struct Content {
     /// The ETag and Last-Modified header values, when made ahead (by the lookup cache):
     /// they must match `etag` and `last_modified`.
     pub(super) validator_headers: Option<(Option<HeaderValue>, Option<HeaderValue>)>,
-    /// Set by the lookup cache, which scanned the request's field names: the request has
-    /// no precondition and no Range, so neither is looked up again.
-    pub(super) plain_request: bool,
 }
 
 impl std::fmt::Debug for Content {
@@ -92,7 +89,7 @@ impl std::fmt::Debug for Content {
 }
 
 impl Content {
-    fn new(source: Source, size: u64) -> Content {
+    pub(super) fn new(source: Source, size: u64) -> Content {
         Content {
             source,
             size,
@@ -104,7 +101,6 @@ impl Content {
             inline_reads: false,
             encoded: false,
             validator_headers: None,
-            plain_request: false,
         }
     }
 
@@ -152,12 +148,6 @@ impl Content {
             c.etag = Some(ETag::from_metadata(meta.len(), modified));
         }
         c
-    }
-
-    /// `size` bytes of a shared open file, read with positional reads; the caller sets
-    /// the validators.
-    pub(crate) fn from_shared_file(file: Arc<std::fs::File>, size: u64) -> Content {
-        Content::new(Source::File(file), size)
     }
 
     /// A tokio file, with its metadata read for size, Last-Modified and ETag.

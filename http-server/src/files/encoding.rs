@@ -92,6 +92,23 @@ fn q_param(params: &[u8]) -> f32 {
         .unwrap_or(0.0)
 }
 
+/// The longest Accept-Encoding line [`AcceptEncoding::from_line`] remembers.
+const REMEMBERED_MAX: usize = 64;
+
+/// The last Accept-Encoding line parsed on a thread, and what it said.
+struct LastLine {
+    /// `usize::MAX` before the first line.
+    len: usize,
+    bytes: [u8; REMEMBERED_MAX],
+    parsed: AcceptEncoding,
+}
+
+thread_local! {
+    static LAST_LINE: std::cell::RefCell<LastLine> = const {
+        std::cell::RefCell::new(LastLine { len: usize::MAX, bytes: [0; REMEMBERED_MAX], parsed: AcceptEncoding { q: [None; 6] } })
+    };
+}
+
 /// A parsed Accept-Encoding field: the q-value of each coding the server knows, of
 /// `identity` and of `*`, as first listed (other codings are ignored). No allocation.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -107,20 +124,50 @@ impl AcceptEncoding {
     pub(crate) fn from_headers(headers: &HeaderMap) -> AcceptEncoding {
         let mut a = AcceptEncoding::default();
         for v in headers.get_all(ACCEPT_ENCODING) {
-            let Ok(v) = v.to_str() else { continue };
-            for item in v.as_bytes().split(|&b| b == b',') {
-                let (coding, params) = match item.iter().position(|&b| b == b';') {
-                    Some(i) => (&item[..i], Some(&item[i + 1..])),
-                    None => (item, None),
-                };
-                let Some(slot) = slot_of(coding.trim_ascii()) else { continue };
-                if a.q[slot].is_some() {
-                    continue; // the first entry for a coding counts
-                }
-                a.q[slot] = Some(params.map_or(1.0, q_param));
-            }
+            a.add_line(v);
         }
         a
+    }
+
+    /// One Accept-Encoding line as [`from_headers`](Self::from_headers) reads it, with
+    /// the last line read on this thread remembered (lines of up to
+    /// [`REMEMBERED_MAX`] bytes): clients send the same few lines over and over, and a
+    /// repeat costs one comparison instead of a parse.
+    pub(crate) fn from_line(value: &HeaderValue) -> AcceptEncoding {
+        let bytes = value.as_bytes();
+        if bytes.len() > REMEMBERED_MAX {
+            let mut a = AcceptEncoding::default();
+            a.add_line(value);
+            return a;
+        }
+        LAST_LINE.with(|last| {
+            let mut last = last.borrow_mut();
+            if last.len == bytes.len() && last.bytes[..bytes.len()] == *bytes {
+                return last.parsed;
+            }
+            let mut a = AcceptEncoding::default();
+            a.add_line(value);
+            last.bytes[..bytes.len()].copy_from_slice(bytes);
+            last.len = bytes.len();
+            last.parsed = a;
+            a
+        })
+    }
+
+    /// Adds the entries of one field line (the first entry for a coding counts).
+    fn add_line(&mut self, value: &HeaderValue) {
+        let Ok(v) = value.to_str() else { return };
+        for item in v.as_bytes().split(|&b| b == b',') {
+            let (coding, params) = match item.iter().position(|&b| b == b';') {
+                Some(i) => (&item[..i], Some(&item[i + 1..])),
+                None => (item, None),
+            };
+            let Some(slot) = slot_of(coding.trim_ascii()) else { continue };
+            if self.q[slot].is_some() {
+                continue; // the first entry for a coding counts
+            }
+            self.q[slot] = Some(params.map_or(1.0, q_param));
+        }
     }
 
     /// The q-value of `coding`: its own entry, else `*`'s, else 0.
@@ -356,6 +403,38 @@ mod tests {
             assert_eq!(ae(value).choose(Coding::ALL), want, "{value:?}");
         }
         assert_eq!(ae("br, gzip").choose([Gzip]), Some(Gzip), "only the available ones");
+    }
+
+    #[test]
+    fn remembered_lines_read_as_fresh_ones() {
+        let long = format!("{}, gzip;q=0.5", "x".repeat(REMEMBERED_MAX));
+        let lines = [
+            "br, gzip",
+            "br, gzip",
+            "gzip",
+            "br, gzip",
+            "",
+            "br;q=0.5, gzip",
+            long.as_str(),
+            long.as_str(),
+            "GZIP;Q=1",
+            "gzip;q=abc, deflate",
+            "gzip;q=abc, deflate",
+        ];
+        for value in lines {
+            let line = HeaderValue::from_str(value).unwrap();
+            assert_eq!(AcceptEncoding::from_line(&line), ae(value), "{value:?}");
+        }
+        // Each thread keeps its own last line.
+        std::thread::spawn(|| {
+            assert_eq!(AcceptEncoding::from_line(&HeaderValue::from_static("zstd")), ae("zstd"));
+        })
+        .join()
+        .unwrap();
+        assert_eq!(
+            AcceptEncoding::from_line(&HeaderValue::from_static("gzip;q=abc, deflate")),
+            ae("gzip;q=abc, deflate")
+        );
     }
 
     #[test]

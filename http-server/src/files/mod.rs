@@ -63,6 +63,7 @@ mod open;
 mod options;
 mod path;
 pub(crate) mod range;
+mod ready;
 mod respond;
 mod sniff;
 

@@ -7,12 +7,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use http_core::header::{ACCEPT_RANGES, CONTENT_RANGE, CONTENT_TYPE, ETAG, LAST_MODIFIED, RANGE};
 use http_core::{Body, HeaderValue, Method, Request, RequestHead, Response, StatusCode};
 
-use super::chunks::{body_of, body_of_range};
+use super::chunks::{Reads, body_of, body_of_range, whole_body};
 use super::conditional::{Precondition, check_preconditions, if_range_holds};
 use super::content::Content;
 use super::etag::ETag;
 use super::multipart::byteranges;
-use super::range::{ByteRange, RangeOutcome, resolve_range};
+use super::range::{RangeOutcome, resolve_range};
 use super::sniff::sniff;
 
 /// HTTP.jl's `servecontent`: answers `req` with `content`, honouring preconditions and
@@ -83,12 +83,7 @@ fn respond(head: &RequestHead, mut content: Content) -> Response {
     if let Some(v) = last_modified {
         headers.insert(LAST_MODIFIED, v);
     }
-    let checked = if content.plain_request {
-        Precondition::Proceed
-    } else {
-        check_preconditions(&head.method, &head.headers, content.etag.as_ref(), content.last_modified)
-    };
-    match checked {
+    match check_preconditions(&head.method, &head.headers, content.etag.as_ref(), content.last_modified) {
         Precondition::Proceed => {}
         Precondition::NotModified => return Response::from_parts(StatusCode::NOT_MODIFIED, headers, Body::empty()),
         Precondition::Failed => return Response::error(StatusCode::PRECONDITION_FAILED),
@@ -97,8 +92,7 @@ fn respond(head: &RequestHead, mut content: Content) -> Response {
     if !content.encoded {
         headers.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     }
-    let ranged =
-        !content.encoded && !content.plain_request && (head.method == Method::GET || head.method == Method::HEAD);
+    let ranged = !content.encoded && (head.method == Method::GET || head.method == Method::HEAD);
     let outcome = match if ranged { head.headers.get(RANGE) } else { None } {
         Some(value) if if_range_holds(&head.headers, content.etag.as_ref(), content.last_modified) => {
             value.to_str().map_or(RangeOutcome::Full, |v| resolve_range(v, content.size))
@@ -109,9 +103,7 @@ fn respond(head: &RequestHead, mut content: Content) -> Response {
     match outcome {
         RangeOutcome::Full => {
             headers.insert(CONTENT_TYPE, content_type);
-            let whole = ByteRange { start: 0, end: size.saturating_sub(1) };
-            let body = if size == 0 { Body::empty() } else { body_of_range(content, whole) };
-            Response::from_parts(StatusCode::OK, headers, body)
+            Response::from_parts(StatusCode::OK, headers, whole_body(Reads::of(content)))
         }
         RangeOutcome::Unsatisfiable => {
             let mut r = Response::error(StatusCode::RANGE_NOT_SATISFIABLE);
