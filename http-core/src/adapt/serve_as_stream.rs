@@ -1,5 +1,7 @@
 //! Serve-style handler → stream handler: read the body, call, write the response.
 
+use bytes::Bytes;
+
 use crate::body::Body;
 use crate::handler::{Handler, StreamHandler};
 use crate::response::Response;
@@ -35,7 +37,10 @@ pub fn serve_as_stream<H: Handler>(handler: H) -> ServeAsStream<H> {
 
 impl<H: Handler> StreamHandler for ServeAsStream<H> {
     async fn call<'a>(&'a self, s: &'a mut Stream) {
-        let body = match s.read_to_end(s.max_body_bytes()).await {
+        // A request without a body (most of them) skips the body reader's future: no
+        // Content-Length lookup, nothing to poll.
+        let body = if s.eof() { Ok(Bytes::new()) } else { s.read_to_end(s.max_body_bytes()).await };
+        let body = match body {
             Ok(b) => b,
             Err(e) => {
                 tracing::info!(error = %e, status = e.status().as_u16(), "request body rejected");
