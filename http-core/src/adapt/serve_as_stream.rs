@@ -50,7 +50,13 @@ impl<H: Handler> StreamHandler for ServeAsStream<H> {
         };
         let req = s.take_request(Body::from(body));
         let resp = self.0.call(req).await;
-        if let Err(e) = s.write_response(resp).await {
+        // `write_response` in two halves: the head is committed here, so this future keeps
+        // only the body across the write, not the whole `Response`.
+        let written = match s.commit_response(resp) {
+            Ok(Some(body)) => s.write_committed_body(body).await,
+            other => other.map(drop),
+        };
+        if let Err(e) = written {
             tracing::debug!(error = %e, "response write failed");
         }
     }
