@@ -389,11 +389,16 @@ pub(crate) fn encode_head(
     http10_client: bool,
 ) {
     out.reserve(128 + headers.len() * 32);
-    out.put_slice(b"HTTP/1.1 ");
-    out.put_slice(status.as_str().as_bytes());
-    out.put_u8(b' ');
-    out.put_slice(status.canonical_reason().unwrap_or("Unknown").as_bytes());
-    out.put_slice(b"\r\n");
+    // The usual status line as one constant (copied inline), the others in pieces.
+    if status == StatusCode::OK {
+        out.put_slice(b"HTTP/1.1 200 OK\r\n");
+    } else {
+        out.put_slice(b"HTTP/1.1 ");
+        out.put_slice(status.as_str().as_bytes());
+        out.put_u8(b' ');
+        out.put_slice(status.canonical_reason().unwrap_or("Unknown").as_bytes());
+        out.put_slice(b"\r\n");
+    }
     // A 101 keeps the handler's `Connection: upgrade` and says nothing of persistence:
     // the connection is handed over (RFC 9110 §7.8).
     let switching = status == StatusCode::SWITCHING_PROTOCOLS;

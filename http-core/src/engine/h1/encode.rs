@@ -69,7 +69,12 @@ pub fn put_decimal(out: &mut BytesMut, mut n: u64) {
             break;
         }
     }
-    out.put_slice(&digits[i..]);
+    // Byte by byte: the few digits of a typical length cost less so than a copy of a
+    // length only known at run time (a `memcpy` call).
+    out.reserve(digits.len() - i);
+    for &d in &digits[i..] {
+        out.put_u8(d);
+    }
 }
 
 #[cfg(test)]
