@@ -69,8 +69,8 @@ pub fn put_decimal(out: &mut BytesMut, mut n: u64) {
             break;
         }
     }
-    // Byte by byte: the few digits of a typical length cost less so than a copy of a
-    // length only known at run time (a `memcpy` call).
+    // Written byte by byte: a typical length's few digits cost less so than one copy
+    // whose length is known only at run time (a `memcpy` call).
     out.reserve(digits.len() - i);
     for &d in &digits[i..] {
         out.put_u8(d);
