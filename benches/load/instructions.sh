@@ -17,8 +17,10 @@
 #                   instead of a timed wrk run: the same count for every binary, so the
 #                   connections' fixed cost is spread alike (wrk under valgrind on a busy
 #                   machine may manage only a few thousand requests)
+#   ROWS="..."      the rows to run, of: plaintext pipelined h2c json (default: the first three)
 #
-# Rows: plaintext (wrk -c16), pipelined 16 deep (wrk + pipeline.lua), h2c (h2load -c4 -m16).
+# Rows: plaintext (wrk -c16), pipelined 16 deep (wrk + pipeline.lua), h2c (h2load -c4 -m16),
+# json (the plaintext row's load on /json).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 out="${OUT:-$(mktemp -d)}"
@@ -53,12 +55,14 @@ ir_of() { # name bin kind extra...
   local reqs=0
   case "$kind" in
     idle) sleep 1 ;;
-    plaintext|pipelined) if [[ -n "${REQUESTS_H1:-}" ]]; then
-           local depth=1; [[ "$kind" == pipelined ]] && depth=16
-           h2load --h1 -n "$REQUESTS_H1" -c16 -m"$depth" "http://127.0.0.1:$PORT/plaintext" >"$log.h2load" 2>&1
+    plaintext|pipelined|json) if [[ -n "${REQUESTS_H1:-}" ]]; then
+           local depth=1 path=plaintext
+           [[ "$kind" == pipelined ]] && depth=16
+           [[ "$kind" == json ]] && path=json
+           h2load --h1 -n "$REQUESTS_H1" -c16 -m"$depth" "http://127.0.0.1:$PORT/$path" >"$log.h2load" 2>&1
            reqs=$(awk '/^requests:/{print $8}' "$log.h2load")
-         elif [[ "$kind" == plaintext ]]; then
-           reqs=$(wrk -t1 -c16 -d"$duration" "http://127.0.0.1:$PORT/plaintext" | awk '/requests in/{print $1}')
+         elif [[ "$kind" != pipelined ]]; then
+           reqs=$(wrk -t1 -c16 -d"$duration" "http://127.0.0.1:$PORT/$kind" | awk '/requests in/{print $1}')
          else
            reqs=$(wrk -t1 -c16 -d"$duration" -s "$HERE/pipeline.lua" "http://127.0.0.1:$PORT/plaintext" -- 16 | awk '/requests in/{print $1}')
          fi ;;
@@ -79,7 +83,7 @@ ir_of() { # name bin kind extra...
 if [[ $# -gt 0 ]]; then
   printf '| row | %s |\n' "$(for a in "$@"; do printf '%s Ir/req | ' "${a%%=*}"; done)"
 fi
-for kind in $(if [[ $# -gt 0 ]]; then echo plaintext pipelined h2c; fi); do
+for kind in $(if [[ $# -gt 0 ]]; then echo "${ROWS:-plaintext pipelined h2c}"; fi); do
   row="| $kind |"
   for a in "$@"; do
     name="${a%%=*}"

@@ -240,7 +240,10 @@ impl<T: Transport> Stream<T> {
         self.read_done = body_empty;
         self.pending = Bytes::new();
         self.status = StatusCode::OK;
-        self.headers.clear();
+        // Usually empty already: a written response's fields went back to the engine.
+        if !self.headers.is_empty() {
+            self.headers.clear();
+        }
         self.trailers = None;
         self.write = WriteState::NotStarted;
         self.response_length = None;

@@ -374,9 +374,10 @@ impl IntoResponse for Body {
 }
 
 fn typed(body: impl Into<Body>, content_type: &'static str) -> Response {
-    Response::new(StatusCode::OK)
-        .with_header_value(CONTENT_TYPE, HeaderValue::from_static(content_type))
-        .with_body(body)
+    // Built in one piece: each builder step would move the whole `Response`.
+    let mut headers = HeaderMap::new();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    Response { status: StatusCode::OK, headers, body: body.into() }
 }
 
 const TEXT: &str = "text/plain; charset=utf-8";
@@ -423,13 +424,16 @@ impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
 
 impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
     fn into_response(self) -> Response {
-        self.1.into_response().with_status(self.0)
+        let mut r = self.1.into_response();
+        r.status = self.0;
+        r
     }
 }
 
 impl<T: IntoResponse> IntoResponse for (StatusCode, HeaderMap, T) {
     fn into_response(self) -> Response {
-        let mut r = self.2.into_response().with_status(self.0);
+        let mut r = self.2.into_response();
+        r.status = self.0;
         for (name, value) in self.1.into_iter().filter_map(|(n, v)| n.map(|n| (n, v))) {
             r.headers_mut().insert(name, value);
         }
@@ -439,7 +443,8 @@ impl<T: IntoResponse> IntoResponse for (StatusCode, HeaderMap, T) {
 
 impl<T: IntoResponse, const N: usize> IntoResponse for (StatusCode, [(&'static str, &'static str); N], T) {
     fn into_response(self) -> Response {
-        let mut r = self.2.into_response().with_status(self.0);
+        let mut r = self.2.into_response();
+        r.status = self.0;
         for (name, value) in self.1 {
             match (static_name(name), static_value(value)) {
                 (Some(n), Some(v)) => {

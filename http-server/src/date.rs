@@ -1,28 +1,34 @@
 //! The `Date` header value (RFC 9110 §6.6.1), formatted at most once per second per thread.
 
 use std::cell::RefCell;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+/// The formatted date and the second it is good for, `[from, until)`: a response checks
+/// its clock reading against the two bounds, cheaper than working out the second.
 struct Cache {
-    second: u64,
+    from: SystemTime,
+    until: SystemTime,
     text: [u8; 29],
 }
 
 thread_local! {
-    static CACHE: RefCell<Cache> = const { RefCell::new(Cache { second: 0, text: [0; 29] }) };
+    static CACHE: RefCell<Cache> =
+        const { RefCell::new(Cache { from: UNIX_EPOCH, until: UNIX_EPOCH, text: [0; 29] }) };
 }
 
 /// Appends the current IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) to `out`.
 pub(crate) fn append_date(out: &mut bytes::BytesMut) {
     let now = SystemTime::now();
-    let second = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
-        if c.second != second {
+        // Outside the cached second either way: a clock set back is followed too.
+        if now >= c.until || now < c.from {
+            let second = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
             let text = httpdate::fmt_http_date(now);
             if text.len() == 29 {
                 c.text.copy_from_slice(text.as_bytes());
-                c.second = second;
+                c.from = UNIX_EPOCH + Duration::from_secs(second);
+                c.until = c.from + Duration::from_secs(1);
             }
         }
         out.extend_from_slice(&c.text);
@@ -61,6 +67,33 @@ mod tests {
         let s = std::str::from_utf8(&b).unwrap();
         assert!(httpdate::parse_http_date(s).is_ok(), "{s}");
         assert!(s.ends_with(" GMT"));
+    }
+
+    /// A cached second the clock is outside of, ahead (the clock was set back) or behind,
+    /// is replaced by the current one, and the text names the second the bounds hold.
+    #[test]
+    fn a_stale_cache_in_either_direction_is_replaced() {
+        use std::time::Duration;
+        let hour = Duration::from_secs(3600);
+        for (case, from) in [("ahead", super::SystemTime::now() + hour), ("behind", super::SystemTime::now() - hour)] {
+            super::CACHE.with(|c| {
+                let mut c = c.borrow_mut();
+                c.from = from;
+                c.until = from + Duration::from_secs(1);
+                c.text = *b"Thu, 01 Jan 1970 00:00:00 GMT";
+            });
+            let mut b = bytes::BytesMut::new();
+            super::append_date(&mut b);
+            let now = super::SystemTime::now();
+            super::CACHE.with(|c| {
+                let c = c.borrow();
+                let named = httpdate::parse_http_date(std::str::from_utf8(&c.text).unwrap()).unwrap();
+                assert_eq!(named, c.from, "{case}");
+                assert_eq!(&b[..], &c.text[..], "{case}");
+                assert_eq!(c.until.duration_since(c.from).unwrap(), Duration::from_secs(1), "{case}");
+                assert!(c.from <= now && now < c.from + hour, "{case}: the current second");
+            });
+        }
     }
 
     fn now_secs() -> u64 {

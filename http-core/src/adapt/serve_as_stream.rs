@@ -1,5 +1,7 @@
 //! Serve-style handler → stream handler: read the body, call, write the response.
 
+use bytes::Bytes;
+
 use crate::body::Body;
 use crate::handler::{Handler, StreamHandler};
 use crate::response::Response;
@@ -35,7 +37,10 @@ pub fn serve_as_stream<H: Handler>(handler: H) -> ServeAsStream<H> {
 
 impl<H: Handler> StreamHandler for ServeAsStream<H> {
     async fn call<'a>(&'a self, s: &'a mut Stream) {
-        let body = match s.read_to_end(s.max_body_bytes()).await {
+        // A request without a body (most of them) skips the body reader's future: no
+        // Content-Length lookup, nothing to poll.
+        let body = if s.eof() { Ok(Bytes::new()) } else { s.read_to_end(s.max_body_bytes()).await };
+        let body = match body {
             Ok(b) => b,
             Err(e) => {
                 tracing::info!(error = %e, status = e.status().as_u16(), "request body rejected");
@@ -45,7 +50,13 @@ impl<H: Handler> StreamHandler for ServeAsStream<H> {
         };
         let req = s.take_request(Body::from(body));
         let resp = self.0.call(req).await;
-        if let Err(e) = s.write_response(resp).await {
+        // `write_response` in two halves: the head is committed here, so this future keeps
+        // only the body across the write, not the whole `Response`.
+        let written = match s.commit_response(resp) {
+            Ok(Some(body)) => s.write_committed_body(body).await,
+            other => other.map(drop),
+        };
+        if let Err(e) = written {
             tracing::debug!(error = %e, "response write failed");
         }
     }

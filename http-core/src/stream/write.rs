@@ -169,6 +169,17 @@ impl Stream {
     /// # }
     /// ```
     pub async fn write_response(&mut self, response: Response) -> Result<(), Error> {
+        match self.commit_response(response)? {
+            Some(body) => self.write_committed_body(body).await,
+            None => Ok(()),
+        }
+    }
+
+    /// The first, synchronous half of [`write_response`](Self::write_response): commits the
+    /// response's head and gives back its body, `None` when the head ended the response.
+    /// Callers that await the rest at once (the serve-style adapter) keep only the body in
+    /// their future, not the whole `Response`.
+    pub(crate) fn commit_response(&mut self, response: Response) -> Result<Option<Body>, Error> {
         self.check_not_started()?;
         let (status, mut headers, body) = response.into_parts();
         self.status = status;
@@ -176,9 +187,12 @@ impl Stream {
         let end = body.is_empty() && self.trailers.is_none();
         self.commit_head(Some(&mut headers), if end { Some(0) } else { length }, end)?;
         self.transport.recycle_headers(headers);
-        if end {
-            return Ok(());
-        }
+        Ok((!end).then_some(body))
+    }
+
+    /// The second half of [`write_response`](Self::write_response): sends the body of a
+    /// committed head, then ends the response.
+    pub(crate) async fn write_committed_body(&mut self, body: Body) -> Result<(), Error> {
         // Bytes in hand (the common case) need one write, no frame loop. The general body
         // writer runs boxed: this future is moved at every `.await` up the handler chain,
         // and keeping the rare path's state out of it keeps those moves small.

@@ -128,8 +128,7 @@ impl HeadParser {
         let headers = collect_fields(&mut self.fields, &head_bytes, self.spare.take().unwrap_or_default(), |n, v| {
             summary.observe(n, v)
         })?;
-        let framing = summary.finish(version)?;
-        Ok(Some(ParsedHead { head: RequestHead { method, uri, version, headers }, ..framing }))
+        summary.finish(RequestHead { method, uri, version, headers }).map(Some)
     }
 }
 
@@ -268,7 +267,9 @@ impl FieldSummary {
         }
     }
 
-    fn finish(self, version: Version) -> Result<ParsedHead, Error> {
+    /// Checks the fields seen against the rules and gives `head` its framing.
+    fn finish(self, head: RequestHead) -> Result<ParsedHead, Error> {
+        let version = head.version;
         // Host (RFC 9112 §3.2): exactly one on HTTP/1.1; never more than one.
         match self.hosts {
             0 if version == Version::HTTP_11 => return Err(bad("missing Host header")),
@@ -284,13 +285,7 @@ impl FieldSummary {
             Some(true) => version == Version::HTTP_11 && body != BodyLength::Empty,
             Some(false) => return Err(Error::parse(StatusCode::EXPECTATION_FAILED, "unsupported expectation")),
         };
-        Ok(ParsedHead {
-            head: RequestHead::default(),
-            body,
-            keep_alive,
-            expect_continue,
-            accepts_trailers: self.accepts_trailers,
-        })
+        Ok(ParsedHead { head, body, keep_alive, expect_continue, accepts_trailers: self.accepts_trailers })
     }
 
     /// RFC 9112 §6.1–§6.3: how long is the body, refusing every ambiguous combination.
@@ -389,11 +384,16 @@ pub(crate) fn encode_head(
     http10_client: bool,
 ) {
     out.reserve(128 + headers.len() * 32);
-    out.put_slice(b"HTTP/1.1 ");
-    out.put_slice(status.as_str().as_bytes());
-    out.put_u8(b' ');
-    out.put_slice(status.canonical_reason().unwrap_or("Unknown").as_bytes());
-    out.put_slice(b"\r\n");
+    // The usual status line as one constant (copied inline), the others in pieces.
+    if status == StatusCode::OK {
+        out.put_slice(b"HTTP/1.1 200 OK\r\n");
+    } else {
+        out.put_slice(b"HTTP/1.1 ");
+        out.put_slice(status.as_str().as_bytes());
+        out.put_u8(b' ');
+        out.put_slice(status.canonical_reason().unwrap_or("Unknown").as_bytes());
+        out.put_slice(b"\r\n");
+    }
     // A 101 keeps the handler's `Connection: upgrade` and says nothing of persistence:
     // the connection is handed over (RFC 9110 §7.8).
     let switching = status == StatusCode::SWITCHING_PROTOCOLS;

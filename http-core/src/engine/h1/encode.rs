@@ -69,7 +69,12 @@ pub fn put_decimal(out: &mut BytesMut, mut n: u64) {
             break;
         }
     }
-    out.put_slice(&digits[i..]);
+    // Written byte by byte: a typical length's few digits cost less so than one copy
+    // whose length is known only at run time (a `memcpy` call).
+    out.reserve(digits.len() - i);
+    for &d in &digits[i..] {
+        out.put_u8(d);
+    }
 }
 
 #[cfg(test)]
