@@ -11,6 +11,7 @@
 #   benches/static_load.sh [ROUNDS=3] [SECONDS=5] [CONNECTIONS=32]
 #   SERVER_CPU=0 CLIENT_CPU=1 FILESERVER=target/release/fileserver benches/static_load.sh
 #   SWS_BUILD=0 benches/static_load.sh   # no sws column unless it is already built
+#   STATIC_FILES=100k.html benches/static_load.sh 9 3   # only some of the files, more rounds
 #
 # Configurations (each server's caching and compression on, as deployed):
 # - fileserver: --cache-bytes 64 MiB (files up to 128 KiB in memory) and on-the-fly
@@ -169,7 +170,8 @@ for s in "${SERVERS[@]}"; do
     h=$(curl -s -D - -o "$WORK/body" -H "$AE" "http://127.0.0.1:${PORT[$s]}/100k.html" | tr -d '\r')
     echo "# 100k.html with '$AE' from ${NAME[$s]}: $(echo "$h" | head -1), content-encoding $(echo "$h" | awk -F': ' 'tolower($1)=="content-encoding"{print $2}'), $(stat -c %s "$WORK/body") bytes"
 done
-FILES=(1k.bin 100k.bin 10m.bin 100k.html)
+read -r -a FILES <<< "${STATIC_FILES:-1k.bin 100k.bin 10m.bin 100k.html}"
+for f in "${FILES[@]}"; do [[ -f "$ROOT/$f" ]] || { echo "unknown file $f (one of 1k.bin 100k.bin 10m.bin 100k.html)"; exit 1; }; done
 declare -A RESULTS
 for file in "${FILES[@]}"; do
     for s in "${SERVERS[@]}"; do
