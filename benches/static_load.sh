@@ -170,8 +170,9 @@ for s in "${SERVERS[@]}"; do
     h=$(curl -s -D - -o "$WORK/body" -H "$AE" "http://127.0.0.1:${PORT[$s]}/100k.html" | tr -d '\r')
     echo "# 100k.html with '$AE' from ${NAME[$s]}: $(echo "$h" | head -1), content-encoding $(echo "$h" | awk -F': ' 'tolower($1)=="content-encoding"{print $2}'), $(stat -c %s "$WORK/body") bytes"
 done
-read -r -a FILES <<< "${STATIC_FILES:-1k.bin 100k.bin 10m.bin 100k.html}"
-for f in "${FILES[@]}"; do [[ -f "$ROOT/$f" ]] || { echo "unknown file $f (one of 1k.bin 100k.bin 10m.bin 100k.html)"; exit 1; }; done
+ALL_FILES="1k.bin 100k.bin 10m.bin 100k.html"
+read -r -a FILES <<< "${STATIC_FILES:-$ALL_FILES}"
+for f in "${FILES[@]}"; do [[ -f "$ROOT/$f" ]] || { echo "unknown file $f (one of $ALL_FILES)"; exit 1; }; done
 declare -A RESULTS
 for file in "${FILES[@]}"; do
     for s in "${SERVERS[@]}"; do
