@@ -21,8 +21,8 @@
 #    tls-h1    HTTP/1.1 keep-alive, wrk -t1 -c64 GET https://.../plaintext (compare.sh --tls);
 #    tls-h2    HTTP/2, h2load -c32 -m32 with ALPN h2 (h2_compare.sh --tls);
 #    tls-conn  new connections per second, one request each, full handshakes and
-#              resumptions (TLS 1.3 tickets) counted apart (benches `tls_conns`,
-#              benches/load/conn_compare.sh);
+#              resumptions (TLS 1.3 tickets) counted apart, from one client and from
+#              1,000 taking turns (benches `tls_conns`, benches/load/conn_compare.sh);
 # 8. sse: 10,000 SSE subscribers each getting one event per second: server CPU per
 #    delivered event and RSS per subscriber, ours (benches `sse_broadcast`, http-sse) vs
 #    axum (benches/peers `axum_sse`) (benches `sse_fanout`, benches/load/sse_compare.sh);
@@ -217,7 +217,7 @@ if want tls-conn; then
     echo
     sed -n '/^Medians of/,$p' "$out/tls-conn.txt" | sed '/^Medians of/d'
   } >>"$summary"
-  for mode in full resume; do
+  for mode in full resume many; do
     for peer in hyper_tls nginx; do
       ratio "new TLS conns ($mode) vs ${peer/hyper_tls/hyper+rustls}" "$out/tls-conn/by_mode.tsv" 9 "ours/$mode" "$peer/$mode"
     done

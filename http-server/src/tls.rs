@@ -1,5 +1,14 @@
 //! TLS with rustls (ring provider): PEM certificate chain and key (PKCS#8, PKCS#1 RSA or
 //! SEC1 EC), TLS 1.2 and 1.3 only, ALPN `h2` then `http/1.1`, and reload without restart.
+//!
+//! Sessions resume with stateless tickets (RFC 8446 §4.6.1, RFC 5077 for TLS 1.2):
+//! the session state travels encrypted (ChaCha20-Poly1305) in the ticket itself, under
+//! keys rustls draws at random and rotates every 6 hours, so any number of clients can
+//! resume and the server keeps nothing per client. rustls' default instead keeps 256
+//! sessions in memory, two per handshake, so with more than about a hundred recent clients
+//! a returning one finds its session evicted and pays a full handshake. The ticket keys
+//! stay across certificate reloads; a restart draws new ones. No early data (0-RTT) is
+//! accepted, so a replayed ticket buys nothing but a handshake.
 
 use std::io;
 use std::path::Path;
@@ -8,6 +17,7 @@ use std::sync::{Arc, RwLock};
 use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::server::ProducesTickets;
 
 /// A server certificate and key, swappable while the server runs.
 ///
@@ -50,8 +60,18 @@ fn key_from(key_pem: &[u8]) -> io::Result<PrivateKeyDer<'static>> {
     PrivateKeyDer::from_pem_slice(key_pem).map_err(|e| invalid(format!("private key PEM: {e}")))
 }
 
-/// The rustls configuration: TLS 1.3 and 1.2, no client auth, ALPN `h2` then `http/1.1`.
-fn configure(chain: Vec<CertificateDer<'static>>, key: PrivateKeyDer<'static>) -> io::Result<ServerConfig> {
+/// Stateless session tickets with fresh random keys, rotated by rustls every 6 hours.
+fn new_ticketer() -> io::Result<Arc<dyn ProducesTickets>> {
+    rustls::crypto::ring::Ticketer::new().map_err(invalid)
+}
+
+/// The rustls configuration: TLS 1.3 and 1.2, no client auth, ALPN `h2` then `http/1.1`,
+/// sessions resumed with `ticketer`'s tickets.
+fn configure(
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    ticketer: Arc<dyn ProducesTickets>,
+) -> io::Result<ServerConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
@@ -60,21 +80,22 @@ fn configure(chain: Vec<CertificateDer<'static>>, key: PrivateKeyDer<'static>) -
         .with_single_cert(chain, key)
         .map_err(invalid)?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config.ticketer = ticketer;
     Ok(config)
 }
 
-fn build(cert_pem: &[u8], key_pem: &[u8]) -> io::Result<ServerConfig> {
-    configure(chain_from(cert_pem)?, key_from(key_pem)?)
+fn build(cert_pem: &[u8], key_pem: &[u8], ticketer: Arc<dyn ProducesTickets>) -> io::Result<ServerConfig> {
+    configure(chain_from(cert_pem)?, key_from(key_pem)?, ticketer)
 }
 
 /// [`build`] from files; an error names the file (certificate or key) it is about.
-fn build_from_files(cert: &Path, key: &Path) -> io::Result<ServerConfig> {
+fn build_from_files(cert: &Path, key: &Path, ticketer: Arc<dyn ProducesTickets>) -> io::Result<ServerConfig> {
     fn labelled(what: &str, path: &Path, e: io::Error) -> io::Error {
         io::Error::new(e.kind(), format!("TLS {what} file {}: {e}", path.display()))
     }
     let chain = std::fs::read(cert).and_then(|pem| chain_from(&pem)).map_err(|e| labelled("certificate", cert, e))?;
     let key_der = std::fs::read(key).and_then(|pem| key_from(&pem)).map_err(|e| labelled("key", key, e))?;
-    configure(chain, key_der).map_err(|e| {
+    configure(chain, key_der, ticketer).map_err(|e| {
         let msg = format!("TLS certificate file {} with key file {}: {e}", cert.display(), key.display());
         io::Error::new(e.kind(), msg)
     })
@@ -94,7 +115,8 @@ impl TlsConfig {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn from_pem(cert_pem: &[u8], key_pem: &[u8]) -> io::Result<Self> {
-        Ok(TlsConfig { current: Arc::new(RwLock::new(Arc::new(build(cert_pem, key_pem)?))) })
+        let config = build(cert_pem, key_pem, new_ticketer()?)?;
+        Ok(TlsConfig { current: Arc::new(RwLock::new(Arc::new(config))) })
     }
 
     /// From PEM files.
@@ -113,12 +135,12 @@ impl TlsConfig {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn from_pem_files(cert: impl AsRef<Path>, key: impl AsRef<Path>) -> io::Result<Self> {
-        let config = build_from_files(cert.as_ref(), key.as_ref())?;
+        let config = build_from_files(cert.as_ref(), key.as_ref(), new_ticketer()?)?;
         Ok(TlsConfig { current: Arc::new(RwLock::new(Arc::new(config))) })
     }
 
     /// Replaces the certificate and key; new connections use them, open ones keep theirs.
-    /// On error the old ones stay.
+    /// On error the old ones stay. Session tickets issued before the reload still resume.
     ///
     /// ```
     /// # let old = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
@@ -131,7 +153,7 @@ impl TlsConfig {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn reload_from_pem(&self, cert_pem: &[u8], key_pem: &[u8]) -> io::Result<()> {
-        let config = Arc::new(build(cert_pem, key_pem)?);
+        let config = Arc::new(build(cert_pem, key_pem, self.current().ticketer.clone())?);
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = config;
         Ok(())
     }
@@ -153,7 +175,7 @@ impl TlsConfig {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn reload_from_pem_files(&self, cert: impl AsRef<Path>, key: impl AsRef<Path>) -> io::Result<()> {
-        let config = Arc::new(build_from_files(cert.as_ref(), key.as_ref())?);
+        let config = Arc::new(build_from_files(cert.as_ref(), key.as_ref(), self.current().ticketer.clone())?);
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = config;
         Ok(())
     }

@@ -4,6 +4,7 @@
 
 mod common_h2;
 
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -476,6 +477,58 @@ async fn reload_tls_serves_the_new_certificate() {
     assert!(server.reload_tls(&cert_path, &key_path).is_err());
     let again = tls_connect(addr, client_config(&new, &[b"h2"], rustls::ALL_VERSIONS)).await.unwrap();
     assert_eq!(again.get_ref().1.peer_certificates().unwrap()[0], new.der);
+    let _ = std::fs::remove_dir_all(&dir);
+    server.forceclose().await;
+}
+
+/// One HTTPS/1.1 `GET /plaintext` on a new connection with `client` (its own session
+/// store): the handshake's kind, after the whole response was read (so the tickets that
+/// came before it were stored).
+async fn one_https_get(addr: std::net::SocketAddr, client: Arc<rustls::ClientConfig>) -> rustls::HandshakeKind {
+    let mut tls = tls_connect(addr, client).await.expect("TLS handshake");
+    let kind = tls.get_ref().1.handshake_kind().expect("handshake done");
+    tls.write_all(b"GET /plaintext HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await.unwrap();
+    let mut response = Vec::new();
+    let _ = bounded(WAIT, "HTTPS response", tls.read_to_end(&mut response)).await;
+    assert!(response.ends_with(b"Hello, World!"), "{}", String::from_utf8_lossy(&response));
+    kind
+}
+
+/// Sessions resume for every returning client, however many there are: 300 clients (each
+/// with its own session store) connect once, then again, and every second connection is
+/// a resumption. A server keeping sessions in rustls' default in-memory store (256
+/// entries, two per handshake) would have evicted the first clients' by then. TLS 1.2
+/// resumes too, and sessions survive a certificate reload.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_sessions_resume_for_many_clients_and_across_a_reload() {
+    use rustls::HandshakeKind::{Full, Resumed};
+    let cert = make_cert();
+    let dir = std::env::temp_dir().join(format!("h2_tls_resume_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert_path, &cert.cert_pem).unwrap();
+    std::fs::write(&key_path, &cert.key_pem).unwrap();
+    let tls_config = http_server::TlsConfig::from_pem_files(&cert_path, &key_path).unwrap();
+    let server = http_server::Server::listen(opts().tls(tls_config), App::default()).await.unwrap();
+    let addr = server.local_addr();
+
+    let clients: Vec<_> = (0..300).map(|_| client_config(&cert, &[b"http/1.1"], rustls::ALL_VERSIONS)).collect();
+    for round in [Full, Resumed] {
+        for batch in clients.chunks(25) {
+            let tasks: Vec<_> = batch.iter().map(|c| tokio::spawn(one_https_get(addr, c.clone()))).collect();
+            for (i, t) in tasks.into_iter().enumerate() {
+                assert_eq!(t.await.unwrap(), round, "client {i} of a batch, expected {round:?}");
+            }
+        }
+    }
+
+    let tls12 = client_config(&cert, &[b"http/1.1"], &[&rustls::version::TLS12]);
+    assert_eq!(one_https_get(addr, tls12.clone()).await, Full);
+    assert_eq!(one_https_get(addr, tls12.clone()).await, Resumed, "TLS 1.2 resumes");
+
+    server.reload_tls(&cert_path, &key_path).expect("reload");
+    assert_eq!(one_https_get(addr, clients[0].clone()).await, Resumed, "TLS 1.3 after a reload");
+    assert_eq!(one_https_get(addr, tls12).await, Resumed, "TLS 1.2 after a reload");
     let _ = std::fs::remove_dir_all(&dir);
     server.forceclose().await;
 }

@@ -10,26 +10,38 @@
 //! `--concurrency` tasks on one thread each loop: connect, TLS handshake (rustls client,
 //! ring provider, ALPN `http/1.1`), `GET PATH` with `Connection: close`, read the whole
 //! response (by its Content-Length), drop the connection. `--mode full` turns the client's
-//! session cache off, so every handshake is full; `--mode resume` shares one session
-//! cache (rustls' default, 256 entries) over all tasks, so a connection resumes when the
-//! server took a ticket it issued earlier. What each handshake was comes from
-//! `ClientConnection::handshake_kind()`.
+//! session store off, so every handshake is full; `--mode resume` gives each of
+//! `--clients` simulated clients its own ticket store (connections go to the clients in
+//! turn), so a connection resumes when the server accepts a ticket it issued earlier.
+//! What each handshake was comes from `ClientConnection::handshake_kind()`.
+//!
+//! A store keeps up to twice `--concurrency` tickets (at least 8), so a burst of new
+//! connections does not run it dry: rustls' default client store keeps 8 per server,
+//! and with 32 connections in flight bursts of more than 8 new ones found it empty and
+//! made full handshakes that said nothing about the server. `no_ticket` counts the
+//! ClientHellos that went out without a ticket all the same (a client's first connection,
+//! or a store emptied by a burst); `full` minus `no_ticket` is what the server refused.
+//! Many clients (`--clients 1000`) show whether the server remembers sessions for all of
+//! them.
 //!
 //! The certificate and its signatures are not checked (a load generator: the server's
 //! cost is what is measured, and the client's own verification would only slow it down).
 //! After `--warmup` seconds the counters and the server's CPU time (`/proc/PID/stat`) are
 //! read, again after `--seconds`, and one line of `key=value` results is printed:
-//! `conns`, `full`, `resumed`, `errors`, `conns_per_s`, `cpu_ticks`, `cpu_us_per_conn`.
+//! `conns`, `full`, `resumed`, `no_ticket`, `errors`, `conns_per_s`, `cpu_ticks`,
+//! `cpu_us_per_conn`.
 //! Only 127.0.0.1 (or whatever `--url` names) is used; the run stops by itself.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{ClientSessionStore, Tls12ClientSessionValue, Tls13ClientSessionValue};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, HandshakeKind, SignatureScheme};
+use rustls::{DigitallySignedStruct, HandshakeKind, NamedGroup, SignatureScheme};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -38,7 +50,7 @@ use tokio_rustls::TlsConnector;
 enum Mode {
     /// No client session cache: every handshake is a full one.
     Full,
-    /// One shared client session cache: resume whenever the server accepts a ticket.
+    /// A ticket store per client: resume whenever the server accepts a ticket.
     Resume,
 }
 
@@ -56,6 +68,9 @@ struct Cli {
     /// Connections in flight at once.
     #[arg(long, default_value_t = 32)]
     concurrency: usize,
+    /// Simulated clients, each with its own ticket store; connections go to them in turn.
+    #[arg(long, default_value_t = 1)]
+    clients: usize,
     /// Unmeasured seconds first.
     #[arg(long, default_value_t = 1.0)]
     warmup: f64,
@@ -148,7 +163,56 @@ impl ServerCertVerifier for AnyServer {
     }
 }
 
-fn client_config(mode: Mode) -> rustls::ClientConfig {
+/// One client's session store: its TLS 1.3 tickets (up to `capacity`, newest used
+/// first, as rustls' own store), its TLS 1.2 session and key-exchange hint. It serves the
+/// one server this generator talks to, so server names are not told apart. Counts the
+/// ClientHellos it had no TLS 1.3 ticket for in `no_ticket`.
+#[derive(Debug)]
+struct TicketStore {
+    tls13: Mutex<VecDeque<Tls13ClientSessionValue>>,
+    tls12: Mutex<Option<Tls12ClientSessionValue>>,
+    kx_hint: Mutex<Option<NamedGroup>>,
+    capacity: usize,
+    no_ticket: Arc<AtomicU64>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl ClientSessionStore for TicketStore {
+    fn set_kx_hint(&self, _: ServerName<'static>, group: NamedGroup) {
+        *lock(&self.kx_hint) = Some(group);
+    }
+    fn kx_hint(&self, _: &ServerName<'_>) -> Option<NamedGroup> {
+        *lock(&self.kx_hint)
+    }
+    fn set_tls12_session(&self, _: ServerName<'static>, value: Tls12ClientSessionValue) {
+        *lock(&self.tls12) = Some(value);
+    }
+    fn tls12_session(&self, _: &ServerName<'_>) -> Option<Tls12ClientSessionValue> {
+        lock(&self.tls12).clone()
+    }
+    fn remove_tls12_session(&self, _: &ServerName<'static>) {
+        *lock(&self.tls12) = None;
+    }
+    fn insert_tls13_ticket(&self, _: ServerName<'static>, value: Tls13ClientSessionValue) {
+        let mut tickets = lock(&self.tls13);
+        if tickets.len() == self.capacity {
+            tickets.pop_front();
+        }
+        tickets.push_back(value);
+    }
+    fn take_tls13_ticket(&self, _: &ServerName<'static>) -> Option<Tls13ClientSessionValue> {
+        let ticket = lock(&self.tls13).pop_back();
+        if ticket.is_none() {
+            self.no_ticket.fetch_add(1, Ordering::Relaxed);
+        }
+        ticket
+    }
+}
+
+fn client_config(mode: Mode, tickets: usize, no_ticket: &Arc<AtomicU64>) -> rustls::ClientConfig {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let schemes = provider.signature_verification_algorithms.supported_schemes();
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
@@ -158,9 +222,16 @@ fn client_config(mode: Mode) -> rustls::ClientConfig {
         .with_custom_certificate_verifier(Arc::new(AnyServer(schemes)))
         .with_no_client_auth();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    if mode == Mode::Full {
-        config.resumption = rustls::client::Resumption::disabled();
-    }
+    config.resumption = match mode {
+        Mode::Full => rustls::client::Resumption::disabled(),
+        Mode::Resume => rustls::client::Resumption::store(Arc::new(TicketStore {
+            tls13: Mutex::new(VecDeque::with_capacity(tickets)),
+            tls12: Mutex::new(None),
+            kx_hint: Mutex::new(None),
+            capacity: tickets,
+            no_ticket: no_ticket.clone(),
+        })),
+    };
     config
 }
 
@@ -169,11 +240,13 @@ struct Counts {
     full: AtomicU64,
     resumed: AtomicU64,
     errors: AtomicU64,
+    /// Shared with every client's [`TicketStore`].
+    no_ticket: Arc<AtomicU64>,
 }
 
 impl Counts {
-    fn snapshot(&self) -> [u64; 3] {
-        [&self.full, &self.resumed, &self.errors].map(|c| c.load(Ordering::Relaxed))
+    fn snapshot(&self) -> [u64; 4] {
+        [&self.full, &self.resumed, &self.errors, &*self.no_ticket].map(|c| c.load(Ordering::Relaxed))
     }
 }
 
@@ -203,8 +276,20 @@ async fn one(
     }
 }
 
+/// The simulated clients' connectors, taken in turn by new connections.
+struct Clients {
+    connectors: Vec<TlsConnector>,
+    next: AtomicUsize,
+}
+
+impl Clients {
+    fn next(&self) -> &TlsConnector {
+        &self.connectors[self.next.fetch_add(1, Ordering::Relaxed) % self.connectors.len()]
+    }
+}
+
 async fn worker(
-    connector: TlsConnector,
+    clients: Arc<Clients>,
     name: ServerName<'static>,
     target: Arc<Target>,
     counts: Arc<Counts>,
@@ -213,7 +298,7 @@ async fn worker(
     let request = format!("GET {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", target.path, target.authority);
     let mut reported = false;
     while Instant::now() < until {
-        match one(&connector, &name, &target, request.as_bytes()).await {
+        match one(clients.next(), &name, &target, request.as_bytes()).await {
             Ok(HandshakeKind::Resumed) => counts.resumed.fetch_add(1, Ordering::Relaxed),
             Ok(_) => counts.full.fetch_add(1, Ordering::Relaxed),
             Err(e) => {
@@ -235,15 +320,19 @@ fn main() -> Result<(), String> {
     let cli = Cli::parse();
     let target = Arc::new(parse_url(&cli.url)?);
     let name = ServerName::try_from(cli.server_name.clone()).map_err(|e| format!("--server-name: {e}"))?;
-    let connector = TlsConnector::from(Arc::new(client_config(cli.mode)));
+    let counts = Arc::new(Counts::default());
+    let tickets = (2 * cli.concurrency).max(8);
+    let connectors = (0..cli.clients.max(1))
+        .map(|_| TlsConnector::from(Arc::new(client_config(cli.mode, tickets, &counts.no_ticket))))
+        .collect();
+    let clients = Arc::new(Clients { connectors, next: AtomicUsize::new(0) });
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
     rt.block_on(async {
-        let counts = Arc::new(Counts::default());
         let start = Instant::now();
         let warm = start + Duration::from_secs_f64(cli.warmup);
         let until = warm + Duration::from_secs_f64(cli.seconds);
         let tasks: Vec<_> = (0..cli.concurrency.max(1))
-            .map(|_| tokio::spawn(worker(connector.clone(), name.clone(), target.clone(), counts.clone(), until)))
+            .map(|_| tokio::spawn(worker(clients.clone(), name.clone(), target.clone(), counts.clone(), until)))
             .collect();
         tokio::time::sleep_until(warm.into()).await;
         let (c0, t0, n0) = (counts.snapshot(), server_ticks(cli.server_pid), Instant::now());
@@ -252,7 +341,7 @@ fn main() -> Result<(), String> {
         for t in tasks {
             let _ = t.await;
         }
-        let [full, resumed, errors] = [0, 1, 2].map(|i| c1[i] - c0[i]);
+        let [full, resumed, errors, no_ticket] = [0, 1, 2, 3].map(|i| c1[i] - c0[i]);
         let conns = full + resumed;
         let (ticks, per_conn) = match (t0, t1) {
             (Some(a), Some(b)) if conns > 0 => {
@@ -261,8 +350,9 @@ fn main() -> Result<(), String> {
             _ => ("nan".into(), "nan".into()),
         };
         println!(
-            "mode={:?} conns={conns} full={full} resumed={resumed} errors={errors} seconds={secs:.2} conns_per_s={:.0} cpu_ticks={ticks} cpu_us_per_conn={per_conn}",
+            "mode={:?} clients={} conns={conns} full={full} resumed={resumed} no_ticket={no_ticket} errors={errors} seconds={secs:.2} conns_per_s={:.0} cpu_ticks={ticks} cpu_us_per_conn={per_conn}",
             cli.mode,
+            cli.clients.max(1),
             conns as f64 / secs
         );
         Ok(())
@@ -349,11 +439,14 @@ mod tests {
         let name = ServerName::try_from("localhost").unwrap();
         let request = format!("GET /plaintext HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
         for (mode, second) in [(Mode::Full, HandshakeKind::Full), (Mode::Resume, HandshakeKind::Resumed)] {
-            let connector = TlsConnector::from(Arc::new(client_config(mode)));
+            let no_ticket = Arc::new(AtomicU64::new(0));
+            let connector = TlsConnector::from(Arc::new(client_config(mode, 8, &no_ticket)));
             let first = one(&connector, &name, &target, request.as_bytes()).await.unwrap();
             assert_eq!(first, HandshakeKind::Full, "{mode:?}: the first connection has no session to resume");
             let next = one(&connector, &name, &target, request.as_bytes()).await.unwrap();
             assert_eq!(next, second, "{mode:?}");
+            let want_no_ticket = if mode == Mode::Resume { 1 } else { 0 };
+            assert_eq!(no_ticket.load(Ordering::Relaxed), want_no_ticket, "{mode:?}: ClientHellos without a ticket");
         }
         std::fs::remove_dir_all(dir).unwrap();
     }
