@@ -21,6 +21,8 @@ const MAX_HEADERS: usize = 20;
 /// - `/fixed`: `Hello, World!` whatever the method (serve-style response);
 /// - `/short-cl`, `/long-cl`: a body shorter / longer than the declared Content-Length;
 /// - `/stream`: a body of unknown length (chunked on 1.1, close-delimited on 1.0);
+/// - `/fields`: reads the body and lists the request's header fields in order,
+///   `name=value;` each, then `body=...`;
 /// - anything else: reads the body (up to `max_body_bytes`, else the error's status) and
 ///   describes the request: `METHOD TARGET VERSION len=N body=... trailers=k:v,...`.
 async fn wire(s: &mut Stream) {
@@ -55,6 +57,16 @@ async fn wire(s: &mut Stream) {
                     return;
                 }
             }
+        }
+        "/fields" => {
+            let body = s.read_to_end(s.max_body_bytes()).await.unwrap_or_default();
+            let fields: String = s
+                .startread()
+                .headers
+                .iter()
+                .map(|(k, v)| format!("{k}={};", String::from_utf8_lossy(v.as_bytes())))
+                .collect();
+            let _ = s.write_response(Response::text(format!("{fields}body={}", String::from_utf8_lossy(&body)))).await;
         }
         _ => echo(s).await,
     }
@@ -642,6 +654,45 @@ async fn pipelined_requests_are_answered_in_order() {
     let bad = conn.response().await;
     assert_eq!((bad.status, bad.says_close()), (400, true));
     conn.closed().await;
+    server.close().await;
+}
+
+/// Heads on one keep-alive connection that repeat, change, reorder, drop and add fields
+/// (the engine takes a field the previous head had byte for byte from that head): each
+/// request sees exactly its own fields, and the framing fields still frame each body.
+#[tokio::test]
+async fn repeated_and_changing_fields_on_one_connection() {
+    let server = start().await;
+    let mut conn = Conn::to(&server).await;
+    // (the fields after the request line, the body, what `/fields` answers)
+    let heads: &[(&str, &str, &str)] = &[
+        ("Host: a\r\nX-A: 1\r\n", "", "host=a;x-a=1;body="),
+        ("Host: a\r\nX-A: 1\r\n", "", "host=a;x-a=1;body="),
+        ("Host: a\r\nX-A: 1\r\n", "", "host=a;x-a=1;body="),
+        ("HOST: a\r\nx-a: 2\r\n", "", "host=a;x-a=2;body="),
+        ("Host: a\r\nX-A: 2\r\nContent-Length: 3\r\n", "xyz", "host=a;x-a=2;content-length=3;body=xyz"),
+        ("Host: a\r\nX-A: 2\r\nContent-Length: 3\r\n", "uvw", "host=a;x-a=2;content-length=3;body=uvw"),
+        ("Host: a\r\nX-A: 2\r\nContent-Length: 2\r\n", "ok", "host=a;x-a=2;content-length=2;body=ok"),
+        ("X-A: 2\r\nHost: a\r\n", "", "x-a=2;host=a;body="),
+        ("X-A: 2\r\nHost: b\r\nX-A: 3\r\n", "", "x-a=2;x-a=3;host=b;body="),
+        ("X-A: 2\r\n", "", ""),
+        ("Host: a\r\nX-B: \r\n", "", "host=a;x-b=;body="),
+        ("Host: a\r\nX-B: \r\n", "", "host=a;x-b=;body="),
+    ];
+    for (i, (fields, body, want)) in heads.iter().enumerate() {
+        conn.send(format!("POST /fields HTTP/1.1\r\n{fields}\r\n{body}").as_bytes()).await;
+        let r = conn.response().await;
+        if want.is_empty() {
+            // no Host: 400, and the connection ends
+            assert_eq!(r.status, 400, "head {i}");
+            conn.closed().await;
+            conn = Conn::to(&server).await;
+            continue;
+        }
+        assert_eq!(r.status, 200, "head {i}");
+        // `/fields` lists what the map holds: repeated names come grouped, as HeaderMap iterates
+        assert_eq!(r.text(), *want, "head {i}");
+    }
     server.close().await;
 }
 

@@ -21,7 +21,7 @@ use http::{HeaderMap, Method, StatusCode, Uri, Version};
 pub(crate) use http_core::engine::h1::BodyLength;
 use http_core::engine::h1::fields::{FramingFields, TransferCoding, collect_fields, comma_list};
 pub(crate) use http_core::engine::h1::fields::{bad, memchr};
-use http_core::engine::h1::put_decimal;
+use http_core::engine::h1::{RepeatedFields, put_decimal};
 use http_core::{Error, RequestHead};
 
 /// Limits applied while decoding.
@@ -49,11 +49,13 @@ const MAX_HEADERS_ARRAY: usize = 128;
 
 /// Decodes request heads for one connection, reusing its scratch space: the list of field
 /// positions and a recycled [`HeaderMap`] (the previous response's, as hyper does), so a
-/// keep-alive request costs no allocation here once the connection is warm.
+/// keep-alive request costs no allocation here once the connection is warm. Fields the
+/// previous request had, byte for byte, are taken from it ([`RepeatedFields`]).
 #[derive(Debug, Default)]
 pub(crate) struct HeadParser {
     fields: Vec<(HeaderName, usize, usize)>,
     spare: Option<HeaderMap>,
+    repeated: RepeatedFields,
 }
 
 impl HeadParser {
@@ -70,6 +72,7 @@ impl HeadParser {
     pub(crate) fn release(&mut self) {
         self.fields = Vec::new();
         self.spare = None;
+        self.repeated.release();
     }
 
     /// Tries to decode a head from the start of `buf`. `Ok(None)` means more bytes are
@@ -117,17 +120,17 @@ impl HeadParser {
         let offset = |s: &[u8]| s.as_ptr() as usize - base;
         let path_range = (offset(path.as_bytes()), path.len());
         self.fields.clear();
-        for h in req.headers.iter() {
-            let name = HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| bad("invalid header name"))?;
+        for (i, h) in req.headers.iter().enumerate() {
+            let name = self.repeated.name(i, h.name.as_bytes()).map_err(|_| bad("invalid header name"))?;
             self.fields.push((name, offset(h.value), h.value.len()));
         }
         let head_bytes = buf.split_to(len).freeze();
 
         let uri = parse_target(&method, head_bytes.slice(path_range.0..path_range.0 + path_range.1))?;
         let mut summary = FieldSummary::default();
-        let headers = collect_fields(&mut self.fields, &head_bytes, self.spare.take().unwrap_or_default(), |n, v| {
-            summary.observe(n, v)
-        })?;
+        let map = self.spare.take().unwrap_or_default();
+        let headers =
+            collect_fields(&mut self.fields, &head_bytes, map, Some(&mut self.repeated), |n, v| summary.observe(n, v))?;
         summary.finish(RequestHead { method, uri, version, headers }).map(Some)
     }
 }

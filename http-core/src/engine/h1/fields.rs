@@ -7,6 +7,7 @@ use bytes::Bytes;
 use http::header::{self, HeaderName};
 use http::{HeaderMap, HeaderValue, StatusCode};
 
+use super::RepeatedFields;
 use crate::Error;
 
 /// A parse error answered with 400 Bad Request (a client reads it as a malformed message).
@@ -74,14 +75,16 @@ pub fn parse_decimal(s: &[u8]) -> Option<u64> {
 
 /// Builds a head's `HeaderMap` from the recorded field positions (`name`, value start,
 /// value length) in the frozen head bytes, slicing values without copying, and shows each
-/// field to `observe` (the role's framing and connection checks). Reuses `map`.
+/// field to `observe` (the role's framing and connection checks). Reuses `map`. With
+/// `repeated` (a keep-alive connection's [`RepeatedFields`]), a value the previous head
+/// had at the same position is taken from there, and this head's are remembered.
 ///
 /// ```
 /// use bytes::Bytes;
 /// use http_core::{HeaderMap, HeaderName};
 /// let head = Bytes::from_static(b"x-a: 1\r\n");
 /// let mut fields = vec![(HeaderName::from_static("x-a"), 5, 1)];
-/// let map = http_core::engine::h1::fields::collect_fields(&mut fields, &head, HeaderMap::new(), |_, _| {}).unwrap();
+/// let map = http_core::engine::h1::fields::collect_fields(&mut fields, &head, HeaderMap::new(), None, |_, _| {}).unwrap();
 /// assert_eq!(map["x-a"], "1");
 /// ```
 #[inline]
@@ -89,16 +92,26 @@ pub fn collect_fields(
     fields: &mut Vec<(HeaderName, usize, usize)>,
     head: &Bytes,
     mut map: HeaderMap,
+    mut repeated: Option<&mut RepeatedFields>,
     mut observe: impl FnMut(&HeaderName, &[u8]),
 ) -> Result<HeaderMap, Error> {
     map.reserve(fields.len());
-    for (name, start, n) in fields.drain(..) {
-        observe(&name, &head[start..start + n]);
+    let count = fields.len();
+    for (i, (name, start, n)) in fields.drain(..).enumerate() {
+        let raw = &head[start..start + n];
+        observe(&name, raw);
         // httparse already rejected control characters; this cannot fail for its output,
         // but stays checked.
-        let value =
-            HeaderValue::from_maybe_shared(head.slice(start..start + n)).map_err(|_| bad("invalid header value"))?;
+        let fresh =
+            || HeaderValue::from_maybe_shared(head.slice(start..start + n)).map_err(|_| bad("invalid header value"));
+        let value = match repeated.as_deref_mut() {
+            Some(seen) => seen.value(i, &name, raw, fresh)?,
+            None => fresh()?,
+        };
         map.append(name, value);
+    }
+    if let Some(seen) = repeated {
+        seen.end_head(count);
     }
     Ok(map)
 }

@@ -9,6 +9,8 @@
 //! - [`decode`]: body framing on the way in: a known length, chunked transfer coding with
 //!   its extensions and trailer section (§7.1), or until the connection closes.
 //! - [`encode`]: chunk-size lines and the last chunk with trailers (§7.1).
+//! - [`repeat`]: fields a keep-alive connection's previous head had, byte for byte, taken
+//!   from there instead of being parsed and checked again.
 //! - [`response`]: the client role's response-head parser (§4, §6.3): status line, header
 //!   limits, and how long the body is.
 //!
@@ -18,11 +20,13 @@
 pub mod decode;
 pub mod encode;
 pub mod fields;
+pub mod repeat;
 pub mod response;
 
 pub use decode::{BodyDecoder, Decoded};
 pub use encode::{encode_chunk_head, encode_last_chunk, put_decimal};
 pub use fields::FramingFields;
+pub use repeat::RepeatedFields;
 pub use response::{ParsedResponseHead, ResponseLimits, parse_response_head};
 
 /// How a message body is framed, as its head says (RFC 9112 §6.3).
