@@ -437,6 +437,23 @@ async fn plain_http_to_tls_port_gets_400() {
     server.forceclose().await;
 }
 
+/// A TLS server running [`App`] with `cert` read from PEM files in a fresh directory
+/// (named after `test`), so it can be reloaded from them: the server, the directory and
+/// the two files.
+async fn start_tls_from_files(
+    cert: &TestCert,
+    test: &str,
+) -> (http_server::Server, std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("h2_tls_{test}_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert_path, &cert.cert_pem).unwrap();
+    std::fs::write(&key_path, &cert.key_pem).unwrap();
+    let tls_config = http_server::TlsConfig::from_pem_files(&cert_path, &key_path).unwrap();
+    let server = http_server::Server::listen(opts().tls(tls_config), App::default()).await.unwrap();
+    (server, dir, cert_path, key_path)
+}
+
 /// `Server::reload_tls` swaps the certificate: new connections see the new one (and a
 /// client trusting only the old one is refused), an open connection keeps working, and a
 /// bad file leaves the current certificate in place.
@@ -445,14 +462,7 @@ async fn reload_tls_serves_the_new_certificate() {
     let old = make_cert();
     let new = make_cert();
     assert_ne!(old.der, new.der);
-    let dir = std::env::temp_dir().join(format!("h2_tls_reload_{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
-    std::fs::write(&cert_path, &old.cert_pem).unwrap();
-    std::fs::write(&key_path, &old.key_pem).unwrap();
-    let tls_config = http_server::TlsConfig::from_pem_files(&cert_path, &key_path).unwrap();
-    let app = App::default();
-    let server = http_server::Server::listen(opts().tls(tls_config), app).await.unwrap();
+    let (server, dir, cert_path, key_path) = start_tls_from_files(&old, "reload").await;
     let addr = server.local_addr();
 
     let before = tls_connect(addr, client_config(&old, &[b"h2"], rustls::ALL_VERSIONS)).await.unwrap();
@@ -503,13 +513,7 @@ async fn one_https_get(addr: std::net::SocketAddr, client: Arc<rustls::ClientCon
 async fn tls_sessions_resume_for_many_clients_and_across_a_reload() {
     use rustls::HandshakeKind::{Full, Resumed};
     let cert = make_cert();
-    let dir = std::env::temp_dir().join(format!("h2_tls_resume_{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
-    std::fs::write(&cert_path, &cert.cert_pem).unwrap();
-    std::fs::write(&key_path, &cert.key_pem).unwrap();
-    let tls_config = http_server::TlsConfig::from_pem_files(&cert_path, &key_path).unwrap();
-    let server = http_server::Server::listen(opts().tls(tls_config), App::default()).await.unwrap();
+    let (server, dir, cert_path, key_path) = start_tls_from_files(&cert, "resume").await;
     let addr = server.local_addr();
 
     let clients: Vec<_> = (0..300).map(|_| client_config(&cert, &[b"http/1.1"], rustls::ALL_VERSIONS)).collect();
