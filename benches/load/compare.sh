@@ -33,6 +33,9 @@
 #                       asks https:// (OpenSSL, no ALPN, so HTTP/1.1) [off]
 #   --pipeline N        send N requests per write (wrk -s pipeline.lua) [off]
 #   --script F          other wrk Lua script (overrides --pipeline)
+#   --headers-file F    send the request fields in F, one `name: value` per line, as
+#                       well (wrk -H), e.g. benches/load/chrome-navigation.headers: the
+#                       14 fields of a browser's page load [off]
 #   --max-idle-wait S   before each measurement wait for an idle machine, at most S
 #                       seconds in total over the whole run [120]
 #   --no-build          skip cargo build
@@ -60,6 +63,7 @@ load_cpus=1
 pipeline=""
 script=""
 tls=""
+headers_file=""
 max_idle_wait=120
 build=1
 alloc=1
@@ -81,6 +85,7 @@ while [[ $# -gt 0 ]]; do
     --pipeline) pipeline="$2"; shift 2 ;;
     --script) script="$2"; shift 2 ;;
     --tls) tls="$2"; shift 2 ;;
+    --headers-file) headers_file="$2"; shift 2 ;;
     --max-idle-wait) max_idle_wait="$2"; shift 2 ;;
     --no-alloc) alloc=0; shift ;;
     *) common_option "$@" || die "unknown option $1 (see --help)"; shift "$shifted" ;;
@@ -110,6 +115,12 @@ else
 fi
 script_args=()
 [[ -n "$pipeline" && -z "$script" ]] && script_args=(-- "$pipeline")
+if [[ -n "$headers_file" ]]; then
+  [[ -r "$headers_file" ]] || die "--headers-file $headers_file cannot be read"
+  while IFS= read -r field; do
+    [[ -n "$field" ]] && wrk_extra+=(-H "$field")
+  done <"$headers_file"
+fi
 scheme=http
 tls_args=()
 if [[ -n "$tls" ]]; then

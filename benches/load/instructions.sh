@@ -18,6 +18,8 @@
 #                   connections' fixed cost is spread alike (wrk under valgrind on a busy
 #                   machine may manage only a few thousand requests)
 #   ROWS="..."      the rows to run, of: plaintext pipelined h2c json (default: the first three)
+#   HEADERS_FILE=F  the HTTP/1.1 rows also send the fields in F, one `name: value` per line
+#                   (e.g. benches/load/chrome-navigation.headers: a browser's page load)
 #
 # Rows: plaintext (wrk -c16), pipelined 16 deep (wrk + pipeline.lua), h2c (h2load -c4 -m16),
 # json (the plaintext row's load on /json).
@@ -27,6 +29,12 @@ out="${OUT:-$(mktemp -d)}"
 mkdir -p "$out"
 requests_h2="${REQUESTS_H2:-20000}"
 duration="${DURATION:-4s}"
+extra_headers=()
+if [[ -n "${HEADERS_FILE:-}" ]]; then
+  while IFS= read -r field; do
+    [[ -n "$field" ]] && extra_headers+=(-H "$field")
+  done <"$HEADERS_FILE"
+fi
 
 start_server() { # bin, logfile, extra args... ; sets PID PORT
   local bin="$1" log="$2"; shift 2
@@ -59,12 +67,12 @@ ir_of() { # name bin kind extra...
            local depth=1 path=plaintext
            [[ "$kind" == pipelined ]] && depth=16
            [[ "$kind" == json ]] && path=json
-           h2load --h1 -n "$REQUESTS_H1" -c16 -m"$depth" "http://127.0.0.1:$PORT/$path" >"$log.h2load" 2>&1
+           h2load --h1 -n "$REQUESTS_H1" -c16 -m"$depth" "${extra_headers[@]}" "http://127.0.0.1:$PORT/$path" >"$log.h2load" 2>&1
            reqs=$(awk '/^requests:/{print $8}' "$log.h2load")
          elif [[ "$kind" != pipelined ]]; then
-           reqs=$(wrk -t1 -c16 -d"$duration" "http://127.0.0.1:$PORT/$kind" | awk '/requests in/{print $1}')
+           reqs=$(wrk -t1 -c16 -d"$duration" "${extra_headers[@]}" "http://127.0.0.1:$PORT/$kind" | awk '/requests in/{print $1}')
          else
-           reqs=$(wrk -t1 -c16 -d"$duration" -s "$HERE/pipeline.lua" "http://127.0.0.1:$PORT/plaintext" -- 16 | awk '/requests in/{print $1}')
+           reqs=$(wrk -t1 -c16 -d"$duration" "${extra_headers[@]}" -s "$HERE/pipeline.lua" "http://127.0.0.1:$PORT/plaintext" -- 16 | awk '/requests in/{print $1}')
          fi ;;
     h2c) h2load -n "$requests_h2" -c4 -m16 "http://127.0.0.1:$PORT/plaintext" >"$log.h2load" 2>&1
          reqs=$(awk '/^requests:/{print $8}' "$log.h2load") ;;
