@@ -95,21 +95,24 @@ impl RepeatedFields {
         raw: &[u8],
         fresh: impl FnOnce() -> Result<HeaderValue, E>,
     ) -> Result<HeaderValue, E> {
-        let slot = self.prev.get(index).and_then(Option::as_ref).filter(|seen| seen.name == *name);
-        if let Some(Seen { value: Some(v), .. }) = slot
+        // An entry exists only from the second head on, and [`name`](Self::name) put one
+        // for this head's name at `index` unless the budget was spent.
+        let Some(Some(seen)) = self.prev.get_mut(index) else { return fresh() };
+        if seen.name != *name {
+            return fresh();
+        }
+        if let Some(v) = &seen.value
             && v.as_bytes() == raw
         {
             return Ok(v.clone());
         }
         let value = fresh()?;
-        if self.heads > 0
-            && let Some(seen) = slot
+        self.bytes -= seen.value.take().map_or(0, |old| old.len());
+        if self.bytes + value.len() <= MAX_BYTES
+            && let Ok(copy) = HeaderValue::from_bytes(value.as_bytes())
         {
-            let mut seen = Seen { value: HeaderValue::from_bytes(value.as_bytes()).ok(), ..seen.clone() };
-            if self.bytes - self.prev[index].as_ref().map_or(0, Seen::bytes) + seen.bytes() > MAX_BYTES {
-                seen.value = None;
-            }
-            self.put(index, seen);
+            self.bytes += copy.len();
+            seen.value = Some(copy);
         }
         Ok(value)
     }
