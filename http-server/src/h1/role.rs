@@ -55,7 +55,10 @@ const MAX_HEADERS_ARRAY: usize = 128;
 pub(crate) struct HeadParser {
     fields: Vec<(HeaderName, usize, usize)>,
     spare: Option<HeaderMap>,
-    repeated: RepeatedFields,
+    /// From the connection's second head on (boxed: an idle connection holds 8 bytes).
+    repeated: Option<Box<RepeatedFields>>,
+    /// A head was parsed since the connection started or was released.
+    parsed_one: bool,
 }
 
 impl HeadParser {
@@ -72,7 +75,8 @@ impl HeadParser {
     pub(crate) fn release(&mut self) {
         self.fields = Vec::new();
         self.spare = None;
-        self.repeated.release();
+        self.repeated = None;
+        self.parsed_one = false;
     }
 
     /// Tries to decode a head from the start of `buf`. `Ok(None)` means more bytes are
@@ -120,8 +124,19 @@ impl HeadParser {
         let offset = |s: &[u8]| s.as_ptr() as usize - base;
         let path_range = (offset(path.as_bytes()), path.len());
         self.fields.clear();
+        // A connection's first head is parsed as it is; later ones against the previous.
+        let mut repeated = if self.parsed_one {
+            Some(&mut **self.repeated.get_or_insert_with(|| Box::new(RepeatedFields::after_first_head())))
+        } else {
+            self.parsed_one = true;
+            None
+        };
         for (i, h) in req.headers.iter().enumerate() {
-            let name = self.repeated.name(i, h.name.as_bytes()).map_err(|_| bad("invalid header name"))?;
+            let name = match repeated.as_deref_mut() {
+                Some(seen) => seen.name(i, h.name.as_bytes()),
+                None => HeaderName::from_bytes(h.name.as_bytes()),
+            };
+            let name = name.map_err(|_| bad("invalid header name"))?;
             self.fields.push((name, offset(h.value), h.value.len()));
         }
         let head_bytes = buf.split_to(len).freeze();
@@ -129,8 +144,7 @@ impl HeadParser {
         let uri = parse_target(&method, head_bytes.slice(path_range.0..path_range.0 + path_range.1))?;
         let mut summary = FieldSummary::default();
         let map = self.spare.take().unwrap_or_default();
-        let headers =
-            collect_fields(&mut self.fields, &head_bytes, map, Some(&mut self.repeated), |n, v| summary.observe(n, v))?;
+        let headers = collect_fields(&mut self.fields, &head_bytes, map, repeated, |n, v| summary.observe(n, v))?;
         summary.finish(RequestHead { method, uri, version, headers }).map(Some)
     }
 }

@@ -68,6 +68,21 @@ pub struct RepeatedFields {
 }
 
 impl RepeatedFields {
+    /// For a connection whose first head was parsed without it: copies are made from the
+    /// next head on.
+    ///
+    /// ```
+    /// use http_core::engine::h1::RepeatedFields;
+    /// let mut seen = RepeatedFields::after_first_head();
+    /// let name = seen.name(0, b"Host").unwrap();
+    /// seen.value(0, &name, b"h", || http_core::HeaderValue::from_bytes(b"h")).unwrap();
+    /// seen.end_head(1);
+    /// assert_eq!(seen.len(), 1);
+    /// ```
+    pub fn after_first_head() -> Self {
+        RepeatedFields { heads: 1, ..RepeatedFields::default() }
+    }
+
     /// The name of the field at `index`, spelled `raw`: the previous head's if it was
     /// spelled the same there, else parsed (and remembered when this is not the
     /// connection's first head).
