@@ -63,8 +63,9 @@ pub struct RepeatedFields {
     prev: Vec<Option<Seen>>,
     /// Name and value bytes held in `prev`.
     bytes: usize,
-    /// Heads finished since the connection started (or was released).
-    heads: u32,
+    /// A head was finished since the connection started (or was released): from then on
+    /// fields are remembered.
+    remembering: bool,
 }
 
 impl RepeatedFields {
@@ -80,7 +81,7 @@ impl RepeatedFields {
     /// assert_eq!(seen.len(), 1);
     /// ```
     pub fn after_first_head() -> Self {
-        RepeatedFields { heads: 1, ..RepeatedFields::default() }
+        RepeatedFields { remembering: true, ..RepeatedFields::default() }
     }
 
     /// The name of the field at `index`, spelled `raw`: the previous head's if it was
@@ -93,7 +94,7 @@ impl RepeatedFields {
             return Ok(seen.name.clone());
         }
         let name = HeaderName::from_bytes(raw)?;
-        if self.heads > 0 && index < MAX_FIELDS {
+        if self.remembering && index < MAX_FIELDS {
             let seen = Seen { raw_name: raw.into(), name: name.clone(), value: None };
             self.put(index, seen);
         }
@@ -150,7 +151,7 @@ impl RepeatedFields {
             let dropped: usize = self.prev.drain(fields..).flatten().map(|seen| seen.bytes()).sum();
             self.bytes -= dropped;
         }
-        self.heads = self.heads.saturating_add(1);
+        self.remembering = true;
     }
 
     /// How many fields are remembered with their value.
