@@ -12,6 +12,13 @@
 #   SERVER_CPU=0 CLIENT_CPU=1 FILESERVER=target/release/fileserver benches/static_load.sh
 #   SWS_BUILD=0 benches/static_load.sh   # no sws column unless it is already built
 #   STATIC_FILES=100k.html benches/static_load.sh 9 3   # only some of the files, more rounds
+#   LOADGEN=discard benches/static_load.sh   # the load from `discard_load` instead of wrk
+#
+# Load generators (LOADGEN): `wrk` (default) copies every body into its own memory, which
+# on this one machine costs its core about what sending costs the server, so the 100 KiB
+# and 10 MiB rows end up measuring wrk's core; `discard` (benches `discard_load`, built
+# when missing) receives bodies with recv(MSG_TRUNC), which discards them in the kernel,
+# so the server's core is the one that runs out, as with clients on other machines.
 #
 # Configurations (each server's caching and compression on, as deployed):
 # - fileserver: --cache-bytes 64 MiB (files up to 128 KiB in memory) and on-the-fly
@@ -46,6 +53,14 @@ if [[ ! -x "$SWS" && "${SWS_BUILD:-1}" != 0 ]]; then
     cargo install static-web-server --version "$SWS_VERSION" --locked --root "$TARGET_DIR/peers/sws" \
         --target-dir "$TARGET_DIR/peers/sws-build" >&2 || echo "static-web-server did not build: no sws column" >&2
 fi
+LOADGEN=${LOADGEN:-wrk}
+case "$LOADGEN" in
+    wrk) ;;
+    discard)
+        DISCARD=${DISCARD:-$TARGET_DIR/release/discard_load}
+        [[ -x "$DISCARD" ]] || cargo build --release -q -p benches --bin discard_load ;;
+    *) echo "LOADGEN=$LOADGEN: one of wrk, discard"; exit 1 ;;
+esac
 SERVERS=(fs ng)
 [[ -x "$SWS" ]] && SERVERS+=(sws)
 
@@ -148,6 +163,16 @@ run() {
     local port=${PORT[$1]} pid=${PID[$1]} file=$2 t0 t1 out reqs rps mbs
     local -a extra
     mapfile -t extra < <(wrk_args "$file")
+    if [[ $LOADGEN == discard ]]; then
+        [[ ${#extra[@]} -gt 0 ]] && extra=(--header "${extra[1]}")
+        out=$(taskset -c "$CLIENT_CPU" "$DISCARD" --url "http://127.0.0.1:$port/$file" --connections "$CONNS" \
+            --warmup 0.2 --seconds "$DUR" --server-pid "$pid" "${extra[@]}")
+        if ! echo "$out" | grep -q ' errors=0 '; then
+            echo "warning: ${NAME[$1]} $file: $out" >&2
+        fi
+        echo "$out" | tr ' ' '\n' | awk -F= '{v[$1]=$2} END {printf "%.0f %.1f %.0f\n", v["req_per_s"], v["cpu_us_per_req"], v["mib_per_s"] * 1.048576}'
+        return
+    fi
     t0=$(cpu_ticks "$pid")
     out=$(taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" -d"${DUR}s" "${extra[@]}" "http://127.0.0.1:$port/$file")
     t1=$(cpu_ticks "$pid")
@@ -163,7 +188,11 @@ run() {
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2)}'; }
 
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# $0 $ROUNDS $DUR $CONNS (wrk -t1 -c$CONNS -d${DUR}s; servers on CPU $SERVER_CPU, wrk on CPU $CLIENT_CPU)"
+if [[ $LOADGEN == discard ]]; then
+    echo "# LOADGEN=discard $0 $ROUNDS $DUR $CONNS (discard_load --connections $CONNS --seconds $DUR; servers on CPU $SERVER_CPU, the client on CPU $CLIENT_CPU)"
+else
+    echo "# $0 $ROUNDS $DUR $CONNS (wrk -t1 -c$CONNS -d${DUR}s; servers on CPU $SERVER_CPU, wrk on CPU $CLIENT_CPU)"
+fi
 echo "# $FILESERVER --workers 1 --cache-bytes 67108864 vs $("$NGINX" -v 2>&1) (worker_processes 1)$([[ -n "${SWS_PID:-}" ]] && echo " vs static-web-server $("$SWS" --version 2>&1 | head -1 | awk '{print $NF}') (1 worker thread)")"
 # What each server answers to the compressed case (coding and bytes on the wire).
 for s in "${SERVERS[@]}"; do

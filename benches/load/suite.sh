@@ -11,7 +11,9 @@
 # 3. h2c with h2load -c32 -m32 (benches/load/h2_compare.sh), canned_h2 (pre-encoded
 #    frames, no HTTP/2 processing) as the floor;
 # 4. static files against nginx and static-web-server (built into target/peers/sws when
-#    missing), 1 KiB / 100 KiB / 10 MiB and 100 KiB compressed (benches/static_load.sh);
+#    missing), 1 KiB / 100 KiB / 10 MiB and 100 KiB compressed (benches/static_load.sh),
+#    twice: with wrk, and with benches `discard_load`, whose client discards bodies in the
+#    kernel so that the server's core, not the client's, is what runs out;
 # 5. RSS per idle keep-alive connection at 10,000 connections (idle_conns);
 # 6. heap allocations per request on the plaintext path (alloc_count);
 # 7. over TLS (one self-signed ECDSA P-256 certificate, made by openssl under
@@ -152,6 +154,15 @@ if want static; then
     echo "## Static files vs nginx and static-web-server, wrk -t1 -c32"
     echo
     grep '^|' "$out/static.txt"
+  } >>"$summary"
+  log "static files vs nginx, bodies discarded by the client (the server's core is the bound)"
+  LOADGEN=discard DISCARD="$BIN/discard_load" FILESERVER="$BIN/fileserver" bash "$ROOT/benches/static_load.sh" \
+    "$rounds" "${duration%s}" 32 | tee "$out/static-discard.txt" >&2
+  {
+    echo
+    echo "## Static files vs nginx and static-web-server, discard_load --connections 32 (bodies discarded in the kernel)"
+    echo
+    grep '^|' "$out/static-discard.txt"
   } >>"$summary"
 fi
 if want idle; then

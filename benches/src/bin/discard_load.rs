@@ -1,0 +1,413 @@
+//! `discard_load`: HTTP/1.1 keep-alive GET load whose client throws response bodies away
+//! inside the kernel, so the server, not the client, is what runs out of CPU.
+//!
+//! ```text
+//! cargo run --release -p benches --bin discard_load -- --url http://127.0.0.1:8080/10m.bin \
+//!     --connections 32 --seconds 5 --server-pid 1234
+//! ```
+//!
+//! Why: on one machine, a load generator that copies every body into its own memory (wrk,
+//! h2load) pays about as much per byte as a `sendfile` server does. With the server and
+//! the client on one core each, a large-file row then measures the client's core: wrk
+//! receiving 100 KiB costs ~28 µs, as much as the server sending it. Here each body byte is
+//! received with `recv(MSG_TRUNC)` (tcp(7): the data is discarded, not copied), so the
+//! client's cost per response is a few system calls whatever the size, as it is for a
+//! server whose clients are other machines.
+//!
+//! `--connections` tasks on one thread each loop: send `GET PATH` (with the `--header`
+//! fields), read the head (status must be 2xx), discard the `Content-Length` body bytes,
+//! repeat on the same connection. A chunked body (a server compressing on the fly) is read
+//! and its framing decoded instead: its bytes are copied, as a client must. After `--warmup` seconds the counters,
+//! the server's CPU time (`/proc/PID/stat`) and this process's own are read, again after
+//! `--seconds`, and one line of `key=value` results is printed: `requests`, `errors`,
+//! `req_per_s`, `mib_per_s`, `cpu_us_per_req` (the server's), `client_cpu_us_per_req`.
+//! Only the `--url`'s address is used; the run stops by itself.
+
+use std::cell::Cell;
+use std::io::ErrorKind;
+use std::mem::MaybeUninit;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
+use tokio::net::TcpStream;
+
+/// `MSG_TRUNC` from linux/socket.h: on a TCP socket, `recv` discards what it would have
+/// copied and returns how much that was.
+const MSG_TRUNC: i32 = 0x20;
+
+/// The most one `recv(MSG_TRUNC)` discards; the kernel never writes to the buffer.
+const DISCARD_CHUNK: usize = 4 << 20;
+
+/// The largest response head read.
+const HEAD_MAX: usize = 16 << 10;
+
+#[derive(Parser)]
+#[command(about = "HTTP/1.1 keep-alive GET load that discards bodies in the kernel: server CPU per request")]
+struct Cli {
+    /// http://HOST:PORT/PATH
+    #[arg(long)]
+    url: String,
+    /// Connections, each with one request in flight.
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// A request field, `Name: value` (repeatable).
+    #[arg(long = "header")]
+    headers: Vec<String>,
+    /// Unmeasured seconds first.
+    #[arg(long, default_value_t = 0.5)]
+    warmup: f64,
+    /// Measured seconds.
+    #[arg(long, default_value_t = 5.0)]
+    seconds: f64,
+    /// The server's PID, for its CPU time per request.
+    #[arg(long)]
+    server_pid: Option<u32>,
+}
+
+/// Where to connect and what to ask for, from an `http://HOST:PORT/PATH` URL.
+#[derive(Debug, PartialEq, Eq)]
+struct Target {
+    authority: String,
+    path: String,
+}
+
+fn parse_url(url: &str) -> Result<Target, String> {
+    let rest = url.strip_prefix("http://").ok_or_else(|| format!("{url}: not an http:// URL"))?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    if authority.rsplit_once(':').is_none_or(|(_, port)| port.parse::<u16>().is_err()) {
+        return Err(format!("{url}: the URL needs HOST:PORT"));
+    }
+    Ok(Target { authority: authority.to_owned(), path: path.to_owned() })
+}
+
+/// How a response's body is framed (RFC 9112 §6.3).
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+enum Framing {
+    /// `Content-Length`: that many bytes, discarded in the kernel.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`: read and decoded here (its framing has to be parsed).
+    Chunked,
+}
+
+/// A response head read off the wire: its length in bytes and the body's framing.
+#[derive(Debug, PartialEq, Eq)]
+struct Head {
+    len: usize,
+    framing: Framing,
+}
+
+/// The head at the start of `buf`: `None` while it is incomplete; `Err` for a head that
+/// cannot be parsed, a status other than 2xx, or a body with neither `Content-Length` nor
+/// chunked framing.
+fn parse_head(buf: &[u8]) -> Option<Result<Head, String>> {
+    let mut fields = [httparse::EMPTY_HEADER; 64];
+    let mut response = httparse::Response::new(&mut fields);
+    let len = match response.parse(buf) {
+        Ok(httparse::Status::Partial) => return None,
+        Ok(httparse::Status::Complete(len)) => len,
+        Err(e) => return Some(Err(format!("bad response head: {e}"))),
+    };
+    let status = response.code.unwrap_or(0);
+    if !(200..300).contains(&status) {
+        return Some(Err(format!("status {status}")));
+    }
+    let field = |name: &str| response.headers.iter().find(|f| f.name.eq_ignore_ascii_case(name)).map(|f| f.value);
+    if field("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case(b"chunked")) {
+        return Some(Ok(Head { len, framing: Framing::Chunked }));
+    }
+    let framing = match field("content-length").map(|v| std::str::from_utf8(v).ok().and_then(|v| v.trim().parse().ok())) {
+        Some(Some(n)) => Framing::Length(n),
+        Some(None) => return Some(Err("bad Content-Length".into())),
+        None => return Some(Err("response without Content-Length or chunked framing".into())),
+    };
+    Some(Ok(Head { len, framing }))
+}
+
+/// Where a chunked body stands after the bytes at the start of `buf`: `Some((consumed,
+/// data))` once the last chunk and the trailer section are in (`consumed` bytes of framing
+/// and data, `data` of them chunk data), `None` while more bytes are needed. Chunk
+/// extensions are skipped; trailer fields are not expected.
+fn chunked_end(buf: &[u8]) -> Result<Option<(usize, u64)>, String> {
+    let (mut at, mut data) = (0, 0u64);
+    loop {
+        let Some(eol) = buf[at..].windows(2).position(|w| w == b"\r\n") else { return Ok(None) };
+        let line = &buf[at..at + eol];
+        let hex = line.split(|&b| b == b';').next().unwrap_or_default();
+        let size = std::str::from_utf8(hex)
+            .ok()
+            .and_then(|h| u64::from_str_radix(h.trim(), 16).ok())
+            .ok_or_else(|| format!("bad chunk size line {:?}", String::from_utf8_lossy(line)))?;
+        at += eol + 2;
+        if size == 0 {
+            // the empty trailer section
+            return Ok((buf.len() >= at + 2).then(|| (at + 2, data)));
+        }
+        let size = usize::try_from(size).map_err(|_| "chunk too large")?;
+        if buf.len() < at + size + 2 {
+            return Ok(None);
+        }
+        if &buf[at + size..at + size + 2] != b"\r\n" {
+            return Err("chunk data not followed by CRLF".into());
+        }
+        at += size + 2;
+        data += size as u64;
+    }
+}
+
+/// Reads a chunked body whose first bytes are `early`; its chunk data's length.
+async fn read_chunked(stream: &mut TcpStream, early: &[u8], buf: &mut Vec<u8>) -> Result<u64, String> {
+    buf.clear();
+    buf.extend_from_slice(early);
+    loop {
+        if let Some((consumed, data)) = chunked_end(buf)? {
+            if consumed != buf.len() {
+                return Err("more bytes than the response announced".into());
+            }
+            return Ok(data);
+        }
+        buf.reserve(64 << 10);
+        match stream.read_buf(buf).await {
+            Ok(0) => return Err("connection closed inside a chunked body".into()),
+            Ok(_) => {}
+            Err(e) => return Err(format!("read: {e}")),
+        }
+    }
+}
+
+/// Totals shared by the connections (one thread: plain cells).
+#[derive(Default)]
+struct Counts {
+    requests: Cell<u64>,
+    bytes: Cell<u64>,
+    errors: Cell<u64>,
+}
+
+/// Reads `n` bytes off `stream` without copying them anywhere.
+async fn discard(stream: &TcpStream, sink: &mut [MaybeUninit<u8>], mut n: u64) -> std::io::Result<()> {
+    while n > 0 {
+        stream.readable().await?;
+        let want = sink.len().min(usize::try_from(n).unwrap_or(usize::MAX));
+        let got = stream.try_io(Interest::READABLE, || {
+            socket2::SockRef::from(stream).recv_with_flags(&mut sink[..want], MSG_TRUNC)
+        });
+        match got {
+            Ok(0) => return Err(ErrorKind::UnexpectedEof.into()),
+            Ok(k) => n -= k as u64,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// One keep-alive connection sending `request` until `until`; every response counted.
+async fn connection(target: &Target, request: &[u8], counts: &Counts, until: Instant) -> Result<(), String> {
+    let mut stream = TcpStream::connect(target.authority.as_str()).await.map_err(|e| format!("connect: {e}"))?;
+    let _ = stream.set_nodelay(true);
+    let mut head = vec![0u8; HEAD_MAX];
+    let mut sink: Vec<u8> = Vec::with_capacity(DISCARD_CHUNK);
+    let mut chunked = Vec::new();
+    while Instant::now() < until {
+        stream.write_all(request).await.map_err(|e| format!("write: {e}"))?;
+        let mut filled = 0;
+        let parsed = loop {
+            if filled == head.len() {
+                return Err(format!("response head over {HEAD_MAX} bytes"));
+            }
+            match stream.read(&mut head[filled..]).await {
+                Ok(0) => return Err("connection closed before a response".into()),
+                Ok(n) => filled += n,
+                Err(e) => return Err(format!("read: {e}")),
+            }
+            if let Some(parsed) = parse_head(&head[..filled]) {
+                break parsed?;
+            }
+        };
+        let body = match parsed.framing {
+            Framing::Length(n) => {
+                let early = (filled - parsed.len) as u64;
+                if early > n {
+                    return Err("more bytes than the response announced".into());
+                }
+                discard(&stream, sink.spare_capacity_mut(), n - early).await.map_err(|e| format!("body: {e}"))?;
+                n
+            }
+            Framing::Chunked => read_chunked(&mut stream, &head[parsed.len..filled], &mut chunked).await?,
+        };
+        counts.requests.set(counts.requests.get() + 1);
+        counts.bytes.set(counts.bytes.get() + body);
+    }
+    Ok(())
+}
+
+/// The request every connection sends.
+fn request(target: &Target, headers: &[String]) -> Vec<u8> {
+    let mut r = format!("GET {} HTTP/1.1\r\nHost: {}\r\n", target.path, target.authority);
+    for h in headers {
+        r.push_str(h);
+        r.push_str("\r\n");
+    }
+    r.push_str("\r\n");
+    r.into_bytes()
+}
+
+/// Per-request microseconds from two CPU-tick readings.
+fn us_per(t0: Option<u64>, t1: Option<u64>, requests: u64) -> String {
+    match (t0, t1) {
+        (Some(a), Some(b)) if requests > 0 => {
+            format!("{:.2}", (b - a) as f64 / benches::procfs::CLK_TCK * 1e6 / requests as f64)
+        }
+        _ => "nan".into(),
+    }
+}
+
+fn main() -> Result<(), String> {
+    let cli = Cli::parse();
+    let target = Rc::new(parse_url(&cli.url)?);
+    let request: Rc<[u8]> = request(&target, &cli.headers).into();
+    let counts = Rc::new(Counts::default());
+    let me = std::process::id();
+    let ticks = |pid: Option<u32>| pid.and_then(|p| benches::procfs::cpu_ticks(p).ok());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, async {
+        let start = Instant::now();
+        let warm = start + Duration::from_secs_f64(cli.warmup);
+        let until = warm + Duration::from_secs_f64(cli.seconds);
+        for _ in 0..cli.connections.max(1) {
+            let (target, request, counts) = (target.clone(), request.clone(), counts.clone());
+            tokio::task::spawn_local(async move {
+                if let Err(e) = connection(&target, &request, &counts, until).await {
+                    if counts.errors.get() == 0 {
+                        eprintln!("discard_load: {e}");
+                    }
+                    counts.errors.set(counts.errors.get() + 1);
+                }
+            });
+        }
+        tokio::time::sleep_until(warm.into()).await;
+        let snap = |c: &Counts| (c.requests.get(), c.bytes.get());
+        let (c0, s0, m0, n0) = (snap(&counts), ticks(cli.server_pid), ticks(Some(me)), Instant::now());
+        tokio::time::sleep_until(until.into()).await;
+        let (c1, s1, m1, secs) = (snap(&counts), ticks(cli.server_pid), ticks(Some(me)), n0.elapsed().as_secs_f64());
+        let (requests, bytes) = (c1.0 - c0.0, c1.1 - c0.1);
+        println!(
+            "requests={requests} errors={} seconds={secs:.2} req_per_s={:.0} mib_per_s={:.1} cpu_us_per_req={} client_cpu_us_per_req={}",
+            counts.errors.get(),
+            requests as f64 / secs,
+            bytes as f64 / secs / (1 << 20) as f64,
+            us_per(s0, s1, requests),
+            us_per(m0, m1, requests),
+        );
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let ok = |a: &str, p: &str| Ok(Target { authority: a.into(), path: p.into() });
+        let cases: &[(&str, Result<Target, ()>)] = &[
+            ("http://127.0.0.1:8080/10m.bin", ok("127.0.0.1:8080", "/10m.bin")),
+            ("http://127.0.0.1:8080", ok("127.0.0.1:8080", "/")),
+            ("https://127.0.0.1:8080/", Err(())),
+            ("http://127.0.0.1/", Err(())),
+        ];
+        for (url, want) in cases {
+            assert_eq!(parse_url(url).map_err(|_| ()), *want, "{url}");
+        }
+    }
+
+    /// A response's first bytes and what `parse_head` says of them (`Err(())`: an error).
+    type HeadCase = (&'static [u8], Option<Result<(usize, Framing), ()>>);
+
+    #[test]
+    fn heads() {
+        let cases: &[HeadCase] = &[
+            (b"", None),
+            (b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n", None),
+            (b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello", Some(Ok((39, Framing::Length(13))))),
+            (b"HTTP/1.1 206 Partial Content\r\ncontent-length:0\r\n\r\n", Some(Ok((50, Framing::Length(0))))),
+            (b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", Some(Err(()))),
+            (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", Some(Ok((47, Framing::Chunked)))),
+            (b"HTTP/1.1 200 OK\r\nVary: x\r\n\r\n", Some(Err(()))),
+            (b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", Some(Err(()))),
+            (b"nonsense\r\n\r\n", Some(Err(()))),
+        ];
+        for (bytes, want) in cases {
+            let got = parse_head(bytes).map(|r| r.map(|h| (h.len, h.framing)).map_err(|_| ()));
+            assert_eq!(got, *want, "{}", String::from_utf8_lossy(bytes));
+        }
+    }
+
+    /// A chunked body's first bytes and what `chunked_end` says (`Err(())`: an error).
+    type ChunkedCase = (&'static [u8], Result<Option<(usize, u64)>, ()>);
+
+    #[test]
+    fn chunked_bodies() {
+        let cases: &[ChunkedCase] = &[
+            (b"", Ok(None)),
+            (b"5\r\nHel", Ok(None)),
+            (b"5\r\nHello\r\n", Ok(None)),
+            (b"5\r\nHello\r\n0\r\n", Ok(None)),
+            (b"5\r\nHello\r\n0\r\n\r\n", Ok(Some((15, 5)))),
+            (b"5;x=1\r\nHello\r\na\r\n0123456789\r\n0\r\n\r\n", Ok(Some((34, 15)))),
+            (b"0\r\n\r\n", Ok(Some((5, 0)))),
+            (b"z\r\n", Err(())),
+            (b"2\r\nabcd", Err(())),
+        ];
+        for (bytes, want) in cases {
+            assert_eq!(chunked_end(bytes).map_err(|_| ()), *want, "{}", String::from_utf8_lossy(bytes));
+        }
+    }
+
+    /// Against a local server answering every request with a `size`-byte body: every
+    /// response is counted whole (a miscounted body would desynchronise the next head).
+    #[test]
+    fn counts_whole_responses_over_keep_alive() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let local = tokio::task::LocalSet::new();
+        local.block_on(&rt, async {
+            let size: usize = 3 << 20;
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let served = Rc::new(Cell::new(0u64));
+            let served2 = served.clone();
+            tokio::task::spawn_local(async move {
+                let (mut tcp, _) = listener.accept().await.unwrap();
+                let body = vec![7u8; size];
+                let mut buf = vec![0u8; 4096];
+                let mut pending = Vec::new();
+                loop {
+                    let n = tcp.read(&mut buf).await.unwrap();
+                    if n == 0 {
+                        return;
+                    }
+                    pending.extend_from_slice(&buf[..n]);
+                    while let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+                        pending.drain(..end + 4);
+                        let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {size}\r\n\r\n");
+                        tcp.write_all(head.as_bytes()).await.unwrap();
+                        tcp.write_all(&body).await.unwrap();
+                        served2.set(served2.get() + 1);
+                    }
+                }
+            });
+            let target = Target { authority: addr.to_string(), path: "/f".into() };
+            let counts = Counts::default();
+            let until = Instant::now() + Duration::from_millis(300);
+            connection(&target, &request(&target, &[]), &counts, until).await.unwrap();
+            assert!(counts.requests.get() >= 2, "only {} responses", counts.requests.get());
+            assert_eq!(counts.requests.get(), served.get());
+            assert_eq!(counts.bytes.get(), counts.requests.get() * size as u64);
+        });
+    }
+}
