@@ -96,6 +96,20 @@ ratio() {
   awk -v l="$1" -v a="$(column_median "$2" "$4" "$3")" -v b="$(column_median "$2" "$5" "$3")" \
     'BEGIN { printf "%s\t%s\n", l, (a + 0 > 0 && b + 0 > 0 ? sprintf("%.3f", a / b) : "nan") }' >>"$ratios"
 }
+# static_ratios TABLE: the chart's static rows from a static_load.sh table: fileserver's CPU
+# per request ÷ nginx's and ÷ sws's, per file (the table's columns 7, 8 and 9).
+static_ratios() {
+  awk -F'|' '$2 ~ /\.(bin|html)/ {
+      f = $2; gsub(/^ +| +$/, "", f); if (f ~ /,/) { sub(/,.*/, "", f); f = f " br/gzip" }
+      fs = $8 + 0; ng = $9 + 0; sw = $10 + 0
+      printf "static %s vs nginx\t%s\n", f, (fs > 0 && ng > 0 ? sprintf("%.3f", fs / ng) : "nan")
+      if (sw > 0) printf "static %s vs sws\t%.3f\n", f, fs / sw
+    }' "$1" >>"$ratios"
+}
+# idle_bytes NAME: the bytes per idle connection idle_conns reported for NAME.
+idle_bytes() {
+  awk -v n="$1:" '$1 == n { for (i = 2; i <= NF; i++) if ($i == "bytes") print $(i - 1) }' "$out/idle.txt"
+}
 secs="${duration%s}"
 
 cut -d' ' -f1-3 /proc/loadavg >"$out/loadavg"
@@ -164,6 +178,8 @@ if want static; then
     echo
     grep '^|' "$out/static-discard.txt"
   } >>"$summary"
+  # the chart takes the server-bound run: under wrk the large files measure wrk's core
+  static_ratios "$out/static-discard.txt"
 fi
 if want idle; then
   log "RSS per idle keep-alive connection"
@@ -180,6 +196,8 @@ if want idle; then
   done
   cat "$out/idle.txt" >>"$summary"
   echo '```' >>"$summary"
+  awk -v a="$(idle_bytes ours)" -v b="$(idle_bytes hyper)" \
+    'BEGIN { printf "idle connection RSS vs hyper\t%s\n", (a + 0 > 0 && b + 0 > 0 ? sprintf("%.3f", a / b) : "nan") }' >>"$ratios"
 fi
 if want alloc; then
   log "allocations per request"

@@ -120,7 +120,8 @@ fn parse_head(buf: &[u8]) -> Option<Result<Head, String>> {
     if field("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case(b"chunked")) {
         return Some(Ok(Head { len, framing: Framing::Chunked }));
     }
-    let framing = match field("content-length").map(|v| std::str::from_utf8(v).ok().and_then(|v| v.trim().parse().ok())) {
+    let length = field("content-length").map(|v| std::str::from_utf8(v).ok().and_then(|v| v.trim().parse().ok()));
+    let framing = match length {
         Some(Some(n)) => Framing::Length(n),
         Some(None) => return Some(Err("bad Content-Length".into())),
         None => return Some(Err("response without Content-Length or chunked framing".into())),
