@@ -1,10 +1,12 @@
 //! Shared helpers for the benchmark programs: the hyper peers' handler, and the flags,
 //! runtime, bind and `listening on` line every peer binary shares; [`ws`], the raw WebSocket
 //! client pieces of the WebSocket load programs; [`tls`], the TLS peers' configuration;
-//! [`procfs`], a server's CPU time and memory; [`sse`], the SSE subscribers.
+//! [`procfs`], a server's CPU time and memory; [`sse`], the SSE subscribers; [`target`],
+//! the server and path a load program's URL names.
 
 pub mod procfs;
 pub mod sse;
+pub mod target;
 pub mod tls;
 pub mod ws;
 

@@ -29,6 +29,7 @@ use std::mem::MaybeUninit;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use benches::target::Target;
 use clap::Parser;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use tokio::net::TcpStream;
@@ -64,25 +65,6 @@ struct Cli {
     /// The server's PID, for its CPU time per request.
     #[arg(long)]
     server_pid: Option<u32>,
-}
-
-/// Where to connect and what to ask for, from an `http://HOST:PORT/PATH` URL.
-#[derive(Debug, PartialEq, Eq)]
-struct Target {
-    authority: String,
-    path: String,
-}
-
-fn parse_url(url: &str) -> Result<Target, String> {
-    let rest = url.strip_prefix("http://").ok_or_else(|| format!("{url}: not an http:// URL"))?;
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    if authority.rsplit_once(':').is_none_or(|(_, port)| port.parse::<u16>().is_err()) {
-        return Err(format!("{url}: the URL needs HOST:PORT"));
-    }
-    Ok(Target { authority: authority.to_owned(), path: path.to_owned() })
 }
 
 /// How a response's body is framed (RFC 9112 §6.3).
@@ -269,7 +251,7 @@ fn us_per(t0: Option<u64>, t1: Option<u64>, requests: u64) -> String {
 
 fn main() -> Result<(), String> {
     let cli = Cli::parse();
-    let target = Rc::new(parse_url(&cli.url)?);
+    let target = Rc::new(Target::parse(&cli.url, "http")?);
     let request: Rc<[u8]> = request(&target, &cli.headers).into();
     let counts = Rc::new(Counts::default());
     let me = std::process::id();
@@ -312,20 +294,6 @@ fn main() -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn urls() {
-        let ok = |a: &str, p: &str| Ok(Target { authority: a.into(), path: p.into() });
-        let cases: &[(&str, Result<Target, ()>)] = &[
-            ("http://127.0.0.1:8080/10m.bin", ok("127.0.0.1:8080", "/10m.bin")),
-            ("http://127.0.0.1:8080", ok("127.0.0.1:8080", "/")),
-            ("https://127.0.0.1:8080/", Err(())),
-            ("http://127.0.0.1/", Err(())),
-        ];
-        for (url, want) in cases {
-            assert_eq!(parse_url(url).map_err(|_| ()), *want, "{url}");
-        }
-    }
 
     /// A response's first bytes and what `parse_head` says of them (`Err(())`: an error).
     type HeadCase = (&'static [u8], Option<Result<(usize, Framing), ()>>);

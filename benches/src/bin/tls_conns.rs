@@ -37,6 +37,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use benches::target::Target;
 use clap::{Parser, ValueEnum};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{ClientSessionStore, Tls12ClientSessionValue, Tls13ClientSessionValue};
@@ -83,25 +84,6 @@ struct Cli {
     /// The name sent as SNI (the certificate is not checked).
     #[arg(long, default_value = "localhost")]
     server_name: String,
-}
-
-/// Where to connect and what to ask for, from an `https://HOST:PORT/PATH` URL.
-#[derive(Debug, PartialEq, Eq)]
-struct Target {
-    authority: String,
-    path: String,
-}
-
-fn parse_url(url: &str) -> Result<Target, String> {
-    let rest = url.strip_prefix("https://").ok_or_else(|| format!("{url}: not an https:// URL"))?;
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    if authority.rsplit_once(':').is_none_or(|(_, port)| port.parse::<u16>().is_err()) {
-        return Err(format!("{url}: the URL needs HOST:PORT"));
-    }
-    Ok(Target { authority: authority.to_owned(), path: path.to_owned() })
 }
 
 /// How far a response has come in: `None` while its head or body is still incomplete,
@@ -318,7 +300,7 @@ fn server_ticks(pid: Option<u32>) -> Option<u64> {
 
 fn main() -> Result<(), String> {
     let cli = Cli::parse();
-    let target = Arc::new(parse_url(&cli.url)?);
+    let target = Arc::new(Target::parse(&cli.url, "https")?);
     let name = ServerName::try_from(cli.server_name.clone()).map_err(|e| format!("--server-name: {e}"))?;
     let counts = Arc::new(Counts::default());
     let tickets = (2 * cli.concurrency).max(8);
@@ -362,22 +344,6 @@ fn main() -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn urls() {
-        let ok = |a: &str, p: &str| Ok(Target { authority: a.into(), path: p.into() });
-        let cases: &[(&str, Result<Target, ()>)] = &[
-            ("https://127.0.0.1:8443/plaintext", ok("127.0.0.1:8443", "/plaintext")),
-            ("https://127.0.0.1:8443", ok("127.0.0.1:8443", "/")),
-            ("https://[::1]:443/x?y", ok("[::1]:443", "/x?y")),
-            ("http://127.0.0.1:8443/", Err(())),
-            ("https://127.0.0.1/", Err(())),
-            ("https://127.0.0.1:http/", Err(())),
-        ];
-        for (url, want) in cases {
-            assert_eq!(parse_url(url).map_err(|_| ()), *want, "{url}");
-        }
-    }
 
     /// A response's bytes and what `response_status` says of them (`Err(())`: an error).
     type ResponseCase = (&'static [u8], Option<Result<u16, ()>>);
@@ -435,7 +401,7 @@ mod tests {
     #[tokio::test]
     async fn full_and_resumed_handshakes_are_told_apart() {
         let (addr, dir) = server().await;
-        let target = parse_url(&format!("https://{addr}/plaintext")).unwrap();
+        let target = Target::parse(&format!("https://{addr}/plaintext"), "https").unwrap();
         let name = ServerName::try_from("localhost").unwrap();
         let request = format!("GET /plaintext HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
         for (mode, second) in [(Mode::Full, HandshakeKind::Full), (Mode::Resume, HandshakeKind::Resumed)] {
