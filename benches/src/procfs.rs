@@ -26,6 +26,17 @@ pub fn cpu_ticks(pid: u32) -> std::io::Result<u64> {
 /// Clock ticks per second (`getconf CLK_TCK`); 100 on every Linux this runs on.
 pub const CLK_TCK: f64 = 100.0;
 
+/// Microseconds of CPU per unit of work, from a CPU-time difference in clock ticks
+/// (NaN for no work).
+///
+/// ```
+/// assert_eq!(benches::procfs::cpu_us_per(150, 3_000), 500.0);
+/// assert!(benches::procfs::cpu_us_per(1, 0).is_nan());
+/// ```
+pub fn cpu_us_per(ticks: u64, count: u64) -> f64 {
+    if count == 0 { f64::NAN } else { ticks as f64 / CLK_TCK * 1e6 / count as f64 }
+}
+
 /// VmRSS in KiB from the text of a `/proc/PID/status` file.
 ///
 /// ```

@@ -30,7 +30,10 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use benches::target::Target;
+use bytes::BytesMut;
 use clap::Parser;
+use http_core::Method;
+use http_core::engine::h1::{BodyDecoder, BodyLength, Decoded, ResponseLimits, parse_response_head};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use tokio::net::TcpStream;
 
@@ -41,8 +44,11 @@ const MSG_TRUNC: i32 = 0x20;
 /// The most one `recv(MSG_TRUNC)` discards; the kernel never writes to the buffer.
 const DISCARD_CHUNK: usize = 4 << 20;
 
-/// The largest response head read.
+/// The largest response head (and chunked trailer section) accepted.
 const HEAD_MAX: usize = 16 << 10;
+
+/// Room made in the read buffer before each read of a head or a chunked body.
+const READ_SIZE: usize = 16 << 10;
 
 #[derive(Parser)]
 #[command(about = "HTTP/1.1 keep-alive GET load that discards bodies in the kernel: server CPU per request")]
@@ -67,98 +73,40 @@ struct Cli {
     server_pid: Option<u32>,
 }
 
-/// How a response's body is framed (RFC 9112 §6.3).
-#[derive(Debug, PartialEq, Eq, Clone, Copy)]
-enum Framing {
-    /// `Content-Length`: that many bytes, discarded in the kernel.
-    Length(u64),
-    /// `Transfer-Encoding: chunked`: read and decoded here (its framing has to be parsed).
-    Chunked,
-}
-
-/// A response head read off the wire: its length in bytes and the body's framing.
-#[derive(Debug, PartialEq, Eq)]
-struct Head {
-    len: usize,
-    framing: Framing,
-}
-
-/// The head at the start of `buf`: `None` while it is incomplete; `Err` for a head that
-/// cannot be parsed, a status other than 2xx, or a body with neither `Content-Length` nor
-/// chunked framing.
-fn parse_head(buf: &[u8]) -> Option<Result<Head, String>> {
-    let mut fields = [httparse::EMPTY_HEADER; 64];
-    let mut response = httparse::Response::new(&mut fields);
-    let len = match response.parse(buf) {
-        Ok(httparse::Status::Partial) => return None,
-        Ok(httparse::Status::Complete(len)) => len,
-        Err(e) => return Some(Err(format!("bad response head: {e}"))),
-    };
-    let status = response.code.unwrap_or(0);
-    if !(200..300).contains(&status) {
-        return Some(Err(format!("status {status}")));
+/// The response head at the start of `buf`, removed from it once complete (what follows
+/// is the body's start): `None` while incomplete; the body's length, or `Err` for a head
+/// that cannot be parsed (http-core's client-role parser), a status other than 2xx, or a
+/// body that runs until the connection closes.
+fn take_head(buf: &mut BytesMut) -> Option<Result<BodyLength, String>> {
+    let limits = ResponseLimits { max_head_bytes: HEAD_MAX, max_headers: 64 };
+    match parse_response_head(buf, &limits, &Method::GET) {
+        Ok(None) => None,
+        Err(e) => Some(Err(format!("bad response head: {e}"))),
+        Ok(Some(head)) if !head.status.is_success() => Some(Err(format!("status {}", head.status))),
+        Ok(Some(head)) => Some(head.body.ok_or_else(|| "response without Content-Length or chunked framing".into())),
     }
-    let field = |name: &str| response.headers.iter().find(|f| f.name.eq_ignore_ascii_case(name)).map(|f| f.value);
-    if field("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case(b"chunked")) {
-        return Some(Ok(Head { len, framing: Framing::Chunked }));
-    }
-    let length = field("content-length").map(|v| std::str::from_utf8(v).ok().and_then(|v| v.trim().parse().ok()));
-    let framing = match length {
-        Some(Some(n)) => Framing::Length(n),
-        Some(None) => return Some(Err("bad Content-Length".into())),
-        None => return Some(Err("response without Content-Length or chunked framing".into())),
-    };
-    Some(Ok(Head { len, framing }))
 }
 
-/// Where a chunked body stands after the bytes at the start of `buf`: `Some((consumed,
-/// data))` once the last chunk and the trailer section are in (`consumed` bytes of framing
-/// and data, `data` of them chunk data), `None` while more bytes are needed. Chunk
-/// extensions are skipped; trailer fields are not expected.
-fn chunked_end(buf: &[u8]) -> Result<Option<(usize, u64)>, String> {
-    let (mut at, mut data) = (0, 0u64);
+/// Reads the rest of a chunked body whose first bytes are in `buf` (its framing has to be
+/// parsed, so these bytes are copied); its data's length.
+async fn read_chunked(stream: &mut TcpStream, buf: &mut BytesMut) -> Result<u64, String> {
+    let mut decoder = BodyDecoder::new(BodyLength::Chunked);
+    let mut data = 0;
     loop {
-        let Some(eol) = buf[at..].windows(2).position(|w| w == b"\r\n") else { return Ok(None) };
-        let line = &buf[at..at + eol];
-        let hex = line.split(|&b| b == b';').next().unwrap_or_default();
-        let size = std::str::from_utf8(hex)
-            .ok()
-            .and_then(|h| u64::from_str_radix(h.trim(), 16).ok())
-            .ok_or_else(|| format!("bad chunk size line {:?}", String::from_utf8_lossy(line)))?;
-        at += eol + 2;
-        if size == 0 {
-            // the empty trailer section
-            return Ok((buf.len() >= at + 2).then(|| (at + 2, data)));
+        match decoder.decode(buf, HEAD_MAX).map_err(|e| format!("chunked body: {e}"))? {
+            Decoded::Data(d) => data += d.len() as u64,
+            Decoded::End(_) => return Ok(data),
+            Decoded::NeedMore => read_more(stream, buf).await.map_err(|e| format!("chunked body: {e}"))?,
         }
-        let size = usize::try_from(size).map_err(|_| "chunk too large")?;
-        if buf.len() < at + size + 2 {
-            return Ok(None);
-        }
-        if &buf[at + size..at + size + 2] != b"\r\n" {
-            return Err("chunk data not followed by CRLF".into());
-        }
-        at += size + 2;
-        data += size as u64;
     }
 }
 
-/// Reads a chunked body whose first bytes are `early`; its chunk data's length.
-async fn read_chunked(stream: &mut TcpStream, early: &[u8], buf: &mut Vec<u8>) -> Result<u64, String> {
-    buf.clear();
-    buf.extend_from_slice(early);
-    loop {
-        if let Some((consumed, data)) = chunked_end(buf)? {
-            if consumed != buf.len() {
-                return Err("more bytes than the response announced".into());
-            }
-            return Ok(data);
-        }
-        buf.reserve(64 << 10);
-        match stream.read_buf(buf).await {
-            Ok(0) => return Err("connection closed inside a chunked body".into()),
-            Ok(_) => {}
-            Err(e) => return Err(format!("read: {e}")),
-        }
+/// Reads what the connection has into `buf`; end of file is an error (a response is due).
+async fn read_more(stream: &mut TcpStream, buf: &mut BytesMut) -> std::io::Result<()> {
+    buf.reserve(READ_SIZE);
+    match stream.read_buf(buf).await? {
+        0 => Err(ErrorKind::UnexpectedEof.into()),
+        _ => Ok(()),
     }
 }
 
@@ -192,36 +140,32 @@ async fn discard(stream: &TcpStream, sink: &mut [MaybeUninit<u8>], mut n: u64) -
 async fn connection(target: &Target, request: &[u8], counts: &Counts, until: Instant) -> Result<(), String> {
     let mut stream = TcpStream::connect(target.authority.as_str()).await.map_err(|e| format!("connect: {e}"))?;
     let _ = stream.set_nodelay(true);
-    let mut head = vec![0u8; HEAD_MAX];
+    let mut buf = BytesMut::with_capacity(READ_SIZE);
     let mut sink: Vec<u8> = Vec::with_capacity(DISCARD_CHUNK);
-    let mut chunked = Vec::new();
     while Instant::now() < until {
         stream.write_all(request).await.map_err(|e| format!("write: {e}"))?;
-        let mut filled = 0;
-        let parsed = loop {
-            if filled == head.len() {
-                return Err(format!("response head over {HEAD_MAX} bytes"));
+        let length = loop {
+            if let Some(length) = take_head(&mut buf) {
+                break length?;
             }
-            match stream.read(&mut head[filled..]).await {
-                Ok(0) => return Err("connection closed before a response".into()),
-                Ok(n) => filled += n,
-                Err(e) => return Err(format!("read: {e}")),
-            }
-            if let Some(parsed) = parse_head(&head[..filled]) {
-                break parsed?;
-            }
+            read_more(&mut stream, &mut buf).await.map_err(|e| format!("read: {e}"))?;
         };
-        let body = match parsed.framing {
-            Framing::Length(n) => {
-                let early = (filled - parsed.len) as u64;
+        let body = match length {
+            BodyLength::Empty => 0,
+            BodyLength::Exact(n) => {
+                let early = buf.len() as u64;
                 if early > n {
                     return Err("more bytes than the response announced".into());
                 }
+                buf.clear();
                 discard(&stream, sink.spare_capacity_mut(), n - early).await.map_err(|e| format!("body: {e}"))?;
                 n
             }
-            Framing::Chunked => read_chunked(&mut stream, &head[parsed.len..filled], &mut chunked).await?,
+            BodyLength::Chunked => read_chunked(&mut stream, &mut buf).await?,
         };
+        if !buf.is_empty() {
+            return Err("more bytes than the response announced".into());
+        }
         counts.requests.set(counts.requests.get() + 1);
         counts.bytes.set(counts.bytes.get() + body);
     }
@@ -243,7 +187,7 @@ fn request(target: &Target, headers: &[String]) -> Vec<u8> {
 fn us_per(t0: Option<u64>, t1: Option<u64>, requests: u64) -> String {
     match (t0, t1) {
         (Some(a), Some(b)) if requests > 0 => {
-            format!("{:.2}", (b - a) as f64 / benches::procfs::CLK_TCK * 1e6 / requests as f64)
+            format!("{:.2}", benches::procfs::cpu_us_per(b - a, requests))
         }
         _ => "nan".into(),
     }
@@ -295,88 +239,79 @@ fn main() -> Result<(), String> {
 mod tests {
     use super::*;
 
-    /// A response's first bytes and what `parse_head` says of them (`Err(())`: an error).
-    type HeadCase = (&'static [u8], Option<Result<(usize, Framing), ()>>);
+    /// A response's first bytes, and what `take_head` says of them: the body's length and
+    /// how many bytes are left in the buffer after the head (`Err(())`: an error).
+    type HeadCase = (&'static [u8], Option<Result<(BodyLength, usize), ()>>);
 
     #[test]
     fn heads() {
         let cases: &[HeadCase] = &[
             (b"", None),
             (b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n", None),
-            (b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello", Some(Ok((39, Framing::Length(13))))),
-            (b"HTTP/1.1 206 Partial Content\r\ncontent-length:0\r\n\r\n", Some(Ok((50, Framing::Length(0))))),
+            (b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello", Some(Ok((BodyLength::Exact(13), 5)))),
+            (b"HTTP/1.1 206 Partial Content\r\ncontent-length:0\r\n\r\n", Some(Ok((BodyLength::Empty, 0)))),
             (b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", Some(Err(()))),
-            (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", Some(Ok((47, Framing::Chunked)))),
+            (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", Some(Ok((BodyLength::Chunked, 0)))),
             (b"HTTP/1.1 200 OK\r\nVary: x\r\n\r\n", Some(Err(()))),
             (b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", Some(Err(()))),
             (b"nonsense\r\n\r\n", Some(Err(()))),
         ];
         for (bytes, want) in cases {
-            let got = parse_head(bytes).map(|r| r.map(|h| (h.len, h.framing)).map_err(|_| ()));
+            let mut buf = BytesMut::from(*bytes);
+            let got = take_head(&mut buf).map(|r| r.map(|len| (len, buf.len())).map_err(|_| ()));
             assert_eq!(got, *want, "{}", String::from_utf8_lossy(bytes));
         }
     }
 
-    /// A chunked body's first bytes and what `chunked_end` says (`Err(())`: an error).
-    type ChunkedCase = (&'static [u8], Result<Option<(usize, u64)>, ()>);
-
+    /// Against a local server answering every request with a `size`-byte body, framed by
+    /// Content-Length or chunked: every response is counted whole (a miscounted body would
+    /// desynchronise the next head).
     #[test]
-    fn chunked_bodies() {
-        let cases: &[ChunkedCase] = &[
-            (b"", Ok(None)),
-            (b"5\r\nHel", Ok(None)),
-            (b"5\r\nHello\r\n", Ok(None)),
-            (b"5\r\nHello\r\n0\r\n", Ok(None)),
-            (b"5\r\nHello\r\n0\r\n\r\n", Ok(Some((15, 5)))),
-            (b"5;x=1\r\nHello\r\na\r\n0123456789\r\n0\r\n\r\n", Ok(Some((34, 15)))),
-            (b"0\r\n\r\n", Ok(Some((5, 0)))),
-            (b"z\r\n", Err(())),
-            (b"2\r\nabcd", Err(())),
-        ];
-        for (bytes, want) in cases {
-            assert_eq!(chunked_end(bytes).map_err(|_| ()), *want, "{}", String::from_utf8_lossy(bytes));
+    fn counts_whole_responses_over_keep_alive() {
+        for chunked in [false, true] {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let local = tokio::task::LocalSet::new();
+            local.block_on(&rt, whole_responses(chunked));
         }
     }
 
-    /// Against a local server answering every request with a `size`-byte body: every
-    /// response is counted whole (a miscounted body would desynchronise the next head).
-    #[test]
-    fn counts_whole_responses_over_keep_alive() {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let local = tokio::task::LocalSet::new();
-        local.block_on(&rt, async {
-            let size: usize = 3 << 20;
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            let served = Rc::new(Cell::new(0u64));
-            let served2 = served.clone();
-            tokio::task::spawn_local(async move {
-                let (mut tcp, _) = listener.accept().await.unwrap();
-                let body = vec![7u8; size];
-                let mut buf = vec![0u8; 4096];
-                let mut pending = Vec::new();
-                loop {
-                    let n = tcp.read(&mut buf).await.unwrap();
-                    if n == 0 {
-                        return;
-                    }
-                    pending.extend_from_slice(&buf[..n]);
-                    while let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
-                        pending.drain(..end + 4);
-                        let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {size}\r\n\r\n");
-                        tcp.write_all(head.as_bytes()).await.unwrap();
-                        tcp.write_all(&body).await.unwrap();
-                        served2.set(served2.get() + 1);
-                    }
+    async fn whole_responses(chunked: bool) {
+        let size: usize = 3 << 20;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let served = Rc::new(Cell::new(0u64));
+        let served2 = served.clone();
+        tokio::task::spawn_local(async move {
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            // chunked: the body in three chunks, then the last chunk
+            let third = size / 3;
+            let response = if chunked {
+                let chunk = format!("{third:x}\r\n{}\r\n", "7".repeat(third));
+                format!("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{}0\r\n\r\n", chunk.repeat(3))
+            } else {
+                format!("HTTP/1.1 200 OK\r\nContent-Length: {size}\r\n\r\n{}", "7".repeat(size))
+            };
+            let mut buf = vec![0u8; 4096];
+            let mut pending = Vec::new();
+            loop {
+                let n = tcp.read(&mut buf).await.unwrap();
+                if n == 0 {
+                    return;
                 }
-            });
-            let target = Target { authority: addr.to_string(), path: "/f".into() };
-            let counts = Counts::default();
-            let until = Instant::now() + Duration::from_millis(300);
-            connection(&target, &request(&target, &[]), &counts, until).await.unwrap();
-            assert!(counts.requests.get() >= 2, "only {} responses", counts.requests.get());
-            assert_eq!(counts.requests.get(), served.get());
-            assert_eq!(counts.bytes.get(), counts.requests.get() * size as u64);
+                pending.extend_from_slice(&buf[..n]);
+                while let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+                    pending.drain(..end + 4);
+                    tcp.write_all(response.as_bytes()).await.unwrap();
+                    served2.set(served2.get() + 1);
+                }
+            }
         });
+        let target = Target { authority: addr.to_string(), path: "/f".into() };
+        let counts = Counts::default();
+        let until = Instant::now() + Duration::from_millis(300);
+        connection(&target, &request(&target, &[]), &counts, until).await.unwrap();
+        assert!(counts.requests.get() >= 2, "only {} responses", counts.requests.get());
+        assert_eq!(counts.requests.get(), served.get());
+        assert_eq!(counts.bytes.get(), counts.requests.get() * size as u64, "chunked: {chunked}");
     }
 }

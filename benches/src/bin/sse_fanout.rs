@@ -83,11 +83,7 @@ fn main() -> std::io::Result<()> {
         let (c1, t1, secs) = (subs.snapshot(), benches::procfs::cpu_ticks(pid)?, n0.elapsed().as_secs_f64());
         let rss = benches::procfs::vm_rss_kib(pid)?;
         let w = window(&c0, &c1);
-        let per_event = if w.events > 0 {
-            (t1 - t0) as f64 / benches::procfs::CLK_TCK * 1e6 / w.events as f64
-        } else {
-            f64::NAN
-        };
+        let per_event = benches::procfs::cpu_us_per(t1 - t0, w.events);
         println!(
             "subscribers={} seconds={secs:.2} events={} events_per_s={:.0} cpu_ticks={} cpu_us_per_event={per_event:.3} rss_idle_kib={rss_idle} rss_kib={rss} rss_kib_per_sub={:.2} min_sub={} max_sub={}",
             cli.subscribers,

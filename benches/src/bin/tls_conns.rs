@@ -327,7 +327,7 @@ fn main() -> Result<(), String> {
         let conns = full + resumed;
         let (ticks, per_conn) = match (t0, t1) {
             (Some(a), Some(b)) if conns > 0 => {
-                (format!("{}", b - a), format!("{:.2}", (b - a) as f64 / benches::procfs::CLK_TCK * 1e6 / conns as f64))
+                (format!("{}", b - a), format!("{:.2}", benches::procfs::cpu_us_per(b - a, conns)))
             }
             _ => ("nan".into(), "nan".into()),
         };
