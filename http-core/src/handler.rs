@@ -61,8 +61,10 @@ where
     Fut::Output: IntoResponse,
 {
     fn call(&self, req: Request) -> impl Future<Output = Response> + Send {
-        let fut = self(req);
-        async move { fut.await.into_response() }
+        // A combinator, not `async move { fut.await.into_response() }`: an async block
+        // would copy the handler's future (and the request inside it) into its own state,
+        // and again into its awaitee slot when first polled; `Map` polls it where it is.
+        futures_util::FutureExt::map(self(req), IntoResponse::into_response)
     }
 }
 

@@ -3,7 +3,7 @@
 //! which sends a whole [`Response`] (zero-copy from a file where the transport can).
 
 use std::future::poll_fn;
-use std::task::Poll;
+use std::task::{Poll, ready};
 
 use bytes::Bytes;
 use http::HeaderMap;
@@ -198,9 +198,21 @@ impl Stream {
         // and keeping the rare path's state out of it keeps those moves small.
         match body.into_full() {
             Ok(mut data) if self.trailers.is_none() => {
-                let r = poll_fn(|cx| self.transport.poll_write(cx, &mut data)).await;
-                self.abort_on_err(r)?;
-                self.closewrite().await
+                // Written and finished in one poll function: what `closewrite` does for a
+                // streaming response without trailers, without its future nested in this one.
+                let mut written = false;
+                let r = poll_fn(|cx| {
+                    if !written {
+                        ready!(self.transport.poll_write(cx, &mut data))?;
+                        written = true;
+                    }
+                    self.transport.poll_finish(cx, None)
+                })
+                .await;
+                if r.is_ok() {
+                    self.write = WriteState::Finished;
+                }
+                self.abort_on_err(r)
             }
             Ok(data) => Box::pin(self.write_body(Body::from(data))).await,
             Err(body) => {
