@@ -20,6 +20,7 @@ mod plain;
 mod rejection;
 mod request;
 mod response;
+mod spare_headers;
 mod state;
 mod store;
 mod stream;

@@ -69,7 +69,8 @@ impl Request {
         let uri: Uri = uri.parse().expect("valid request URI");
         Request {
             head: RequestHead { method, uri, version: Version::HTTP_11, headers: HeaderMap::new() },
-            ..Default::default()
+            body: Body::default(),
+            ctx: RequestContext::default(),
         }
     }
 
@@ -91,8 +92,8 @@ impl Request {
     /// let (head, body, _ctx) = Request::new(Method::GET, "/p").with_body("b").into_parts();
     /// assert_eq!((head.uri.path(), body.exact_len()), ("/p", Some(1)));
     /// ```
-    pub fn into_parts(self) -> (RequestHead, Body, RequestContext) {
-        (self.head, self.body, self.ctx)
+    pub fn into_parts(mut self) -> (RequestHead, Body, RequestContext) {
+        (std::mem::take(&mut self.head), std::mem::take(&mut self.body), std::mem::take(&mut self.ctx))
     }
 
     /// Adds a header (builder style). Panics on an invalid name or value.
@@ -360,13 +361,22 @@ impl Request {
     /// assert_eq!(back.path(), "/x");
     /// ```
     pub fn into_http(self) -> http::Request<Body> {
-        let mut r = http::Request::new(self.body);
-        *r.method_mut() = self.head.method;
-        *r.uri_mut() = self.head.uri;
-        *r.version_mut() = self.head.version;
-        *r.headers_mut() = self.head.headers;
-        r.extensions_mut().insert(self.ctx);
+        let (head, body, ctx) = self.into_parts();
+        let mut r = http::Request::new(body);
+        *r.method_mut() = head.method;
+        *r.uri_mut() = head.uri;
+        *r.version_mut() = head.version;
+        *r.headers_mut() = head.headers;
+        r.extensions_mut().insert(ctx);
         r
+    }
+}
+
+/// A dropped request's (cleared) field map becomes the thread's spare, for the response
+/// its handler is about to make (see `spare_headers`).
+impl Drop for Request {
+    fn drop(&mut self) {
+        crate::spare_headers::give(std::mem::take(&mut self.head.headers));
     }
 }
 

@@ -32,7 +32,7 @@ impl Response {
     /// assert_eq!((r.status(), r.body().exact_len()), (StatusCode::NO_CONTENT, Some(0)));
     /// ```
     pub fn new(status: StatusCode) -> Self {
-        Response { status, headers: HeaderMap::new(), body: Body::empty() }
+        Response { status, headers: crate::spare_headers::take(), body: Body::empty() }
     }
 
     /// 200 with a text body (`text/plain; charset=utf-8`).
@@ -375,7 +375,7 @@ impl IntoResponse for Body {
 
 fn typed(body: impl Into<Body>, content_type: &'static str) -> Response {
     // Built in one piece: each builder step would move the whole `Response`.
-    let mut headers = HeaderMap::new();
+    let mut headers = crate::spare_headers::take();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     Response { status: StatusCode::OK, headers, body: body.into() }
 }
