@@ -235,6 +235,36 @@ impl<T: Transport> Stream<T> {
     /// ```
     pub fn begin(&mut self, head: RequestHead, ctx: RequestContext, max_body_bytes: u64, body_empty: bool) {
         self.head = head;
+        self.begin_rest(ctx, max_body_bytes, body_empty);
+    }
+
+    /// [`begin`](Self::begin) with a head the transport holds (`head_in` finds it), taken
+    /// without copying it through the caller: swapped into the stream, and the slot left
+    /// empty. The stream's previous head is dropped.
+    ///
+    /// ```
+    /// use http_core::{Method, Request, RequestContext, Stream, testing::MemoryTransport};
+    /// let mut s = Stream::new(MemoryTransport::default());
+    /// // An engine's transport holds the head it decoded; here it lives as long as the program.
+    /// let decoded = Box::leak(Box::new(Request::new(Method::GET, "/decoded").into_parts().0));
+    /// s.begin_taking(move |_transport| decoded, RequestContext::default(), 1 << 20, true);
+    /// let s: &mut Stream = &mut s;
+    /// assert_eq!(s.startread().uri.path(), "/decoded");
+    /// ```
+    pub fn begin_taking(
+        &mut self,
+        head_in: impl FnOnce(&mut T) -> &mut RequestHead,
+        ctx: RequestContext,
+        max_body_bytes: u64,
+        body_empty: bool,
+    ) {
+        let slot = head_in(&mut self.transport);
+        std::mem::swap(&mut self.head, slot);
+        *slot = RequestHead::default();
+        self.begin_rest(ctx, max_body_bytes, body_empty);
+    }
+
+    fn begin_rest(&mut self, ctx: RequestContext, max_body_bytes: u64, body_empty: bool) {
         self.ctx = ctx;
         self.max_body_bytes = max_body_bytes;
         self.read_done = body_empty;

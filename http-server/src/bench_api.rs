@@ -65,9 +65,10 @@ impl ConnHeadParser {
     /// connection would answer (0: head incomplete).
     pub fn parse(&mut self, buf: &mut BytesMut) -> Result<usize, u16> {
         match self.parser.parse(buf, &self.limits) {
-            Ok(Some(p)) => {
-                let n = p.head.headers.len();
-                self.parser.recycle(p.head.headers);
+            Ok(Some(_)) => {
+                let headers = std::mem::take(&mut self.parser.head.headers);
+                let n = headers.len();
+                self.parser.recycle(headers);
                 Ok(n)
             }
             Ok(None) => Err(0),

@@ -56,12 +56,12 @@ pub fn parse_h1_head(data: &[u8]) -> HeadVerdict {
     match parse_head(&mut buf, &LIMITS) {
         Ok(Some(p)) => HeadVerdict::Accepted {
             consumed: data.len() - buf.len(),
-            framing: match p.body {
+            framing: match p.terms.body {
                 BodyLength::Empty => Framing::Empty,
                 BodyLength::Exact(n) => Framing::Length(n),
                 BodyLength::Chunked => Framing::Chunked,
             },
-            keep_alive: p.keep_alive,
+            keep_alive: p.terms.keep_alive,
         },
         Ok(None) => HeadVerdict::Partial,
         Err(e) => HeadVerdict::Rejected(e.status().as_u16()),
@@ -163,7 +163,7 @@ pub fn rejection_reason(data: &[u8]) -> Option<String> {
         Ok(None) => return None,
         Err(e) => return Some(e.to_string()),
     };
-    if parsed.body != BodyLength::Chunked {
+    if parsed.terms.body != BodyLength::Chunked {
         return None;
     }
     let mut decoder = BodyDecoder::new(BodyLength::Chunked);

@@ -17,7 +17,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, Method, StatusCode, Version, header};
 use http_core::engine::{OutgoingHead, Transport};
-use http_core::{Error, ErrorKind, Upgraded};
+use http_core::{Error, ErrorKind, RequestHead, Upgraded};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
@@ -25,7 +25,7 @@ use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 use super::decode::{BodyReader, Decoded};
 use super::encode::{BodyWriter, encode_error, encode_last_chunk};
 use super::io::{Buffered, COPY_MAX, FLUSH_AT, HeadWait, RELEASE_IDLE_AFTER};
-use super::role::{BodyLength, Framing, HeadLimits, HeadParser, ParsedHead, encode_head, response_framing};
+use super::role::{BodyLength, Framing, HeadLimits, HeadParser, HeadTerms, encode_head, response_framing};
 use super::sendfile::SendFile;
 use crate::signal::Signal;
 
@@ -53,12 +53,9 @@ const DRAIN_MAX: u64 = 256 * 1024;
 const LINGER: Duration = Duration::from_secs(1);
 
 /// What waiting for the next request head gave.
-// Returned by value once per request and matched at once, never stored: boxing the head
-// would cost an allocation per request for nothing.
-#[allow(clippy::large_enum_variant)]
 pub(crate) enum NextHead {
-    /// A request head.
-    Request(ParsedHead),
+    /// A request head, decoded into the parser's [`head`](HeadParser::head).
+    Request(HeadTerms),
     /// The connection fell idle and freed its buffers; wait again (the idle deadline holds).
     Released,
     /// Close quietly: the peer left, the idle timeout passed, or the server shuts down.
@@ -181,15 +178,21 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport
         }
     }
 
-    /// Sets up the exchange for a decoded head.
-    pub(crate) fn begin_request(&mut self, p: &ParsedHead) {
+    /// The head [`read_head`](Self::read_head) decoded last, until the exchange takes it.
+    pub(crate) fn decoded_head(&mut self) -> &mut RequestHead {
+        &mut self.parser.head
+    }
+
+    /// Sets up the exchange for the head just decoded (the parser's), with its terms.
+    pub(crate) fn begin_request(&mut self, p: HeadTerms) {
         self.io.hot = true;
         self.io.must_flush = false;
         self.idle_deadline = None;
         self.body = BodyReader::new(p.body, p.expect_continue);
         self.keep_alive = p.keep_alive;
-        let http10 = p.head.version == Version::HTTP_10;
-        self.resp = BodyWriter::new(p.head.method == Method::HEAD, http10, p.accepts_trailers);
+        let head = &self.parser.head;
+        let http10 = head.version == Version::HTTP_10;
+        self.resp = BodyWriter::new(head.method == Method::HEAD, http10, p.accepts_trailers);
         self.switching = false;
     }
 

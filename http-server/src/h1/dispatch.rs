@@ -15,7 +15,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tracing::Instrument;
 
 use super::conn::{ConnConfig, H1Transport, NextHead};
-use super::role::{BodyLength, ParsedHead};
+use super::role::{BodyLength, HeadTerms};
 use super::seat::Seat;
 use super::sendfile::SendFile;
 
@@ -132,13 +132,13 @@ where
     report_bytes(&t.cfg.observe, &t.io, reported);
 }
 
-/// Begins the exchange for a decoded head on the connection's `Stream`: the transport's
-/// per-request state, the request's context, its span and observation. Returns whether
-/// the connection was hot, the span, when it started (if the span is on), and the
-/// observation (with metrics or an access log).
-fn begin_exchange<IO>(
+/// Begins the exchange for the head the parser just decoded on the connection's `Stream`:
+/// the transport's per-request state, the request's context, its span and observation.
+/// Returns whether the connection was hot, the span, when it started (if the span is on),
+/// and the observation (with metrics or an access log).
+pub(super) fn begin_exchange<IO>(
     stream: &mut Stream<H1Transport<IO>>,
-    parsed: ParsedHead,
+    terms: HeadTerms,
     cfg: &ConnConfig,
     taken_up: Option<std::time::Instant>,
 ) -> (bool, tracing::Span, Option<std::time::Instant>, Option<crate::observe::Started>)
@@ -147,20 +147,22 @@ where
 {
     let t = stream.transport_mut();
     let warm = t.is_hot();
-    t.begin_request(&parsed);
-    let body_empty = parsed.body == BodyLength::Empty;
+    t.begin_request(terms);
+    let body_empty = terms.body == BodyLength::Empty;
+    let (peer, via) = (t.peer, t.via);
+    let head = &*t.decoded_head();
     let span = tracing::debug_span!(
         "request",
-        method = %parsed.head.method,
-        path = parsed.head.uri.path(),
+        method = %head.method,
+        path = head.uri.path(),
         route = tracing::field::Empty,
         status = tracing::field::Empty,
         duration_ms = tracing::field::Empty,
     );
     let started = (!span.is_disabled()).then(std::time::Instant::now);
-    let ctx = crate::forwarded::context(t.peer, t.via, &parsed.head.headers, &cfg.trusted);
-    let observed = cfg.observe.start(&parsed.head, &ctx, taken_up);
-    stream.begin(parsed.head, ctx, cfg.max_body_bytes, body_empty);
+    let ctx = crate::forwarded::context(peer, via, &head.headers, &cfg.trusted);
+    let observed = cfg.observe.start(head, &ctx, taken_up);
+    stream.begin_taking(H1Transport::decoded_head, ctx, cfg.max_body_bytes, body_empty);
     (warm, span, started, observed)
 }
 

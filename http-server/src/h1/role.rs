@@ -32,10 +32,12 @@ pub(crate) struct HeadLimits {
     pub(crate) max_headers: usize,
 }
 
-/// A decoded and validated request head.
-#[derive(Debug)]
-pub(crate) struct ParsedHead {
-    pub(crate) head: RequestHead,
+/// What a decoded head says about its exchange: how the body is framed, whether the
+/// connection may persist, `100-continue`, trailers. Small and `Copy`: the head itself
+/// stays in the parser ([`HeadParser::head`]) until the exchange takes it, instead of
+/// being moved through each layer between the parser and the exchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HeadTerms {
     pub(crate) body: BodyLength,
     /// The client allows the connection to persist after this request.
     pub(crate) keep_alive: bool,
@@ -43,6 +45,15 @@ pub(crate) struct ParsedHead {
     pub(crate) expect_continue: bool,
     /// `TE: trailers` was sent: the client accepts trailer fields.
     pub(crate) accepts_trailers: bool,
+}
+
+/// A decoded and validated request head with its terms (tests, fuzzing, benchmarks).
+#[cfg(any(test, feature = "bench-api", feature = "fuzz-api"))]
+#[cfg_attr(not(test), allow(dead_code, reason = "the benchmark and fuzzing APIs each read only part of it"))]
+#[derive(Debug)]
+pub(crate) struct ParsedHead {
+    pub(crate) head: RequestHead,
+    pub(crate) terms: HeadTerms,
 }
 
 const MAX_HEADERS_ARRAY: usize = 128;
@@ -53,6 +64,9 @@ const MAX_HEADERS_ARRAY: usize = 128;
 /// previous request had, byte for byte, are taken from it ([`RepeatedFields`]).
 #[derive(Debug, Default)]
 pub(crate) struct HeadParser {
+    /// The last head decoded, until the exchange takes it (swapped with the exchange's
+    /// previous head, then reset).
+    pub(crate) head: RequestHead,
     fields: Vec<(HeaderName, usize, usize)>,
     spare: Option<HeaderMap>,
     /// From the connection's second head on (boxed: an idle connection holds 8 bytes).
@@ -73,15 +87,17 @@ impl HeadParser {
     /// Gives back the field scratch and the spare header map (an idle connection's
     /// share of memory); the next head allocates them again.
     pub(crate) fn release(&mut self) {
+        self.head = RequestHead::default();
         self.fields = Vec::new();
         self.spare = None;
         self.repeated = None;
         self.parsed_one = false;
     }
 
-    /// Tries to decode a head from the start of `buf`. `Ok(None)` means more bytes are
-    /// needed; on success the head's bytes are removed from `buf`.
-    pub(crate) fn parse(&mut self, buf: &mut BytesMut, limits: &HeadLimits) -> Result<Option<ParsedHead>, Error> {
+    /// Tries to decode a head from the start of `buf` into [`head`](Self::head).
+    /// `Ok(None)` means more bytes are needed; on success the head's bytes are removed
+    /// from `buf`.
+    pub(crate) fn parse(&mut self, buf: &mut BytesMut, limits: &HeadLimits) -> Result<Option<HeadTerms>, Error> {
         // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request-line.
         while buf.starts_with(b"\r\n") {
             buf.advance(2);
@@ -145,14 +161,23 @@ impl HeadParser {
         let mut summary = FieldSummary::default();
         let map = self.spare.take().unwrap_or_default();
         let headers = collect_fields(&mut self.fields, &head_bytes, map, repeated, |n, v| summary.observe(n, v))?;
-        summary.finish(RequestHead { method, uri, version, headers }).map(Some)
+        let terms = summary.finish(version)?;
+        // Field by field: the slot holds an emptied head, and a whole new `RequestHead`
+        // would be built aside and copied in.
+        let head = &mut self.head;
+        head.method = method;
+        head.uri = uri;
+        head.version = version;
+        head.headers = headers;
+        Ok(Some(terms))
     }
 }
 
 /// Decodes one head with fresh scratch space (tests, fuzzing).
 #[cfg(any(test, feature = "bench-api", feature = "fuzz-api"))]
 pub(crate) fn parse_head(buf: &mut BytesMut, limits: &HeadLimits) -> Result<Option<ParsedHead>, Error> {
-    HeadParser::default().parse(buf, limits)
+    let mut parser = HeadParser::default();
+    Ok(parser.parse(buf, limits)?.map(|terms| ParsedHead { head: parser.head, terms }))
 }
 
 /// A partial head: decide 414 / 431 before waiting for more bytes.
@@ -284,9 +309,8 @@ impl FieldSummary {
         }
     }
 
-    /// Checks the fields seen against the rules and gives `head` its framing.
-    fn finish(self, head: RequestHead) -> Result<ParsedHead, Error> {
-        let version = head.version;
+    /// Checks the fields seen against the rules for a head of `version`, and gives its terms.
+    fn finish(self, version: Version) -> Result<HeadTerms, Error> {
         // Host (RFC 9112 §3.2): exactly one on HTTP/1.1; never more than one.
         match self.hosts {
             0 if version == Version::HTTP_11 => return Err(bad("missing Host header")),
@@ -302,7 +326,7 @@ impl FieldSummary {
             Some(true) => version == Version::HTTP_11 && body != BodyLength::Empty,
             Some(false) => return Err(Error::parse(StatusCode::EXPECTATION_FAILED, "unsupported expectation")),
         };
-        Ok(ParsedHead { head, body, keep_alive, expect_continue, accepts_trailers: self.accepts_trailers })
+        Ok(HeadTerms { body, keep_alive, expect_continue, accepts_trailers: self.accepts_trailers })
     }
 
     /// RFC 9112 §6.1–§6.3: how long is the body, refusing every ambiguous combination.
@@ -553,14 +577,14 @@ mod tests {
         )
         .unwrap()
         .unwrap();
-        assert_eq!(p.body, BodyLength::Exact(5));
-        assert!(!p.keep_alive);
-        assert!(p.accepts_trailers);
+        assert_eq!(p.terms.body, BodyLength::Exact(5));
+        assert!(!p.terms.keep_alive);
+        assert!(p.terms.accepts_trailers);
         assert_eq!(p.head.uri.query(), Some("y"));
         let p = parse("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").unwrap().unwrap();
-        assert!(p.keep_alive);
+        assert!(p.terms.keep_alive);
         let p = parse("GET / HTTP/1.0\r\n\r\n").unwrap().unwrap();
-        assert!(!p.keep_alive);
+        assert!(!p.terms.keep_alive);
     }
     fn head(framing: Framing, keep_alive: bool, h10: bool) -> String {
         let mut h = HeaderMap::new();

@@ -114,7 +114,7 @@ pub(crate) mod tests {
     use tokio::net::{TcpListener, TcpStream};
 
     use super::*;
-    use crate::h1::conn::ConnConfig;
+    use crate::h1::conn::{ConnConfig, NextHead};
     use crate::h1::io::RELEASE_IDLE_AFTER;
     use crate::signal::Signal;
 
@@ -194,6 +194,33 @@ pub(crate) mod tests {
             if lent.is_none() {
                 assert_eq!(&seat.transport().io.rbuf[..], b"GET", "step {i}");
             }
+        }
+    }
+
+    /// Each exchange takes the head the parser decoded: the request sees its own target and
+    /// fields, and the parser's slot is left empty (no head or field map kept there).
+    #[tokio::test]
+    async fn each_exchange_takes_its_decoded_head() {
+        let (server, _client) = tcp_pair().await;
+        let cfg = config();
+        let mut seat = Seat::new(H1Transport::new(server, None, cfg.clone(), Signal::new()));
+        seat.transport_mut().io.rbuf.extend_from_slice(
+            b"GET /a HTTP/1.1\r\nHost: a\r\nX-One: 1\r\n\r\nGET /b?q HTTP/1.1\r\nHost: a\r\n\r\nGET /c HTTP/1.1\r\nHost: a\r\nX-One: 1\r\nX-Two: 2\r\n\r\n",
+        );
+        // (target, field count)
+        let cases = [("/a", 2), ("/b?q", 1), ("/c", 3)];
+        for (i, (target, fields)) in cases.into_iter().enumerate() {
+            let Ok(NextHead::Request(terms)) = seat.transport_mut().read_head(i == 0).await else {
+                panic!("request {i}: no head decoded");
+            };
+            let mut s = seat.take_stream();
+            crate::h1::dispatch::begin_exchange(&mut s, terms, &cfg, None);
+            let slot = s.transport_mut().decoded_head();
+            assert_eq!((slot.uri.path(), slot.headers.len(), slot.headers.capacity()), ("/", 0, 0), "request {i}");
+            let user: &mut Stream = &mut *s;
+            let head = user.startread();
+            assert_eq!((head.uri.to_string().as_str(), head.headers.len()), (target, fields), "request {i}");
+            seat.put_stream(s);
         }
     }
 
