@@ -20,6 +20,12 @@
 #   ROWS="..."      the rows to run, of: plaintext pipelined h2c json (default: the first three)
 #   HEADERS_FILE=F  the HTTP/1.1 rows also send the fields in F, one `name: value` per line
 #                   (e.g. benches/load/chrome-navigation.headers: a browser's page load)
+#   CACHE_SIM=1     also simulate the caches and branch predictors (callgrind
+#                   --cache-sim=yes --branch-sim=yes) and give, per request, L1 data misses
+#                   (reads + writes), L1 instruction misses and mispredicted branches
+#                   (conditional + indirect) beside the instructions. The simulated caches
+#                   see only the server's own accesses, not the kernel's between requests:
+#                   read the counts as a comparison between servers, not as a prediction
 #
 # Rows: plaintext (wrk -c16), pipelined 16 deep (wrk + pipeline.lua), h2c (h2load -c4 -m16),
 # json (the plaintext row's load on /json).
@@ -38,7 +44,9 @@ fi
 
 start_server() { # bin, logfile, extra args... ; sets PID PORT
   local bin="$1" log="$2"; shift 2
-  valgrind --tool=callgrind --callgrind-out-file="$log.cg" "$bin" --port 0 --workers 1 "$@" >"$log.out" 2>"$log.err" &
+  local -a sim=()
+  [[ -n "${CACHE_SIM:-}" ]] && sim=(--cache-sim=yes --branch-sim=yes)
+  valgrind --tool=callgrind "${sim[@]}" --callgrind-out-file="$log.cg" "$bin" --port 0 --workers 1 "$@" >"$log.out" 2>"$log.err" &
   PID=$!
   for _ in $(seq 1 200); do
     if grep -q "listening on" "$log.out" 2>/dev/null; then break; fi
@@ -46,7 +54,7 @@ start_server() { # bin, logfile, extra args... ; sets PID PORT
   done
   PORT=$(head -1 "$log.out" | sed -E 's#.*:([0-9]+)/?$#\1#')
 }
-stop_server() { # logfile -> prints total Ir
+stop_server() { # logfile -> prints total Ir, L1 data misses, L1 instruction misses, mispredicts
   kill -INT "$PID"
   # callgrind writes its totals as the process exits
   for _ in $(seq 1 300); do
@@ -54,7 +62,12 @@ stop_server() { # logfile -> prints total Ir
     sleep 0.1
   done
   wait "$PID" 2>/dev/null || true
-  grep -E "^summary:" "$1.cg" | awk '{print $2}'
+  # The summary's counts in the order of the `events:` line (misses are 0 without CACHE_SIM).
+  awk '/^events:/ { for (i = 2; i <= NF; i++) col[$i] = i }
+       /^summary:/ { v["Ir"] = $col["Ir"]
+                     split("D1mr D1mw I1mr Bcm Bim", ev, " ")
+                     for (k in ev) v[ev[k]] = (ev[k] in col) ? $col[ev[k]] : 0
+                     print v["Ir"], v["D1mr"] + v["D1mw"], v["I1mr"], v["Bcm"] + v["Bim"] }' "$1.cg"
 }
 ir_of() { # name bin kind extra...
   local name="$1" bin="$2" kind="$3"; shift 3
@@ -84,21 +97,34 @@ ir_of() { # name bin kind extra...
             curl -s -o /dev/null -m 300 "${ae[@]}" "http://127.0.0.1:$PORT/$STATIC_FILE"
             [[ "$kind" == static ]] && reqs=$(wrk -t1 -c16 -d"$duration" "${ae[@]}" "http://127.0.0.1:$PORT/$STATIC_FILE" | awk '/requests in/{print $1}') ;;
   esac
-  local ir; ir=$(stop_server "$log")
-  echo "$ir $reqs"
+  local counts; counts=$(stop_server "$log")
+  echo "$counts $reqs"
 }
 
+per_request() { # counts of a run, counts of the idle run, requests -> one table cell
+  local -a run=($1) idle=($2)
+  local reqs="$3"
+  if [[ -n "${CACHE_SIM:-}" ]]; then
+    awk -v r="${run[*]}" -v i="${idle[*]}" -v n="$reqs" 'BEGIN { split(r, a, " "); split(i, b, " ")
+      printf "%d / %.1f / %.1f / %.1f (%d req)", (a[1]-b[1])/n, (a[2]-b[2])/n, (a[3]-b[3])/n, (a[4]-b[4])/n, n }'
+  else
+    echo "$(( (run[0] - idle[0]) / reqs )) ($reqs req)"
+  fi
+}
+
+unit="Ir/req"
+[[ -n "${CACHE_SIM:-}" ]] && unit="Ir / L1d miss / L1i miss / mispredict per req"
 if [[ $# -gt 0 ]]; then
-  printf '| row | %s |\n' "$(for a in "$@"; do printf '%s Ir/req | ' "${a%%=*}"; done)"
+  printf '| row | %s |\n' "$(for a in "$@"; do printf '%s %s | ' "${a%%=*}" "$unit"; done)"
 fi
 for kind in $(if [[ $# -gt 0 ]]; then echo "${ROWS:-plaintext pipelined h2c}"; fi); do
   row="| $kind |"
   for a in "$@"; do
     name="${a%%=*}"
     read -r -a cmd <<<"${a#*=}"
-    read -r idle _ < <(ir_of "$name" "${cmd[0]}" idle "${cmd[@]:1}")
-    read -r ir reqs < <(ir_of "$name" "${cmd[0]}" "$kind" "${cmd[@]:1}")
-    row="$row $(( (ir - idle) / reqs )) ($reqs req) |"
+    read -r -a idle < <(ir_of "$name" "${cmd[0]}" idle "${cmd[@]:1}")
+    read -r -a run < <(ir_of "$name" "${cmd[0]}" "$kind" "${cmd[@]:1}")
+    row="$row $(per_request "${run[*]:0:4}" "${idle[*]:0:4}" "${run[4]}") |"
   done
   echo "$row"
 done
@@ -121,9 +147,9 @@ PY
   for STATIC_FILE in 1k.bin 100k.bin 100k.html; do
     row="| $STATIC_FILE |"
     for fs in "$STATIC_OLD" "$STATIC_NEW"; do
-      read -r idle _ < <(ir_of fs "$fs" static-idle "$root" --quiet "${static_args[@]}")
-      read -r ir reqs < <(ir_of fs "$fs" static "$root" --quiet "${static_args[@]}")
-      row="$row $(( (ir - idle) / reqs )) ($reqs req) |"
+      read -r -a idle < <(ir_of fs "$fs" static-idle "$root" --quiet "${static_args[@]}")
+      read -r -a run < <(ir_of fs "$fs" static "$root" --quiet "${static_args[@]}")
+      row="$row $(per_request "${run[*]:0:4}" "${idle[*]:0:4}" "${run[4]}") |"
     done
     echo "$row"
   done
