@@ -115,7 +115,7 @@ per_request() { # counts of a run, counts of the idle run, requests -> one table
 unit="Ir/req"
 [[ -n "${CACHE_SIM:-}" ]] && unit="Ir / L1d miss / L1i miss / mispredict per req"
 if [[ $# -gt 0 ]]; then
-  printf '| row | %s |\n' "$(for a in "$@"; do printf '%s %s | ' "${a%%=*}" "$unit"; done)"
+  printf '| row |%s\n' "$(for a in "$@"; do printf ' %s %s |' "${a%%=*}" "$unit"; done)"
 fi
 for kind in $(if [[ $# -gt 0 ]]; then echo "${ROWS:-plaintext pipelined h2c}"; fi); do
   row="| $kind |"
@@ -143,7 +143,7 @@ text = "".join("<p>%s</p>\n" % " ".join(rng.choice(words) for _ in range(16)) fo
 open(sys.argv[1], "w").write(text[:102400])
 PY
   read -r -a static_args <<<"${STATIC_ARGS:-}"
-  printf '| static file | old Ir/req | new Ir/req |\n'
+  printf '| static file | old %s | new %s |\n' "$unit" "$unit"
   for STATIC_FILE in 1k.bin 100k.bin 100k.html; do
     row="| $STATIC_FILE |"
     for fs in "$STATIC_OLD" "$STATIC_NEW"; do

@@ -239,8 +239,8 @@ impl<T: Transport> Stream<T> {
     }
 
     /// [`begin`](Self::begin) with a head the transport holds (`head_in` finds it), taken
-    /// without copying it through the caller: swapped into the stream, and the slot left
-    /// empty. The stream's previous head is dropped.
+    /// without copying it through the caller; the slot is left empty and the stream's
+    /// previous head is dropped.
     ///
     /// ```
     /// use http_core::{Method, Request, RequestContext, Stream, testing::MemoryTransport};
@@ -258,9 +258,7 @@ impl<T: Transport> Stream<T> {
         max_body_bytes: u64,
         body_empty: bool,
     ) {
-        let slot = head_in(&mut self.transport);
-        std::mem::swap(&mut self.head, slot);
-        *slot = RequestHead::default();
+        self.head = std::mem::take(head_in(&mut self.transport));
         self.begin_rest(ctx, max_body_bytes, body_empty);
     }
 
