@@ -66,7 +66,7 @@ impl ConnHeadParser {
     pub fn parse(&mut self, buf: &mut BytesMut) -> Result<usize, u16> {
         match self.parser.parse(buf, &self.limits) {
             Ok(Some(_)) => {
-                let headers = std::mem::take(&mut self.parser.head.headers);
+                let headers = std::mem::take(&mut self.parser.decoded().headers);
                 let n = headers.len();
                 self.parser.recycle(headers);
                 Ok(n)

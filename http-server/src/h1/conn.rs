@@ -54,7 +54,7 @@ const LINGER: Duration = Duration::from_secs(1);
 
 /// What waiting for the next request head gave.
 pub(crate) enum NextHead {
-    /// A request head, decoded into the parser's [`head`](HeadParser::head).
+    /// A request head, decoded into the parser ([`HeadParser::decoded`]).
     Request(HeadTerms),
     /// The connection fell idle and freed its buffers; wait again (the idle deadline holds).
     Released,
@@ -180,7 +180,7 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport
 
     /// The head [`read_head`](Self::read_head) decoded last, until the exchange takes it.
     pub(crate) fn decoded_head(&mut self) -> &mut RequestHead {
-        &mut self.parser.head
+        self.parser.decoded()
     }
 
     /// Sets up the exchange for the head just decoded (the parser's), with its terms.
@@ -190,7 +190,7 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport
         self.idle_deadline = None;
         self.body = BodyReader::new(p.body, p.expect_continue);
         self.keep_alive = p.keep_alive;
-        let head = &self.parser.head;
+        let head = self.parser.decoded();
         let http10 = head.version == Version::HTTP_10;
         self.resp = BodyWriter::new(head.method == Method::HEAD, http10, p.accepts_trailers);
         self.switching = false;

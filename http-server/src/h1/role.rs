@@ -34,7 +34,7 @@ pub(crate) struct HeadLimits {
 
 /// What a decoded head says about its exchange: how the body is framed, whether the
 /// connection may persist, `100-continue`, trailers. Small and `Copy`: the head itself
-/// stays in the parser ([`HeadParser::head`]) until the exchange takes it, instead of
+/// stays in the parser ([`HeadParser::decoded`]) until the exchange takes it, instead of
 /// being moved through each layer between the parser and the exchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct HeadTerms {
@@ -64,15 +64,16 @@ const MAX_HEADERS_ARRAY: usize = 128;
 /// previous request had, byte for byte, are taken from it ([`RepeatedFields`]).
 #[derive(Debug, Default)]
 pub(crate) struct HeadParser {
-    /// The last head decoded, until the exchange takes it (swapped with the exchange's
-    /// previous head, then reset).
-    pub(crate) head: RequestHead,
+    /// The last head decoded, until the exchange takes it ([`decoded`](Self::decoded)).
+    /// Boxed, made at the first head and freed with the rest of the scratch when the
+    /// connection falls idle: an idle connection holds 8 bytes for it, not 216. Whether
+    /// it exists also says whether a head was parsed since the connection started or was
+    /// released.
+    head: Option<Box<RequestHead>>,
     fields: Vec<(HeaderName, usize, usize)>,
     spare: Option<HeaderMap>,
     /// From the connection's second head on (boxed: an idle connection holds 8 bytes).
     repeated: Option<Box<RepeatedFields>>,
-    /// A head was parsed since the connection started or was released.
-    parsed_one: bool,
 }
 
 impl HeadParser {
@@ -87,14 +88,19 @@ impl HeadParser {
     /// Gives back the field scratch and the spare header map (an idle connection's
     /// share of memory); the next head allocates them again.
     pub(crate) fn release(&mut self) {
-        self.head = RequestHead::default();
+        self.head = None;
         self.fields = Vec::new();
         self.spare = None;
         self.repeated = None;
-        self.parsed_one = false;
     }
 
-    /// Tries to decode a head from the start of `buf` into [`head`](Self::head).
+    /// The head [`parse`](Self::parse) decoded last (an empty one if there is none, or the
+    /// exchange took it).
+    pub(crate) fn decoded(&mut self) -> &mut RequestHead {
+        self.head.get_or_insert_with(Box::default)
+    }
+
+    /// Tries to decode a head from the start of `buf` into [`decoded`](Self::decoded).
     /// `Ok(None)` means more bytes are needed; on success the head's bytes are removed
     /// from `buf`.
     pub(crate) fn parse(&mut self, buf: &mut BytesMut, limits: &HeadLimits) -> Result<Option<HeadTerms>, Error> {
@@ -141,10 +147,10 @@ impl HeadParser {
         let path_range = (offset(path.as_bytes()), path.len());
         self.fields.clear();
         // A connection's first head is parsed as it is; later ones against the previous.
-        let mut repeated = if self.parsed_one {
+        let mut repeated = if self.head.is_some() {
             Some(&mut **self.repeated.get_or_insert_with(|| Box::new(RepeatedFields::after_first_head())))
         } else {
-            self.parsed_one = true;
+            self.head = Some(Box::default());
             None
         };
         for (i, h) in req.headers.iter().enumerate() {
@@ -164,7 +170,7 @@ impl HeadParser {
         let terms = summary.finish(version)?;
         // Field by field: the slot holds an emptied head, and a whole new `RequestHead`
         // would be built aside and copied in.
-        let head = &mut self.head;
+        let head = self.decoded();
         head.method = method;
         head.uri = uri;
         head.version = version;
@@ -177,7 +183,7 @@ impl HeadParser {
 #[cfg(any(test, feature = "bench-api", feature = "fuzz-api"))]
 pub(crate) fn parse_head(buf: &mut BytesMut, limits: &HeadLimits) -> Result<Option<ParsedHead>, Error> {
     let mut parser = HeadParser::default();
-    Ok(parser.parse(buf, limits)?.map(|terms| ParsedHead { head: parser.head, terms }))
+    Ok(parser.parse(buf, limits)?.map(|terms| ParsedHead { head: std::mem::take(parser.decoded()), terms }))
 }
 
 /// A partial head: decide 414 / 431 before waiting for more bytes.
