@@ -103,8 +103,9 @@ where
     Fut::Output: IntoResponse,
 {
     fn call(&self, req: Request) -> impl Future<Output = Response> + Send {
-        let fut = (self.f)(req, Next(self.next.clone()));
-        async move { fut.await.into_response() }
+        // A combinator, as for closure handlers: an async block would copy the
+        // middleware's future into its own state.
+        futures_util::FutureExt::map((self.f)(req, Next(self.next.clone())), IntoResponse::into_response)
     }
 }
 
