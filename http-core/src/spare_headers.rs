@@ -36,14 +36,13 @@ pub(crate) fn give(mut map: HeaderMap) {
     if capacity == 0 || capacity > MAX_KEPT_CAPACITY {
         return;
     }
-    map.clear();
     let _ = SPARE.try_with(|spare| {
-        let kept = spare.take();
-        match kept {
-            // Keep the one already there; `map` is dropped after the borrow ends.
-            Some(_) => spare.set(kept),
-            None => spare.set(Some(map)),
-        }
+        // The one already kept stays; `map` is then dropped, not cleared first.
+        let kept = spare.take().unwrap_or_else(|| {
+            map.clear();
+            map
+        });
+        spare.set(Some(kept));
     });
 }
 

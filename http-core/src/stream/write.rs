@@ -140,6 +140,11 @@ impl Stream {
         }
         let trailers = self.trailers.take();
         let r = poll_fn(|cx| self.transport.poll_finish(cx, trailers.as_deref())).await;
+        self.settle_finish(r)
+    }
+
+    /// Records how ending the response went: finished, or aborted on an error.
+    fn settle_finish(&mut self, r: Result<(), Error>) -> Result<(), Error> {
         if r.is_ok() {
             self.write = WriteState::Finished;
         }
@@ -209,10 +214,7 @@ impl Stream {
                     self.transport.poll_finish(cx, None)
                 })
                 .await;
-                if r.is_ok() {
-                    self.write = WriteState::Finished;
-                }
-                self.abort_on_err(r)
+                self.settle_finish(r)
             }
             Ok(data) => Box::pin(self.write_body(Body::from(data))).await,
             Err(body) => {
