@@ -4,7 +4,8 @@
 #
 # Each measurement: start the server pinned to one core (--workers 1), read its port from
 # its first stdout line, run `ws_load` pinned to another core (warm-up, then a measured
-# interval during which it reads the server's CPU time from /proc/PID/stat itself). Then,
+# interval during which it reads the server's CPU time, user and system apart, from
+# /proc/PID/stat itself). Then,
 # unless skipped, memory per idle WebSocket (`idle_conns --websocket`) and the peak extra
 # memory of one 16 MiB echo (`ws_peak`, plain and with permessage-deflate).
 #
@@ -112,7 +113,7 @@ done
 out="${out:-$TARGET_DIR/load/ws-$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$out"
 raw="$out/results.tsv"
-printf 'round\tserver\tmode\tsize\tmsgs_per_s\tmb_per_s\tcpu_us_per_msg\tmessages\tserver_ticks\n' >"$raw"
+printf 'round\tserver\tmode\tsize\tmsgs_per_s\tmb_per_s\tcpu_us_per_msg\tmessages\tserver_ticks\tuser_us_per_msg\tsys_us_per_msg\n' >"$raw"
 
 server_pid=""
 cleanup() { [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null; true; }
@@ -139,9 +140,9 @@ measure() {
     --server-pid "$server_pid" 2>"$log.load.stderr") || { stop_server; die "ws_load failed against $name ($mode $size); see $log.load.stderr"; }
   stop_server
   echo "$line" >"$log.load"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$mode" "$size" "$(field "$line" msgs_per_s)" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$mode" "$size" "$(field "$line" msgs_per_s)" \
     "$(field "$line" mb_per_s)" "$(field "$line" cpu_us_per_msg)" "$(field "$line" messages)" \
-    "$(field "$line" server_ticks)" >>"$raw"
+    "$(field "$line" server_ticks)" "$(field "$line" user_us_per_msg)" "$(field "$line" sys_us_per_msg)" >>"$raw"
   printf '  round %d  %-14s %-6s %6s B  %10s msgs/s  %9s MB/s  %7s us CPU/msg\n' "$round" "$name" "$mode" "$size" \
     "$(field "$line" msgs_per_s)" "$(field "$line" mb_per_s)" "$(field "$line" cpu_us_per_msg)"
 }
@@ -163,14 +164,15 @@ if ! skipped load; then
   echo
   echo "Medians of $rounds rounds (loadavg now $(cut -d' ' -f1-3 /proc/loadavg)):"
   echo
-  echo "| mode | size | server | msgs/s | MB/s | server CPU us/msg |"
-  echo "|---|---:|---|---:|---:|---:|"
+  echo "| mode | size | server | msgs/s | MB/s | server CPU us/msg | of it user / system |"
+  echo "|---|---:|---|---:|---:|---:|---:|"
   med() { awk -F'\t' -v s="$2" -v m="$3" -v z="$4" -v c="$5" 'NR > 1 && $2 == s && $3 == m && $4 == z { print $c }' "$1" | median; }
   for mode in "${mode_list[@]}"; do
     for size in "${size_list[@]}"; do
       for n in "${names[@]}"; do
-        printf '| %s | %s | %s | %.0f | %.2f | %.3f |\n' "$mode" "$size" "$n" "$(med "$raw" "$n" "$mode" "$size" 5)" \
-          "$(med "$raw" "$n" "$mode" "$size" 6)" "$(med "$raw" "$n" "$mode" "$size" 7)"
+        printf '| %s | %s | %s | %.0f | %.2f | %.3f | %.3f / %.3f |\n' "$mode" "$size" "$n" "$(med "$raw" "$n" "$mode" "$size" 5)" \
+          "$(med "$raw" "$n" "$mode" "$size" 6)" "$(med "$raw" "$n" "$mode" "$size" 7)" \
+          "$(med "$raw" "$n" "$mode" "$size" 10)" "$(med "$raw" "$n" "$mode" "$size" 11)"
       done
     done
   done

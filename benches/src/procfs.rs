@@ -10,17 +10,42 @@
 /// assert_eq!(benches::procfs::cpu_ticks_from_stat("garbage"), None);
 /// ```
 pub fn cpu_ticks_from_stat(stat: &str) -> Option<u64> {
+    cpu_split_from_stat(stat).map(|t| t.user + t.system)
+}
+
+/// CPU time of a process in clock ticks, user space and kernel apart (utime, stime).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CpuTicks {
+    /// Time in user mode (utime, field 14).
+    pub user: u64,
+    /// Time in kernel mode (stime, field 15).
+    pub system: u64,
+}
+
+/// utime and stime apart, from the text of a `/proc/PID/stat` file.
+///
+/// ```
+/// use benches::procfs::{CpuTicks, cpu_split_from_stat};
+/// let stat = "42 (a) S 1 42 42 0 -1 4194560 100 0 0 0 250 30 0 0 20 0 2 0";
+/// assert_eq!(cpu_split_from_stat(stat), Some(CpuTicks { user: 250, system: 30 }));
+/// ```
+pub fn cpu_split_from_stat(stat: &str) -> Option<CpuTicks> {
     let rest = &stat[stat.rfind(')')? + 1..];
     let mut fields = rest.split_whitespace().skip(11);
-    let utime: u64 = fields.next()?.parse().ok()?;
-    let stime: u64 = fields.next()?.parse().ok()?;
-    Some(utime + stime)
+    let user: u64 = fields.next()?.parse().ok()?;
+    let system: u64 = fields.next()?.parse().ok()?;
+    Some(CpuTicks { user, system })
 }
 
 /// The CPU time (utime + stime, clock ticks) of process `pid` so far.
 pub fn cpu_ticks(pid: u32) -> std::io::Result<u64> {
+    cpu_split_ticks(pid).map(|t| t.user + t.system)
+}
+
+/// The CPU time of process `pid` so far, user space and kernel apart.
+pub fn cpu_split_ticks(pid: u32) -> std::io::Result<CpuTicks> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    cpu_ticks_from_stat(&stat).ok_or_else(|| std::io::Error::other(format!("/proc/{pid}/stat: no utime/stime")))
+    cpu_split_from_stat(&stat).ok_or_else(|| std::io::Error::other(format!("/proc/{pid}/stat: no utime/stime")))
 }
 
 /// Clock ticks per second (`getconf CLK_TCK`); 100 on every Linux this runs on.

@@ -24,6 +24,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use benches::procfs::{CpuTicks, cpu_split_ticks};
 use benches::ws::{EchoCounter, binary_burst, handshake, handshake_request};
 use clap::{Parser, ValueEnum};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -72,11 +73,9 @@ struct Cli {
     server_pid: Option<u32>,
 }
 
-/// utime + stime of `pid` in clock ticks (fields 14 and 15 of `/proc/PID/stat`).
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the server is running");
-    let rest = &stat[stat.rfind(')').expect("stat has a command field") + 2..];
-    rest.split(' ').skip(11).take(2).map(|f| f.parse::<u64>().expect("tick count")).sum()
+/// utime and stime of `pid` in clock ticks (fields 14 and 15 of `/proc/PID/stat`).
+fn cpu_ticks(pid: u32) -> CpuTicks {
+    cpu_split_ticks(pid).expect("the server is running")
 }
 
 fn clock_ticks_per_second() -> f64 {
@@ -194,14 +193,15 @@ fn main() {
         let c1 = cli.server_pid.map(cpu_ticks);
         let secs = t0.elapsed().as_secs_f64();
         let (m1, b1) = (totals.messages.get(), totals.bytes.get());
-        let ticks = c0.zip(c1).map(|(a, b)| b - a);
+        let ticks = c0.zip(c1).map(|(a, b)| CpuTicks { user: b.user - a.user, system: b.system - a.system });
         std::io::Result::Ok((m1 - m0, b1 - b0, secs, ticks))
     });
     match result {
         Ok((messages, bytes, secs, ticks)) => {
-            let cpu_us = ticks.map_or(f64::NAN, |t| t as f64 / hz * 1e6 / messages.max(1) as f64);
+            // Microseconds of server CPU per message: user + system, then each apart.
+            let per_msg = |t: Option<u64>| t.map_or(f64::NAN, |t| t as f64 / hz * 1e6 / messages.max(1) as f64);
             println!(
-                "mode={:?} size={} connections={} window={} messages={} secs={:.3} msgs_per_s={:.0} mb_per_s={:.2} server_ticks={} cpu_us_per_msg={:.3} failed={}",
+                "mode={:?} size={} connections={} window={} messages={} secs={:.3} msgs_per_s={:.0} mb_per_s={:.2} server_ticks={} cpu_us_per_msg={:.3} user_us_per_msg={:.3} sys_us_per_msg={:.3} failed={}",
                 cli.mode,
                 cli.size,
                 cli.connections,
@@ -210,8 +210,10 @@ fn main() {
                 secs,
                 messages as f64 / secs,
                 bytes as f64 / secs / 1e6,
-                ticks.map_or("nan".to_owned(), |t| t.to_string()),
-                cpu_us,
+                ticks.map_or("nan".to_owned(), |t| (t.user + t.system).to_string()),
+                per_msg(ticks.map(|t| t.user + t.system)),
+                per_msg(ticks.map(|t| t.user)),
+                per_msg(ticks.map(|t| t.system)),
                 totals.failed.get()
             );
             // the connections end with the process
