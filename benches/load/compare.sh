@@ -3,7 +3,8 @@
 #
 # Each measurement: start the server pinned to one core (--workers 1), read its port from
 # its first stdout line, warm up, run wrk pinned to another core, and take the server's
-# CPU time (utime+stime, /proc/PID/stat fields 14+15) before and after the measured run.
+# CPU time (utime+stime, /proc/PID/stat fields 14+15) before and after the measured run;
+# user and system time are also kept apart (results.tsv, and the medians table).
 # Prints per-round results, then the medians and ratios against the baseline peer.
 #
 #   benches/load/compare.sh                              # plaintext, ours vs hyper
@@ -46,7 +47,7 @@
 # and prints `listening on http://HOST:PORT` first; add a line to SERVERS in servers.sh.
 set -euo pipefail
 
-# ROOT, TARGET_DIR, BIN, HERE, SERVERS, cpu_ticks, column_median, build_peers_for
+# ROOT, TARGET_DIR, BIN, HERE, SERVERS, cpu_split, column_median, build_peers_for
 source "$(dirname "${BASH_SOURCE[0]}")/servers.sh"
 
 servers="ours,hyper"
@@ -132,7 +133,7 @@ HZ=$(getconf CLK_TCK)
 out="${out:-$TARGET_DIR/load/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$out"
 raw="$out/results.tsv"
-printf 'round\tserver\treq_s\trequests\tcpu_ticks\tcpu_us_per_req\tp50_us\tp99_us\terrors\tforeign_cpu_pct\n' >"$raw"
+printf 'round\tserver\treq_s\trequests\tcpu_ticks\tcpu_us_per_req\tp50_us\tp99_us\terrors\tforeign_cpu_pct\tuser_us_per_req\tsys_us_per_req\n' >"$raw"
 
 # ---- helpers --------------------------------------------------------------------------
 
@@ -200,11 +201,11 @@ measure() {
     taskset -c "$load_cpus" wrk "${wrk_args[@]}" -d"$warmup" "${wrk_extra[@]}" "$url" "${script_args[@]}" >/dev/null
   fi
   wait_idle
-  local c0 c1 j0 j1 busy0 tot0 busy1 tot1
+  local c0 c1 u0 s0 u1 s1 busy0 tot0 busy1 tot1
   read -r busy0 tot0 < <(core_jiffies "${server_cores[@]}")
-  c0=$(cpu_ticks "$server_pid")
+  read -r u0 s0 < <(cpu_split "$server_pid")
   taskset -c "$load_cpus" wrk "${wrk_args[@]}" -d"$duration" "${wrk_extra[@]}" "$url" "${script_args[@]}" >"$log.wrk"
-  c1=$(cpu_ticks "$server_pid")
+  read -r u1 s1 < <(cpu_split "$server_pid")
   read -r busy1 tot1 < <(core_jiffies "${server_cores[@]}")
   kill -TERM "$server_pid" 2>/dev/null || true
   for ((i = 0; i < 50; i++)); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
@@ -222,15 +223,16 @@ measure() {
   [[ "$p99" == "0.0" ]] && p99=nan
   errors=$(awk '/Socket errors:/ { gsub(",", ""); e += $4 + $6 + $8 + $10 } /Non-2xx/ { e += $NF } END { print e + 0 }' "$log.wrk")
   [[ -n "$rps" && -n "$requests" && "$requests" -gt 0 ]] || die "could not parse $log.wrk"
-  ticks=$((c1 - c0))
-  cpu_us=$(awk -v t="$ticks" -v hz="$HZ" -v n="$requests" 'BEGIN { printf "%.3f", t / hz * 1e6 / n }')
+  c0=$((u0 + s0)); c1=$((u1 + s1)); ticks=$((c1 - c0))
+  per_req() { awk -v t="$1" -v hz="$HZ" -v n="$requests" 'BEGIN { printf "%.3f", t / hz * 1e6 / n }'; }
+  cpu_us=$(per_req "$ticks")
   # Share of the server cores' time used by anything other than the server (noise).
   foreign=$(awk -v b="$((busy1 - busy0))" -v t="$((tot1 - tot0))" -v s="$ticks" \
     'BEGIN { f = t > 0 ? (b - s) * 100 / t : 0; if (f < 0) f = 0; printf "%.1f", f }')
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$rps" "$requests" "$ticks" "$cpu_us" \
-    "$p50" "$p99" "$errors" "$foreign" >>"$raw"
-  printf '  round %d  %-8s %10.0f req/s  %7.3f us CPU/req  p50 %8.1f us  p99 %8.1f us  errors %s  foreign CPU %s%%\n' \
-    "$round" "$name" "$rps" "$cpu_us" "$p50" "$p99" "$errors" "$foreign"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$rps" "$requests" "$ticks" "$cpu_us" \
+    "$p50" "$p99" "$errors" "$foreign" "$(per_req $((u1 - u0)))" "$(per_req $((s1 - s0)))" >>"$raw"
+  printf '  round %d  %-8s %10.0f req/s  %7.3f us CPU/req (user %s)  p50 %8.1f us  p99 %8.1f us  errors %s  foreign CPU %s%%\n' \
+    "$round" "$name" "$rps" "$cpu_us" "$(per_req $((u1 - u0)))" "$p50" "$p99" "$errors" "$foreign"
 }
 
 # ---- run ------------------------------------------------------------------------------
@@ -248,14 +250,15 @@ done
 # ---- medians and ratios ---------------------------------------------------------------
 echo
 echo "Medians of $rounds rounds ($mode, -c$connections, $duration):"
-printf '| %-8s | %12s | %14s | %10s | %10s | %10s |\n' server "req/s" "CPU us/req" "p50 us" "p99 us" "foreign %"
-printf '|%s|%s|%s|%s|%s|%s|\n' "----------" "-------------:" "---------------:" "-----------:" "-----------:" "-----------:"
+printf '| %-8s | %12s | %14s | %15s | %10s | %10s | %10s |\n' server "req/s" "CPU us/req" "user / sys us" "p50 us" "p99 us" "foreign %"
+printf '|%s|%s|%s|%s|%s|%s|%s|\n' "----------" "-------------:" "---------------:" "----------------:" "-----------:" "-----------:" "-----------:"
 declare -A med_rps med_cpu med_p50 med_p99
 for n in "${names[@]}"; do
   med_rps[$n]=$(column_median "$raw" "$n" 3); med_cpu[$n]=$(column_median "$raw" "$n" 6)
   med_p50[$n]=$(column_median "$raw" "$n" 7); med_p99[$n]=$(column_median "$raw" "$n" 8)
-  printf '| %-8s | %12.0f | %14.3f | %10.1f | %10.1f | %10.1f |\n' "$n" "${med_rps[$n]}" "${med_cpu[$n]}" \
-    "${med_p50[$n]}" "${med_p99[$n]}" "$(column_median "$raw" "$n" 10)"
+  printf '| %-8s | %12.0f | %14.3f | %7.3f / %5.3f | %10.1f | %10.1f | %10.1f |\n' "$n" "${med_rps[$n]}" "${med_cpu[$n]}" \
+    "$(column_median "$raw" "$n" 11)" "$(column_median "$raw" "$n" 12)" "${med_p50[$n]}" "${med_p99[$n]}" \
+    "$(column_median "$raw" "$n" 10)"
 done
 if [[ -n "${med_rps[$baseline]:-}" ]]; then
   echo

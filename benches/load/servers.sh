@@ -39,6 +39,8 @@ declare -A SERVERS=(
 # utime+stime of process $1 in clock ticks (fields 14 and 15 of /proc/PID/stat; the
 # command name in field 2 may hold spaces, so count from after its closing paren).
 cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+# utime and stime of process $1 apart, in clock ticks: "USER SYSTEM".
+cpu_split() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12, $13 }'; }
 
 # The median of the numbers on stdin, one per line; `nan` for none.
 median() {
