@@ -18,7 +18,8 @@
 # parsing (the floor; GET /plaintext only).
 #
 # Options (defaults in brackets):
-#   --servers LIST      comma-separated: ours, hyper, axum, actix, canned [ours,hyper]
+#   --servers LIST      comma-separated: ours, hyper, hyper_guarded, axum, actix, canned
+#                       [ours,hyper]
 #   --server NAME=PATH  add (or replace) a server, e.g. an older build for an A/B run
 #   --baseline NAME     ratios are X/NAME [hyper]
 #   --path P            request path [/plaintext]

@@ -3,6 +3,8 @@
 # share (server CPU time, medians).
 #
 # ours   = examples `hello`               hyper  = benches `hyper_hello` (`hyper_h2c` for h2c)
+# hyper_guarded = benches `hyper_guarded`: hyper_hello with a 10 s header-read timeout and
+# graceful-shutdown watching, the guards ours always runs with
 # axum, actix, canned = benches/peers, a crate outside the workspace built into target/peers;
 # canned_h2 (benches/peers too) is canned's h2c counterpart, for h2_compare.sh;
 # bare_h2 = benches `bare_h2`, the `h2` crate driven directly (the floor under ours on that codec)
@@ -25,6 +27,7 @@ HERE="$ROOT/benches/load"
 declare -A SERVERS=(
   [ours]="$BIN/hello"
   [hyper]="$BIN/hyper_hello"
+  [hyper_guarded]="$BIN/hyper_guarded"
   [axum]="$PEER_BIN/axum_hello"
   [actix]="$PEER_BIN/actix_hello"
   [canned]="$PEER_BIN/canned"
