@@ -202,7 +202,7 @@ measure() {
     taskset -c "$load_cpus" wrk "${wrk_args[@]}" -d"$warmup" "${wrk_extra[@]}" "$url" "${script_args[@]}" >/dev/null
   fi
   wait_idle
-  local c0 c1 u0 s0 u1 s1 busy0 tot0 busy1 tot1
+  local u0 s0 u1 s1 busy0 tot0 busy1 tot1
   read -r busy0 tot0 < <(core_jiffies "${server_cores[@]}")
   read -r u0 s0 < <(cpu_split "$server_pid")
   taskset -c "$load_cpus" wrk "${wrk_args[@]}" -d"$duration" "${wrk_extra[@]}" "$url" "${script_args[@]}" >"$log.wrk"
@@ -214,7 +214,7 @@ measure() {
   wait "$server_pid" 2>/dev/null || true
   server_pid=""
 
-  local rps requests p50 p99 errors ticks cpu_us foreign
+  local rps requests p50 p99 errors ticks cpu_us user_us sys_us foreign
   rps=$(awk '/^Requests\/sec:/ { print $2 }' "$log.wrk")
   requests=$(awk '/requests in/ { print $1 }' "$log.wrk")
   p50=$(to_us "$(awk '$1 == "50%" { print $2 }' "$log.wrk")")
@@ -224,16 +224,16 @@ measure() {
   [[ "$p99" == "0.0" ]] && p99=nan
   errors=$(awk '/Socket errors:/ { gsub(",", ""); e += $4 + $6 + $8 + $10 } /Non-2xx/ { e += $NF } END { print e + 0 }' "$log.wrk")
   [[ -n "$rps" && -n "$requests" && "$requests" -gt 0 ]] || die "could not parse $log.wrk"
-  c0=$((u0 + s0)); c1=$((u1 + s1)); ticks=$((c1 - c0))
+  ticks=$((u1 + s1 - u0 - s0))
   per_req() { awk -v t="$1" -v hz="$HZ" -v n="$requests" 'BEGIN { printf "%.3f", t / hz * 1e6 / n }'; }
-  cpu_us=$(per_req "$ticks")
+  cpu_us=$(per_req "$ticks") user_us=$(per_req $((u1 - u0))) sys_us=$(per_req $((s1 - s0)))
   # Share of the server cores' time used by anything other than the server (noise).
   foreign=$(awk -v b="$((busy1 - busy0))" -v t="$((tot1 - tot0))" -v s="$ticks" \
     'BEGIN { f = t > 0 ? (b - s) * 100 / t : 0; if (f < 0) f = 0; printf "%.1f", f }')
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$rps" "$requests" "$ticks" "$cpu_us" \
-    "$p50" "$p99" "$errors" "$foreign" "$(per_req $((u1 - u0)))" "$(per_req $((s1 - s0)))" >>"$raw"
+    "$p50" "$p99" "$errors" "$foreign" "$user_us" "$sys_us" >>"$raw"
   printf '  round %d  %-8s %10.0f req/s  %7.3f us CPU/req (user %s)  p50 %8.1f us  p99 %8.1f us  errors %s  foreign CPU %s%%\n' \
-    "$round" "$name" "$rps" "$cpu_us" "$(per_req $((u1 - u0)))" "$p50" "$p99" "$errors" "$foreign"
+    "$round" "$name" "$rps" "$cpu_us" "$user_us" "$p50" "$p99" "$errors" "$foreign"
 }
 
 # ---- run ------------------------------------------------------------------------------

@@ -62,12 +62,7 @@ stop_server() { # logfile -> prints total Ir, L1 data misses, L1 instruction mis
     sleep 0.1
   done
   wait "$PID" 2>/dev/null || true
-  # The summary's counts in the order of the `events:` line (misses are 0 without CACHE_SIM).
-  awk '/^events:/ { for (i = 2; i <= NF; i++) col[$i] = i }
-       /^summary:/ { v["Ir"] = $col["Ir"]
-                     split("D1mr D1mw I1mr Bcm Bim", ev, " ")
-                     for (k in ev) v[ev[k]] = (ev[k] in col) ? $col[ev[k]] : 0
-                     print v["Ir"], v["D1mr"] + v["D1mw"], v["I1mr"], v["Bcm"] + v["Bim"] }' "$1.cg"
+  awk -f "$HERE/callgrind_counts.awk" "$1.cg"
 }
 ir_of() { # name bin kind extra...
   local name="$1" bin="$2" kind="$3"; shift 3

@@ -39,11 +39,12 @@ declare -A SERVERS=(
   [axum_sse]="$PEER_BIN/axum_sse"
 )
 
-# utime+stime of process $1 in clock ticks (fields 14 and 15 of /proc/PID/stat; the
-# command name in field 2 may hold spaces, so count from after its closing paren).
-cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
-# utime and stime of process $1 apart, in clock ticks: "USER SYSTEM".
+# utime and stime of process $1 apart, in clock ticks: "USER SYSTEM" (fields 14 and 15 of
+# /proc/PID/stat; the command name in field 2 may hold spaces, so count from after its
+# closing paren).
 cpu_split() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12, $13 }'; }
+# utime+stime of process $1 in clock ticks.
+cpu_ticks() { cpu_split "$1" | awk '{ print $1 + $2 }'; }
 
 # The median of the numbers on stdin, one per line; `nan` for none.
 median() {

@@ -64,11 +64,7 @@ run() { # name bin requests (or wrk seconds) -> prints "Ir D1miss I1miss mispred
   # callgrind writes its totals as the process exits
   for _ in $(seq 1 300); do grep -qE "^summary:" "$log.cg" 2>/dev/null && break; sleep 0.1; done
   wait "$pid" 2>/dev/null || true
-  # The summary's counts in the order of the `events:` line (misses are 0 without CACHE_SIM).
-  echo "$(awk '/^events:/ { for (i = 2; i <= NF; i++) col[$i] = i }
-              /^summary:/ { split("D1mr D1mw I1mr Bcm Bim", ev, " ")
-                            for (k in ev) v[ev[k]] = (ev[k] in col) ? $col[ev[k]] : 0
-                            print $col["Ir"], v["D1mr"] + v["D1mw"], v["I1mr"], v["Bcm"] + v["Bim"] }' "$log.cg") $done_requests"
+  echo "$(awk -f "$HERE/callgrind_counts.awk" "$log.cg") $done_requests"
 }
 
 loader="h2load ${load[*]}, $large − $small requests"

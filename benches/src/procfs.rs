@@ -10,7 +10,7 @@
 /// assert_eq!(benches::procfs::cpu_ticks_from_stat("garbage"), None);
 /// ```
 pub fn cpu_ticks_from_stat(stat: &str) -> Option<u64> {
-    cpu_split_from_stat(stat).map(|t| t.user + t.system)
+    cpu_split_from_stat(stat).map(CpuTicks::total)
 }
 
 /// CPU time of a process in clock ticks, user space and kernel apart (utime, stime).
@@ -20,6 +20,28 @@ pub struct CpuTicks {
     pub user: u64,
     /// Time in kernel mode (stime, field 15).
     pub system: u64,
+}
+
+impl CpuTicks {
+    /// User and system time together (utime + stime).
+    ///
+    /// ```
+    /// assert_eq!(benches::procfs::CpuTicks { user: 7, system: 3 }.total(), 10);
+    /// ```
+    pub fn total(self) -> u64 {
+        self.user + self.system
+    }
+
+    /// The time spent between `earlier` and this reading, each part apart.
+    ///
+    /// ```
+    /// use benches::procfs::CpuTicks;
+    /// let (a, b) = (CpuTicks { user: 5, system: 2 }, CpuTicks { user: 9, system: 3 });
+    /// assert_eq!(b.since(a), CpuTicks { user: 4, system: 1 });
+    /// ```
+    pub fn since(self, earlier: CpuTicks) -> CpuTicks {
+        CpuTicks { user: self.user - earlier.user, system: self.system - earlier.system }
+    }
 }
 
 /// utime and stime apart, from the text of a `/proc/PID/stat` file.
@@ -39,7 +61,7 @@ pub fn cpu_split_from_stat(stat: &str) -> Option<CpuTicks> {
 
 /// The CPU time (utime + stime, clock ticks) of process `pid` so far.
 pub fn cpu_ticks(pid: u32) -> std::io::Result<u64> {
-    cpu_split_ticks(pid).map(|t| t.user + t.system)
+    cpu_split_ticks(pid).map(CpuTicks::total)
 }
 
 /// The CPU time of process `pid` so far, user space and kernel apart.

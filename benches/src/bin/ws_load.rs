@@ -193,7 +193,7 @@ fn main() {
         let c1 = cli.server_pid.map(cpu_ticks);
         let secs = t0.elapsed().as_secs_f64();
         let (m1, b1) = (totals.messages.get(), totals.bytes.get());
-        let ticks = c0.zip(c1).map(|(a, b)| CpuTicks { user: b.user - a.user, system: b.system - a.system });
+        let ticks = c0.zip(c1).map(|(a, b)| b.since(a));
         std::io::Result::Ok((m1 - m0, b1 - b0, secs, ticks))
     });
     match result {
@@ -210,8 +210,8 @@ fn main() {
                 secs,
                 messages as f64 / secs,
                 bytes as f64 / secs / 1e6,
-                ticks.map_or("nan".to_owned(), |t| (t.user + t.system).to_string()),
-                per_msg(ticks.map(|t| t.user + t.system)),
+                ticks.map_or("nan".to_owned(), |t| t.total().to_string()),
+                per_msg(ticks.map(CpuTicks::total)),
                 per_msg(ticks.map(|t| t.user)),
                 per_msg(ticks.map(|t| t.system)),
                 totals.failed.get()
