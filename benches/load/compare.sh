@@ -15,7 +15,7 @@
 # Servers: ours = examples `hello`; hyper = benches `hyper_hello` (hyper 1.x + hyper-util);
 # axum, actix, canned = benches/peers (a crate outside the workspace, built into
 # target/peers): axum 0.8, actix-web 4, and a canned-response server that does no HTTP
-# parsing (the floor; GET /plaintext only).
+# parsing (the floor; GET /plaintext only; with --tls, the same over tokio-rustls).
 #
 # Options (defaults in brackets):
 #   --servers LIST      comma-separated: ours, hyper, hyper_guarded, axum, actix, canned

@@ -24,7 +24,7 @@
 #
 # Options (defaults in brackets):
 #   --servers LIST    comma-separated: ours, hyper, axum, actix, canned_h2, bare_h2; with --tls:
-#                     ours, hyper_tls, nginx [ours,hyper]
+#                     ours, hyper_tls, nginx, canned_h2, bare_h2 [ours,hyper]
 #   --baseline NAME   ratios are X/NAME [hyper]
 #   --tls CERT,KEY    HTTP/2 over TLS (h2load negotiates ALPN h2): every server gets
 #                     --tls-cert CERT --tls-key KEY [off: h2c prior knowledge]

@@ -9,7 +9,8 @@
 # canned_h2 (benches/peers too) is canned's h2c counterpart, for h2_compare.sh;
 # bare_h2 = benches `bare_h2`, the `h2` crate driven directly (the floor under ours on that codec)
 # Over TLS (with --tls-cert/--tls-key, see tls_cert_files): ours = `hello` again,
-# hyper_tls = benches `hyper_tls` (hyper + tokio-rustls), nginx = benches/load/nginx_tls.sh.
+# hyper_tls = benches `hyper_tls` (hyper + tokio-rustls), nginx = benches/load/nginx_tls.sh,
+# canned, canned_h2, bare_h2 = the same floors over TLS (tokio-rustls set up as hyper_tls).
 # SSE fan-out: ours_sse = benches `sse_broadcast`, axum_sse = benches/peers `axum_sse`.
 #
 # Adding a peer: a binary that takes --host/--port/--workers and prints

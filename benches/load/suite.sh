@@ -20,8 +20,10 @@
 #    target/load/tls/), ours vs hyper + tokio-rustls (benches `hyper_tls`, rustls with our
 #    provider and defaults) vs nginx (OpenSSL; benches/load/nginx_tls.sh writes its config
 #    into the run's out dir):
-#    tls-h1    HTTP/1.1 keep-alive, wrk -t1 -c64 GET https://.../plaintext (compare.sh --tls);
-#    tls-h2    HTTP/2, h2load -c32 -m32 with ALPN h2 (h2_compare.sh --tls);
+#    tls-h1    HTTP/1.1 keep-alive, wrk -t1 -c64 GET https://.../plaintext (compare.sh --tls),
+#              with canned over TLS (the same tokio-rustls setup, no HTTP work) as the floor;
+#    tls-h2    HTTP/2, h2load -c32 -m32 with ALPN h2 (h2_compare.sh --tls), with bare_h2 (the
+#              h2 crate and nothing else) and canned_h2 (no HTTP/2 work) over TLS as floors;
 #    tls-conn  new connections per second, one request each, full handshakes and
 #              resumptions (TLS 1.3 tickets) counted apart, from one client and from
 #              1,000 taking turns (benches `tls_conns`, benches/load/conn_compare.sh);
@@ -216,17 +218,18 @@ if want tls-h1 || want tls-h2 || want tls-conn; then
   read -r tls_cert tls_key < <(tls_cert_files)
   export NGINX_RUN_DIR="$out"
   echo >>"$summary"
-  echo "TLS rows: one self-signed ECDSA P-256 certificate for all servers; hyper_tls = hyper + tokio-rustls (ring, our defaults), nginx $(nginx -v 2>&1 | sed 's#.*/##') with $(openssl version | cut -d' ' -f1-2), one process (master_process off)." >>"$summary"
+  echo "TLS rows: one self-signed ECDSA P-256 certificate for all servers; hyper_tls = hyper + tokio-rustls (ring, our defaults), nginx $(nginx -v 2>&1 | sed 's#.*/##') with $(openssl version | cut -d' ' -f1-2), one process (master_process off); canned, canned_h2 and bare_h2 over TLS are the floors (the same rustls setup as hyper_tls; no HTTP work, no HTTP/2 work, the h2 crate alone)." >>"$summary"
 fi
 if want tls-h1; then
   h1_test "HTTP/1.1 over TLS GET /plaintext (keep-alive), wrk -t1 -c64 — target: ours CPU/request ≤ 0.9× hyper_tls" tls-h1 \
-    --servers ours,hyper_tls,nginx --baseline hyper_tls --tls "$tls_cert,$tls_key" --path /plaintext
+    --servers ours,hyper_tls,nginx,canned --baseline hyper_tls --tls "$tls_cert,$tls_key" --path /plaintext
   ratio "HTTP/1.1 over TLS vs hyper+rustls" "$out/tls-h1/results.tsv" 6 ours hyper_tls
   ratio "HTTP/1.1 over TLS vs nginx" "$out/tls-h1/results.tsv" 6 ours nginx
+  ratio "HTTP/1.1 over TLS vs canned over TLS" "$out/tls-h1/results.tsv" 6 ours canned
 fi
 if want tls-h2; then
   log "HTTP/2 over TLS"
-  bash "$HERE/h2_compare.sh" --no-build --rounds "$rounds" --requests "$requests" --servers ours,hyper_tls,nginx \
+  bash "$HERE/h2_compare.sh" --no-build --rounds "$rounds" --requests "$requests" --servers ours,hyper_tls,nginx,bare_h2,canned_h2 \
     --baseline hyper_tls --tls "$tls_cert,$tls_key" --out "$out/tls-h2" | tee "$out/tls-h2.txt" >&2
   {
     echo
@@ -236,6 +239,7 @@ if want tls-h2; then
   } >>"$summary"
   ratio "HTTP/2 over TLS vs hyper+rustls" "$out/tls-h2/results.tsv" 7 ours hyper_tls
   ratio "HTTP/2 over TLS vs nginx" "$out/tls-h2/results.tsv" 7 ours nginx
+  ratio "HTTP/2 over TLS vs the h2 crate alone (bare_h2)" "$out/tls-h2/results.tsv" 7 ours bare_h2
 fi
 if want tls-conn; then
   log "new TLS connections per second"

@@ -8,6 +8,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::net::{TcpListener, TcpStream};
 
+/// The TLS flags and server configuration the benches crate's peers use (the same file):
+/// rustls with the ring provider, set up as ours is. (Its examples name the benches
+/// crate, so they are not collected as this crate's doctests.)
+#[cfg(not(doctest))]
+#[path = "../../src/tls.rs"]
+pub mod tls;
+
 /// The response body of `GET /plaintext`.
 pub const PLAINTEXT: &str = "Hello, World!";
 /// The response body of `GET /json`.
@@ -50,15 +57,26 @@ pub fn runtime(args: &PeerArgs) -> std::io::Result<tokio::runtime::Runtime> {
 
 /// Prints `listening on http://ADDR` as the first stdout line, flushed.
 pub fn print_listening(addr: SocketAddr) -> std::io::Result<()> {
+    print_listening_as("http", addr)
+}
+
+/// Prints `listening on SCHEME://ADDR` (`https` for a peer serving TLS) as the first
+/// stdout line, flushed.
+pub fn print_listening_as(scheme: &str, addr: SocketAddr) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    writeln!(out, "listening on http://{addr}")?;
+    writeln!(out, "listening on {scheme}://{addr}")?;
     out.flush()
 }
 
 /// Binds `--host`/`--port` and prints the `listening on` line with the bound port.
 pub async fn bind(args: &PeerArgs) -> std::io::Result<TcpListener> {
+    bind_as("http", args).await
+}
+
+/// [`bind`], the line naming `scheme`.
+pub async fn bind_as(scheme: &str, args: &PeerArgs) -> std::io::Result<TcpListener> {
     let listener = TcpListener::bind(args.addr()?).await?;
-    print_listening(listener.local_addr()?)?;
+    print_listening_as(scheme, listener.local_addr()?)?;
     Ok(listener)
 }
 
@@ -82,8 +100,18 @@ where
     F: Fn(TcpStream) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    serve_tcp_as("http", args, serve)
+}
+
+/// [`serve_tcp`] for a peer whose `serve` speaks `scheme` on the connection (`https`: it
+/// runs the TLS handshake itself); the `listening on` line names it.
+pub fn serve_tcp_as<F, Fut>(scheme: &str, args: &PeerArgs, serve: F) -> std::io::Result<()>
+where
+    F: Fn(TcpStream) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     runtime(args)?.block_on(async {
-        let listener = bind(args).await?;
+        let listener = bind_as(scheme, args).await?;
         let accept = async {
             loop {
                 match listener.accept().await {
@@ -145,4 +173,28 @@ impl DatedResponse {
         }
         &self.bytes
     }
+}
+
+/// [`serve_tcp`] over TLS: each accepted connection's handshake runs with the
+/// configuration of [`tls::server_config`], offering only `alpn` (the one protocol the
+/// peer speaks), and `serve` gets the TLS stream; the `listening on` line says `https`.
+/// (Left out of doctests with the [`tls`] module; `canned` and `canned_h2` call it.)
+#[cfg(not(doctest))]
+pub fn serve_tls<F, Fut>(args: &PeerArgs, tls: &tls::TlsArgs, alpn: &[u8], serve: F) -> std::io::Result<()>
+where
+    F: Fn(tokio_rustls::server::TlsStream<TcpStream>) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let mut config = tls::server_config(&tls.tls_cert, &tls.tls_key)?;
+    config.alpn_protocols = vec![alpn.to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    serve_tcp_as("https", args, move |tcp| {
+        let accept = acceptor.accept(tcp);
+        let serve = serve.clone();
+        async move {
+            if let Ok(tls) = accept.await {
+                serve(tls).await;
+            }
+        }
+    })
 }

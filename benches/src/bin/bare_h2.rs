@@ -9,8 +9,12 @@
 //! responses leave in one write, as in `hello`. No request object beyond `h2`'s own, no
 //! handler, no timeouts, no limits: a measuring stick, not a server.
 //!
+//! With `--tls-cert` and `--tls-key`, the same over TLS with ALPN `h2` (tokio-rustls,
+//! configured as ours and `hyper_tls` are): the floor under the HTTP/2 over TLS row.
+//!
 //! ```text
 //! cargo run --release -p benches --bin bare_h2 -- --port 0 --workers 1
+//! cargo run --release -p benches --bin bare_h2 -- --port 0 --workers 1 --tls-cert cert.pem --tls-key key.pem
 //! ```
 
 use std::future::poll_fn;
@@ -20,13 +24,16 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::Bytes;
 use clap::Parser;
 use http::{HeaderMap, HeaderValue, Response, header};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite};
 
 #[derive(Parser)]
 #[command(about = "h2 crate floor: h2c (prior knowledge) /plaintext with no framework")]
 struct Cli {
     #[command(flatten)]
     peer: benches::PeerArgs,
+    /// Serve TLS (ALPN h2) with this certificate and key (both flags, or neither).
+    #[command(flatten)]
+    tls: Option<benches::tls::TlsArgs>,
 }
 
 const BODY: &[u8] = b"Hello, World!";
@@ -41,7 +48,7 @@ fn fields() -> HeaderMap {
     h
 }
 
-async fn serve(tcp: TcpStream) {
+async fn serve(tcp: impl AsyncRead + AsyncWrite + Unpin) {
     let Ok(mut conn) = h2::server::Builder::new().max_concurrent_streams(256).handshake::<_, Bytes>(tcp).await else {
         return;
     };
@@ -78,5 +85,18 @@ async fn serve(tcp: TcpStream) {
 
 fn main() -> std::io::Result<()> {
     let cli = Cli::parse();
-    benches::run_peer(&cli.peer, serve)
+    let Some(tls) = &cli.tls else {
+        return benches::run_peer(&cli.peer, serve);
+    };
+    let mut config = benches::tls::server_config(&tls.tls_cert, &tls.tls_key)?;
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    benches::run_tls_peer(&cli.peer, move |tcp| {
+        let accept = acceptor.accept(tcp);
+        async move {
+            if let Ok(tls) = accept.await {
+                serve(tls).await;
+            }
+        }
+    })
 }

@@ -19,22 +19,29 @@
 //! changes. Requests with a body are not supported (their body would be misread), and
 //! HEAD gets the body too: send it GET requests only.
 //!
+//! With `--tls-cert` and `--tls-key` it does the same over TLS (tokio-rustls, configured
+//! as ours and the hyper peer are: benches/src/tls.rs), the floor under the HTTP/1.1 over
+//! TLS row: the record layer and the socket with no HTTP work.
+//!
 //! ```text
 //! cargo build --release --manifest-path benches/peers/Cargo.toml --target-dir target/peers
 //! target/peers/release/canned --port 0 --workers 1
+//! target/peers/release/canned --port 0 --workers 1 --tls-cert cert.pem --tls-key key.pem
 //! ```
 
 use std::cell::RefCell;
 
 use clap::Parser;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 #[derive(Parser)]
 #[command(about = "canned-response HTTP/1.1 server: one fixed response per \\r\\n\\r\\n")]
 struct Cli {
     #[command(flatten)]
     peer: peers::PeerArgs,
+    /// Serve TLS with this certificate and key (both flags, or neither).
+    #[command(flatten)]
+    tls: Option<peers::tls::TlsArgs>,
 }
 
 const RESPONSE_HEAD: &str =
@@ -71,7 +78,7 @@ fn count_requests(state: &mut u8, bytes: &[u8]) -> usize {
     n
 }
 
-async fn serve(mut tcp: TcpStream) {
+async fn serve(mut tcp: impl AsyncRead + AsyncWrite + Unpin) {
     let mut buf = vec![0u8; 16 * 1024];
     let mut out = Vec::new();
     let mut state = 0;
@@ -91,14 +98,19 @@ async fn serve(mut tcp: TcpStream) {
                 out.extend_from_slice(response);
             }
         });
-        if tcp.write_all(&out).await.is_err() {
+        // (flush: a no-op on TCP; over TLS, the records still buffered go out)
+        if tcp.write_all(&out).await.is_err() || tcp.flush().await.is_err() {
             return;
         }
     }
 }
 
 fn main() -> std::io::Result<()> {
-    peers::serve_tcp(&Cli::parse().peer, serve)
+    let cli = Cli::parse();
+    match &cli.tls {
+        None => peers::serve_tcp(&cli.peer, serve),
+        Some(tls) => peers::serve_tls(&cli.peer, tls, b"http/1.1", serve),
+    }
 }
 
 #[cfg(test)]

@@ -29,23 +29,30 @@
 //! connection after ~5,000 responses. No limits are enforced and no errors detected
 //! (a malformed frame is skipped by its length); a wrong preface closes the connection.
 //!
+//! With `--tls-cert` and `--tls-key` it does the same over TLS, ALPN `h2` (tokio-rustls,
+//! configured as ours and the hyper peer are): the floor under the HTTP/2 over TLS row.
+//!
 //! ```text
 //! cargo build --release --manifest-path benches/peers/Cargo.toml --target-dir target/peers --bin canned_h2
 //! target/peers/release/canned_h2 --port 0 --workers 1
 //! h2load -n 10000 -c4 -m32 http://127.0.0.1:PORT/plaintext
+//! target/peers/release/canned_h2 --port 0 --workers 1 --tls-cert cert.pem --tls-key key.pem
+//! h2load -n 10000 -c4 -m32 https://127.0.0.1:PORT/plaintext
 //! ```
 
 use std::cell::RefCell;
 
 use clap::Parser;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 #[derive(Parser)]
 #[command(about = "canned-response h2c server: pre-encoded frames per request, no HTTP/2 processing")]
 struct Cli {
     #[command(flatten)]
     peer: peers::PeerArgs,
+    /// Serve TLS (ALPN h2) with this certificate and key (both flags, or neither).
+    #[command(flatten)]
+    tls: Option<peers::tls::TlsArgs>,
 }
 
 /// The client connection preface (RFC 9113 §3.4).
@@ -220,7 +227,7 @@ impl Conn {
     }
 }
 
-async fn serve(mut tcp: TcpStream) {
+async fn serve(mut tcp: impl AsyncRead + AsyncWrite + Unpin) {
     let mut conn = Conn::default();
     // Grows when a frame does not fit (frames are at most 16 KiB + 9 unless the client
     // raised our SETTINGS_MAX_FRAME_SIZE, which we never do).
@@ -244,7 +251,8 @@ async fn serve(mut tcp: TcpStream) {
         if out.is_empty() {
             continue;
         }
-        if tcp.write_all(&out).await.is_err() {
+        // (flush: a no-op on TCP; over TLS, the records still buffered go out)
+        if tcp.write_all(&out).await.is_err() || tcp.flush().await.is_err() {
             return;
         }
         out.clear();
@@ -252,7 +260,11 @@ async fn serve(mut tcp: TcpStream) {
 }
 
 fn main() -> std::io::Result<()> {
-    peers::serve_tcp(&Cli::parse().peer, serve)
+    let cli = Cli::parse();
+    match &cli.tls {
+        None => peers::serve_tcp(&cli.peer, serve),
+        Some(tls) => peers::serve_tls(&cli.peer, tls, b"h2", serve),
+    }
 }
 
 #[cfg(test)]
