@@ -21,6 +21,39 @@ pub struct TlsArgs {
     pub tls_key: std::path::PathBuf,
 }
 
+/// `--tls-cert` and `--tls-key` for a peer that serves TLS only when given both (and
+/// cleartext when given neither; one without the other is a usage error).
+///
+/// ```
+/// use clap::Parser;
+/// #[derive(Parser)]
+/// struct Cli {
+///     #[command(flatten)]
+///     tls: benches::tls::OptionalTlsArgs,
+/// }
+/// assert!(Cli::parse_from(["peer"]).tls.get().is_none());
+/// assert!(Cli::try_parse_from(["peer", "--tls-cert", "c.pem"]).is_err());
+/// let tls = Cli::parse_from(["peer", "--tls-cert", "c.pem", "--tls-key", "k.pem"]).tls.get().unwrap();
+/// assert_eq!(tls.tls_key, std::path::Path::new("k.pem"));
+/// ```
+#[derive(Debug, Clone, clap::Args)]
+#[command(about = None, long_about = None)]
+pub struct OptionalTlsArgs {
+    /// Serve TLS with this certificate chain (PEM, leaf first); needs --tls-key.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The certificate's private key (PEM: PKCS#8, RSA or EC); needs --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
+}
+
+impl OptionalTlsArgs {
+    /// Both flags as [`TlsArgs`], or `None` when they were not given.
+    pub fn get(&self) -> Option<TlsArgs> {
+        Some(TlsArgs { tls_cert: self.tls_cert.clone()?, tls_key: self.tls_key.clone()? })
+    }
+}
+
 fn invalid(what: impl std::fmt::Display) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, what.to_string())
 }

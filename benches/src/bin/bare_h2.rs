@@ -31,9 +31,8 @@ use tokio::io::{AsyncRead, AsyncWrite};
 struct Cli {
     #[command(flatten)]
     peer: benches::PeerArgs,
-    /// Serve TLS (ALPN h2) with this certificate and key (both flags, or neither).
     #[command(flatten)]
-    tls: Option<benches::tls::TlsArgs>,
+    tls: benches::tls::OptionalTlsArgs,
 }
 
 const BODY: &[u8] = b"Hello, World!";
@@ -85,7 +84,7 @@ async fn serve(tcp: impl AsyncRead + AsyncWrite + Unpin) {
 
 fn main() -> std::io::Result<()> {
     let cli = Cli::parse();
-    let Some(tls) = &cli.tls else {
+    let Some(tls) = cli.tls.get() else {
         return benches::run_peer(&cli.peer, serve);
     };
     let mut config = benches::tls::server_config(&tls.tls_cert, &tls.tls_key)?;

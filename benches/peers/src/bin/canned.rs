@@ -39,9 +39,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 struct Cli {
     #[command(flatten)]
     peer: peers::PeerArgs,
-    /// Serve TLS with this certificate and key (both flags, or neither).
     #[command(flatten)]
-    tls: Option<peers::tls::TlsArgs>,
+    tls: peers::tls::OptionalTlsArgs,
 }
 
 const RESPONSE_HEAD: &str =
@@ -107,7 +106,7 @@ async fn serve(mut tcp: impl AsyncRead + AsyncWrite + Unpin) {
 
 fn main() -> std::io::Result<()> {
     let cli = Cli::parse();
-    match &cli.tls {
+    match &cli.tls.get() {
         None => peers::serve_tcp(&cli.peer, serve),
         Some(tls) => peers::serve_tls(&cli.peer, tls, b"http/1.1", serve),
     }

@@ -50,9 +50,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 struct Cli {
     #[command(flatten)]
     peer: peers::PeerArgs,
-    /// Serve TLS (ALPN h2) with this certificate and key (both flags, or neither).
     #[command(flatten)]
-    tls: Option<peers::tls::TlsArgs>,
+    tls: peers::tls::OptionalTlsArgs,
 }
 
 /// The client connection preface (RFC 9113 §3.4).
@@ -261,7 +260,7 @@ async fn serve(mut tcp: impl AsyncRead + AsyncWrite + Unpin) {
 
 fn main() -> std::io::Result<()> {
     let cli = Cli::parse();
-    match &cli.tls {
+    match &cli.tls.get() {
         None => peers::serve_tcp(&cli.peer, serve),
         Some(tls) => peers::serve_tls(&cli.peer, tls, b"h2", serve),
     }
