@@ -96,3 +96,43 @@ pub fn server_config(cert: &Path, key: &Path) -> io::Result<rustls::ServerConfig
 pub fn acceptor(args: &TlsArgs) -> io::Result<tokio_rustls::TlsAcceptor> {
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(server_config(&args.tls_cert, &args.tls_key)?)))
 }
+
+/// [`acceptor`] for a peer that speaks one protocol: ALPN offers only `alpn` (`b"h2"` or
+/// `b"http/1.1"`), so a client is never handed one the peer cannot serve.
+///
+/// ```no_run
+/// # fn main() -> std::io::Result<()> {
+/// let args = benches::tls::TlsArgs { tls_cert: "cert.pem".into(), tls_key: "key.pem".into() };
+/// let acceptor = benches::tls::acceptor_offering(&args, b"h2")?;
+/// # drop(acceptor);
+/// # Ok(())
+/// # }
+/// ```
+pub fn acceptor_offering(args: &TlsArgs, alpn: &[u8]) -> io::Result<tokio_rustls::TlsAcceptor> {
+    let mut config = server_config(&args.tls_cert, &args.tls_key)?;
+    config.alpn_protocols = vec![alpn.to_vec()];
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+/// Runs the TLS handshake on `tcp`, then `serve` on the TLS stream; a failed handshake
+/// ends the connection. The per-connection body of a peer that serves TLS.
+///
+/// ```no_run
+/// # fn main() -> std::io::Result<()> {
+/// let args = benches::tls::TlsArgs { tls_cert: "cert.pem".into(), tls_key: "key.pem".into() };
+/// let acceptor = benches::tls::acceptor_offering(&args, b"http/1.1")?;
+/// let peer = benches::PeerArgs { host: "127.0.0.1".into(), port: 0, workers: Some(1) };
+/// benches::run_tls_peer(&peer, move |tcp| {
+///     benches::tls::accept_then(acceptor.clone(), tcp, |tls| async move { drop(tls) })
+/// })
+/// # }
+/// ```
+pub async fn accept_then<F, Fut>(acceptor: tokio_rustls::TlsAcceptor, tcp: tokio::net::TcpStream, serve: F)
+where
+    F: FnOnce(tokio_rustls::server::TlsStream<tokio::net::TcpStream>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    if let Ok(tls) = acceptor.accept(tcp).await {
+        serve(tls).await;
+    }
+}

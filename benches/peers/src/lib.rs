@@ -62,7 +62,7 @@ pub fn print_listening(addr: SocketAddr) -> std::io::Result<()> {
 
 /// Prints `listening on SCHEME://ADDR` (`https` for a peer serving TLS) as the first
 /// stdout line, flushed.
-pub fn print_listening_as(scheme: &str, addr: SocketAddr) -> std::io::Result<()> {
+fn print_listening_as(scheme: &str, addr: SocketAddr) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "listening on {scheme}://{addr}")?;
     out.flush()
@@ -74,7 +74,7 @@ pub async fn bind(args: &PeerArgs) -> std::io::Result<TcpListener> {
 }
 
 /// [`bind`], the line naming `scheme`.
-pub async fn bind_as(scheme: &str, args: &PeerArgs) -> std::io::Result<TcpListener> {
+async fn bind_as(scheme: &str, args: &PeerArgs) -> std::io::Result<TcpListener> {
     let listener = TcpListener::bind(args.addr()?).await?;
     print_listening_as(scheme, listener.local_addr()?)?;
     Ok(listener)
@@ -105,7 +105,7 @@ where
 
 /// [`serve_tcp`] for a peer whose `serve` speaks `scheme` on the connection (`https`: it
 /// runs the TLS handshake itself); the `listening on` line names it.
-pub fn serve_tcp_as<F, Fut>(scheme: &str, args: &PeerArgs, serve: F) -> std::io::Result<()>
+fn serve_tcp_as<F, Fut>(scheme: &str, args: &PeerArgs, serve: F) -> std::io::Result<()>
 where
     F: Fn(TcpStream) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
@@ -176,8 +176,8 @@ impl DatedResponse {
 }
 
 /// [`serve_tcp`] over TLS: each accepted connection's handshake runs with the
-/// configuration of [`tls::server_config`], offering only `alpn` (the one protocol the
-/// peer speaks), and `serve` gets the TLS stream; the `listening on` line says `https`.
+/// configuration of [`tls::acceptor_offering`] (only `alpn`, the one protocol the peer
+/// speaks), and `serve` gets the TLS stream; the `listening on` line says `https`.
 /// (Left out of doctests with the [`tls`] module; `canned` and `canned_h2` call it.)
 #[cfg(not(doctest))]
 pub fn serve_tls<F, Fut>(args: &PeerArgs, tls: &tls::TlsArgs, alpn: &[u8], serve: F) -> std::io::Result<()>
@@ -185,16 +185,6 @@ where
     F: Fn(tokio_rustls::server::TlsStream<TcpStream>) -> Fut + Clone + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let mut config = tls::server_config(&tls.tls_cert, &tls.tls_key)?;
-    config.alpn_protocols = vec![alpn.to_vec()];
-    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
-    serve_tcp_as("https", args, move |tcp| {
-        let accept = acceptor.accept(tcp);
-        let serve = serve.clone();
-        async move {
-            if let Ok(tls) = accept.await {
-                serve(tls).await;
-            }
-        }
-    })
+    let acceptor = tls::acceptor_offering(tls, alpn)?;
+    serve_tcp_as("https", args, move |tcp| tls::accept_then(acceptor.clone(), tcp, serve.clone()))
 }

@@ -87,15 +87,6 @@ fn main() -> std::io::Result<()> {
     let Some(tls) = cli.tls.get() else {
         return benches::run_peer(&cli.peer, serve);
     };
-    let mut config = benches::tls::server_config(&tls.tls_cert, &tls.tls_key)?;
-    config.alpn_protocols = vec![b"h2".to_vec()];
-    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
-    benches::run_tls_peer(&cli.peer, move |tcp| {
-        let accept = acceptor.accept(tcp);
-        async move {
-            if let Ok(tls) = accept.await {
-                serve(tls).await;
-            }
-        }
-    })
+    let acceptor = benches::tls::acceptor_offering(&tls, b"h2")?;
+    benches::run_tls_peer(&cli.peer, move |tcp| benches::tls::accept_then(acceptor.clone(), tcp, serve))
 }
