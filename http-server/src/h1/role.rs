@@ -2,7 +2,8 @@
 //! head says.
 //!
 //! Request heads (§2–§3, §5): `httparse` tokenizes the request line and header fields;
-//! everything after that is ours: the request-target form and length (414), Host (§3.2),
+//! everything after that is ours: the request-target's length (414) and form (in
+//! [`target`](super::target)), Host (§3.2),
 //! Content-Length and Transfer-Encoding (§6.1–§6.3: the rules that prevent request
 //! smuggling), Expect, and the connection options. Header values are sliced from the read
 //! buffer without copying. The pieces that do not depend on the request role (collecting
@@ -15,14 +16,16 @@
 
 use std::mem::MaybeUninit;
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::{Buf, BufMut, BytesMut};
 use http::header::{self, HeaderName};
-use http::{HeaderMap, Method, StatusCode, Uri, Version};
+use http::{HeaderMap, Method, StatusCode, Version};
 pub(crate) use http_core::engine::h1::BodyLength;
 use http_core::engine::h1::fields::{FramingFields, TransferCoding, collect_fields, comma_list};
 pub(crate) use http_core::engine::h1::fields::{bad, memchr};
 use http_core::engine::h1::{RepeatedFields, put_decimal};
 use http_core::{Error, RequestHead};
+
+use super::target::{RepeatedTarget, parse_target};
 
 /// Limits applied while decoding.
 #[derive(Debug, Clone, Copy)]
@@ -61,7 +64,8 @@ const MAX_HEADERS_ARRAY: usize = 128;
 /// Decodes request heads for one connection, reusing its scratch space: the list of field
 /// positions and a recycled [`HeaderMap`] (the previous response's, as hyper does), so a
 /// keep-alive request costs no allocation here once the connection is warm. Fields the
-/// previous request had, byte for byte, are taken from it ([`RepeatedFields`]).
+/// previous request had, byte for byte, are taken from it ([`RepeatedFields`]), and so is
+/// a target it keeps asking for ([`RepeatedTarget`]).
 #[derive(Debug, Default)]
 pub(crate) struct HeadParser {
     /// The last head decoded, until the exchange takes it ([`decoded`](Self::decoded)).
@@ -73,7 +77,14 @@ pub(crate) struct HeadParser {
     fields: Vec<(HeaderName, usize, usize)>,
     spare: Option<HeaderMap>,
     /// From the connection's second head on (boxed: an idle connection holds 8 bytes).
-    repeated: Option<Box<RepeatedFields>>,
+    repeated: Option<Box<Repeated>>,
+}
+
+/// What a connection's heads repeat from the previous one: fields and the target.
+#[derive(Debug)]
+struct Repeated {
+    fields: RepeatedFields,
+    target: RepeatedTarget,
 }
 
 impl HeadParser {
@@ -148,14 +159,16 @@ impl HeadParser {
         self.fields.clear();
         // A connection's first head is parsed as it is; later ones against the previous.
         let mut repeated = if self.head.is_some() {
-            Some(&mut **self.repeated.get_or_insert_with(|| Box::new(RepeatedFields::after_first_head())))
+            Some(&mut **self.repeated.get_or_insert_with(|| {
+                Box::new(Repeated { fields: RepeatedFields::after_first_head(), target: RepeatedTarget::default() })
+            }))
         } else {
             self.head = Some(Box::default());
             None
         };
         for (i, h) in req.headers.iter().enumerate() {
             let name = match repeated.as_deref_mut() {
-                Some(seen) => seen.name(i, h.name.as_bytes()),
+                Some(seen) => seen.fields.name(i, h.name.as_bytes()),
                 None => HeaderName::from_bytes(h.name.as_bytes()),
             };
             let name = name.map_err(|_| bad("invalid header name"))?;
@@ -163,10 +176,15 @@ impl HeadParser {
         }
         let head_bytes = buf.split_to(len).freeze();
 
-        let uri = parse_target(&method, head_bytes.slice(path_range.0..path_range.0 + path_range.1))?;
+        let target = path_range.0..path_range.0 + path_range.1;
+        let (uri, repeated_fields) = match repeated {
+            Some(seen) => (seen.target.target(&method, &head_bytes, target)?, Some(&mut seen.fields)),
+            None => (parse_target(&method, head_bytes.slice(target))?, None),
+        };
         let mut summary = FieldSummary::default();
         let map = self.spare.take().unwrap_or_default();
-        let headers = collect_fields(&mut self.fields, &head_bytes, map, repeated, |n, v| summary.observe(n, v))?;
+        let headers =
+            collect_fields(&mut self.fields, &head_bytes, map, repeated_fields, |n, v, r| summary.observe(n, v, r))?;
         let terms = summary.finish(version)?;
         // Field by field: the slot holds an emptied head, and a whole new `RequestHead`
         // would be built aside and copied in.
@@ -256,24 +274,6 @@ fn request_line_version(buf: &[u8]) -> Option<(u8, usize)> {
     }
 }
 
-/// RFC 9112 §3.2: origin-form, absolute-form, authority-form (CONNECT), asterisk-form (OPTIONS).
-fn parse_target(method: &Method, raw: Bytes) -> Result<Uri, Error> {
-    let first = raw.first().copied();
-    let ok_form = match first {
-        Some(b'/') => true,
-        Some(b'*') => raw.len() == 1 && method == Method::OPTIONS,
-        Some(_) if method == Method::CONNECT => true,
-        Some(_) => {
-            raw.len() > 7 && (raw[..7].eq_ignore_ascii_case(b"http://") || raw[..8].eq_ignore_ascii_case(b"https://"))
-        }
-        None => false,
-    };
-    if !ok_form {
-        return Err(bad("invalid request-target form"));
-    }
-    Uri::from_maybe_shared(raw).map_err(|_| bad("invalid request-target"))
-}
-
 /// What the framing and connection-management fields say, gathered in the same pass that
 /// builds the header map (no hashed lookups afterwards). Errors are recorded, not raised,
 /// so [`finish`](Self::finish) reports them in RFC order whatever order the fields came in.
@@ -289,13 +289,15 @@ struct FieldSummary {
 }
 
 impl FieldSummary {
-    fn observe(&mut self, name: &HeaderName, value: &[u8]) {
+    /// Notes one field; `repeated`: its value is the previous head's on this connection,
+    /// which passed these checks there (a head that fails them ends its connection).
+    fn observe(&mut self, name: &HeaderName, value: &[u8], repeated: bool) {
         if self.framing.observe(name, value) {
             return;
         }
         if name == header::HOST {
             if self.hosts == 0 {
-                self.host_ok = valid_host(value);
+                self.host_ok = repeated || valid_host(value);
             }
             self.hosts = self.hosts.saturating_add(1);
         } else if name == header::CONNECTION {
@@ -499,12 +501,50 @@ mod tests {
         }
     }
 
+    /// The status a head gets from `parser` (200: decoded; 0: incomplete).
+    fn status_with(parser: &mut HeadParser, raw: &str) -> u16 {
+        match parser.parse(&mut BytesMut::from(raw.as_bytes()), &LIMITS) {
+            Ok(Some(_)) => 200,
+            Ok(None) => 0,
+            Err(e) => e.status().as_u16(),
+        }
+    }
+
     #[test]
     fn head_verdicts() {
+        for (raw, want) in verdict_cases() {
+            assert_eq!(status_of(&raw), want, "{raw:?}");
+        }
+    }
+
+    /// A warm connection takes a repeated target and repeated field values from the previous
+    /// head without checking them again: every verdict must still be a fresh parser's.
+    #[test]
+    fn head_verdicts_on_a_warm_connection() {
+        const WARM: &str = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+        for (raw, want) in verdict_cases() {
+            let mut parser = HeadParser::default();
+            for _ in 0..3 {
+                assert_eq!(status_with(&mut parser, WARM), 200);
+            }
+            assert_eq!(status_with(&mut parser, &raw), want, "{raw:?} after {WARM:?}");
+            if want == 200 {
+                for i in 0..3 {
+                    assert_eq!(status_with(&mut parser, &raw), 200, "{raw:?} again ({i})");
+                    let fresh = parse(&raw).unwrap().unwrap().head;
+                    let warm = parser.decoded();
+                    assert_eq!((&warm.method, &warm.uri, &warm.headers), (&fresh.method, &fresh.uri, &fresh.headers));
+                }
+            }
+        }
+    }
+
+    fn verdict_cases() -> Vec<(String, u16)> {
         let long_target = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "a".repeat(2000));
         let longer_than_head = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "a".repeat(9000));
         let cases: &[(&str, u16)] = &[
             ("GET / HTTP/1.1\r\nHost: a\r\n\r\n", 200),
+            ("GET /x HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n\r\n", 200),
             ("GET / HTTP/1.0\r\n\r\n", 200),
             ("\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", 200),
             ("GET / HTTP/1.1\r\n\r\n", 400),
@@ -555,9 +595,7 @@ mod tests {
             (&longer_than_head, 414),
             ("GET / HTTP/1.1\r\nHost: a\r\n", 0),
         ];
-        for (raw, want) in cases {
-            assert_eq!(status_of(raw), *want, "{raw:?}");
-        }
+        cases.iter().map(|(raw, want)| (raw.to_string(), *want)).collect()
     }
 
     #[test]

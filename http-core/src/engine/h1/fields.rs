@@ -77,14 +77,16 @@ pub fn parse_decimal(s: &[u8]) -> Option<u64> {
 /// value length) in the frozen head bytes, slicing values without copying, and shows each
 /// field to `observe` (the role's framing and connection checks). Reuses `map`. With
 /// `repeated` (a keep-alive connection's [`RepeatedFields`]), a value the previous head
-/// had at the same position is taken from there, and this head's are remembered.
+/// had at the same position is taken from there, and this head's are remembered;
+/// `observe`'s third argument says whether the value was taken so (the previous head
+/// passed the same checks with it, or its connection would have ended).
 ///
 /// ```
 /// use bytes::Bytes;
 /// use http_core::{HeaderMap, HeaderName};
 /// let head = Bytes::from_static(b"x-a: 1\r\n");
 /// let mut fields = vec![(HeaderName::from_static("x-a"), 5, 1)];
-/// let map = http_core::engine::h1::fields::collect_fields(&mut fields, &head, HeaderMap::new(), None, |_, _| {}).unwrap();
+/// let map = http_core::engine::h1::fields::collect_fields(&mut fields, &head, HeaderMap::new(), None, |_, _, _| {}).unwrap();
 /// assert_eq!(map["x-a"], "1");
 /// ```
 #[inline]
@@ -93,21 +95,21 @@ pub fn collect_fields(
     head: &Bytes,
     mut map: HeaderMap,
     mut repeated: Option<&mut RepeatedFields>,
-    mut observe: impl FnMut(&HeaderName, &[u8]),
+    mut observe: impl FnMut(&HeaderName, &[u8], bool),
 ) -> Result<HeaderMap, Error> {
     map.reserve(fields.len());
     let count = fields.len();
     for (i, (name, start, n)) in fields.drain(..).enumerate() {
         let raw = &head[start..start + n];
-        observe(&name, raw);
         // httparse already rejected control characters; this cannot fail for its output,
         // but stays checked.
         let fresh =
             || HeaderValue::from_maybe_shared(head.slice(start..start + n)).map_err(|_| bad("invalid header value"));
-        let value = match repeated.as_deref_mut() {
+        let (value, repeats) = match repeated.as_deref_mut() {
             Some(seen) => seen.value(i, &name, raw, fresh)?,
-            None => fresh()?,
+            None => (fresh()?, false),
         };
+        observe(&name, raw, repeats);
         map.append(name, value);
     }
     if let Some(seen) = repeated {

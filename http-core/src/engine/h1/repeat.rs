@@ -47,7 +47,7 @@ impl Seen {
 /// for _ in 0..3 {
 ///     // a head with one field, `Host: example.com`
 ///     let name = seen.name(0, b"Host").unwrap();
-///     let value = seen.value(0, &name, b"example.com", || {
+///     let (value, _repeated) = seen.value(0, &name, b"example.com", || {
 ///         checked += 1;
 ///         HeaderValue::from_bytes(b"example.com")
 ///     })?;
@@ -76,7 +76,8 @@ impl RepeatedFields {
     /// use http_core::engine::h1::RepeatedFields;
     /// let mut seen = RepeatedFields::after_first_head();
     /// let name = seen.name(0, b"Host").unwrap();
-    /// seen.value(0, &name, b"h", || http_core::HeaderValue::from_bytes(b"h")).unwrap();
+    /// let (_, repeated) = seen.value(0, &name, b"h", || http_core::HeaderValue::from_bytes(b"h")).unwrap();
+    /// assert!(!repeated, "nothing to repeat yet");
     /// seen.end_head(1);
     /// assert_eq!(seen.len(), 1);
     /// ```
@@ -101,26 +102,27 @@ impl RepeatedFields {
         Ok(name)
     }
 
-    /// The value of the field at `index`, named `name`: the previous head's if it had the
-    /// same name and value bytes there, else `fresh()` (this head's value, parsed and
-    /// checked), remembered when this is not the connection's first head.
+    /// The value of the field at `index`, named `name`, and whether it is the previous
+    /// head's: that one if it had the same name and value bytes there, else `fresh()`
+    /// (this head's value, parsed and checked), remembered when this is not the
+    /// connection's first head.
     pub fn value<E>(
         &mut self,
         index: usize,
         name: &HeaderName,
         raw: &[u8],
         fresh: impl FnOnce() -> Result<HeaderValue, E>,
-    ) -> Result<HeaderValue, E> {
+    ) -> Result<(HeaderValue, bool), E> {
         // An entry exists only from the second head on, and [`name`](Self::name) put one
         // for this head's name at `index` unless the budget was spent.
-        let Some(Some(seen)) = self.prev.get_mut(index) else { return fresh() };
+        let Some(Some(seen)) = self.prev.get_mut(index) else { return Ok((fresh()?, false)) };
         if seen.name != *name {
-            return fresh();
+            return Ok((fresh()?, false));
         }
         if let Some(v) = &seen.value
             && v.as_bytes() == raw
         {
-            return Ok(v.clone());
+            return Ok((v.clone(), true));
         }
         let value = fresh()?;
         self.bytes -= seen.value.take().map_or(0, |old| old.len());
@@ -130,7 +132,7 @@ impl RepeatedFields {
             self.bytes += copy.len();
             seen.value = Some(copy);
         }
-        Ok(value)
+        Ok((value, false))
     }
 
     /// Puts `seen` at `index` (replacing what was there) if the byte budget allows.
@@ -184,14 +186,15 @@ mod tests {
             .map(|(i, (raw_name, raw_value))| {
                 let name = seen.name(i, raw_name.as_bytes()).unwrap();
                 let mut parsed = false;
-                let value = seen
+                let (value, repeated) = seen
                     .value(i, &name, raw_value.as_bytes(), || {
                         parsed = true;
                         HeaderValue::from_bytes(raw_value.as_bytes())
                     })
                     .unwrap();
                 assert_eq!(value.as_bytes(), raw_value.as_bytes());
-                (name, value, !parsed)
+                assert_eq!(repeated, !parsed, "said to repeat exactly when not parsed");
+                (name, value, repeated)
             })
             .collect();
         seen.end_head(fields.len());

@@ -150,7 +150,7 @@ fn finish(
     let head_bytes = buf.split_to(len).freeze();
     let mut framing = FramingFields::default();
     let (mut close, mut keep_alive_token) = (false, false);
-    let headers = collect_fields(&mut fields, &head_bytes, HeaderMap::new(), None, |name, value| {
+    let headers = collect_fields(&mut fields, &head_bytes, HeaderMap::new(), None, |name, value, _| {
         if !framing.observe(name, value) && name == header::CONNECTION {
             for token in comma_list(value) {
                 close |= token.eq_ignore_ascii_case(b"close");
