@@ -539,6 +539,72 @@ mod tests {
         }
     }
 
+    /// Heads drawn from a pool of request lines and field sets (valid and not), one after
+    /// another on one connection's parser, each against a fresh parser: the same verdict,
+    /// and for an accepted head the same method, target and fields. A refused head ends
+    /// its connection, so the warm parser starts over after one, as the server's would.
+    #[test]
+    fn a_connection_of_mixed_heads_decodes_each_as_a_fresh_parser_would() {
+        let lines = [
+            "GET / HTTP/1.1",
+            "GET /a HTTP/1.1",
+            "GET /a?x=1 HTTP/1.1",
+            "GET /a?x=2 HTTP/1.1",
+            "HEAD /a HTTP/1.1",
+            "GET http://h/a HTTP/1.1",
+            "OPTIONS * HTTP/1.1",
+            "GET * HTTP/1.1",
+            "CONNECT h:443 HTTP/1.1",
+            "GET h:443 HTTP/1.1",
+            "GET /a HTTP/1.0",
+        ];
+        let fields = [
+            "Host: a",
+            "Host: 127.0.0.1:8080",
+            "Host: a b",
+            "Host: a\r\nHost: a",
+            "",
+            "Host: a\r\nX-A: 1",
+            "X-A: 1\r\nHost: a",
+            "Host: a\r\nContent-Length: 5, 05",
+            "Host: a\r\nConnection: close",
+        ];
+        let mut warm = HeadParser::default();
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let (mut accepted, mut refused) = (0, 0);
+        for i in 0..3000 {
+            // xorshift: a fixed sequence, so a failure names the same head every run
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            // runs of the same head are what a warm connection takes from the previous one
+            let pick = (state >> 8) as usize;
+            let (line, field) = if pick.is_multiple_of(3) {
+                (lines[0], fields[0])
+            } else {
+                (lines[pick % lines.len()], fields[(pick / 16) % fields.len()])
+            };
+            let field = if field.is_empty() { String::new() } else { format!("{field}\r\n") };
+            let raw = format!("{line}\r\n{field}\r\n");
+            let want = status_of(&raw);
+            assert_eq!(status_with(&mut warm, &raw), want, "head {i}: {raw:?}");
+            if want == 200 {
+                accepted += 1;
+                let fresh = parse(&raw).unwrap().unwrap().head;
+                let got = warm.decoded();
+                assert_eq!(
+                    (&got.method, &got.uri, &got.headers),
+                    (&fresh.method, &fresh.uri, &fresh.headers),
+                    "{raw:?}"
+                );
+            } else {
+                refused += 1;
+                warm = HeadParser::default();
+            }
+        }
+        assert!(accepted > 1000 && refused > 300, "both kinds drawn: {accepted} accepted, {refused} refused");
+    }
+
     fn verdict_cases() -> Vec<(String, u16)> {
         let long_target = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "a".repeat(2000));
         let longer_than_head = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "a".repeat(9000));
