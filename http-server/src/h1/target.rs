@@ -5,9 +5,10 @@
 //! health check, pipelined requests for one resource). Checking it byte by byte and
 //! building its `Uri` again costs more than comparing it with the previous one, so
 //! [`RepeatedTarget`] keeps a copy of an origin-form target once it came twice in a row,
-//! and gives that copy (a shared reference, no allocation) while it keeps coming. A target
-//! seen once is not copied: a client walking through different paths costs nothing extra.
-//! The copy never shares the read buffer, which is reused in place as before.
+//! and hands out that copy (a reference-count increment) while it keeps coming. A target
+//! seen once is not copied: a client walking through different paths costs a fingerprint
+//! of each target (a few instructions) and no allocation. The copy never shares the read
+//! buffer, which is reused in place as before.
 
 use std::ops::Range;
 
