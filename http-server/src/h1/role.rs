@@ -493,12 +493,9 @@ mod tests {
         parse_head(&mut BytesMut::from(raw.as_bytes()), &LIMITS)
     }
 
+    /// The status a head gets from a fresh parser.
     fn status_of(raw: &str) -> u16 {
-        match parse(raw) {
-            Ok(Some(_)) => 200,
-            Ok(None) => 0,
-            Err(e) => e.status().as_u16(),
-        }
+        status_with(&mut HeadParser::default(), raw)
     }
 
     /// The status a head gets from `parser` (200: decoded; 0: incomplete).
@@ -508,6 +505,13 @@ mod tests {
             Ok(None) => 0,
             Err(e) => e.status().as_u16(),
         }
+    }
+
+    /// The head `parser` decoded last is the one a fresh parser decodes from `raw`.
+    fn assert_decoded_as_fresh(parser: &mut HeadParser, raw: &str, context: &str) {
+        let fresh = parse(raw).unwrap().unwrap().head;
+        let got = parser.decoded();
+        assert_eq!((&got.method, &got.uri, &got.headers), (&fresh.method, &fresh.uri, &fresh.headers), "{context}");
     }
 
     #[test]
@@ -531,9 +535,7 @@ mod tests {
             if want == 200 {
                 for i in 0..3 {
                     assert_eq!(status_with(&mut parser, &raw), 200, "{raw:?} again ({i})");
-                    let fresh = parse(&raw).unwrap().unwrap().head;
-                    let warm = parser.decoded();
-                    assert_eq!((&warm.method, &warm.uri, &warm.headers), (&fresh.method, &fresh.uri, &fresh.headers));
+                    assert_decoded_as_fresh(&mut parser, &raw, &format!("{raw:?} again ({i})"));
                 }
             }
         }
@@ -590,13 +592,7 @@ mod tests {
             assert_eq!(status_with(&mut warm, &raw), want, "head {i}: {raw:?}");
             if want == 200 {
                 accepted += 1;
-                let fresh = parse(&raw).unwrap().unwrap().head;
-                let got = warm.decoded();
-                assert_eq!(
-                    (&got.method, &got.uri, &got.headers),
-                    (&fresh.method, &fresh.uri, &fresh.headers),
-                    "{raw:?}"
-                );
+                assert_decoded_as_fresh(&mut warm, &raw, &format!("head {i}: {raw:?}"));
             } else {
                 refused += 1;
                 warm = HeadParser::default();
