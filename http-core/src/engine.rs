@@ -25,6 +25,21 @@ use crate::request::RequestHead;
 use crate::stream::{Stream, WriteState};
 use crate::upgrade::Upgraded;
 
+/// Puts `map` in `slot` and drops the map it held; one that never allocated (the empty map
+/// a taken head leaves in an engine's slot) is dropped without running its drop glue.
+///
+/// ```
+/// use http_core::{HeaderMap, HeaderValue, header};
+/// let mut slot = HeaderMap::new();
+/// let mut map = HeaderMap::new();
+/// map.insert(header::HOST, HeaderValue::from_static("a"));
+/// http_core::engine::replace_fields(&mut slot, map);
+/// assert_eq!(slot[header::HOST], "a");
+/// ```
+pub fn replace_fields(slot: &mut HeaderMap, map: HeaderMap) {
+    crate::spare_headers::discard(std::mem::replace(slot, map));
+}
+
 /// A response head as handed to a [`Transport`].
 ///
 /// ```
@@ -234,7 +249,7 @@ impl<T: Transport> Stream<T> {
     /// # }
     /// ```
     pub fn begin(&mut self, head: RequestHead, ctx: RequestContext, max_body_bytes: u64, body_empty: bool) {
-        self.head = head;
+        self.replace_head(head);
         self.begin_rest(ctx, max_body_bytes, body_empty);
     }
 
@@ -258,8 +273,24 @@ impl<T: Transport> Stream<T> {
         max_body_bytes: u64,
         body_empty: bool,
     ) {
-        self.head = std::mem::take(head_in(&mut self.transport));
+        // Field by field: a whole head taken out would be copied aside, then in.
+        let slot = head_in(&mut self.transport);
+        let head = &mut self.head;
+        head.method = std::mem::take(&mut slot.method);
+        head.uri = std::mem::take(&mut slot.uri);
+        head.version = slot.version;
+        crate::spare_headers::discard(std::mem::replace(&mut head.headers, std::mem::take(&mut slot.headers)));
         self.begin_rest(ctx, max_body_bytes, body_empty);
+    }
+
+    /// The previous head is usually the empty one a taken request left behind: its map is
+    /// dropped without running the drop glue of a map that never allocated.
+    fn replace_head(&mut self, head: RequestHead) {
+        let RequestHead { method, uri, version, headers } = head;
+        self.head.method = method;
+        self.head.uri = uri;
+        self.head.version = version;
+        crate::spare_headers::discard(std::mem::replace(&mut self.head.headers, headers));
     }
 
     fn begin_rest(&mut self, ctx: RequestContext, max_body_bytes: u64, body_empty: bool) {

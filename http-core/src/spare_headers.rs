@@ -46,6 +46,19 @@ pub(crate) fn give(mut map: HeaderMap) {
     });
 }
 
+/// Drops `map`. A map that never allocated (capacity 0: no heap block to free) is forgotten
+/// instead: its drop glue costs ~60 instructions for nothing, and each exchange replaces
+/// emptied maps a few times (a head taken out of a slot leaves an empty one behind).
+///
+/// `http` allocates a map's index table before its entries and never frees it short of
+/// dropping the map, so capacity 0 means no block at all (`HeaderMap::new` "will not
+/// allocate").
+pub(crate) fn discard(map: HeaderMap) {
+    if map.capacity() == 0 {
+        std::mem::forget(map);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,6 +69,33 @@ mod tests {
         let mut m = HeaderMap::with_capacity(n);
         m.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
         m
+    }
+
+    #[test]
+    fn discarding_drops_a_map_that_holds_values() {
+        use std::sync::Arc;
+        // A value whose bytes are owned by an `Arc`: its strong count says whether it is alive.
+        let owner = Arc::new(*b"text/plain");
+        let value = HeaderValue::from_maybe_shared(bytes::Bytes::from_owner(ArcBytes(owner.clone()))).unwrap();
+        let mut map = HeaderMap::new();
+        map.insert(CONTENT_TYPE, value);
+        assert_eq!(Arc::strong_count(&owner), 2);
+        discard(map);
+        assert_eq!(Arc::strong_count(&owner), 1, "the map and its value were dropped");
+        let mut cleared = map_with(4);
+        cleared.clear();
+        assert!(cleared.capacity() > 0, "a cleared map keeps its blocks, and is dropped too");
+        discard(cleared);
+        assert_eq!(HeaderMap::new().capacity(), 0, "a new map has nothing to free");
+        discard(HeaderMap::new());
+    }
+
+    struct ArcBytes(std::sync::Arc<[u8; 10]>);
+
+    impl AsRef<[u8]> for ArcBytes {
+        fn as_ref(&self) -> &[u8] {
+            &self.0[..]
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! - [`io`]: the socket's buffered reads and writes, the read/write timers, cold stack
 //!   reads and buffer release when idle, `sendfile(2)` (with [`sendfile`]);
 //! - [`role`]: the request head parsed and validated, and the response head encoded;
-//!   [`target`]: the request-target's forms, and the target a connection repeats;
+//!   [`line`]: the request line: the target's forms, and the line a connection repeats;
 //! - [`decode`]: the request body being read, framed (Content-Length, chunked, trailers)
 //!   by the sans-IO codec shared with the client, [`http_core::engine::h1`];
 //! - [`conn`]: the connection state machine (keep-alive, pipelining, draining, lingering
@@ -20,7 +20,7 @@ pub(crate) mod decode;
 pub(crate) mod dispatch;
 pub(crate) mod encode;
 pub(crate) mod io;
+pub(crate) mod line;
 pub(crate) mod role;
 pub(crate) mod seat;
 pub(crate) mod sendfile;
-pub(crate) mod target;
