@@ -88,9 +88,9 @@ impl RepeatedLine {
     }
 
     /// The `Uri` for a line just tokenized: `head[..line_len]` is the line (with its line
-    /// end, so past `target`), `target` where its request-target sits. Parsed from a slice of `head`, or
-    /// from a copy of the line when it is the previous line again (the copy is kept, with
-    /// `method` and `version`, for [`starting`](Self::starting)).
+    /// end, so past `target`), `target` where its request-target sits. Parsed from a slice
+    /// of `head`, or from a copy of the line when it is the previous line again (the copy
+    /// is kept, with `method` and `version`, for [`starting`](Self::starting)).
     pub(crate) fn target(
         &mut self,
         method: &Method,
