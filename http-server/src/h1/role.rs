@@ -675,6 +675,49 @@ mod tests {
         );
     }
 
+    /// Heads one byte off from heads a warm parser keeps (a byte changed, dropped or
+    /// doubled anywhere: in the repeated line, at its line end, in the fields), each on a
+    /// parser that kept the original's line and fields, against a fresh parser: the same
+    /// verdict, and for an accepted head the same method, target and fields.
+    #[test]
+    fn heads_a_byte_off_a_kept_one_decode_as_a_fresh_parser_would() {
+        let originals = [
+            "GET /plaintext HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n",
+            "GET /a?x=1 HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\n",
+            "POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nX-A: 1\r\n\r\n",
+            "HEAD / HTTP/1.1\nHost: a\n\n",
+        ];
+        let replacements = [b' ', b'\r', b'\n', b':', b'/', b'?', b'0', b'1', b'A', b'a', b'\t', 0x7f, 0x80, b'*'];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut checked = 0;
+        for original in originals {
+            for i in 0..2000 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let mut raw = original.as_bytes().to_vec();
+                let at = (state >> 16) as usize % raw.len();
+                match (state >> 8) % 3 {
+                    0 => raw[at] = replacements[(state >> 40) as usize % replacements.len()],
+                    1 => drop(raw.remove(at)),
+                    _ => raw.insert(at, raw[at]),
+                }
+                let Ok(raw) = String::from_utf8(raw) else { continue };
+                let mut warm = HeadParser::default();
+                for _ in 0..3 {
+                    assert_eq!(status_with(&mut warm, original), 200, "{original:?}");
+                }
+                let want = status_of(&raw);
+                assert_eq!(status_with(&mut warm, &raw), want, "mutation {i} of {original:?}: {raw:?}");
+                if want == 200 {
+                    assert_decoded_as_fresh(&mut warm, &raw, &format!("mutation {i}: {raw:?}"));
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 7000, "{checked} heads checked");
+    }
+
     fn verdict_cases() -> Vec<(String, u16)> {
         let long_target = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "a".repeat(2000));
         let longer_than_head = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "a".repeat(9000));
