@@ -275,11 +275,9 @@ impl<T: Transport> Stream<T> {
     ) {
         // Field by field: a whole head taken out would be copied aside, then in.
         let slot = head_in(&mut self.transport);
-        let head = &mut self.head;
-        head.method = std::mem::take(&mut slot.method);
-        head.uri = std::mem::take(&mut slot.uri);
-        head.version = slot.version;
-        crate::spare_headers::discard(std::mem::replace(&mut head.headers, std::mem::take(&mut slot.headers)));
+        let (method, uri) = (std::mem::take(&mut slot.method), std::mem::take(&mut slot.uri));
+        let (version, headers) = (slot.version, std::mem::take(&mut slot.headers));
+        self.replace_head(RequestHead { method, uri, version, headers });
         self.begin_rest(ctx, max_body_bytes, body_empty);
     }
 
@@ -290,7 +288,7 @@ impl<T: Transport> Stream<T> {
         self.head.method = method;
         self.head.uri = uri;
         self.head.version = version;
-        crate::spare_headers::discard(std::mem::replace(&mut self.head.headers, headers));
+        replace_fields(&mut self.head.headers, headers);
     }
 
     fn begin_rest(&mut self, ctx: RequestContext, max_body_bytes: u64, body_empty: bool) {

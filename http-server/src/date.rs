@@ -46,14 +46,18 @@ pub(crate) fn current_second() -> u64 {
     if TICKING.load(Ordering::Relaxed) { SECOND.load(Ordering::Relaxed) } else { clock_second() }
 }
 
+/// How long from `since` (a time since the Unix epoch) until the next second begins.
+fn to_next_second(since: Duration) -> Duration {
+    Duration::from_secs(1) - Duration::from_nanos(u64::from(since.subsec_nanos()))
+}
+
 fn start_ticker() {
     SECOND.store(clock_second(), Ordering::Relaxed);
     let ticker = std::thread::Builder::new().name("http-date".into()).stack_size(64 * 1024).spawn(|| {
         loop {
             let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
             SECOND.store(since.as_secs(), Ordering::Relaxed);
-            let to_next_second = Duration::from_secs(1) - Duration::from_nanos(u64::from(since.subsec_nanos()));
-            std::thread::sleep(to_next_second + WAKE_AFTER_BOUNDARY);
+            std::thread::sleep(to_next_second(since) + WAKE_AFTER_BOUNDARY);
         }
     });
     match ticker {
@@ -142,8 +146,7 @@ mod tests {
         assert!(TICKING.load(Ordering::Relaxed), "the ticker thread runs");
         for _ in 0..3 {
             let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-            let to_next = Duration::from_secs(1) - Duration::from_nanos(u64::from(since.subsec_nanos()));
-            std::thread::sleep(to_next + Duration::from_millis(200));
+            std::thread::sleep(to_next_second(since) + Duration::from_millis(200));
             let (ticker, clock) = (current_second(), clock_second());
             if ticker == clock {
                 return;

@@ -80,9 +80,9 @@ impl Fingerprint {
 
 impl RepeatedLine {
     /// When `buf` starts with the kept line: its length (line end included) and its parts.
-    pub(crate) fn starting(&self, buf: &[u8]) -> Option<(usize, LineParts)> {
+    pub(crate) fn starting(&self, buf: &[u8]) -> Option<(usize, &LineParts)> {
         match &self.kept {
-            Some((line, parts)) if buf.starts_with(line) => Some((line.len(), parts.clone())),
+            Some((line, parts)) if buf.starts_with(line) => Some((line.len(), parts)),
             _ => None,
         }
     }

@@ -134,6 +134,8 @@ impl HeadParser {
             match httparse::parse_headers(&buf[line_len..], slots) {
                 Ok(httparse::Status::Complete((n, fields))) => {
                     check_head_len(line_len + n, limits)?;
+                    // Cloned only for a complete head: a partial one waits without them.
+                    let parts = parts.clone();
                     let base = buf.as_ptr() as usize;
                     self.record_fields(base, fields)?;
                     return self.finish(buf, line_len + n, Line::Kept(parts)).map(Some);
