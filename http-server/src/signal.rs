@@ -1,12 +1,16 @@
 //! The server's shutdown signals (graceful close, draining) as the connections read them:
 //! a `CancellationToken` to wait on, paired with a flag set just before the token is
 //! cancelled, so the checks made on every HTTP/1.1 request read one atomic instead of
-//! taking the token's lock (three times per request otherwise).
+//! taking the token's lock (three times per request otherwise). A connection that waits
+//! for its next request many times leaves its task with the token once ([`SignalWait`]).
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Waker};
 
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 /// A cancellation that can be waited on and read without a lock.
 #[derive(Clone, Debug, Default)]
@@ -44,9 +48,44 @@ impl Signal {
     }
 }
 
+/// A wait on a [`Signal`]'s token that one task keeps across many waits.
+///
+/// Polling the token's future registers the task in the token's waiter list, and polling
+/// it again takes the list's lock to compare wakers — once per wait for a connection that
+/// waits for every request. The waiter stays registered until the token wakes it, so the
+/// same task waiting again (the waker [`will_wake`](Waker::will_wake) the registered one)
+/// skips the poll; the signal's flag, set before the token wakes anyone, tells a woken
+/// waiter that it fired.
+pub(crate) struct SignalWait {
+    wait: Pin<Box<WaitForCancellationFutureOwned>>,
+    /// The waker the wait was last polled with while pending.
+    registered: Option<Waker>,
+}
+
+impl SignalWait {
+    pub(crate) fn new(signal: &Signal) -> Self {
+        SignalWait { wait: Box::pin(signal.token.clone().cancelled_owned()), registered: None }
+    }
+
+    /// Leaves `cx`'s task to be woken when the token is cancelled; ready if it was.
+    /// Check [`Signal::is_cancelled`] first: a wait registered earlier does not report
+    /// the cancel that woke it.
+    pub(crate) fn poll_register(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.registered.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            return Poll::Pending;
+        }
+        let polled = self.wait.as_mut().poll(cx);
+        if polled.is_pending() {
+            self.registered = Some(cx.waker().clone());
+        }
+        polled
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::future::poll_fn;
 
     #[test]
     fn a_child_follows_its_parent_and_not_the_other_way() {
@@ -61,18 +100,66 @@ mod tests {
         assert!(parent.is_cancelled() && other.is_cancelled() && other.token().is_cancelled());
     }
 
-    #[tokio::test]
-    async fn a_waiter_woken_by_the_token_sees_the_flag() {
-        let s = Signal::new();
-        let waiter = tokio::spawn({
-            let s = s.clone();
-            async move {
-                s.token().cancelled().await;
-                s.is_cancelled()
-            }
-        });
+    /// Waits the way a connection does: the flag first, then the registration.
+    async fn wait_for(signal: &Signal, wait: &mut SignalWait) {
+        poll_fn(|cx| if signal.is_cancelled() { Poll::Ready(()) } else { wait.poll_register(cx) }).await
+    }
+
+    /// Runs the future `waiter` makes of a clone of `s` in a task of its own, cancels `s`
+    /// once the task waits, and returns what the task returned; fails if the cancel did
+    /// not wake it.
+    async fn cancel_while_waiting<F>(s: &Signal, waiter: impl FnOnce(Signal) -> F) -> F::Output
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let waiter = tokio::spawn(waiter(s.clone()));
         tokio::task::yield_now().await;
         s.cancel();
-        assert!(waiter.await.unwrap());
+        tokio::time::timeout(std::time::Duration::from_secs(5), waiter)
+            .await
+            .expect("the cancel woke the waiter")
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_task_waiting_again_and_again_is_woken_by_the_cancel() {
+        let waiter = |s: Signal| async move {
+            let mut wait = SignalWait::new(&s);
+            // waits that end for another reason (a request came), as on a connection
+            for _ in 0..3 {
+                let mut polled = false;
+                poll_fn(|cx| {
+                    if std::mem::replace(&mut polled, true) {
+                        return Poll::Ready(());
+                    }
+                    assert!(wait.poll_register(cx).is_pending());
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                })
+                .await;
+            }
+            wait_for(&s, &mut wait).await;
+        };
+        cancel_while_waiting(&Signal::new(), waiter).await;
+    }
+
+    #[tokio::test]
+    async fn a_wait_polled_by_another_task_leaves_that_task_with_the_token() {
+        let s = Signal::new();
+        let mut wait = SignalWait::new(&s);
+        // registered first with a waker that wakes nobody
+        assert!(wait.poll_register(&mut Context::from_waker(Waker::noop())).is_pending());
+        cancel_while_waiting(&s, |s| async move { wait_for(&s, &mut wait).await }).await;
+    }
+
+    #[tokio::test]
+    async fn a_waiter_woken_by_the_token_sees_the_flag() {
+        let woken = cancel_while_waiting(&Signal::new(), |s| async move {
+            s.token().cancelled().await;
+            s.is_cancelled()
+        })
+        .await;
+        assert!(woken);
     }
 }

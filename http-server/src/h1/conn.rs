@@ -9,7 +9,6 @@
 
 use std::future::poll_fn;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
@@ -20,14 +19,14 @@ use http_core::engine::{OutgoingHead, Transport};
 use http_core::{Error, ErrorKind, RequestHead, Upgraded};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
-use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
+use tokio_util::sync::CancellationToken;
 
 use super::decode::{BodyReader, Decoded};
 use super::encode::{BodyWriter, encode_error, encode_last_chunk};
 use super::io::{Buffered, COPY_MAX, FLUSH_AT, HeadWait, RELEASE_IDLE_AFTER};
 use super::role::{BodyLength, Framing, HeadLimits, HeadParser, HeadTerms, encode_head, response_framing};
 use super::sendfile::SendFile;
-use crate::signal::Signal;
+use crate::signal::{Signal, SignalWait};
 
 /// Per-connection settings, shared by all connections of a server.
 #[derive(Debug, Clone)]
@@ -70,7 +69,7 @@ pub(crate) struct H1Transport<IO> {
     pub(crate) via: crate::forwarded::Via,
     pub(crate) cfg: Arc<ConnConfig>,
     graceful: Signal,
-    shutdown_wait: Option<Pin<Box<WaitForCancellationFutureOwned>>>,
+    shutdown_wait: Option<SignalWait>,
     parser: HeadParser,
     /// When an idle wait for the next request gives up (set when it starts).
     idle_deadline: Option<Instant>,
@@ -154,10 +153,9 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin + Send + 'static> H1Transport
             let wait_until = deadline.unwrap_or(*self.idle_deadline.get_or_insert(now + self.cfg.idle_timeout));
             // A hot connection falling idle keeps its buffers for a while, then frees them.
             let release_at = (idle && self.io.hot).then_some(now + RELEASE_IDLE_AFTER).filter(|t| *t < wait_until);
-            // Registered once per connection, not once per wait (the token is cloned only then).
+            // Made once per connection, not once per wait (the token is cloned only then).
             let graceful = &self.graceful;
-            let shutdown =
-                self.shutdown_wait.get_or_insert_with(|| Box::pin(graceful.token().clone().cancelled_owned()));
+            let shutdown = self.shutdown_wait.get_or_insert_with(|| SignalWait::new(graceful));
             let shutdown = idle.then_some((&self.graceful, shutdown));
             match self.io.wait_head_bytes(now, release_at.unwrap_or(wait_until), shutdown).await {
                 HeadWait::Read(Ok(0) | Err(_)) => {

@@ -25,10 +25,9 @@ use bytes::{Buf, Bytes, BytesMut};
 use http_core::{Error, ErrorKind};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::time::{Instant, Sleep};
-use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use super::sendfile::SendFile;
-use crate::signal::Signal;
+use crate::signal::{Signal, SignalWait};
 
 /// Writes at most this many body bytes are copied into the output buffer; larger ones go
 /// out as a vectored write straight from the caller's buffer.
@@ -220,9 +219,9 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
 
     /// Waits for request bytes until `wake_at` (the timer), or until `shutdown` (when
     /// given: the signal and a wait on its token) fires, checked in that order. `now` is
-    /// the current time. The wait on the token is polled once per wait, to leave this
-    /// task's waker with it; after that the signal's flag, set before the token wakes
-    /// anyone, says whether it fired.
+    /// the current time. The signal's flag, set before the token wakes anyone, says
+    /// whether it fired; the wait leaves this task's waker with the token (once per task,
+    /// not once per wait).
     ///
     /// A hot connection waits with `wake_at` a little later each request; the timer is
     /// moved only when it would fire after `wake_at` or has fired already. Left earlier, it
@@ -234,9 +233,8 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
         &'a mut self,
         now: Instant,
         wake_at: Instant,
-        mut shutdown: Option<(&'a Signal, &'a mut Pin<Box<WaitForCancellationFutureOwned>>)>,
+        mut shutdown: Option<(&'a Signal, &'a mut SignalWait)>,
     ) -> impl Future<Output = HeadWait> + 'a {
-        let mut registered = false;
         self.timer_armed = false;
         let set_for = self.timer.deadline();
         if set_for <= now || set_for > wake_at {
@@ -260,13 +258,7 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
             if signal.is_cancelled() {
                 return Poll::Ready(HeadWait::Shutdown);
             }
-            if !registered {
-                registered = true;
-                if wait.as_mut().poll(cx).is_ready() {
-                    return Poll::Ready(HeadWait::Shutdown);
-                }
-            }
-            Poll::Pending
+            wait.poll_register(cx).map(|()| HeadWait::Shutdown)
         })
     }
 
