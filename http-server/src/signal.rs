@@ -55,28 +55,36 @@ impl Signal {
 /// waits for every request. The waiter stays registered until the token wakes it, so the
 /// same task waiting again (the waker [`will_wake`](Waker::will_wake) the registered one)
 /// skips the poll; the signal's flag, set before the token wakes anyone, tells a woken
-/// waiter that it fired.
-pub(crate) struct SignalWait {
-    wait: Pin<Box<WaitForCancellationFutureOwned>>,
-    /// The waker the wait was last polled with while pending.
-    registered: Option<Waker>,
+/// waiter that it fired. One pointer in the connection: the future and the waker share
+/// one allocation (each connection's task is sized for its largest state, in steps of 128
+/// bytes).
+pub(crate) struct SignalWait(Pin<Box<Registration>>);
+
+pin_project_lite::pin_project! {
+    struct Registration {
+        #[pin]
+        wait: WaitForCancellationFutureOwned,
+        // The waker the wait was last polled with while pending.
+        registered: Option<Waker>,
+    }
 }
 
 impl SignalWait {
     pub(crate) fn new(signal: &Signal) -> Self {
-        SignalWait { wait: Box::pin(signal.token.clone().cancelled_owned()), registered: None }
+        SignalWait(Box::pin(Registration { wait: signal.token.clone().cancelled_owned(), registered: None }))
     }
 
     /// Leaves `cx`'s task to be woken when the token is cancelled; ready if it was.
     /// Check [`Signal::is_cancelled`] first: a wait registered earlier does not report
     /// the cancel that woke it.
     pub(crate) fn poll_register(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        if self.registered.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+        let this = self.0.as_mut().project();
+        if this.registered.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
             return Poll::Pending;
         }
-        let polled = self.wait.as_mut().poll(cx);
+        let polled = this.wait.poll(cx);
         if polled.is_pending() {
-            self.registered = Some(cx.waker().clone());
+            *this.registered = Some(cx.waker().clone());
         }
         polled
     }
