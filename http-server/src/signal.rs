@@ -74,10 +74,13 @@ impl SignalWait {
         SignalWait(Box::pin(Registration { wait: signal.token.clone().cancelled_owned(), registered: None }))
     }
 
-    /// Leaves `cx`'s task to be woken when the token is cancelled; ready if it was.
-    /// Check [`Signal::is_cancelled`] first: a wait registered earlier does not report
-    /// the cancel that woke it.
-    pub(crate) fn poll_register(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+    /// Ready once `signal` (the one this wait was made from) fired; until then leaves
+    /// `cx`'s task to be woken when it does. The flag is read first: a wait registered
+    /// earlier does not report the cancel that woke it.
+    pub(crate) fn poll_fired(&mut self, signal: &Signal, cx: &mut Context<'_>) -> Poll<()> {
+        if signal.is_cancelled() {
+            return Poll::Ready(());
+        }
         let this = self.0.as_mut().project();
         if this.registered.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
             return Poll::Pending;
@@ -108,9 +111,8 @@ mod tests {
         assert!(parent.is_cancelled() && other.is_cancelled() && other.token().is_cancelled());
     }
 
-    /// Waits the way a connection does: the flag first, then the registration.
     async fn wait_for(signal: &Signal, wait: &mut SignalWait) {
-        poll_fn(|cx| if signal.is_cancelled() { Poll::Ready(()) } else { wait.poll_register(cx) }).await
+        poll_fn(|cx| wait.poll_fired(signal, cx)).await
     }
 
     /// Runs the future `waiter` makes of a clone of `s` in a task of its own, cancels `s`
@@ -141,7 +143,7 @@ mod tests {
                     if std::mem::replace(&mut polled, true) {
                         return Poll::Ready(());
                     }
-                    assert!(wait.poll_register(cx).is_pending());
+                    assert!(wait.poll_fired(&s, cx).is_pending());
                     cx.waker().wake_by_ref();
                     Poll::Pending
                 })
@@ -157,7 +159,7 @@ mod tests {
         let s = Signal::new();
         let mut wait = SignalWait::new(&s);
         // registered first with a waker that wakes nobody
-        assert!(wait.poll_register(&mut Context::from_waker(Waker::noop())).is_pending());
+        assert!(wait.poll_fired(&s, &mut Context::from_waker(Waker::noop())).is_pending());
         cancel_while_waiting(&s, |s| async move { wait_for(&s, &mut wait).await }).await;
     }
 

@@ -255,10 +255,7 @@ impl<IO: AsyncRead + AsyncWrite + SendFile + Unpin> Buffered<IO> {
                 self.timer.as_mut().reset(wake_at);
             }
             let Some((signal, wait)) = shutdown.as_mut() else { return Poll::Pending };
-            if signal.is_cancelled() {
-                return Poll::Ready(HeadWait::Shutdown);
-            }
-            wait.poll_register(cx).map(|()| HeadWait::Shutdown)
+            wait.poll_fired(signal, cx).map(|()| HeadWait::Shutdown)
         })
     }
 
